@@ -1,0 +1,51 @@
+import { Command, CommanderError } from 'commander';
+import { PassbenchError, UsageError } from '../errors.ts';
+import { commands } from './commands/index.ts';
+import { ExitCode } from './exit-codes.ts';
+
+/** Builds the program; each command lives in its own module under ./commands. */
+export function buildProgram(): Command {
+  const program = new Command('passbench')
+    .description('Test and benchmark PCI passthrough (VFIO) on QEMU/KVM lab hosts.')
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride();
+  for (const register of commands) register(program);
+  program.addHelpText(
+    'after',
+    `
+Hosts: every host command runs on this machine unless given --host NAME (from --lab FILE) or
+--host ssh://user@address:port. Start a virtual lab with \`passbench lab up\` to try things safely.
+
+Exit codes: 0 passed, 1 a check failed or a regression, 2 usage or config error,
+3 the environment is not fit (see \`passbench doctor\`).`,
+  );
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv as string[]);
+    return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    }
+    printError(error);
+    if (error instanceof UsageError) return ExitCode.usage;
+    return error instanceof PassbenchError && 'exitCode' in error && typeof error.exitCode === 'number'
+      ? error.exitCode
+      : ExitCode.failed;
+  }
+}
+
+function printError(error: unknown): void {
+  if (error instanceof PassbenchError) {
+    process.stderr.write(`passbench: ${error.message}\n`);
+    if (error.remedy) process.stderr.write(`  what to do: ${error.remedy}\n`);
+    if (process.env.PASSBENCH_DEBUG && error.stack) process.stderr.write(`${error.stack}\n`);
+  } else {
+    // Not one of ours: a bug. Show everything.
+    process.stderr.write(`passbench: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  }
+}

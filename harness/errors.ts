@@ -1,0 +1,60 @@
+/**
+ * Typed errors. Each carries what a person needs to act: what was expected, what was found,
+ * and a remedy. The CLI prints `message` and, when present, `remedy`; nothing is swallowed.
+ */
+export interface ErrorDetails {
+  /** What to do about it, in words a lab engineer can follow. */
+  remedy?: string;
+  cause?: unknown;
+}
+
+export class PassbenchError extends Error {
+  readonly remedy?: string;
+
+  constructor(message: string, details: ErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = new.target.name;
+    this.remedy = details.remedy;
+  }
+}
+
+/** Bad input from the command line or a config file (exit code 2). */
+export class UsageError extends PassbenchError {}
+
+/** A command on a host exited non-zero, could not start, or timed out. */
+export class CommandError extends PassbenchError {
+  constructor(
+    readonly host: string,
+    readonly argv: readonly string[],
+    readonly exitCode: number | undefined,
+    readonly stderr: string,
+    readonly durationMs: number,
+    details: ErrorDetails & { reason?: string } = {},
+  ) {
+    const what = details.reason ?? (exitCode === undefined ? 'did not run' : `exited with code ${exitCode}`);
+    const tail = stderr.trim().split('\n').slice(-5).join('\n');
+    super(`on ${host}: \`${argv.join(' ')}\` ${what}${tail ? `:\n${tail}` : ''}`, details);
+  }
+}
+
+/** A file on a host could not be read or written. */
+export class HostFileError extends PassbenchError {
+  constructor(
+    readonly host: string,
+    readonly path: string,
+    readonly operation: string,
+    details: ErrorDetails & { code?: string } = {},
+  ) {
+    const why = details.cause instanceof Error ? details.cause.message : String(details.cause ?? 'failed');
+    super(`on ${host}: ${operation} ${path}: ${why}`, details);
+    this.code = details.code ?? (details.cause as NodeJS.ErrnoException | undefined)?.code;
+  }
+  readonly code?: string;
+}
+
+/** A wait ran past its deadline. */
+export class TimeoutError extends PassbenchError {}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
