@@ -1,6 +1,19 @@
 import type { Command } from 'commander';
+import { registerBindCommand } from './bind.ts';
+import { registerDevicesCommand } from './devices.ts';
+import { registerDoctorCommand } from './doctor.ts';
+import { registerLabCommand } from './lab.ts';
+import { registerRestoreCommand } from './restore.ts';
+import { registerSriovCommand } from './sriov.ts';
 
 /** Every command registers itself on the program; the order here is the order in --help. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [];
+export const commands: RegisterCommand[] = [
+  registerDoctorCommand,
+  registerDevicesCommand,
+  registerBindCommand,
+  registerSriovCommand,
+  registerRestoreCommand,
+  registerLabCommand,
+];
