@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Sets everything up on a fresh Debian 12 machine, boots the virtual lab, runs the nightly scenario
+# against it and prints where the report is. The lab is always taken down, also on failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ "$(id -u)" -ne 0 ]; then exec sudo "$0" "$@"; fi
+./scripts/setup-debian.sh
+npm ci --no-audit --no-fund
+
+lab_config=reports/virtual-lab.yaml
+trap 'npx passbench lab down --lab "$lab_config" || true' EXIT
+npx passbench lab up --out "$lab_config"
+npx passbench run scenarios/nightly.ts --lab "$lab_config"
