@@ -1,0 +1,390 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { HostFileError } from '../../harness/errors.ts';
+import type { FileStat, Host, HostProcess, RunOptions, RunResult } from '../../harness/host/host.ts';
+import { LocalHost } from '../../harness/host/local-host.ts';
+
+/**
+ * A Host that behaves like the kernel's PCI sysfs on writes (libvirt's virpcimock, in TypeScript).
+ * Files live in a temp tree (read through a LocalHost rooted there); writes to driver_override,
+ * unbind, bind, new_id, drivers_probe and sriov_numvfs change that tree the way the kernel would,
+ * with the kernel's errno codes. The state is the tree itself (plus new_id tables), so a second
+ * SimKernel over the same root sees what a crashed first one left.
+ *
+ * TODO: build the tree with test/support/sysfs-tree.ts once it lands; buildSimTree is the stand-in.
+ */
+export interface SimDeviceSpec {
+  bdf: string;
+  vendor: string;
+  device: string;
+  /** `0x020000` (Ethernet) unless given; `0x060400` is a PCI bridge. */
+  classCode?: string;
+  driver?: string;
+  group: number;
+  net?: string[];
+  /** A kernel without driver_override (for the new_id fallback). */
+  noOverride?: boolean;
+  sriov?: { totalVfs: number; vfDevice: string; vfAddresses: string[] };
+}
+
+export interface SimTreeSpec {
+  devices: SimDeviceSpec[];
+  drivers: string[];
+}
+
+/** Writes the tree below a new temp folder; returns that folder. */
+export async function buildSimTree(spec: SimTreeSpec): Promise<string> {
+  const root = await fs.mkdtemp(path.join(os.tmpdir(), 'passbench-sim-'));
+  const bus = path.join(root, 'sys/bus/pci');
+  await fs.mkdir(path.join(bus, 'devices'), { recursive: true });
+  await fs.mkdir(path.join(root, 'sys/kernel/iommu_groups'), { recursive: true });
+  await fs.mkdir(path.join(root, 'dev/vfio'), { recursive: true });
+  await fs.writeFile(path.join(bus, 'drivers_probe'), '');
+  for (const driver of spec.drivers) {
+    const dir = path.join(bus, 'drivers', driver);
+    await fs.mkdir(dir, { recursive: true });
+    for (const f of ['bind', 'unbind', 'new_id', 'remove_id']) await fs.writeFile(path.join(dir, f), '');
+  }
+  await fs.writeFile(path.join(root, 'dev/vfio/vfio'), '');
+  const sim = new SimKernel({ root, idTable: {} });
+  for (const d of spec.devices) {
+    await sim.createDevice(d.bdf, d.vendor, d.device, d.classCode ?? '0x020000', d.group, d.noOverride);
+    const dir = path.join(bus, 'devices', d.bdf);
+    for (const name of d.net ?? []) await fs.mkdir(path.join(dir, 'net', name), { recursive: true });
+    if (d.sriov) {
+      await fs.writeFile(path.join(dir, 'sriov_totalvfs'), `${d.sriov.totalVfs}\n`);
+      await fs.writeFile(path.join(dir, 'sriov_numvfs'), '0\n');
+      await fs.writeFile(path.join(dir, 'sriov_vf_device'), `${d.sriov.vfDevice}\n`);
+      await fs.writeFile(path.join(dir, 'sim_vf_addresses'), d.sriov.vfAddresses.join('\n'));
+    }
+    if (d.driver) await sim.attach(d.bdf, d.driver);
+  }
+  return root;
+}
+
+export type SimErrno = 'EINVAL' | 'EBUSY' | 'ENODEV' | 'ENOENT' | 'EEXIST' | 'ERANGE' | 'EIO';
+
+/** Per-driver (or per-device) failure injection. */
+export interface SimFailure {
+  op: 'bind' | 'probe' | 'unbind' | 'numvfs' | 'override';
+  driver?: string;
+  bdf?: string;
+  /** For `probe` the kernel swallows the error (device stays unbound); others fail the write. */
+  code: SimErrno;
+}
+
+export interface SimKernelOptions {
+  root: string;
+  /** Native drivers by `vvvv:dddd` (what drivers_probe picks without an override). */
+  idTable: Record<string, string>;
+  failures?: SimFailure[];
+  /** The process "dies" (SimulatedCrash) on this 1-based sysfs write, before it takes effect. */
+  crashOnWrite?: number;
+  /** Answers `run`; without it, running anything throws (tests never run commands on this machine). */
+  run?: (argv: readonly string[]) => RunResult | Promise<RunResult>;
+}
+
+export class SimulatedCrash extends Error {}
+
+export class SimKernel implements Host {
+  readonly name = 'sim-kernel';
+  readonly writes: { path: string; value: string }[] = [];
+  private readonly files: LocalHost;
+  private sysfsWrites = 0;
+  /** new_id tables: driver → ids. Kept in memory like the kernel's (lost on "reboot"). */
+  private readonly dynamicIds = new Map<string, Set<string>>();
+
+  constructor(private readonly options: SimKernelOptions) {
+    this.files = new LocalHost({ root: options.root });
+  }
+
+  // ---- Host: reads delegate to the tree --------------------------------------------------------
+  async run(argv: readonly string[], _options?: RunOptions): Promise<RunResult> {
+    if (!this.options.run) throw new Error(`sim-kernel: no command runner given for ${JSON.stringify(argv)}`);
+    return this.options.run(argv);
+  }
+  async spawn(argv: readonly string[]): Promise<HostProcess> {
+    throw new Error(`sim-kernel: spawn not simulated (${argv.join(' ')})`);
+  }
+  readFile(p: string): Promise<string> { return this.files.readFile(p); }
+  readLink(p: string): Promise<string> { return this.files.readLink(p); }
+  realPath(p: string): Promise<string> { return this.files.realPath(p); }
+  readDir(p: string): Promise<string[]> { return this.files.readDir(p); }
+  stat(p: string): Promise<FileStat | undefined> { return this.files.stat(p); }
+  exists(p: string): Promise<boolean> { return this.files.exists(p); }
+  mkdir(p: string, o?: { mode?: number }): Promise<void> { return this.files.mkdir(p, o); }
+  remove(p: string): Promise<void> { return this.files.remove(p); }
+  rename(a: string, b: string): Promise<void> { return this.files.rename(a, b); }
+  async close(): Promise<void> {}
+
+  async writeFile(file: string, data: string, options?: { mode?: number }): Promise<void> {
+    const p = path.posix.normalize(file);
+    if (!p.startsWith('/sys/')) return this.files.writeFile(p, data, options);
+    this.sysfsWrites += 1;
+    if (this.options.crashOnWrite === this.sysfsWrites) throw new SimulatedCrash(`simulated crash on write ${this.sysfsWrites} (${p})`);
+    this.writes.push({ path: p, value: data });
+    await this.kernelWrite(p, data.trim());
+  }
+
+  // ---- the kernel's side of each attribute ---------------------------------------------------
+  private async kernelWrite(p: string, value: string): Promise<void> {
+    let m: RegExpExecArray | null;
+    if (p === '/sys/bus/pci/drivers_probe') return this.driversProbe(p, value);
+    if ((m = /^\/sys\/bus\/pci\/devices\/([^/]+)\/driver_override$/.exec(p))) return this.setOverride(p, m[1]!, value);
+    if ((m = /^\/sys\/bus\/pci\/devices\/([^/]+)\/driver\/unbind$/.exec(p))) {
+      const drv = await this.driverOf(m[1]!);
+      if (!drv) this.fail(p, 'ENOENT');
+      return this.unbindFile(p, drv!, value);
+    }
+    if ((m = /^\/sys\/bus\/pci\/drivers\/([^/]+)\/(bind|unbind|new_id|remove_id)$/.exec(p))) {
+      const [, drv, op] = m as unknown as [string, string, string];
+      if (!(await this.files.exists(`/sys/bus/pci/drivers/${drv}`))) this.fail(p, 'ENOENT');
+      if (op === 'unbind') return this.unbindFile(p, drv, value);
+      if (op === 'bind') return this.bindFile(p, drv, value);
+      if (op === 'new_id') return this.newId(p, drv, value);
+      return this.removeId(p, drv, value);
+    }
+    if ((m = /^\/sys\/bus\/pci\/devices\/([^/]+)\/sriov_numvfs$/.exec(p))) return this.setNumVfs(p, m[1]!, value);
+    if (!(await this.files.exists(p))) this.fail(p, 'ENOENT');
+    this.fail(p, 'EINVAL'); // read-only attribute
+  }
+
+  private async setOverride(p: string, bdf: string, value: string): Promise<void> {
+    if (!(await this.files.exists(p))) this.fail(p, 'ENOENT');
+    this.injected(p, 'override', undefined, bdf);
+    await this.files.writeFile(p, value === '' ? '(null)\n' : `${value}\n`);
+  }
+
+  private async unbindFile(p: string, drv: string, value: string): Promise<void> {
+    if (!(await this.deviceExists(value)) || (await this.driverOf(value)) !== drv) this.fail(p, 'ENODEV');
+    this.injected(p, 'unbind', drv, value);
+    await this.detach(value);
+  }
+
+  private async bindFile(p: string, drv: string, value: string): Promise<void> {
+    if (!(await this.deviceExists(value))) this.fail(p, 'ENODEV');
+    if (!(await this.matches(drv, value))) this.fail(p, 'ENODEV');
+    if (await this.driverOf(value)) this.fail(p, 'EBUSY');
+    this.injected(p, 'bind', drv, value);
+    if (!this.probeFails(drv, value)) await this.attach(value, drv);
+  }
+
+  private async newId(p: string, drv: string, value: string): Promise<void> {
+    const m = /^([0-9a-f]{4}) ([0-9a-f]{4})$/.exec(value);
+    if (!m) this.fail(p, 'EINVAL');
+    const id = `${m![1]}:${m![2]}`;
+    const ids = this.dynamicIds.get(drv) ?? new Set<string>();
+    if (ids.has(id)) this.fail(p, 'EEXIST');
+    ids.add(id);
+    this.dynamicIds.set(drv, ids);
+    // Like driver_attach(): only devices unbound at this moment are taken (the 6.12 surprise).
+    for (const bdf of await this.files.readDir('/sys/bus/pci/devices')) {
+      if (!(await this.driverOf(bdf)) && (await this.matches(drv, bdf)) && !this.probeFails(drv, bdf)) await this.attach(bdf, drv);
+    }
+  }
+
+  private async removeId(p: string, drv: string, value: string): Promise<void> {
+    const id = value.replace(' ', ':');
+    if (!this.dynamicIds.get(drv)?.delete(id)) this.fail(p, 'ENODEV');
+  }
+
+  private async driversProbe(p: string, bdf: string): Promise<void> {
+    if (!(await this.deviceExists(bdf))) this.fail(p, 'ENODEV');
+    if (await this.driverOf(bdf)) return;
+    const drv = await this.chooseDriver(bdf);
+    if (drv && !this.probeFails(drv, bdf)) await this.attach(bdf, drv);
+  }
+
+  private async setNumVfs(p: string, pf: string, value: string): Promise<void> {
+    const n = /^\d+$/.test(value) ? Number(value) : NaN;
+    if (!Number.isInteger(n) || n > 0xffff) this.fail(p, 'EINVAL');
+    const total = Number((await this.files.readFile(`/sys/bus/pci/devices/${pf}/sriov_totalvfs`)).trim());
+    if (n > total) this.fail(p, 'ERANGE'); // what the kernel answers above sriov_totalvfs
+    const current = Number((await this.files.readFile(p)).trim());
+    if (n === current) return;
+    if (!(await this.driverOf(pf))) this.fail(p, 'ENOENT'); // "no driver bound to device"
+    if (current !== 0 && n !== 0) this.fail(p, 'EBUSY');
+    this.injected(p, 'numvfs', await this.driverOf(pf), pf);
+    if (n === 0) return this.removeVfs(pf);
+    const dir = `/sys/bus/pci/devices/${pf}`;
+    const vendor = (await this.files.readFile(`${dir}/vendor`)).trim();
+    const vfDevice = (await this.files.readFile(`${dir}/sriov_vf_device`)).trim();
+    const addresses = (await this.files.readFile(`${dir}/sim_vf_addresses`)).split('\n');
+    for (let i = 0; i < n; i++) {
+      const vf = addresses[i]!;
+      const group = (await this.files.readDir('/sys/kernel/iommu_groups')).map(Number).reduce((a, b) => Math.max(a, b), -1) + 1;
+      await this.createDevice(vf, vendor, `0x${vfDevice.replace(/^0x/, '')}`, '0x020000', group, false);
+      await this.link(`${dir}/virtfn${i}`, `../${vf}`);
+      await this.link(`/sys/bus/pci/devices/${vf}/physfn`, `../${pf}`);
+    }
+    await this.files.writeFile(p, `${n}\n`);
+    for (const vf of addresses.slice(0, n)) await this.driversProbe(p, vf); // sriov_drivers_autoprobe
+  }
+
+  private async removeVfs(pf: string): Promise<void> {
+    const dir = `/sys/bus/pci/devices/${pf}`;
+    for (const entry of await this.files.readDir(dir)) {
+      if (!/^virtfn\d+$/.test(entry)) continue;
+      const vf = path.posix.basename(await this.files.readLink(`${dir}/${entry}`));
+      if (await this.driverOf(vf)) await this.detach(vf);
+      const group = path.posix.basename(await this.files.readLink(`/sys/bus/pci/devices/${vf}/iommu_group`));
+      await this.files.remove(`/sys/kernel/iommu_groups/${group}`);
+      await this.files.remove(`/sys/bus/pci/devices/${vf}`);
+      await this.files.remove(`${dir}/${entry}`);
+    }
+    await this.files.writeFile(`${dir}/sriov_numvfs`, '0\n');
+  }
+
+  // ---- tree helpers (public for buildSimTree) -----------------------------------------------
+  async createDevice(bdf: string, vendor: string, device: string, classCode: string, group: number, noOverride?: boolean): Promise<void> {
+    const dir = `/sys/bus/pci/devices/${bdf}`;
+    await this.files.mkdir(dir);
+    await this.files.writeFile(`${dir}/vendor`, `${vendor.startsWith('0x') ? vendor : `0x${vendor}`}\n`);
+    await this.files.writeFile(`${dir}/device`, `${device.startsWith('0x') ? device : `0x${device}`}\n`);
+    await this.files.writeFile(`${dir}/class`, `${classCode}\n`);
+    if (!noOverride) await this.files.writeFile(`${dir}/driver_override`, '(null)\n');
+    await this.files.mkdir(`/sys/kernel/iommu_groups/${group}/devices`);
+    await this.link(`${dir}/iommu_group`, `../../../../kernel/iommu_groups/${group}`);
+    await this.link(`/sys/kernel/iommu_groups/${group}/devices/${bdf}`, `../../../../bus/pci/devices/${bdf}`);
+  }
+
+  async attach(bdf: string, drv: string): Promise<void> {
+    await this.link(`/sys/bus/pci/devices/${bdf}/driver`, `../../../../bus/pci/drivers/${drv}`);
+    await this.link(`/sys/bus/pci/drivers/${drv}/${bdf}`, `../../devices/${bdf}`);
+    if (drv === 'vfio-pci') await this.files.writeFile(`/dev/vfio/${await this.groupOf(bdf)}`, '');
+  }
+
+  private async detach(bdf: string): Promise<void> {
+    const drv = await this.driverOf(bdf);
+    if (!drv) return;
+    // Unbinding a PF driver disables SR-IOV, as igb/ixgbe do on remove.
+    if (await this.files.exists(`/sys/bus/pci/devices/${bdf}/sriov_numvfs`)) await this.removeVfs(bdf);
+    await this.files.remove(`/sys/bus/pci/devices/${bdf}/driver`);
+    await this.files.remove(`/sys/bus/pci/drivers/${drv}/${bdf}`);
+    if (drv !== 'vfio-pci') return;
+    const group = await this.groupOf(bdf);
+    for (const member of await this.files.readDir(`/sys/kernel/iommu_groups/${group}/devices`)) {
+      if ((await this.driverOf(member)) === 'vfio-pci') return;
+    }
+    await this.files.remove(`/dev/vfio/${group}`);
+  }
+
+  private async chooseDriver(bdf: string): Promise<string | undefined> {
+    const override = await this.overrideOf(bdf);
+    if (override) return (await this.files.exists(`/sys/bus/pci/drivers/${override}`)) ? override : undefined;
+    const id = await this.idOf(bdf);
+    for (const [drv, ids] of this.dynamicIds) if (ids.has(id)) return drv;
+    return this.options.idTable[id];
+  }
+
+  private async matches(drv: string, bdf: string): Promise<boolean> {
+    const override = await this.overrideOf(bdf);
+    if (override) return override === drv;
+    const id = await this.idOf(bdf);
+    return this.options.idTable[id] === drv || (this.dynamicIds.get(drv)?.has(id) ?? false);
+  }
+
+  private async idOf(bdf: string): Promise<string> {
+    const dir = `/sys/bus/pci/devices/${bdf}`;
+    const v = (await this.files.readFile(`${dir}/vendor`)).trim().replace(/^0x/, '');
+    const d = (await this.files.readFile(`${dir}/device`)).trim().replace(/^0x/, '');
+    return `${v}:${d}`;
+  }
+
+  private async overrideOf(bdf: string): Promise<string | undefined> {
+    const file = `/sys/bus/pci/devices/${bdf}/driver_override`;
+    if (!(await this.files.exists(file))) return undefined;
+    const text = (await this.files.readFile(file)).trim();
+    return text === '(null)' || text === '' ? undefined : text;
+  }
+
+  private async driverOf(bdf: string): Promise<string | undefined> {
+    const link = `/sys/bus/pci/devices/${bdf}/driver`;
+    return (await this.files.stat(link)) ? path.posix.basename(await this.files.readLink(link)) : undefined;
+  }
+
+  private async groupOf(bdf: string): Promise<string> {
+    return path.posix.basename(await this.files.readLink(`/sys/bus/pci/devices/${bdf}/iommu_group`));
+  }
+
+  private async deviceExists(bdf: string): Promise<boolean> {
+    return /^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/.test(bdf) && this.files.exists(`/sys/bus/pci/devices/${bdf}`);
+  }
+
+  private async link(at: string, target: string): Promise<void> {
+    await fs.rm(path.join(this.options.root, at), { force: true });
+    await fs.symlink(target, path.join(this.options.root, at));
+  }
+
+  private probeFails(drv: string, bdf: string): boolean {
+    return (this.options.failures ?? []).some((f) => f.op === 'probe' && (f.driver ?? drv) === drv && (f.bdf ?? bdf) === bdf);
+  }
+
+  private injected(p: string, op: SimFailure['op'], drv: string | undefined, bdf: string): void {
+    const hit = (this.options.failures ?? []).find((f) => f.op === op && (!f.driver || f.driver === drv) && (!f.bdf || f.bdf === bdf));
+    if (hit) this.fail(p, hit.code);
+  }
+
+  private fail(p: string, code: SimErrno): never {
+    const cause = Object.assign(new Error(`${code} (simulated kernel)`), { code });
+    throw new HostFileError(this.name, p, 'write', { cause, code });
+  }
+}
+
+// ---- a small lab, as LAB-FACTS describes the emulated lab host ------------------------------
+export const LAB_ID_TABLE: Record<string, string> = {
+  '8086:10c9': 'igb', '8086:10ca': 'igbvf', '8086:100e': 'e1000', '8086:10d3': 'e1000e',
+  '8086:2918': 'lpc_ich', '8086:2922': 'ahci', '8086:2930': 'i801_smbus', '8086:29c9': 'pcieport',
+};
+
+export const LAB = {
+  pf: '0000:00:02.0', nicActive: '0000:00:03.0', nicSpare: '0000:00:04.0',
+  lpc: '0000:00:1f.0', sata: '0000:00:1f.2', smbus: '0000:00:1f.3',
+  bridge: '0000:00:01.0', behindBridge: '0000:01:00.0',
+} as const;
+
+export function labTreeSpec(overrides: { noOverride?: boolean } = {}): SimTreeSpec {
+  const noOverride = overrides.noOverride;
+  return {
+    drivers: ['igb', 'igbvf', 'e1000', 'e1000e', 'vfio-pci', 'lpc_ich', 'ahci', 'i801_smbus', 'pcieport'],
+    devices: [
+      { bdf: LAB.pf, vendor: '8086', device: '10c9', driver: 'igb', group: 1, net: ['eth1'], noOverride,
+        sriov: { totalVfs: 7, vfDevice: '10ca', vfAddresses: ['0000:00:12.0', '0000:00:12.2', '0000:00:12.4', '0000:00:12.6', '0000:00:13.0', '0000:00:13.2', '0000:00:13.4'] } },
+      { bdf: LAB.nicActive, vendor: '8086', device: '100e', driver: 'e1000', group: 2, net: ['eth0'], noOverride },
+      { bdf: LAB.nicSpare, vendor: '8086', device: '100e', driver: 'e1000', group: 3, net: ['eth2'], noOverride },
+      { bdf: LAB.lpc, vendor: '8086', device: '2918', classCode: '0x060100', driver: 'lpc_ich', group: 4 },
+      { bdf: LAB.sata, vendor: '8086', device: '2922', classCode: '0x010601', driver: 'ahci', group: 4 },
+      { bdf: LAB.smbus, vendor: '8086', device: '2930', classCode: '0x0c0500', group: 4 },
+      { bdf: LAB.bridge, vendor: '8086', device: '29c9', classCode: '0x060400', driver: 'pcieport', group: 5 },
+      { bdf: LAB.behindBridge, vendor: '8086', device: '10d3', driver: 'e1000e', group: 5, net: ['eth3'] },
+    ],
+  };
+}
+
+export interface DeviceState { driver?: string; override?: string; numVfs?: number }
+
+/** Drivers, overrides and numvfs of every device, and the VFIO nodes: the before/after to deepEqual. */
+export async function snapshot(root: string): Promise<{ devices: Record<string, DeviceState>; vfio: string[] }> {
+  const files = new LocalHost({ root });
+  const devices: Record<string, DeviceState> = {};
+  for (const bdf of await files.readDir('/sys/bus/pci/devices')) {
+    const dir = `/sys/bus/pci/devices/${bdf}`;
+    const state: DeviceState = {};
+    if (await files.stat(`${dir}/driver`)) state.driver = path.posix.basename(await files.readLink(`${dir}/driver`));
+    if (await files.exists(`${dir}/driver_override`)) {
+      const o = (await files.readFile(`${dir}/driver_override`)).trim();
+      if (o !== '(null)') state.override = o;
+    }
+    if (await files.exists(`${dir}/sriov_numvfs`)) state.numVfs = Number((await files.readFile(`${dir}/sriov_numvfs`)).trim());
+    devices[bdf] = state;
+  }
+  return { devices, vfio: await files.readDir('/dev/vfio') };
+}
+
+/** A lab tree and a sim over it. */
+export async function makeLab(options: Partial<Omit<SimKernelOptions, 'root' | 'idTable'>> & { noOverride?: boolean } = {}) {
+  const root = await buildSimTree(labTreeSpec({ noOverride: options.noOverride }));
+  const sim = new SimKernel({ root, idTable: LAB_ID_TABLE, ...options });
+  return { root, sim, reopen: (o: Partial<SimKernelOptions> = {}) => new SimKernel({ root, idTable: LAB_ID_TABLE, ...o }) };
+}
