@@ -1,0 +1,195 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { LocalHost } from '../../harness/host/local-host.ts';
+
+/**
+ * Builds a small PCI sysfs tree in a temp folder, laid out the way the kernel lays it out, so the
+ * read side (harness/pci/inventory) can be tested without hardware and a kernel simulation
+ * (bind/unbind, numvfs) can be layered on top of it.
+ *
+ * Layout (paths relative to the tree's root; every link is relative, like the kernel's):
+ *
+ *   sys/devices/pci<DDDD>:00/<bdf>/            the device's real folder (one flat host bridge per domain)
+ *     vendor device class subsystem_vendor subsystem_device revision   `0x8086\n` style
+ *     driver_override                          `(null)\n` when none (omitted with `noOverride`)
+ *     driver -> ../../../bus/pci/drivers/<name>
+ *     iommu_group -> ../../../kernel/iommu_groups/<N>
+ *     sriov_totalvfs sriov_numvfs virtfn<i> -> ../<vf bdf>      (on a PF)
+ *     physfn -> ../<pf bdf>                                      (on a VF)
+ *     net/<ifname>/                            one folder per interface
+ *   sys/bus/pci/devices/<bdf> -> ../../../devices/pci<DDDD>:00/<bdf>
+ *   sys/bus/pci/drivers/<name>/{bind,unbind,new_id,remove_id}
+ *   sys/bus/pci/drivers/<name>/<bdf> -> ../../../../devices/pci<DDDD>:00/<bdf>
+ *   sys/kernel/iommu_groups/<N>/devices/<bdf> -> ../../../../devices/pci<DDDD>:00/<bdf>
+ *
+ * Every mutator is safe to call again (links are replaced), so a simulation can use them as its
+ * primitive "the kernel did this" steps.
+ */
+export interface TreeDevice {
+  /** Canonical `DDDD:BB:DD.F`. */
+  bdf: string;
+  /** Four hex digits, without 0x. */
+  vendor: string;
+  device: string;
+  /** Six hex digits without 0x; default `020000` (Ethernet). `060400` is a PCI-to-PCI bridge. */
+  classCode?: string;
+  subsystemVendor?: string;
+  subsystemDevice?: string;
+  /** Two hex digits; default `01`. */
+  revision?: string;
+  /** Bound driver; the driver folder is created when missing. */
+  driver?: string;
+  /** Contents of driver_override; undefined writes `(null)`. */
+  driverOverride?: string;
+  /** A kernel without driver_override (the file is not created). */
+  noOverride?: boolean;
+  /** IOMMU group number; undefined = IOMMU off for this device (no link). */
+  iommuGroup?: number;
+  /** Interface names under net/. */
+  net?: string[];
+  /** Makes this device a PF; `vfs` must be devices of the same tree (added before or after). */
+  sriov?: { totalVfs: number; vfs?: string[] };
+}
+
+export interface TreeSpec {
+  devices: TreeDevice[];
+  /** Drivers that exist with no device bound (vfio-pci, for instance). */
+  drivers?: string[];
+}
+
+export class SysfsTree {
+  /** The temp folder; `/sys/...` is at `<root>/sys/...`. */
+  readonly root: string;
+
+  private constructor(root: string) {
+    this.root = root;
+  }
+
+  /** An empty tree (sys/bus/pci/{devices,drivers}, sys/kernel/iommu_groups) in a new temp folder. */
+  static async create(): Promise<SysfsTree> {
+    const root = await fs.mkdtemp(path.join(os.tmpdir(), 'passbench-sysfs-'));
+    const tree = new SysfsTree(root);
+    for (const dir of ['sys/bus/pci/devices', 'sys/bus/pci/drivers', 'sys/kernel/iommu_groups']) {
+      await fs.mkdir(tree.at(dir), { recursive: true });
+    }
+    await fs.writeFile(tree.at('sys/bus/pci/drivers_probe'), '');
+    return tree;
+  }
+
+  /** A Host that reads this tree as if it were `/` (commands still run on this machine). */
+  host(): LocalHost {
+    return new LocalHost({ root: this.root });
+  }
+
+  /** The tree path of a device's real folder, absolute in tree terms: `/sys/devices/pci0000:00/<bdf>`. */
+  devicePath(bdf: string): string {
+    return `/sys/devices/pci${bdf.slice(0, 4)}:00/${bdf}`;
+  }
+
+  async addDriver(name: string): Promise<void> {
+    const dir = this.at(`sys/bus/pci/drivers/${name}`);
+    await fs.mkdir(dir, { recursive: true });
+    for (const f of ['bind', 'unbind', 'new_id', 'remove_id']) {
+      await fs.writeFile(path.join(dir, f), '', { flag: 'a' });
+    }
+  }
+
+  /** Adds one function with its id files, override, group, interfaces, driver and SR-IOV links. */
+  async addDevice(d: TreeDevice): Promise<void> {
+    const dir = this.at(this.devicePath(d.bdf));
+    await fs.mkdir(dir, { recursive: true });
+    const hex = (v: string) => `0x${v}\n`;
+    await fs.writeFile(path.join(dir, 'vendor'), hex(d.vendor));
+    await fs.writeFile(path.join(dir, 'device'), hex(d.device));
+    await fs.writeFile(path.join(dir, 'class'), hex(d.classCode ?? '020000'));
+    await fs.writeFile(path.join(dir, 'subsystem_vendor'), hex(d.subsystemVendor ?? d.vendor));
+    await fs.writeFile(path.join(dir, 'subsystem_device'), hex(d.subsystemDevice ?? '0000'));
+    await fs.writeFile(path.join(dir, 'revision'), hex(d.revision ?? '01'));
+    if (!d.noOverride) await this.setOverride(d.bdf, d.driverOverride);
+    await this.link(`sys/bus/pci/devices/${d.bdf}`, `../../..${this.devicePath(d.bdf).slice(4)}`);
+    if (d.iommuGroup !== undefined) await this.setGroup(d.bdf, d.iommuGroup);
+    for (const name of d.net ?? []) await fs.mkdir(path.join(dir, 'net', name), { recursive: true });
+    if (d.driver) await this.bindDriver(d.bdf, d.driver);
+    if (d.sriov) await this.setVfs(d.bdf, d.sriov.totalVfs, d.sriov.vfs ?? []);
+  }
+
+  /** Writes driver_override as the kernel shows it: `(null)` when unset. */
+  async setOverride(bdf: string, override: string | undefined): Promise<void> {
+    await fs.writeFile(path.join(this.at(this.devicePath(bdf)), 'driver_override'), `${override ?? '(null)'}\n`);
+  }
+
+  /** Links device <-> driver both ways (the `driver` link and the driver's `<bdf>` link). */
+  async bindDriver(bdf: string, driver: string): Promise<void> {
+    await this.addDriver(driver);
+    await this.unbindDriver(bdf);
+    await this.link(`${this.devicePath(bdf).slice(1)}/driver`, `../../../bus/pci/drivers/${driver}`);
+    await this.link(`sys/bus/pci/drivers/${driver}/${bdf}`, `../../../..${this.devicePath(bdf).slice(4)}`);
+  }
+
+  /** Removes both links; a no-op when the device is unbound. */
+  async unbindDriver(bdf: string): Promise<void> {
+    const link = this.at(`${this.devicePath(bdf).slice(1)}/driver`);
+    const target = await fs.readlink(link).catch(() => undefined);
+    if (target === undefined) return;
+    await fs.rm(link, { force: true });
+    await fs.rm(this.at(`sys/bus/pci/drivers/${path.basename(target)}/${bdf}`), { force: true });
+  }
+
+  /** Puts the device in group N (the group folder is created when missing). */
+  async setGroup(bdf: string, group: number): Promise<void> {
+    await fs.mkdir(this.at(`sys/kernel/iommu_groups/${group}/devices`), { recursive: true });
+    await this.link(`${this.devicePath(bdf).slice(1)}/iommu_group`, `../../../kernel/iommu_groups/${group}`);
+    await this.link(`sys/kernel/iommu_groups/${group}/devices/${bdf}`, `../../../../devices/pci${bdf.slice(0, 4)}:00/${bdf}`);
+  }
+
+  /**
+   * Makes `pf` a PF with `totalVfs` and exactly `vfs` existing (sriov_numvfs = vfs.length):
+   * virtfn<i> on the PF, physfn on each VF (whose folder is created if not added yet).
+   */
+  async setVfs(pf: string, totalVfs: number, vfs: readonly string[]): Promise<void> {
+    const dir = this.at(this.devicePath(pf));
+    await fs.writeFile(path.join(dir, 'sriov_totalvfs'), `${totalVfs}\n`);
+    await fs.writeFile(path.join(dir, 'sriov_numvfs'), `${vfs.length}\n`);
+    for (const name of await fs.readdir(dir)) {
+      if (/^virtfn\d+$/.test(name)) await fs.rm(path.join(dir, name), { force: true });
+    }
+    for (const [i, vf] of vfs.entries()) {
+      await fs.mkdir(this.at(this.devicePath(vf)), { recursive: true });
+      await this.link(`${this.devicePath(pf).slice(1)}/virtfn${i}`, `../${vf}`);
+      await this.link(`${this.devicePath(vf).slice(1)}/physfn`, `../${pf}`);
+    }
+  }
+
+  /** Writes any file below the root (for files this builder does not know: /proc/cmdline, ...). */
+  async writeFile(treePath: string, data: string): Promise<void> {
+    const file = this.at(treePath);
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    await fs.writeFile(file, data);
+  }
+
+  async cleanup(): Promise<void> {
+    await fs.rm(this.root, { recursive: true, force: true });
+  }
+
+  /** Maps a tree path (`/sys/...` or `sys/...`) into the temp folder. */
+  at(treePath: string): string {
+    return path.join(this.root, treePath.replace(/^\/+/, ''));
+  }
+
+  /** (Re)creates a relative symlink at `treePath`, its parent folder included. */
+  private async link(treePath: string, target: string): Promise<void> {
+    const file = this.at(treePath);
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    await fs.rm(file, { force: true });
+    await fs.symlink(target, file);
+  }
+}
+
+/** Builds a whole tree from a spec (devices in order, VFs may be listed before or after their PF). */
+export async function buildSysfsTree(spec: TreeSpec): Promise<SysfsTree> {
+  const tree = await SysfsTree.create();
+  for (const driver of spec.drivers ?? []) await tree.addDriver(driver);
+  for (const device of spec.devices) await tree.addDevice(device);
+  return tree;
+}
