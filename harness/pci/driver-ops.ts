@@ -88,6 +88,7 @@ export async function rebindOriginal(
 
 /** Unbinds from whatever driver holds the device; ENODEV means it let go already. */
 export async function unbindCurrent(host: Host, bdf: Bdf): Promise<void> {
+  if ((await readDriver(host, bdf)) === undefined) return;
   try {
     await writeAttr(host, bdf, devicePath(bdf, 'driver/unbind'), `${bdf}\n`,
       'Stop whatever uses the device (a VM, an interface) and retry.');

@@ -92,6 +92,7 @@ export class SimKernel implements Host {
   readonly writes: { path: string; value: string }[] = [];
   private readonly files: LocalHost;
   private sysfsWrites = 0;
+  private dead = false;
   /** new_id tables: driver → ids. Kept in memory like the kernel's (lost on "reboot"). */
   private readonly dynamicIds = new Map<string, Set<string>>();
 
@@ -113,16 +114,25 @@ export class SimKernel implements Host {
   readDir(p: string): Promise<string[]> { return this.files.readDir(p); }
   stat(p: string): Promise<FileStat | undefined> { return this.files.stat(p); }
   exists(p: string): Promise<boolean> { return this.files.exists(p); }
-  mkdir(p: string, o?: { mode?: number }): Promise<void> { return this.files.mkdir(p, o); }
-  remove(p: string): Promise<void> { return this.files.remove(p); }
-  rename(a: string, b: string): Promise<void> { return this.files.rename(a, b); }
+  async mkdir(p: string, o?: { mode?: number }): Promise<void> { this.checkAlive(); return this.files.mkdir(p, o); }
+  async remove(p: string): Promise<void> { this.checkAlive(); return this.files.remove(p); }
+  async rename(a: string, b: string): Promise<void> { this.checkAlive(); return this.files.rename(a, b); }
+
+  /** After a simulated crash the "process" is gone: nothing it tries reaches the host any more. */
+  private checkAlive(): void {
+    if (this.dead) throw new SimulatedCrash('the process crashed earlier (simulated); nothing more is written');
+  }
   async close(): Promise<void> {}
 
   async writeFile(file: string, data: string, options?: { mode?: number }): Promise<void> {
+    this.checkAlive();
     const p = path.posix.normalize(file);
     if (!p.startsWith('/sys/')) return this.files.writeFile(p, data, options);
     this.sysfsWrites += 1;
-    if (this.options.crashOnWrite === this.sysfsWrites) throw new SimulatedCrash(`simulated crash on write ${this.sysfsWrites} (${p})`);
+    if (this.options.crashOnWrite === this.sysfsWrites) {
+      this.dead = true;
+      throw new SimulatedCrash(`simulated crash on sysfs write ${this.sysfsWrites} (${p})`);
+    }
     this.writes.push({ path: p, value: data });
     await this.kernelWrite(p, data.trim());
   }
