@@ -1,0 +1,126 @@
+import { UsageError } from '../errors.ts';
+
+/**
+ * The virtual lab host's QEMU command line, as an argv array (no shell anywhere).
+ *
+ * Pure: the same input gives the same argv; nothing is read or started here. See
+ * vm-images/README.md for what each flag is for and what it was measured to cost or save.
+ */
+export interface LabQemuOptions {
+  /** Path of qemu-system-x86_64 (argv[0]). */
+  qemu?: string;
+  kernel: string;
+  initrd: string;
+  /** 'kvm' only when /dev/kvm is usable; 'tcg' is what these machines run (reports must say so). */
+  accel: 'kvm' | 'tcg';
+  /** Host TCP port (127.0.0.1) forwarded to the lab host's port 22. */
+  sshPort: number;
+  /** Files handed in through fw_cfg: dropbear-format host key and OpenSSH authorized_keys (0600). */
+  hostKeyFile: string;
+  authorizedKeysFile: string;
+  /** Where the serial console goes, and the QMP unix socket. */
+  serialLog: string;
+  qmpSocket: string;
+  /** Controller folders shared read-only over 9p (defaults /usr and /etc). */
+  shareUsr?: string;
+  shareEtc?: string;
+  memoryMiB?: number;
+  cpus?: number;
+  /** Number of SR-IOV capable igb PFs (the 82599 stand-in). Default 1. */
+  igbCount?: number;
+  /**
+   * QEMU 10.0.2 (bookworm-backports) decodes only the low dword of 64-bit SR-IOV VF BARs, so VFs
+   * whose BARs land above 4 GiB are unreachable ("PF still in reset state"). Keeping the 64-bit PCI
+   * hole empty forces them below 4 GiB. Default true; set false only on a QEMU with the upstream fix
+   * ("pcie_sriov: Fix broken MMIO accesses from SR-IOV VFs", e.g. Debian trixie 10.0.13).
+   */
+  vfBarWorkaround?: boolean;
+  /** Extra kernel arguments appended after the defaults. */
+  extraAppend?: readonly string[];
+  /** Daemonize with a pid file instead of staying in the foreground. */
+  pidFile?: string;
+}
+
+const SAFE_PATH = /^[A-Za-z0-9_./+@-][A-Za-z0-9_./+@~:-]*$/;
+
+function checkPath(what: string, p: string): string {
+  // QEMU splits -device/-netdev option values on ',' — a comma in a path would inject options.
+  if (!SAFE_PATH.test(p) || p.includes(',')) {
+    throw new UsageError(`${what} ${JSON.stringify(p)} contains characters QEMU options cannot carry`, {
+      remedy: 'Use a path made of letters, digits and . _ - / + @ ~ : (no commas or spaces).',
+    });
+  }
+  return p;
+}
+
+function checkInt(what: string, n: number, min: number, max: number): number {
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new UsageError(`${what} must be an integer from ${min} to ${max}, not ${n}`);
+  }
+  return n;
+}
+
+export function labKernelAppend(extra: readonly string[] = []): string {
+  // quiet: the serial console under TCG is slow; console output was a large part of boot time.
+  return ['intel_iommu=on', 'iommu=pt', 'console=ttyS0', 'quiet', 'panic=-1', ...extra].join(' ');
+}
+
+export function labQemuArgs(o: LabQemuOptions): string[] {
+  const port = checkInt('sshPort', o.sshPort, 1, 65535);
+  const mem = checkInt('memoryMiB', o.memoryMiB ?? 2048, 512, 1 << 20);
+  const cpus = checkInt('cpus', o.cpus ?? 2, 1, 256);
+  const igbs = checkInt('igbCount', o.igbCount ?? 1, 0, 4);
+  for (const a of o.extraAppend ?? []) {
+    if (!/^[A-Za-z0-9_.=:,/-]+$/.test(a)) throw new UsageError(`kernel argument ${JSON.stringify(a)} is not allowed`);
+  }
+  const usr = checkPath('shareUsr', o.shareUsr ?? '/usr');
+  const etc = checkPath('shareEtc', o.shareEtc ?? '/etc');
+
+  const args: string[] = [
+    o.qemu ?? 'qemu-system-x86_64',
+    '-name', 'passbench-lab',
+    '-machine', 'q35,kernel-irqchip=split',
+    '-accel', o.accel === 'kvm' ? 'kvm' : 'tcg,thread=multi',
+    '-cpu', o.accel === 'kvm' ? 'host' : 'max',
+    '-m', String(mem),
+    '-smp', String(cpus),
+    '-nodefaults', '-no-user-config', '-vga', 'none', '-display', 'none',
+    // The emulated IOMMU must come before the devices it translates for.
+    '-device', 'intel-iommu,intremap=on,caching-mode=on',
+  ];
+  if (o.vfBarWorkaround ?? true) args.push('-global', 'q35-pcihost.pci-hole64-size=0');
+
+  // Device under test: igb PF(s) (SR-IOV, 8086:10c9, VFs 8086:10ca) on a QEMU hub with a peer
+  // e1000e (the "other port" to send traffic to) and a restricted user-net (10.0.3.0/24,
+  // gateway 10.0.3.2) so a VF or the PF can ping something without reaching the outside.
+  args.push('-netdev', 'user,id=dutnet,net=10.0.3.0/24,restrict=on');
+  args.push('-netdev', 'hubport,id=dutnet-port,hubid=1,netdev=dutnet');
+  for (let i = 0; i < igbs; i++) {
+    args.push('-netdev', `hubport,id=igb${i},hubid=1`);
+    args.push('-device', `igb,netdev=igb${i},id=dut${i},romfile=`);
+  }
+  args.push('-netdev', 'hubport,id=peer0,hubid=1');
+  args.push('-device', 'e1000e,netdev=peer0,id=peer0nic,romfile=');
+
+  // Management NIC: e1000 + user-net; SSH reachable on 127.0.0.1:<port> only.
+  args.push('-netdev', `user,id=mgmt,net=10.0.2.0/24,hostfwd=tcp:127.0.0.1:${port}-:22`);
+  args.push('-device', 'e1000,netdev=mgmt,id=mgmtnic,romfile=');
+
+  // Controller's /usr and /etc, read-only (the lab host's tools: qemu, iperf3, ip, lspci, dropbear).
+  args.push('-virtfs', `local,path=${usr},mount_tag=passbench_usr,security_model=none,readonly=on,multidevs=remap`);
+  args.push('-virtfs', `local,path=${etc},mount_tag=passbench_etc,security_model=none,readonly=on,multidevs=remap`);
+
+  // Keys are passed in at boot, never baked into the image.
+  args.push('-fw_cfg', `name=opt/passbench/host_key,file=${checkPath('hostKeyFile', o.hostKeyFile)}`);
+  args.push('-fw_cfg', `name=opt/passbench/authorized_keys,file=${checkPath('authorizedKeysFile', o.authorizedKeysFile)}`);
+
+  args.push('-kernel', checkPath('kernel', o.kernel));
+  args.push('-initrd', checkPath('initrd', o.initrd));
+  args.push('-append', labKernelAppend(o.extraAppend));
+
+  args.push('-serial', `file:${checkPath('serialLog', o.serialLog)}`);
+  args.push('-qmp', `unix:${checkPath('qmpSocket', o.qmpSocket)},server=on,wait=off`);
+  args.push('-monitor', 'none');
+  if (o.pidFile !== undefined) args.push('-pidfile', checkPath('pidFile', o.pidFile), '-daemonize');
+  return args;
+}

@@ -1,0 +1,74 @@
+#!/bin/busybox sh
+# /init of the virtual lab host (runs inside the lab VM, from the initramfs built by build-lab.sh).
+#
+# 1. loads the modules listed in /etc/modules.order (NICs, vfio, 9p, fw_cfg),
+# 2. mounts the controller's /usr and /etc read-only over 9p (tags passbench_usr, passbench_etc)
+#    into a tmpfs root /newroot whose bin/lib/lib64/sbin link into usr (Debian 12 is merged-/usr),
+# 3. configures the e1000 management NIC (QEMU user-net: 10.0.2.15/24 via 10.0.2.2),
+# 4. reads the SSH host key and authorized_keys from QEMU fw_cfg (opt/passbench/host_key,
+#    opt/passbench/authorized_keys) — nothing secret is baked into the image —
+# 5. runs the controller's dropbear (from the shared /usr) chrooted into /newroot on port 22.
+# Progress goes to the serial console as "passbench-init: …" with uptime stamps.
+/bin/busybox --install -s /bin
+export PATH=/bin:/sbin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+say() { echo "passbench-init: [$(cut -d' ' -f1 /proc/uptime)] $*" >/dev/console; }
+fail() { say "FATAL: $*"; exec sh </dev/console >/dev/console 2>&1; }
+say "start"
+
+kver=$(cat /etc/kver)
+while read -r rel; do
+  insmod "/lib/modules/$kver/$rel" 2>/dev/null || say "insmod $rel failed"
+done </etc/modules.order
+say "modules loaded"
+
+# New root: tmpfs + the controller's /usr and /etc, read-only.
+R=/newroot
+mount -t tmpfs -o mode=0755 tmpfs $R || fail "tmpfs"
+mkdir -p $R/usr $R/etc $R/proc $R/sys $R/dev $R/tmp $R/run $R/root $R/var/tmp $R/var/log $R/home
+chmod 1777 $R/tmp $R/var/tmp; chmod 0700 $R/root
+o=trans=virtio,version=9p2000.L,ro,msize=262144,cache=loose
+mount -t 9p -o $o passbench_usr $R/usr || fail "9p mount of /usr (tag passbench_usr)"
+mount -t 9p -o $o passbench_etc $R/etc || fail "9p mount of /etc (tag passbench_etc)"
+for d in bin lib lib64 sbin; do [ -e $R/usr/$d ] && ln -s usr/$d $R/$d; done
+mount --bind /proc $R/proc
+mount --bind /sys $R/sys
+mount --bind /dev $R/dev
+mkdir -p $R/dev/pts; mount -t devpts -o mode=0620,ptmxmode=0666 devpts $R/dev/pts
+# The lab kernel's modules (the controller's /usr/lib/modules is for another kernel): keep them
+# reachable inside the chroot at /run/lab-modules (modprobe -d /run/lab-modules …).
+mkdir -p $R/run/lab-modules/lib; cp -a /lib/modules $R/run/lab-modules/lib/
+say "root ready"
+
+# Management NIC: the e1000 (the igb is the device under test; the e1000e is its peer).
+hostname lab
+mgmt=
+for n in /sys/class/net/*; do
+  [ "$(basename "$(readlink $n/device/driver 2>/dev/null)")" = e1000 ] && mgmt=$(basename $n)
+done
+[ -n "$mgmt" ] || fail "no e1000 management interface"
+ip link set lo up
+ip link set "$mgmt" up
+ip addr add 10.0.2.15/24 dev "$mgmt"
+ip route add default via 10.0.2.2
+say "network $mgmt 10.0.2.15/24"
+
+# Keys from fw_cfg (passed by the controller at boot).
+fw=/sys/firmware/qemu_fw_cfg/by_name/opt/passbench
+[ -r $fw/host_key/raw ] || fail "no fw_cfg opt/passbench/host_key (start QEMU with -fw_cfg name=opt/passbench/host_key,file=…)"
+[ -r $fw/authorized_keys/raw ] || fail "no fw_cfg opt/passbench/authorized_keys"
+mkdir -p $R/run/passbench $R/root/.ssh
+chmod 0700 $R/run/passbench $R/root/.ssh
+cat $fw/host_key/raw >$R/run/passbench/host_key
+cat $fw/authorized_keys/raw >$R/root/.ssh/authorized_keys
+chmod 0600 $R/run/passbench/host_key $R/root/.ssh/authorized_keys
+
+# dropbear: -s no passwords, -r host key (dropbear format), -F foreground, -E log to stderr.
+chroot $R /usr/sbin/dropbear -s -F -E -p 22 -r /run/passbench/host_key -P /run/dropbear.pid \
+  >/dev/console 2>&1 &
+say "sshd started"
+
+# PID 1 stays here; reap children forever. `poweroff -f` inside the VM ends it.
+while :; do wait; sleep 3600; done
