@@ -79,4 +79,22 @@ describe('results/compare', () => {
   it('refuses non-finite samples', () => {
     assert.throws(() => compareSamples([1, 2, Number.NaN, 4, 5], [1, 2, 3, 4, 5], 'higher-is-better'), /not a finite number/);
   });
+
+  it('is not swayed by one wild outlier run', () => {
+    const candidate = synthetic(9.4, 0.01, 12, 15);
+    candidate[3] = 2.0; // one run where the link renegotiated
+    assert.equal(compareSamples(baseline, candidate, 'higher-is-better').verdict, 'unchanged');
+  });
+
+  it('with the default policy, a seeded batch at 3 % noise and 20 samples catches a 5 % drop and stays quiet on noise', () => {
+    let caught = 0;
+    let falseAlarms = 0;
+    for (let trial = 0; trial < 60; trial++) {
+      const base = synthetic(100, 0.03, 20, 1000 + trial);
+      if (compareSamples(base, synthetic(95, 0.03, 20, 2000 + trial), 'higher-is-better').verdict === 'regressed') caught++;
+      if (compareSamples(base, synthetic(100, 0.03, 20, 3000 + trial), 'higher-is-better').verdict === 'regressed') falseAlarms++;
+    }
+    assert.ok(caught >= 55, `caught ${caught}/60`);
+    assert.ok(falseAlarms <= 1, `false alarms ${falseAlarms}/60`);
+  });
 });
