@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { PassbenchError } from '../errors.ts';
+import { PassbenchError, UsageError } from '../errors.ts';
 import type { Host } from '../host/host.ts';
 import { isBdf, type Bdf } from '../pci/bdf.ts';
 import type { BindMethod } from '../pci/driver-ops.ts';
@@ -44,9 +44,10 @@ interface JournalFile {
 
 export class JournalError extends PassbenchError {}
 
+/** The path comes from --journal: a bad one is a usage error, found before anything changes. */
 export function checkJournalPath(file: string): string {
   if (!path.posix.isAbsolute(file) || file.split('/').includes('..') || file.endsWith('/')) {
-    throw new JournalError(`journal path ${JSON.stringify(file)} must be an absolute file path without ".."`, {
+    throw new UsageError(`journal path ${JSON.stringify(file)} must be an absolute file path without ".."`, {
       remedy: `Give --journal an absolute path such as ${DEFAULT_JOURNAL_PATH}.`,
     });
   }

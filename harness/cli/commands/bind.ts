@@ -1,11 +1,49 @@
 import type { Command } from 'commander';
-import { PassbenchError } from '../../errors.ts';
+import { parseBdf } from '../../pci/bdf.ts';
+import { assignGroups, type AssignResult } from '../../prepare/assign-group.ts';
+import { DEFAULT_JOURNAL_PATH, checkJournalPath } from '../../prepare/journal.ts';
+import { addHostOptions, openHost, type HostOptions } from '../host-option.ts';
+import { printJson, printLine } from '../output.ts';
+
+interface BindOptions extends HostOptions {
+  force?: boolean;
+  journal: string;
+  json?: boolean;
+}
 
 export function registerBindCommand(program: Command): void {
-  program
-    .command('bind')
-    .description('(not built yet)')
-    .action(() => {
-      throw new PassbenchError('`passbench bind` is not built yet');
-    });
+  addHostOptions(
+    program
+      .command('bind')
+      .description('Bind devices and every member of their IOMMU groups to vfio-pci (journalled; undo with `passbench restore`)')
+      .argument('<bdf...>', 'PCI addresses in the form DDDD:BB:DD.F')
+      .option('--force', 'take a device even when it carries an interface the host uses (route, address, bond)')
+      .option('--journal <path>', 'journal file on the host', DEFAULT_JOURNAL_PATH)
+      .option('--json', 'print the result as JSON'),
+  ).action(async (args: string[], options: BindOptions) => {
+    // Validate everything before opening the host: bad input changes nothing.
+    const bdfs = args.map((a) => parseBdf(a));
+    const journalPath = checkJournalPath(options.journal);
+    const host = await openHost(options);
+    try {
+      const result = await assignGroups(host, bdfs, { force: options.force, journalPath });
+      if (options.json) printJson(result);
+      else printLine(formatBindResult(result));
+    } finally {
+      await host.close();
+    }
+  });
+}
+
+export function formatBindResult(result: AssignResult): string {
+  const lines: string[] = [];
+  const before = new Map(result.plan.steps.map((s) => [s.bdf, s.before.driver ?? 'no driver']));
+  const reason = new Map(result.plan.steps.map((s) => [s.bdf, s.reason]));
+  if (result.bound.length) lines.push('Bound to vfio-pci:');
+  for (const b of result.bound) lines.push(`  ${b.bdf}  ${before.get(b.bdf)} -> vfio-pci  (${reason.get(b.bdf)}; ${b.method})`);
+  for (const s of result.plan.skipped) lines.push(`  ${s.bdf}  left as is: ${s.reason}`);
+  for (const f of result.plan.forced) lines.push(`  warning (--force): ${f.message}`);
+  if (result.bound.length === 0) lines.push('Nothing to change: every device is already on vfio-pci.');
+  else lines.push(`Journal: ${result.journalPath}. Undo with: passbench restore${result.journalPath === DEFAULT_JOURNAL_PATH ? '' : ` --journal ${result.journalPath}`}`);
+  return lines.join('\n');
 }

@@ -1,11 +1,57 @@
 import type { Command } from 'commander';
-import { PassbenchError } from '../../errors.ts';
+import { UsageError } from '../../errors.ts';
+import { parseBdf } from '../../pci/bdf.ts';
+import { DEFAULT_JOURNAL_PATH, checkJournalPath } from '../../prepare/journal.ts';
+import { configureVfs, type SriovResult } from '../../prepare/sriov.ts';
+import { addHostOptions, openHost, type HostOptions } from '../host-option.ts';
+import { formatTable, printJson, printLine } from '../output.ts';
+
+interface SriovOptions extends HostOptions {
+  vfs: string;
+  bindVfio?: boolean;
+  journal: string;
+  json?: boolean;
+}
 
 export function registerSriovCommand(program: Command): void {
-  program
-    .command('sriov')
-    .description('(not built yet)')
-    .action(() => {
-      throw new PassbenchError('`passbench sriov` is not built yet');
-    });
+  addHostOptions(
+    program
+      .command('sriov')
+      .description('Create N virtual functions on a PF (--vfs 0 removes them), optionally bound to vfio-pci; journalled')
+      .argument('<bdf>', 'the PF, DDDD:BB:DD.F')
+      .requiredOption('--vfs <n>', 'number of VFs (0 removes them)')
+      .option('--bind-vfio', 'bind every VF to vfio-pci')
+      .option('--journal <path>', 'journal file on the host', DEFAULT_JOURNAL_PATH)
+      .option('--json', 'print the result as JSON'),
+  ).action(async (arg: string, options: SriovOptions) => {
+    const pf = parseBdf(arg);
+    const n = parseCount(options.vfs);
+    const journalPath = checkJournalPath(options.journal);
+    const host = await openHost(options);
+    try {
+      const result = await configureVfs(host, pf, n, { bindVfio: options.bindVfio, journalPath });
+      if (options.json) printJson(result);
+      else printLine(formatSriovResult(result));
+    } finally {
+      await host.close();
+    }
+  });
+}
+
+function parseCount(text: string): number {
+  if (!/^\d{1,5}$/.test(text)) {
+    throw new UsageError(`--vfs ${JSON.stringify(text)} is not a whole number`, { remedy: 'Give --vfs a count such as 2, or 0 to remove the VFs.' });
+  }
+  return Number(text);
+}
+
+export function formatSriovResult(result: SriovResult): string {
+  const lines = [`${result.pf}: ${result.numVfs} VF(s)`];
+  if (result.vfs.length) {
+    lines.push(formatTable(['VF', 'DRIVER', 'IOMMU GROUP', 'GROUP MEMBERS'],
+      result.vfs.map((v) => [v.bdf, v.driver ?? '-', v.iommuGroup === undefined ? '-' : String(v.iommuGroup), v.groupMembers.join(' ')])));
+  }
+  for (const w of result.warnings) lines.push(`warning: ${w}`);
+  lines.push(`Journal: ${result.journalPath}. Undo with: passbench restore`);
+  return lines.join('\n');
 }

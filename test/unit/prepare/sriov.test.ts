@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Bdf } from '../../../harness/pci/bdf.ts';
+import { AssignError } from '../../../harness/prepare/assign-group.ts';
+import { restoreFromJournal } from '../../../harness/prepare/restore.ts';
+import { configureVfs } from '../../../harness/prepare/sriov.ts';
+import { LAB, SimulatedCrash, makeLab, snapshot } from '../../support/sim-kernel.ts';
+
+const JOURNAL = '/var/lib/passbench/journal.json';
+const pf = LAB.pf as Bdf;
+
+describe('prepare/sriov', () => {
+  const roots: string[] = [];
+  after(async () => { for (const r of roots) await fs.rm(r, { recursive: true, force: true }); });
+  async function lab(o: Parameters<typeof makeLab>[0] = {}) {
+    const l = await makeLab(o);
+    roots.push(l.root);
+    return l;
+  }
+  const journalExists = (root: string) => fs.access(path.join(root, JOURNAL)).then(() => true, () => false);
+
+  it('creates 2 VFs bound to vfio-pci, lists their groups; restore removes them exactly; twice', async () => {
+    const { sim, root } = await lab();
+    const before = await snapshot(root);
+    const r = await configureVfs(sim, pf, 2, { bindVfio: true });
+    assert.deepEqual(r.vfs.map((v) => [v.bdf, v.driver, v.groupMembers.length]), [['0000:00:12.0', 'vfio-pci', 1], ['0000:00:12.2', 'vfio-pci', 1]]);
+    assert.deepEqual(r.warnings, []);
+    assert.equal((await restoreFromJournal(sim)).failed, 0);
+    assert.deepEqual(await snapshot(root), before);
+    assert.equal((await restoreFromJournal(sim)).found, false);
+    assert.deepEqual(await snapshot(root), before);
+  });
+
+  it('--vfs 0 removes VFs and restore brings the count back', async () => {
+    const { sim, root } = await lab();
+    await configureVfs(sim, pf, 3, { journalPath: '/tmp/other.json' }); // as the host was found
+    const before = await snapshot(root);
+    const r = await configureVfs(sim, pf, 0);
+    assert.deepEqual(r.vfs, []);
+    assert.equal((await snapshot(root)).devices[pf]?.numVfs, 0);
+    await restoreFromJournal(sim);
+    assert.deepEqual(await snapshot(root), before);
+  });
+
+  it('warns when a VF shares its IOMMU group', async () => {
+    const { sim, root } = await lab();
+    await configureVfs(sim, pf, 2, { journalPath: '/tmp/j.json' });
+    // Put the second VF into the first one's group, as a platform without ACS would.
+    const vf0Group = path.basename(await fs.readlink(path.join(root, 'sys/bus/pci/devices/0000:00:12.0/iommu_group')));
+    await fs.rm(path.join(root, 'sys/bus/pci/devices/0000:00:12.2/iommu_group'));
+    await fs.symlink(`../../../../kernel/iommu_groups/${vf0Group}`, path.join(root, 'sys/bus/pci/devices/0000:00:12.2/iommu_group'));
+    await fs.symlink('../../../../bus/pci/devices/0000:00:12.2', path.join(root, `sys/kernel/iommu_groups/${vf0Group}/devices/0000:00:12.2`));
+    const r = await configureVfs(sim, pf, 2, { journalPath: '/tmp/j.json' });
+    assert.equal(r.warnings.length, 2);
+    assert.match(r.warnings[0]!, /0000:00:12\.0 shares IOMMU group/);
+  });
+
+  it('N above sriov_totalvfs: a clear error and no change, no journal', async () => {
+    const { sim, root } = await lab();
+    const before = await snapshot(root);
+    await assert.rejects(configureVfs(sim, pf, 8), /0000:00:02\.0.*sriov_numvfs.*0 to 7.*found 8/);
+    assert.deepEqual(await snapshot(root), before);
+    assert.equal(await journalExists(root), false);
+    assert.equal(sim.writes.length, 0);
+  });
+
+  it('a device without SR-IOV: a clear error and no change', async () => {
+    const { sim, root } = await lab();
+    const before = await snapshot(root);
+    await assert.rejects(configureVfs(sim, LAB.nicSpare as Bdf, 1), /SR-IOV capable PF/);
+    assert.deepEqual(await snapshot(root), before);
+  });
+
+  it('refuses to change the count while VFs are on vfio-pci', async () => {
+    const { sim } = await lab();
+    await configureVfs(sim, pf, 2, { bindVfio: true });
+    await assert.rejects(configureVfs(sim, pf, 0), /are on vfio-pci/);
+  });
+
+  it('a refused sriov_numvfs write is rolled back and reported', async () => {
+    const { sim, root } = await lab({ failures: [{ op: 'numvfs', code: 'EIO' }] });
+    const before = await snapshot(root);
+    await assert.rejects(configureVfs(sim, pf, 2), (e: unknown) => e instanceof AssignError && /sriov_numvfs to 2 failed/.test(e.message));
+    assert.deepEqual(await snapshot(root), before);
+    assert.equal(await journalExists(root), false);
+  });
+
+  // numvfs write, then 2 VFs × (override, unbind, probe).
+  for (let k = 1; k <= 7; k++) {
+    it(`crash before sysfs write ${k} of "2 VFs on vfio-pci", then restore: exact before-state`, async () => {
+      const { sim, root, reopen } = await lab({ crashOnWrite: k });
+      const before = await snapshot(root);
+      await assert.rejects(configureVfs(sim, pf, 2, { bindVfio: true }), (e: unknown) =>
+        e instanceof SimulatedCrash || (e instanceof AssignError && e.cause instanceof SimulatedCrash));
+      const r = await restoreFromJournal(reopen());
+      assert.equal(r.failed, 0, JSON.stringify(r.outcomes));
+      assert.deepEqual(await snapshot(root), before);
+    });
+  }
+});
