@@ -19,10 +19,16 @@ fail() { say "FATAL: $*"; exec sh </dev/console >/dev/console 2>&1; }
 say "start"
 
 kver=$(cat /etc/kver)
-while read -r rel; do
-  insmod "/lib/modules/$kver/$rel" 2>/dev/null || say "insmod $rel failed"
-done </etc/modules.order
-say "modules loaded"
+# Two passes: what SSH needs first (e1000, 9p, fw_cfg), the devices under test (igb, vfio, …) after
+# sshd is up; /run/passbench/ready (inside the new root) marks the end of the second pass.
+early='/(e1000|netfs|9pnet|9p|9pnet_virtio|qemu_fw_cfg)\.ko$'
+load_modules() {  # $1 = -E to load the early set, -vE for the rest
+  grep $1 "$early" /etc/modules.order | while read -r rel; do
+    insmod "/lib/modules/$kver/$rel" 2>/dev/null || say "insmod $rel failed"
+  done
+}
+load_modules -E
+say "early modules loaded"
 
 # New root: tmpfs + the controller's /usr and /etc, read-only.
 R=/newroot
@@ -69,6 +75,10 @@ chmod 0600 $R/run/passbench/host_key $R/root/.ssh/authorized_keys
 chroot $R /usr/sbin/dropbear -s -F -E -p 22 -r /run/passbench/host_key -P /run/dropbear.pid \
   >/dev/console 2>&1 &
 say "sshd started"
+
+load_modules -vE
+touch $R/run/passbench/ready
+say "lab ready (all modules loaded)"
 
 # PID 1 stays here; reap children forever. `poweroff -f` inside the VM ends it.
 while :; do wait; sleep 3600; done
