@@ -115,5 +115,8 @@ for (const cv of [0.03, 0.015]) {
   console.log(match
     ? `same detection rate: adaptive spends ${adaptiveRow.samplesPerSide.toFixed(1)} samples/side, fixed needs ${match.samplesPerSide} (${match.label})`
     : `same detection rate: no fixed count in the table reaches adaptive's ${((100 * adaptiveRow.caught) / TRIALS).toFixed(1)} %`);
+  const perMetric = adaptiveRow.falseAlarms / TRIALS;
+  const perNight = (k: number): string => `${(100 * (1 - (1 - perMetric) ** k)).toFixed(1)} %`;
+  console.log(`a night comparing 10 / 30 independent metrics at this noise (adaptive): chance of at least one false alarm ${perNight(10)} / ${perNight(30)}`);
 }
 console.log(`\n(${((performance.now() - started) / 1000).toFixed(1)} s)`);
