@@ -1,0 +1,473 @@
+/**
+ * `SshHost`: a lab host (or a guest) over SSH. Commands go through ssh2 exec channels, files through
+ * SFTP. Key authentication only, and the host key is pinned: the caller says which key the host
+ * must present and anything else is refused before a single command runs.
+ */
+import fs from 'node:fs/promises';
+// ssh2 is CommonJS without named ESM exports: take the default export.
+import ssh2 from 'ssh2';
+import type { Client, ClientChannel, ConnectConfig, SFTPWrapper } from 'ssh2';
+import { CommandError, HostFileError, PassbenchError, UsageError, errorMessage } from '../errors.ts';
+import type { FileStat, Host, HostProcess, RunOptions, RunResult, SpawnOptions } from './host.ts';
+import { splitLines } from './lines.ts';
+import { shellJoin } from './shell-quote.ts';
+import { findKnownHostKeys, fingerprint, knownHostsName, parsePublicKey, type PublicKey } from './ssh-keys.ts';
+
+export interface SshHostOptions {
+  address: string;
+  /** Default 22. */
+  port?: number;
+  /** Default root. */
+  user?: string;
+  /** Private key file on this machine (unencrypted: runs are unattended). */
+  identityFile: string;
+  /** The pinned host key: one or more OpenSSH public key lines. Give this or `knownHostsFile`. */
+  hostKey?: string | readonly string[];
+  /** A known_hosts file holding the host's key under `address` or `[address]:port`. */
+  knownHostsFile?: string;
+  /** Connect through this host (guests are reachable only from their lab host). */
+  via?: SshHost;
+  /** Deadline for TCP connect + handshake + authentication. Default 20 s. */
+  connectTimeoutMs?: number;
+}
+
+/** The host presented a key other than the pinned one. Nothing was run. */
+export class HostKeyMismatchError extends PassbenchError {
+  constructor(readonly target: string, readonly expected: readonly string[], readonly found: string) {
+    super(`host key mismatch for ${target}: expected ${expected.join(' or ')}, found ${found}; refused before running anything`, {
+      remedy: 'If the host was reinstalled, check the new key on its console (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) '
+        + 'and update hostKey / knownHostsFile in the lab config. Otherwise the connection may be intercepted: do not proceed.',
+    });
+  }
+}
+
+/** The SSH connection could not be made (network, authentication, jump host). */
+export class SshConnectError extends PassbenchError {
+  constructor(readonly target: string, reason: string, details: { remedy?: string; cause?: unknown } = {}) {
+    super(`cannot connect to ${target}: ${reason}`, details);
+  }
+}
+
+const DEFAULT_TIMEOUT_MS = 60_000;
+/** Files whose write() is handled by the kernel: written with one write(2) so its errno is kept. */
+const KERNEL_FILE = /^\/(sys|proc|dev)\//;
+const S_IFMT = 0o170000;
+
+type Exit = { exitCode: number | null; signal: string | null };
+
+interface RemoteCommand {
+  channel: ClientChannel;
+  pid: number;
+  /** Settles when the channel closes. */
+  ended: Promise<Exit>;
+}
+
+export class SshHost implements Host {
+  private sftpSession?: Promise<SFTPWrapper>;
+  private readonly live = new Set<HostProcess>();
+  private closed = false;
+
+  private constructor(readonly name: string, private readonly client: Client) {}
+
+  static async connect(options: SshHostOptions): Promise<SshHost> {
+    const port = options.port ?? 22;
+    const user = options.user ?? 'root';
+    const name = `ssh://${user}@${options.address.includes(':') ? `[${options.address}]` : options.address}:${port}`;
+    const target = options.via ? `${name} (via ${options.via.name})` : name;
+    const pinned = await readPinnedKeys(options, name, port);
+    const privateKey = await readIdentity(options.identityFile, name);
+    const sock = options.via ? await options.via.forwardOut(options.address, port, name) : undefined;
+
+    const client = new ssh2.Client();
+    let presented: Buffer | undefined;
+    const config: ConnectConfig = {
+      host: options.address, port, username: user, privateKey, sock,
+      readyTimeout: options.connectTimeoutMs ?? 20_000,
+      // Offer only the pinned key types, or a host with several keys may show one we did not pin.
+      algorithms: { serverHostKey: hostKeyAlgorithms(pinned) as NonNullable<ConnectConfig['algorithms']>['serverHostKey'] },
+      hostVerifier: (key: Buffer) => {
+        presented = key;
+        return pinned.some((p) => p.blob.equals(key));
+      },
+    };
+    try {
+      await new Promise<void>((resolve, reject) => {
+        client.once('ready', () => resolve());
+        client.once('error', reject);
+        client.once('close', () => reject(new Error('the server closed the connection during the handshake')));
+        client.connect(config);
+      });
+    } catch (error) {
+      client.end();
+      if (presented && !pinned.some((p) => p.blob.equals(presented!))) {
+        throw new HostKeyMismatchError(target, pinned.map(describeKey), describeKey(presented));
+      }
+      throw connectError(target, options, error);
+    }
+    // After the handshake, failures surface on the channel in use; keep an error here from crashing the process.
+    client.on('error', () => {});
+    return new SshHost(name, client);
+  }
+
+  async run(argv: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+    const started = Date.now();
+    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    const fail = (exitCode: number | undefined, reason?: string, cause?: unknown) =>
+      new CommandError(this.name, argv, exitCode, Buffer.concat(err).toString('utf8'), Date.now() - started, { reason, cause });
+
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), timeoutMs);
+    });
+    try {
+      const starting = this.start(argv, (c) => out.push(c), (c) => err.push(c), options.input);
+      const first = await Promise.race([starting, deadline]).catch((error: unknown) => {
+        throw error instanceof CommandError ? error : fail(undefined, `did not start: ${errorMessage(error)}`, error);
+      });
+      if (first === 'timeout') {
+        starting.then((c) => this.abort(c), () => {});
+      } else {
+        const result = await Promise.race([first.ended, deadline]);
+        if (result === 'timeout') {
+          await this.abort(first);
+        } else {
+          const exitCode = result.exitCode;
+          if (exitCode === 0 || (options.allowFailure && exitCode !== null)) {
+            return {
+              argv, exitCode, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'),
+              durationMs: Date.now() - started,
+            };
+          }
+          if (exitCode === null) {
+            throw fail(undefined, result.signal ? `was killed by ${result.signal}` : 'ended without an exit status (connection lost?)');
+          }
+          throw fail(exitCode);
+        }
+      }
+      throw fail(undefined, `timed out after ${timeoutMs} ms`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async spawn(argv: readonly string[], options: SpawnOptions = {}): Promise<HostProcess> {
+    const lines = {
+      stdout: splitLines((line) => options.onLine?.(line, 'stdout')),
+      stderr: splitLines((line) => options.onLine?.(line, 'stderr')),
+    };
+    const command = await this.start(argv, (c) => lines.stdout.write(c), (c) => lines.stderr.write(c));
+    const process: HostProcess = {
+      argv,
+      exited: command.ended.then((exit) => {
+        lines.stdout.end();
+        lines.stderr.end();
+        this.live.delete(process);
+        return exit;
+      }),
+      kill: (signal = 'SIGTERM') => this.signal(command.pid, signal),
+    };
+    this.live.add(process);
+    return process;
+  }
+
+  /** A TCP stream to `address:port` as seen from this host: how a jump works. */
+  async forwardOut(address: string, port: number, target = `${address}:${port}`): Promise<ClientChannel> {
+    return new Promise((resolve, reject) => {
+      this.client.forwardOut('127.0.0.1', 0, address, port, (error, channel) => {
+        if (!error) return resolve(channel);
+        reject(new SshConnectError(`${target} (via ${this.name})`, `the jump host could not open a tunnel: ${error.message}`, {
+          cause: error,
+          remedy: `Check that ${address}:${port} is reachable from ${this.name} (e.g. \`nc -z ${address} ${port}\` there) `
+            + 'and that its sshd allows TCP forwarding (AllowTcpForwarding yes).',
+        }));
+      });
+    });
+  }
+
+  async readFile(file: string): Promise<string> {
+    const sftp = await this.sftp(file, 'read');
+    // A stream reads until EOF: sysfs files report a size (4096) that is not their length.
+    return this.fileCall('read', file, () => new Promise<string>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      sftp.createReadStream(file)
+        .on('data', (chunk: Buffer) => chunks.push(chunk))
+        .on('error', reject)
+        .on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    }));
+  }
+
+  async writeFile(file: string, data: string, options: { mode?: number } = {}): Promise<void> {
+    if (KERNEL_FILE.test(absolute(file))) return this.writeKernelFile(file, data);
+    const sftp = await this.sftp(file, 'write');
+    await this.fileCall('write', file, () => promisify<void>((cb) => sftp.writeFile(file, data, { mode: options.mode }, cb)));
+    // The mode given to open() only applies to a file it creates; make it hold for an existing one too.
+    if (options.mode !== undefined) await this.fileCall('chmod', file, () => promisify<void>((cb) => sftp.chmod(file, options.mode!, cb)));
+  }
+
+  async readLink(file: string): Promise<string> {
+    const sftp = await this.sftp(file, 'readlink');
+    return this.fileCall('readlink', file, () => promisify<string>((cb) => sftp.readlink(file, cb)));
+  }
+
+  async realPath(file: string): Promise<string> {
+    const sftp = await this.sftp(file, 'realpath');
+    return this.fileCall('realpath', file, () => promisify<string>((cb) => sftp.realpath(file, cb)));
+  }
+
+  async readDir(dir: string): Promise<string[]> {
+    const sftp = await this.sftp(dir, 'list');
+    const entries = await this.fileCall('list', dir, () => promisify<{ filename: string }[]>((cb) => sftp.readdir(dir, cb)));
+    return entries.map((e) => e.filename).filter((n) => n !== '.' && n !== '..').sort();
+  }
+
+  async stat(file: string): Promise<FileStat | undefined> {
+    const sftp = await this.sftp(file, 'stat');
+    try {
+      const s = await promisify<{ mode: number }>((cb) => sftp.lstat(file, cb));
+      const type = s.mode & S_IFMT;
+      return { isFile: type === 0o100000, isDirectory: type === 0o040000, isSymbolicLink: type === 0o120000, mode: s.mode };
+    } catch (error) {
+      if (sftpCode(error) === 'ENOENT') return undefined;
+      throw new HostFileError(this.name, file, 'stat', { cause: error, code: sftpCode(error) });
+    }
+  }
+
+  async exists(file: string): Promise<boolean> {
+    return (await this.stat(file)) !== undefined;
+  }
+
+  async mkdir(dir: string, options: { mode?: number } = {}): Promise<void> {
+    const sftp = await this.sftp(dir, 'mkdir');
+    let current = '';
+    for (const part of dir.split('/').filter(Boolean)) {
+      current += `/${part}`;
+      const found = await this.stat(current);
+      if (found?.isDirectory) continue;
+      if (found) throw new HostFileError(this.name, dir, 'mkdir', { cause: new Error(`${current} is not a directory`), code: 'ENOTDIR' });
+      const at = current;
+      await this.fileCall('mkdir', dir, () => promisify<void>((cb) => sftp.mkdir(at, options.mode === undefined ? {} : { mode: options.mode }, cb)))
+        .catch(async (error: unknown) => {
+          if (!(await this.stat(at))?.isDirectory) throw error; // lost a race with another mkdir: fine
+        });
+    }
+  }
+
+  async remove(file: string): Promise<void> {
+    if (absolute(file) === '/') throw new TypeError('remove("/") refused');
+    // SFTP has no recursive delete; rm -rf is one round trip and behaves like fs.rm({ recursive, force }).
+    await this.run(['rm', '-rf', '--', file]).catch((error: unknown) => {
+      throw new HostFileError(this.name, file, 'remove', { cause: error });
+    });
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    const sftp = await this.sftp(from, 'rename');
+    absolute(to);
+    // Plain SFTP rename refuses an existing target; the posix-rename extension replaces it atomically.
+    await this.fileCall('rename', from, () => promisify<void>((cb) => sftp.ext_openssh_rename(from, to, cb)));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    // Without a terminal, sshd leaves a command running when its channel closes: stop ours first.
+    await Promise.allSettled([...this.live].map(async (p) => {
+      await p.kill('SIGTERM');
+      await Promise.race([p.exited, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
+    }));
+    this.closed = true;
+    await new Promise<void>((resolve) => {
+      this.client.once('close', () => resolve());
+      this.client.end();
+      setTimeout(resolve, 2_000).unref();
+    });
+  }
+
+  /**
+   * Starts argv through the remote shell as `echo $$; exec ARGV`: the command takes over the shell's
+   * PID, so it can be signalled later with a separate `kill` (SSH signal requests are unreliable).
+   */
+  private start(argv: readonly string[], onStdout: (c: Buffer) => void, onStderr: (c: Buffer) => void, input?: string): Promise<RemoteCommand> {
+    if (argv.length === 0) throw new TypeError('run() needs a command');
+    if (this.closed) throw new CommandError(this.name, argv, undefined, '', 0, { reason: 'not run: the SSH connection is closed' });
+    return new Promise((resolve, reject) => {
+      this.client.exec(`echo $$; exec ${shellJoin(argv)}`, (error, channel) => {
+        if (error) return reject(error);
+        let exit: Exit = { exitCode: null, signal: null };
+        let head = Buffer.alloc(0);
+        let pid: number | undefined;
+        const stderr: Buffer[] = [];
+        const ended = new Promise<Exit>((done) => channel.once('close', () => done(exit)));
+        channel.on('exit', (code: number | null, signal?: string) => {
+          exit = { exitCode: code, signal: signal ? (signal.startsWith('SIG') ? signal : `SIG${signal}`) : null };
+        });
+        channel.on('data', (chunk: Buffer) => {
+          if (pid !== undefined) return onStdout(chunk);
+          head = Buffer.concat([head, chunk]);
+          const newline = head.indexOf(10);
+          if (newline < 0) return;
+          pid = Number(head.subarray(0, newline).toString());
+          const rest = head.subarray(newline + 1);
+          resolve({ channel, pid, ended });
+          if (rest.length) onStdout(rest);
+        });
+        channel.stderr.on('data', (chunk: Buffer) => {
+          stderr.push(chunk);
+          onStderr(chunk);
+        });
+        void ended.then(() => {
+          if (pid === undefined) reject(new Error(`the remote shell ended before starting it: ${Buffer.concat(stderr).toString().trim()}`));
+        });
+        channel.end(input);
+      });
+    });
+  }
+
+  private async abort(command: RemoteCommand): Promise<void> {
+    await this.signal(command.pid, 'SIGKILL').catch(() => {});
+    command.channel.close();
+  }
+
+  private async signal(pid: number, signal: NodeJS.Signals | number): Promise<void> {
+    if (!Number.isInteger(pid) || pid <= 1) throw new TypeError(`no remote PID to signal (${pid})`);
+    const name = typeof signal === 'number' ? String(signal) : signal.replace(/^SIG/, '');
+    // allowFailure: the process may have ended on its own meanwhile, as with a local kill().
+    await this.run(['kill', '-s', name, String(pid)], { allowFailure: true, timeoutMs: 10_000 });
+  }
+
+  /** One write(2) with the whole text via dd, so a kernel's refusal keeps its errno (SFTP would say "Failure"). */
+  private async writeKernelFile(file: string, data: string): Promise<void> {
+    const result = await this.run(['dd', `of=${file}`, 'bs=1M', 'iflag=fullblock', 'status=none'], { input: data, allowFailure: true })
+      .catch((error: unknown) => {
+        throw new HostFileError(this.name, file, 'write', { cause: error });
+      });
+    if (result.exitCode === 0) return;
+    const message = result.stderr.trim().split('\n').pop() ?? `dd exited with ${result.exitCode}`;
+    throw new HostFileError(this.name, file, 'write', { cause: new Error(message), code: errnoFromMessage(message) });
+  }
+
+  private sftp(file: string, operation: string): Promise<SFTPWrapper> {
+    absolute(file);
+    this.sftpSession ??= new Promise<SFTPWrapper>((resolve, reject) => {
+      this.client.sftp((error, sftp) => (error ? reject(error) : resolve(sftp)));
+    });
+    return this.sftpSession.catch((error: unknown) => {
+      this.sftpSession = undefined;
+      throw new HostFileError(this.name, file, operation, {
+        cause: error,
+        remedy: 'Enable the SFTP subsystem in the host\'s sshd_config (Subsystem sftp internal-sftp).',
+      });
+    });
+  }
+
+  private async fileCall<T>(operation: string, file: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      throw new HostFileError(this.name, file, operation, { cause: error, code: sftpCode(error) });
+    }
+  }
+}
+
+function absolute(file: string): string {
+  if (!file.startsWith('/')) throw new TypeError(`host paths are absolute; got ${JSON.stringify(file)}`);
+  return file;
+}
+
+function promisify<T>(call: (cb: (error: Error | null | undefined, value: T) => void) => void): Promise<T> {
+  return new Promise((resolve, reject) => call((error, value) => (error ? reject(error) : resolve(value))));
+}
+
+/** SFTP status codes are coarse; name the two that map to an errno, and keep the others recognizable. */
+function sftpCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string') return code;
+  if (code === 2) return 'ENOENT';
+  if (code === 3) return 'EACCES';
+  if (code === 4) return 'SFTP_FAILURE';
+  if (code === 8) return 'SFTP_OP_UNSUPPORTED';
+  return typeof code === 'number' ? `SFTP_${code}` : undefined;
+}
+
+const ERRNO_TEXT: Record<string, string> = {
+  'No such device': 'ENODEV', 'Invalid argument': 'EINVAL', 'Device or resource busy': 'EBUSY',
+  'No such file or directory': 'ENOENT', 'Permission denied': 'EACCES', 'Operation not permitted': 'EPERM',
+  'File exists': 'EEXIST', 'No space left on device': 'ENOSPC', 'Input/output error': 'EIO',
+  'Cannot allocate memory': 'ENOMEM', 'No such device or address': 'ENXIO', 'Operation not supported': 'EOPNOTSUPP',
+  'Resource temporarily unavailable': 'EAGAIN', 'Numerical result out of range': 'ERANGE', 'Read-only file system': 'EROFS',
+  'Is a directory': 'EISDIR', 'Not a directory': 'ENOTDIR',
+};
+
+/** `dd: error writing '/sys/…': No such device` → `ENODEV` (strerror texts of glibc and busybox agree). */
+export function errnoFromMessage(message: string): string | undefined {
+  const text = message.slice(message.lastIndexOf(': ') + 2).trim();
+  return ERRNO_TEXT[text];
+}
+
+function describeKey(key: PublicKey | Buffer): string {
+  const blob = Buffer.isBuffer(key) ? key : key.blob;
+  const type = blob.length >= 4 ? blob.subarray(4, 4 + blob.readUInt32BE(0)).toString('latin1') : 'unknown';
+  return `${fingerprint(blob)} (${type})`;
+}
+
+function hostKeyAlgorithms(keys: readonly PublicKey[]): string[] {
+  const names = keys.flatMap((k) => (k.type === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [k.type]));
+  return [...new Set(names)];
+}
+
+async function readPinnedKeys(options: SshHostOptions, name: string, port: number): Promise<PublicKey[]> {
+  const lines = options.hostKey === undefined ? [] : typeof options.hostKey === 'string' ? [options.hostKey] : [...options.hostKey];
+  const keys = lines.map((line) => parsePublicKey(line, `host key for ${name}`));
+  if (options.knownHostsFile) {
+    const text = await fs.readFile(options.knownHostsFile, 'utf8').catch((error: unknown) => {
+      throw new UsageError(`cannot read known_hosts file ${options.knownHostsFile} for ${name}: ${errorMessage(error)}`, { cause: error });
+    });
+    const found = findKnownHostKeys(text, options.address, port, options.knownHostsFile);
+    if (found.length === 0) {
+      throw new UsageError(`${options.knownHostsFile} has no key for ${knownHostsName(options.address, port)} (${name})`, {
+        remedy: `Add the host's key line as "${knownHostsName(options.address, port)} ssh-ed25519 AAAA…" after checking its `
+          + 'fingerprint on the host (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub).',
+      });
+    }
+    keys.push(...found);
+  }
+  if (keys.length === 0) {
+    throw new UsageError(`no pinned host key for ${name}: passbench never accepts an unknown host key`, {
+      remedy: 'Give hostKey (the line from the host\'s /etc/ssh/ssh_host_ed25519_key.pub) or knownHostsFile.',
+    });
+  }
+  return keys;
+}
+
+async function readIdentity(file: string, name: string): Promise<Buffer> {
+  const key = await fs.readFile(file).catch((error: unknown) => {
+    throw new UsageError(`cannot read the SSH identity file ${file} for ${name}: ${errorMessage(error)}`, {
+      cause: error, remedy: 'Point identityFile at an existing private key (e.g. one made by `ssh-keygen -t ed25519`).',
+    });
+  });
+  if (key.includes('ENCRYPTED') || key.includes('Proc-Type: 4,ENCRYPTED')) {
+    // OpenSSH-format keys hide encryption inside the base64; ssh2 reports those itself at connect.
+    throw new UsageError(`the SSH identity file ${file} is encrypted`, { remedy: 'Use a key without a passphrase for unattended runs.' });
+  }
+  return key;
+}
+
+function connectError(target: string, options: SshHostOptions, error: unknown): SshConnectError {
+  const message = errorMessage(error);
+  const code = (error as NodeJS.ErrnoException).code;
+  const where = `${options.address}:${options.port ?? 22}`;
+  const remedy =
+    /authentication methods failed/i.test(message)
+      ? `Add the public key of ${options.identityFile} to ~${options.user ?? 'root'}/.ssh/authorized_keys on the host.`
+      : code === 'ECONNREFUSED'
+        ? `Nothing listens on ${where}: is sshd running there, and is the port right?`
+        : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+          ? `The name ${options.address} does not resolve: check the address in the lab config.`
+          : /timed out|ETIMEDOUT|EHOSTUNREACH/i.test(`${message} ${code ?? ''}`)
+            ? `No answer from ${where}: check that the host is up and reachable from here (firewall, VPN, jump host).`
+            : /passphrase|encrypted/i.test(message)
+              ? 'Use a key without a passphrase for unattended runs.'
+              : `Try \`ssh -p ${options.port ?? 22} -i ${options.identityFile} ${options.user ?? 'root'}@${options.address} true\` to see what fails.`;
+  return new SshConnectError(target, message, { cause: error, remedy });
+}
