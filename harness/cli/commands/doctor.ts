@@ -1,11 +1,32 @@
 import type { Command } from 'commander';
-import { PassbenchError } from '../../errors.ts';
+import { runDoctor, formatDoctorReport } from '../../doctor/run-doctor.ts';
+import { parseBdf } from '../../pci/bdf.ts';
+import { ExitCode } from '../exit-codes.ts';
+import { addHostOptions, type HostOptions, openHost } from '../host-option.ts';
+import { printJson, printLine } from '../output.ts';
+
+interface DoctorOptions extends HostOptions {
+  json?: boolean;
+  device?: string;
+}
 
 export function registerDoctorCommand(program: Command): void {
-  program
+  const command = program
     .command('doctor')
-    .description('(not built yet)')
-    .action(() => {
-      throw new PassbenchError('`passbench doctor` is not built yet');
-    });
+    .description('Check the host for passthrough: CPU virtualization, /dev/kvm, IOMMU, interrupt remapping, vfio, QEMU')
+    .option('--json', 'machine-readable output')
+    .option('--device <bdf>', 'also check that this device\'s IOMMU group can be assigned');
+  addHostOptions(command).action(async (options: DoctorOptions) => {
+    const device = options.device === undefined ? undefined : parseBdf(options.device, '--device');
+    const host = await openHost(options);
+    try {
+      const report = await runDoctor(host, { device });
+      if (options.json) printJson(report);
+      else printLine(formatDoctorReport(report));
+      // Any FAIL: the environment is unfit (exit 3), so CI can tell it from a failed test.
+      if (!report.fit) process.exitCode = ExitCode.unfit;
+    } finally {
+      await host.close();
+    }
+  });
 }

@@ -1,0 +1,26 @@
+import { describeReasons } from '../pci/active-interfaces.ts';
+import { isPciBridge } from '../pci/inventory.ts';
+import type { CheckResult } from './checks.ts';
+import type { HostFacts } from './facts.ts';
+
+/** With --device: can its whole IOMMU group go to vfio-pci? Every member must be bindable. */
+export function checkDeviceGroup(f: HostFacts): CheckResult[] {
+  const d = f.device;
+  if (!d) return [];
+  const title = `Checking IOMMU group of ${d.bdf}`;
+  if (d.group === undefined) {
+    return [{ id: 'device-group', title, grade: 'FAIL', detail: `${d.bdf} has no IOMMU group (the IOMMU is off)`,
+      remedy: 'Enable the IOMMU (see the IOMMU checks above).' }];
+  }
+  const problems: string[] = [];
+  for (const { device, active } of d.members) {
+    if (isPciBridge(device)) problems.push(`${device.bdf} is a PCI bridge (class ${device.classCode}) and cannot be given to a guest`);
+    for (const a of active) problems.push(`${device.bdf} carries ${a.name}, which is in use: ${describeReasons(a.reasons)}`);
+  }
+  const members = d.members.map((m) => `${m.device.bdf}${m.device.driver ? ` (${m.device.driver})` : ''}`).join(', ');
+  if (problems.length === 0) {
+    return [{ id: 'device-group', title, grade: 'PASS', detail: `group ${d.group}: ${members}; every member can be bound to vfio-pci` }];
+  }
+  return [{ id: 'device-group', title, grade: 'FAIL', detail: `group ${d.group} cannot be assigned: ${problems.join('; ')}`,
+    remedy: 'Pick a device whose group holds no bridge and no interface the host uses (move the card to a slot with its own group, or move the host\'s traffic to another NIC).' }];
+}

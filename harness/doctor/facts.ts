@@ -1,0 +1,119 @@
+import type { Host } from '../host/host.ts';
+import { findActiveInterfaces } from '../pci/active-interfaces.ts';
+import type { Bdf } from '../pci/bdf.ts';
+import { groupOf } from '../pci/iommu-groups.ts';
+import { readPciDevice } from '../pci/inventory.ts';
+import { readDirOptional, readOptional } from '../pci/sysfs-read.ts';
+import type { ActiveInterface, PciDevice } from '../pci/types.ts';
+import { errorMessage } from '../errors.ts';
+
+/** The modules device assignment needs, by their /sys/module names. */
+export const VFIO_MODULES = ['vfio', 'vfio_pci', 'vfio_iommu_type1'] as const;
+export type ModuleState = 'loaded' | 'available' | 'missing';
+
+/** Everything the checks look at, gathered once; the checks themselves are pure. */
+export interface HostFacts {
+  /** undefined when /proc/cpuinfo could not be read. */
+  cpu?: { vendor: 'intel' | 'amd' | 'other'; virtFlag?: 'vmx' | 'svm' };
+  kvm: { exists: boolean; openable: boolean; error?: string };
+  /** Loaded kvm* modules (kvm, kvm_intel, kvm_amd, kvm_pvm...). */
+  kvmModules: string[];
+  /** Kernel log text; undefined with the reason when it could not be read (dmesg_restrict). */
+  dmesg?: string;
+  dmesgError?: string;
+  cmdline?: string;
+  /** Entries in /sys/class/iommu (dmar0, ivhd0...). */
+  iommuUnits: string[];
+  /** Whether an Intel unit's ecap has the interrupt-remapping bit; undefined when unknown. */
+  intelIrCapable?: boolean;
+  iommuGroupCount: number;
+  modules: Record<string, ModuleState>;
+  qemu: { version?: string; error?: string };
+  device?: DeviceFacts;
+}
+
+export interface DeviceFacts {
+  bdf: Bdf;
+  group?: number;
+  /** Every member of its group (the device itself included), with its interfaces in use. */
+  members: { device: PciDevice; active: ActiveInterface[] }[];
+}
+
+export async function gatherHostFacts(host: Host, options: { device?: Bdf } = {}): Promise<HostFacts> {
+  const dmesg = await host.run(['dmesg'], { allowFailure: true }).catch((e: unknown) => ({ exitCode: -1, stdout: '', stderr: errorMessage(e) }));
+  const units = await readDirOptional(host, '/sys/class/iommu');
+  return {
+    cpu: parseCpuinfo(await readOptional(host, '/proc/cpuinfo')),
+    kvm: await probeKvm(host),
+    kvmModules: (await readDirOptional(host, '/sys/module')).filter((m) => /^kvm/.test(m)),
+    ...(dmesg.exitCode === 0 ? { dmesg: dmesg.stdout } : { dmesgError: dmesg.stderr.trim() || `exit code ${dmesg.exitCode}` }),
+    cmdline: await readOptional(host, '/proc/cmdline'),
+    iommuUnits: units,
+    intelIrCapable: await readIntelIr(host, units),
+    iommuGroupCount: (await readDirOptional(host, '/sys/kernel/iommu_groups')).length,
+    modules: await probeModules(host),
+    qemu: await probeQemu(host),
+    device: options.device ? await gatherDeviceFacts(host, options.device) : undefined,
+  };
+}
+
+export function parseCpuinfo(text: string | undefined): HostFacts['cpu'] {
+  if (text === undefined) return undefined;
+  const vendorId = /^vendor_id\s*:\s*(\S+)/m.exec(text)?.[1];
+  const flags = new Set((/^flags\s*:(.*)$/m.exec(text)?.[1] ?? '').trim().split(/\s+/));
+  return {
+    vendor: vendorId === 'GenuineIntel' ? 'intel' : vendorId === 'AuthenticAMD' ? 'amd' : 'other',
+    virtFlag: flags.has('vmx') ? 'vmx' : flags.has('svm') ? 'svm' : undefined,
+  };
+}
+
+/** Opens /dev/kvm read-write the way QEMU does; the shell script is a constant. */
+async function probeKvm(host: Host): Promise<HostFacts['kvm']> {
+  if (!(await host.exists('/dev/kvm'))) return { exists: false, openable: false };
+  const r = await host.run(['sh', '-c', 'exec 3<>/dev/kvm'], { allowFailure: true });
+  return r.exitCode === 0 ? { exists: true, openable: true } : { exists: true, openable: false, error: r.stderr.trim() };
+}
+
+/** ECAP bit 3 (IR) of an Intel remapping unit says it can remap interrupts. */
+async function readIntelIr(host: Host, units: readonly string[]): Promise<boolean | undefined> {
+  for (const unit of units) {
+    const ecap = await readOptional(host, `/sys/class/iommu/${unit}/intel-iommu/ecap`);
+    if (ecap !== undefined && /^[0-9a-f]+$/i.test(ecap)) return (BigInt(`0x${ecap}`) & 8n) !== 0n;
+  }
+  return undefined;
+}
+
+async function probeModules(host: Host): Promise<Record<string, ModuleState>> {
+  const states: Record<string, ModuleState> = {};
+  for (const name of VFIO_MODULES) {
+    if (await host.exists(`/sys/module/${name}`)) states[name] = 'loaded';
+    else {
+      const r = await host.run(['modinfo', '-n', name], { allowFailure: true }).catch(() => ({ exitCode: -1 }));
+      states[name] = r.exitCode === 0 ? 'available' : 'missing';
+    }
+  }
+  return states;
+}
+
+async function probeQemu(host: Host): Promise<HostFacts['qemu']> {
+  try {
+    const r = await host.run(['qemu-system-x86_64', '--version'], { timeoutMs: 20_000 });
+    const version = /version\s+(\d+\.\d+(?:\.\d+)?)/.exec(r.stdout)?.[1];
+    return version ? { version } : { error: `unexpected output: ${r.stdout.split('\n')[0]}` };
+  } catch (error) {
+    return { error: errorMessage(error).split('\n')[0] };
+  }
+}
+
+async function gatherDeviceFacts(host: Host, bdf: Bdf): Promise<DeviceFacts> {
+  const device = await readPciDevice(host, bdf);
+  const group = await groupOf(host, bdf);
+  const active = await findActiveInterfaces(host);
+  const memberBdfs = group ? group.members : [bdf];
+  const members: DeviceFacts['members'] = [];
+  for (const member of memberBdfs) {
+    const d = member === bdf ? device : await readPciDevice(host, member);
+    members.push({ device: d, active: active.filter((a) => d.netInterfaces.includes(a.name)) });
+  }
+  return { bdf, group: group?.id, members };
+}
