@@ -3,7 +3,10 @@ import type { Host } from '../host/host.ts';
 import type { Bdf } from '../pci/bdf.ts';
 import { bindWithDriverOverride } from '../pci/driver-ops.ts';
 import type { ActiveInterface } from '../pci/types.ts';
-import { probeActiveInterfaces, type ActiveInterfaceProbe } from './active-interfaces.ts';
+
+/** Which interfaces the host uses; harness/pci's findActiveInterfaces unless a test gives one. */
+export type ActiveInterfaceProbe = (host: Host) => Promise<ActiveInterface[]>;
+import { findActiveInterfaces } from '../pci/active-interfaces.ts';
 import { isBridge, readDeviceFacts, type DeviceFacts } from './device-facts.ts';
 import { checkIommu, checkNoActiveInterface, checkNotBridge, checkVfsNotInUse, type Refusal } from './guards.ts';
 import { DEFAULT_JOURNAL_PATH, Journal, type DriverStep } from './journal.ts';
@@ -108,7 +111,7 @@ export async function assignGroups(host: Host, requested: readonly Bdf[], option
     for (const m of dev.groupMembers) if (!facts.has(m)) facts.set(m, await readDeviceFacts(host, m));
   }
   const needsActive = [...facts.values()].some((f) => f.netInterfaces.length > 0);
-  const active = needsActive ? await (options.probeActive ?? probeActiveInterfaces)(host) : [];
+  const active = needsActive ? await (options.probeActive ?? findActiveInterfaces)(host) : [];
   const plan = planAssignGroup(requested, facts, active, options);
   if (plan.refusals.length) throw new GuardError(plan.refusals);
 

@@ -1,4 +1,5 @@
 import type { Bdf } from '../pci/bdf.ts';
+import { describeReasons } from '../pci/active-interfaces.ts';
 import type { ActiveInterface } from '../pci/types.ts';
 import { isBridge, type DeviceFacts } from './device-facts.ts';
 
@@ -32,7 +33,7 @@ export function checkNoActiveInterface(facts: DeviceFacts, active: readonly Acti
   return active
     .filter((a) => facts.netInterfaces.includes(a.name))
     .map((a) => ({ bdf: facts.bdf, rule: 'active-interface' as const, forcible: true,
-      message: `${facts.bdf} carries ${a.name}, which the host uses (${a.reasons.map(describeReason).join(', ')})`,
+      message: `${facts.bdf} carries ${a.name}, which the host uses (${describeReasons(a.reasons)})`,
       remedy: `Pick another device, or move that traffic off ${a.name} first; --force takes it anyway (you may lose this session).` }));
 }
 
@@ -42,13 +43,4 @@ export function checkVfsNotInUse(facts: DeviceFacts): Refusal[] {
   return [{ bdf: facts.bdf, rule: 'vfs-in-use', forcible: false,
     message: `${facts.bdf} is an SR-IOV PF with VFs in use (${used.map((v) => `${v.bdf} on ${v.driver}`).join(', ')})`,
     remedy: `Remove its VFs first (\`passbench sriov ${facts.bdf} --vfs 0\` or \`passbench restore\`).` }];
-}
-
-function describeReason(r: ActiveInterface['reasons'][number]): string {
-  switch (r.kind) {
-    case 'default-route': return `${r.family} default route`;
-    case 'address': return `address ${r.address}`;
-    case 'ssh-session': return `SSH session from ${r.address}`;
-    case 'member-of': return `member of ${r.masterKind} ${r.master}`;
-  }
 }

@@ -1,66 +1,28 @@
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { HostFileError } from '../../harness/errors.ts';
 import type { FileStat, Host, HostProcess, RunOptions, RunResult } from '../../harness/host/host.ts';
 import { LocalHost } from '../../harness/host/local-host.ts';
+import { buildSysfsTree, type SysfsTree, type TreeDevice } from './sysfs-tree.ts';
 
 /**
  * A Host that behaves like the kernel's PCI sysfs on writes (libvirt's virpcimock, in TypeScript).
- * Files live in a temp tree (read through a LocalHost rooted there); writes to driver_override,
- * unbind, bind, new_id, drivers_probe and sriov_numvfs change that tree the way the kernel would,
- * with the kernel's errno codes. The state is the tree itself (plus new_id tables), so a second
- * SimKernel over the same root sees what a crashed first one left.
- *
- * TODO: build the tree with test/support/sysfs-tree.ts once it lands; buildSimTree is the stand-in.
+ * Files live in a SysfsTree (test/support/sysfs-tree.ts, the kernel's layout with relative links),
+ * read through a LocalHost rooted there; writes to driver_override, unbind, bind, new_id,
+ * drivers_probe and sriov_numvfs change that tree the way the kernel would, with the kernel's errno
+ * codes. The state is the tree itself (plus new_id tables), so a second SimKernel over the same tree
+ * sees what a crashed first one left.
  */
-export interface SimDeviceSpec {
-  bdf: string;
-  vendor: string;
-  device: string;
-  /** `0x020000` (Ethernet) unless given; `0x060400` is a PCI bridge. */
-  classCode?: string;
-  driver?: string;
-  group: number;
-  net?: string[];
-  /** A kernel without driver_override (for the new_id fallback). */
-  noOverride?: boolean;
-  sriov?: { totalVfs: number; vfDevice: string; vfAddresses: string[] };
-}
-
 export interface SimTreeSpec {
-  devices: SimDeviceSpec[];
+  devices: TreeDevice[];
   drivers: string[];
 }
 
-/** Writes the tree below a new temp folder; returns that folder. */
-export async function buildSimTree(spec: SimTreeSpec): Promise<string> {
-  const root = await fs.mkdtemp(path.join(os.tmpdir(), 'passbench-sim-'));
-  const bus = path.join(root, 'sys/bus/pci');
-  await fs.mkdir(path.join(bus, 'devices'), { recursive: true });
-  await fs.mkdir(path.join(root, 'sys/kernel/iommu_groups'), { recursive: true });
-  await fs.mkdir(path.join(root, 'dev/vfio'), { recursive: true });
-  await fs.writeFile(path.join(bus, 'drivers_probe'), '');
-  for (const driver of spec.drivers) {
-    const dir = path.join(bus, 'drivers', driver);
-    await fs.mkdir(dir, { recursive: true });
-    for (const f of ['bind', 'unbind', 'new_id', 'remove_id']) await fs.writeFile(path.join(dir, f), '');
-  }
-  await fs.writeFile(path.join(root, 'dev/vfio/vfio'), '');
-  const sim = new SimKernel({ root, idTable: {} });
-  for (const d of spec.devices) {
-    await sim.createDevice(d.bdf, d.vendor, d.device, d.classCode ?? '0x020000', d.group, d.noOverride);
-    const dir = path.join(bus, 'devices', d.bdf);
-    for (const name of d.net ?? []) await fs.mkdir(path.join(dir, 'net', name), { recursive: true });
-    if (d.sriov) {
-      await fs.writeFile(path.join(dir, 'sriov_totalvfs'), `${d.sriov.totalVfs}\n`);
-      await fs.writeFile(path.join(dir, 'sriov_numvfs'), '0\n');
-      await fs.writeFile(path.join(dir, 'sriov_vf_device'), `${d.sriov.vfDevice}\n`);
-      await fs.writeFile(path.join(dir, 'sim_vf_addresses'), d.sriov.vfAddresses.join('\n'));
-    }
-    if (d.driver) await sim.attach(d.bdf, d.driver);
-  }
-  return root;
+/** Writes the tree (plus /dev/vfio/vfio) below a new temp folder. */
+export async function buildSimTree(spec: SimTreeSpec): Promise<SysfsTree> {
+  const tree = await buildSysfsTree(spec);
+  await tree.writeFile('/dev/vfio/vfio', '');
+  return tree;
 }
 
 export type SimErrno = 'EINVAL' | 'EBUSY' | 'ENODEV' | 'ENOENT' | 'EEXIST' | 'ERANGE' | 'EIO';
@@ -75,7 +37,9 @@ export interface SimFailure {
 }
 
 export interface SimKernelOptions {
-  root: string;
+  tree: SysfsTree;
+  /** What sriov_numvfs creates on each PF: the VF device id and the VF addresses in virtfn order. */
+  sriovPlan?: Record<string, { vfDevice: string; vfAddresses: string[] }>;
   /** Native drivers by `vvvv:dddd` (what drivers_probe picks without an override). */
   idTable: Record<string, string>;
   failures?: SimFailure[];
@@ -97,7 +61,7 @@ export class SimKernel implements Host {
   private readonly dynamicIds = new Map<string, Set<string>>();
 
   constructor(private readonly options: SimKernelOptions) {
-    this.files = new LocalHost({ root: options.root });
+    this.files = new LocalHost({ root: options.tree.root });
   }
 
   // ---- Host: reads delegate to the tree --------------------------------------------------------
@@ -126,7 +90,8 @@ export class SimKernel implements Host {
 
   async writeFile(file: string, data: string, options?: { mode?: number }): Promise<void> {
     this.checkAlive();
-    const p = path.posix.normalize(file);
+    // A device's real folder and its /sys/bus/pci/devices link are the same attribute files.
+    const p = path.posix.normalize(file).replace(/^\/sys\/devices\/pci[0-9a-f]{4}:00\/([^/]+)\//, '/sys/bus/pci/devices/$1/');
     if (!p.startsWith('/sys/')) return this.files.writeFile(p, data, options);
     this.sysfsWrites += 1;
     if (this.options.crashOnWrite === this.sysfsWrites) {
@@ -163,7 +128,7 @@ export class SimKernel implements Host {
   private async setOverride(p: string, bdf: string, value: string): Promise<void> {
     if (!(await this.files.exists(p))) this.fail(p, 'ENOENT');
     this.injected(p, 'override', undefined, bdf);
-    await this.files.writeFile(p, value === '' ? '(null)\n' : `${value}\n`);
+    await this.options.tree.setOverride(bdf, value === '' ? undefined : value);
   }
 
   private async unbindFile(p: string, drv: string, value: string): Promise<void> {
@@ -217,52 +182,44 @@ export class SimKernel implements Host {
     if (current !== 0 && n !== 0) this.fail(p, 'EBUSY');
     this.injected(p, 'numvfs', await this.driverOf(pf), pf);
     if (n === 0) return this.removeVfs(pf);
-    const dir = `/sys/bus/pci/devices/${pf}`;
-    const vendor = (await this.files.readFile(`${dir}/vendor`)).trim();
-    const vfDevice = (await this.files.readFile(`${dir}/sriov_vf_device`)).trim();
-    const addresses = (await this.files.readFile(`${dir}/sim_vf_addresses`)).split('\n');
-    for (let i = 0; i < n; i++) {
-      const vf = addresses[i]!;
+    const plan = this.options.sriovPlan?.[pf];
+    if (!plan) throw new Error(`sim-kernel: no sriovPlan for ${pf}`);
+    const vendor = (await this.files.readFile(`/sys/bus/pci/devices/${pf}/vendor`)).trim().replace(/^0x/, '');
+    const vfs = plan.vfAddresses.slice(0, n);
+    for (const vf of vfs) {
       const group = (await this.files.readDir('/sys/kernel/iommu_groups')).map(Number).reduce((a, b) => Math.max(a, b), -1) + 1;
-      await this.createDevice(vf, vendor, `0x${vfDevice.replace(/^0x/, '')}`, '0x020000', group, false);
-      await this.link(`${dir}/virtfn${i}`, `../${vf}`);
-      await this.link(`/sys/bus/pci/devices/${vf}/physfn`, `../${pf}`);
+      await this.options.tree.addDevice({ bdf: vf, vendor, device: plan.vfDevice, iommuGroup: group });
     }
-    await this.files.writeFile(p, `${n}\n`);
-    for (const vf of addresses.slice(0, n)) await this.driversProbe(p, vf); // sriov_drivers_autoprobe
+    await this.options.tree.setVfs(pf, total, vfs);
+    for (const vf of vfs) await this.driversProbe(p, vf); // sriov_drivers_autoprobe
   }
 
   private async removeVfs(pf: string): Promise<void> {
-    const dir = `/sys/bus/pci/devices/${pf}`;
-    for (const entry of await this.files.readDir(dir)) {
-      if (!/^virtfn\d+$/.test(entry)) continue;
-      const vf = path.posix.basename(await this.files.readLink(`${dir}/${entry}`));
+    const tree = this.options.tree;
+    const total = Number((await this.files.readFile(`/sys/bus/pci/devices/${pf}/sriov_totalvfs`)).trim());
+    for (const vf of await this.vfsOf(pf)) {
       if (await this.driverOf(vf)) await this.detach(vf);
-      const group = path.posix.basename(await this.files.readLink(`/sys/bus/pci/devices/${vf}/iommu_group`));
-      await this.files.remove(`/sys/kernel/iommu_groups/${group}`);
-      await this.files.remove(`/sys/bus/pci/devices/${vf}`);
-      await this.files.remove(`${dir}/${entry}`);
+      const group = await this.groupOf(vf);
+      await fs.rm(tree.at(`/sys/kernel/iommu_groups/${group}`), { recursive: true, force: true });
+      await fs.rm(tree.at(tree.devicePath(vf)), { recursive: true, force: true });
+      await fs.rm(tree.at(`/sys/bus/pci/devices/${vf}`), { force: true });
     }
-    await this.files.writeFile(`${dir}/sriov_numvfs`, '0\n');
+    await tree.setVfs(pf, total, []);
+  }
+
+  private async vfsOf(pf: string): Promise<string[]> {
+    const dir = `/sys/bus/pci/devices/${pf}`;
+    const vfs: string[] = [];
+    for (const entry of await this.files.readDir(dir)) {
+      if (/^virtfn\d+$/.test(entry)) vfs.push(path.posix.basename(await this.files.readLink(`${dir}/${entry}`)));
+    }
+    return vfs;
   }
 
   // ---- tree helpers (public for buildSimTree) -----------------------------------------------
-  async createDevice(bdf: string, vendor: string, device: string, classCode: string, group: number, noOverride?: boolean): Promise<void> {
-    const dir = `/sys/bus/pci/devices/${bdf}`;
-    await this.files.mkdir(dir);
-    await this.files.writeFile(`${dir}/vendor`, `${vendor.startsWith('0x') ? vendor : `0x${vendor}`}\n`);
-    await this.files.writeFile(`${dir}/device`, `${device.startsWith('0x') ? device : `0x${device}`}\n`);
-    await this.files.writeFile(`${dir}/class`, `${classCode}\n`);
-    if (!noOverride) await this.files.writeFile(`${dir}/driver_override`, '(null)\n');
-    await this.files.mkdir(`/sys/kernel/iommu_groups/${group}/devices`);
-    await this.link(`${dir}/iommu_group`, `../../../../kernel/iommu_groups/${group}`);
-    await this.link(`/sys/kernel/iommu_groups/${group}/devices/${bdf}`, `../../../../bus/pci/devices/${bdf}`);
-  }
-
-  async attach(bdf: string, drv: string): Promise<void> {
-    await this.link(`/sys/bus/pci/devices/${bdf}/driver`, `../../../../bus/pci/drivers/${drv}`);
-    await this.link(`/sys/bus/pci/drivers/${drv}/${bdf}`, `../../devices/${bdf}`);
-    if (drv === 'vfio-pci') await this.files.writeFile(`/dev/vfio/${await this.groupOf(bdf)}`, '');
+  private async attach(bdf: string, drv: string): Promise<void> {
+    await this.options.tree.bindDriver(bdf, drv);
+    if (drv === 'vfio-pci') await this.options.tree.writeFile(`/dev/vfio/${await this.groupOf(bdf)}`, '');
   }
 
   private async detach(bdf: string): Promise<void> {
@@ -270,14 +227,13 @@ export class SimKernel implements Host {
     if (!drv) return;
     // Unbinding a PF driver disables SR-IOV, as igb/ixgbe do on remove.
     if (await this.files.exists(`/sys/bus/pci/devices/${bdf}/sriov_numvfs`)) await this.removeVfs(bdf);
-    await this.files.remove(`/sys/bus/pci/devices/${bdf}/driver`);
-    await this.files.remove(`/sys/bus/pci/drivers/${drv}/${bdf}`);
+    await this.options.tree.unbindDriver(bdf);
     if (drv !== 'vfio-pci') return;
     const group = await this.groupOf(bdf);
     for (const member of await this.files.readDir(`/sys/kernel/iommu_groups/${group}/devices`)) {
       if ((await this.driverOf(member)) === 'vfio-pci') return;
     }
-    await this.files.remove(`/dev/vfio/${group}`);
+    await fs.rm(this.options.tree.at(`/dev/vfio/${group}`), { force: true });
   }
 
   private async chooseDriver(bdf: string): Promise<string | undefined> {
@@ -322,11 +278,6 @@ export class SimKernel implements Host {
     return /^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/.test(bdf) && this.files.exists(`/sys/bus/pci/devices/${bdf}`);
   }
 
-  private async link(at: string, target: string): Promise<void> {
-    await fs.rm(path.join(this.options.root, at), { force: true });
-    await fs.symlink(target, path.join(this.options.root, at));
-  }
-
   private probeFails(drv: string, bdf: string): boolean {
     return (this.options.failures ?? []).some((f) => f.op === 'probe' && (f.driver ?? drv) === drv && (f.bdf ?? bdf) === bdf);
   }
@@ -354,20 +305,21 @@ export const LAB = {
   bridge: '0000:00:01.0', behindBridge: '0000:01:00.0',
 } as const;
 
+const VF_ADDRESSES = ['0000:00:12.0', '0000:00:12.2', '0000:00:12.4', '0000:00:12.6', '0000:00:13.0', '0000:00:13.2', '0000:00:13.4'];
+
 export function labTreeSpec(overrides: { noOverride?: boolean } = {}): SimTreeSpec {
   const noOverride = overrides.noOverride;
   return {
     drivers: ['igb', 'igbvf', 'e1000', 'e1000e', 'vfio-pci', 'lpc_ich', 'ahci', 'i801_smbus', 'pcieport'],
     devices: [
-      { bdf: LAB.pf, vendor: '8086', device: '10c9', driver: 'igb', group: 1, net: ['eth1'], noOverride,
-        sriov: { totalVfs: 7, vfDevice: '10ca', vfAddresses: ['0000:00:12.0', '0000:00:12.2', '0000:00:12.4', '0000:00:12.6', '0000:00:13.0', '0000:00:13.2', '0000:00:13.4'] } },
-      { bdf: LAB.nicActive, vendor: '8086', device: '100e', driver: 'e1000', group: 2, net: ['eth0'], noOverride },
-      { bdf: LAB.nicSpare, vendor: '8086', device: '100e', driver: 'e1000', group: 3, net: ['eth2'], noOverride },
-      { bdf: LAB.lpc, vendor: '8086', device: '2918', classCode: '0x060100', driver: 'lpc_ich', group: 4 },
-      { bdf: LAB.sata, vendor: '8086', device: '2922', classCode: '0x010601', driver: 'ahci', group: 4 },
-      { bdf: LAB.smbus, vendor: '8086', device: '2930', classCode: '0x0c0500', group: 4 },
-      { bdf: LAB.bridge, vendor: '8086', device: '29c9', classCode: '0x060400', driver: 'pcieport', group: 5 },
-      { bdf: LAB.behindBridge, vendor: '8086', device: '10d3', driver: 'e1000e', group: 5, net: ['eth3'] },
+      { bdf: LAB.pf, vendor: '8086', device: '10c9', driver: 'igb', iommuGroup: 1, net: ['eth1'], noOverride, sriov: { totalVfs: 7 } },
+      { bdf: LAB.nicActive, vendor: '8086', device: '100e', driver: 'e1000', iommuGroup: 2, net: ['eth0'], noOverride },
+      { bdf: LAB.nicSpare, vendor: '8086', device: '100e', driver: 'e1000', iommuGroup: 3, net: ['eth2'], noOverride },
+      { bdf: LAB.lpc, vendor: '8086', device: '2918', classCode: '060100', driver: 'lpc_ich', iommuGroup: 4 },
+      { bdf: LAB.sata, vendor: '8086', device: '2922', classCode: '010601', driver: 'ahci', iommuGroup: 4 },
+      { bdf: LAB.smbus, vendor: '8086', device: '2930', classCode: '0c0500', iommuGroup: 4 },
+      { bdf: LAB.bridge, vendor: '8086', device: '29c9', classCode: '060400', driver: 'pcieport', iommuGroup: 5 },
+      { bdf: LAB.behindBridge, vendor: '8086', device: '10d3', driver: 'e1000e', iommuGroup: 5, net: ['eth3'] },
     ],
   };
 }
@@ -392,9 +344,10 @@ export async function snapshot(root: string): Promise<{ devices: Record<string, 
   return { devices, vfio: await files.readDir('/dev/vfio') };
 }
 
-/** A lab tree and a sim over it. */
-export async function makeLab(options: Partial<Omit<SimKernelOptions, 'root' | 'idTable'>> & { noOverride?: boolean } = {}) {
-  const root = await buildSimTree(labTreeSpec({ noOverride: options.noOverride }));
-  const sim = new SimKernel({ root, idTable: LAB_ID_TABLE, ...options });
-  return { root, sim, reopen: (o: Partial<SimKernelOptions> = {}) => new SimKernel({ root, idTable: LAB_ID_TABLE, ...o }) };
+/** A lab tree and a sim over it; `reopen` is a fresh process (after a crash) over the same tree. */
+export async function makeLab(options: Partial<Omit<SimKernelOptions, 'tree' | 'idTable'>> & { noOverride?: boolean } = {}) {
+  const tree = await buildSimTree(labTreeSpec({ noOverride: options.noOverride }));
+  const base = { tree, idTable: LAB_ID_TABLE, sriovPlan: { [LAB.pf]: { vfDevice: '10ca', vfAddresses: VF_ADDRESSES } } };
+  const sim = new SimKernel({ ...base, ...options });
+  return { root: tree.root, tree, sim, reopen: (o: Partial<SimKernelOptions> = {}) => new SimKernel({ ...base, ...o }) };
 }

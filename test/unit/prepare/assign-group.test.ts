@@ -52,7 +52,7 @@ describe('prepare/assign-group', () => {
       const facts = await factsOf([LAB.nicActive]);
       const plan = planAssignGroup([b(LAB.nicActive)], facts, eth0Active);
       assert.equal(plan.refusals[0]?.rule, 'active-interface');
-      assert.match(plan.refusals[0]!.message, /eth0.*ipv4 default route/);
+      assert.match(plan.refusals[0]!.message, /eth0.*default route \(ipv4\)/);
       const forced = planAssignGroup([b(LAB.nicActive)], facts, eth0Active, { force: true });
       assert.deepEqual(forced.refusals, []);
       assert.equal(forced.forced.length, 1);

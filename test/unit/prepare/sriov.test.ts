@@ -44,13 +44,11 @@ describe('prepare/sriov', () => {
   });
 
   it('warns when a VF shares its IOMMU group', async () => {
-    const { sim, root } = await lab();
+    const { sim, tree } = await lab();
     await configureVfs(sim, pf, 2, { journalPath: '/tmp/j.json' });
     // Put the second VF into the first one's group, as a platform without ACS would.
-    const vf0Group = path.basename(await fs.readlink(path.join(root, 'sys/bus/pci/devices/0000:00:12.0/iommu_group')));
-    await fs.rm(path.join(root, 'sys/bus/pci/devices/0000:00:12.2/iommu_group'));
-    await fs.symlink(`../../../../kernel/iommu_groups/${vf0Group}`, path.join(root, 'sys/bus/pci/devices/0000:00:12.2/iommu_group'));
-    await fs.symlink('../../../../bus/pci/devices/0000:00:12.2', path.join(root, `sys/kernel/iommu_groups/${vf0Group}/devices/0000:00:12.2`));
+    const vf0Group = Number(path.basename(await sim.readLink('/sys/bus/pci/devices/0000:00:12.0/iommu_group')));
+    await tree.setGroup('0000:00:12.2', vf0Group);
     const r = await configureVfs(sim, pf, 2, { journalPath: '/tmp/j.json' });
     assert.equal(r.warnings.length, 2);
     assert.match(r.warnings[0]!, /0000:00:12\.0 shares IOMMU group/);
