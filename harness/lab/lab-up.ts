@@ -1,0 +1,270 @@
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { homedir } from 'node:os';
+import { stringify } from 'yaml';
+import type { Host } from '../host/host.ts';
+import { PassbenchError, UsageError } from '../errors.ts';
+import { labQemuArgs } from './lab-qemu-args.ts';
+
+/**
+ * `lab up / status / down`: the virtual lab host on the controller (see vm-images/README.md).
+ *
+ * Everything a run needs lives in one state folder (mode 0700, outside git):
+ *   id_ed25519(.pub)       controller's client key (0600)
+ *   host_ed25519(.pub)     the lab host's SSH host key, generated HERE so it can be pinned
+ *   host_key.dropbear      the same key in dropbear's format, handed in through fw_cfg
+ *   authorized_keys        handed in through fw_cfg
+ *   known_hosts            the pinned key for [127.0.0.1]:<port>
+ *   lab.yaml               lab config: hosts: {lab: {address, port, user, identityFile, hostKey}}
+ *   qemu.pid, qmp.sock, serial.log, state.json
+ */
+export interface LabPaths {
+  dir: string;
+  clientKey: string;
+  hostKeyOpenssh: string;
+  hostKeyDropbear: string;
+  authorizedKeys: string;
+  knownHosts: string;
+  config: string;
+  pidFile: string;
+  qmpSocket: string;
+  serialLog: string;
+  state: string;
+}
+
+export interface LabState {
+  pid: number;
+  port: number;
+  accel: 'kvm' | 'tcg';
+  kernel: string;
+  initrd: string;
+  argv: string[];
+  startedAt: string;
+  sshReadyMs: number;
+}
+
+const NAME = /^[a-z][a-z0-9-]{0,30}$/;
+
+export function labStateDir(name = 'lab', env: NodeJS.ProcessEnv = process.env): string {
+  if (!NAME.test(name)) throw new UsageError(`lab name ${JSON.stringify(name)} must match ${NAME}`);
+  const cache = env.PASSBENCH_CACHE ?? join(env.HOME ?? homedir(), '.cache', 'passbench');
+  return join(cache, 'lab', 'run', name);
+}
+
+export function labPaths(dir: string): LabPaths {
+  return {
+    dir,
+    clientKey: join(dir, 'id_ed25519'),
+    hostKeyOpenssh: join(dir, 'host_ed25519'),
+    hostKeyDropbear: join(dir, 'host_key.dropbear'),
+    authorizedKeys: join(dir, 'authorized_keys'),
+    knownHosts: join(dir, 'known_hosts'),
+    config: join(dir, 'lab.yaml'),
+    pidFile: join(dir, 'qemu.pid'),
+    qmpSocket: join(dir, 'qmp.sock'),
+    serialLog: join(dir, 'serial.log'),
+    state: join(dir, 'state.json'),
+  };
+}
+
+/** The lab config in the shape harness/config/lab-config.ts reads. */
+export function labConfigYaml(name: string, port: number, identityFile: string, hostKeyLine: string): string {
+  return stringify({
+    hosts: { [name]: { address: '127.0.0.1', port, user: 'root', identityFile, hostKey: hostKeyLine } },
+  });
+}
+
+/** ssh argv with the host key pinned (never "accept anything"). */
+export function labSshArgv(p: LabPaths, port: number, remote: readonly string[]): string[] {
+  return [
+    'ssh', '-q', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=3',
+    '-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${p.knownHosts}`, '-o', 'GlobalKnownHostsFile=/dev/null',
+    '-o', 'IdentitiesOnly=yes', '-i', p.clientKey, '-p', String(port), 'root@127.0.0.1', '--', ...remote,
+  ];
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function kvmUsable(host: Host): Promise<boolean> {
+  const r = await host.run(['test', '-r', '/dev/kvm', '-a', '-w', '/dev/kvm'], { allowFailure: true });
+  return r.exitCode === 0;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function ensureKeys(host: Host, p: LabPaths): Promise<void> {
+  if (!(await host.exists(p.clientKey))) {
+    await host.run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', 'passbench-controller', '-f', p.clientKey]);
+  }
+  // A fresh host key for every `lab up`: the pinned line in lab.yaml is the one this boot serves.
+  for (const f of [p.hostKeyOpenssh, `${p.hostKeyOpenssh}.pub`, p.hostKeyDropbear]) await host.remove(f);
+  await host.run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', 'passbench-lab-host', '-f', p.hostKeyOpenssh]);
+  await host.run(['dropbearconvert', 'openssh', 'dropbear', p.hostKeyOpenssh, p.hostKeyDropbear]);
+  await host.writeFile(p.authorizedKeys, await host.readFile(`${p.clientKey}.pub`), { mode: 0o600 });
+  for (const f of [p.clientKey, p.hostKeyOpenssh, p.hostKeyDropbear, p.authorizedKeys]) {
+    await host.run(['chmod', '0600', f]);
+  }
+}
+
+export interface LabUpOptions {
+  name?: string;
+  /** Deadline for SSH and /run/passbench/ready. Default 120 s (TCG boots in ~10 s idle). */
+  deadlineMs?: number;
+  /** auto (default): KVM when /dev/kvm works, else TCG with a warning; kvm: fail without it; tcg: always TCG. */
+  accel?: 'auto' | 'kvm' | 'tcg';
+  env?: NodeJS.ProcessEnv;
+  log?: (line: string) => void;
+}
+
+export interface LabUpResult {
+  paths: LabPaths;
+  state: LabState;
+}
+
+export async function labUp(host: Host, o: LabUpOptions = {}): Promise<LabUpResult> {
+  const name = o.name ?? 'lab';
+  const log = o.log ?? (() => {});
+  const p = labPaths(labStateDir(name, o.env));
+  if (await labIsRunning(host, p)) {
+    throw new PassbenchError(`lab ${name} is already running (pid file ${p.pidFile})`, {
+      remedy: 'Use it, or stop it first with `passbench lab down`.',
+    });
+  }
+  await host.mkdir(p.dir, { mode: 0o700 });
+  await host.run(['chmod', '0700', p.dir]);
+
+  const script = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'vm-images', 'build-lab.sh');
+  log('building kernel + initramfs (cached)');
+  const built = await host.run(['bash', script], { timeoutMs: 600_000 });
+  const vars = Object.fromEntries(
+    built.stdout.split('\n').map((l) => l.split('=', 2)).filter((kv): kv is [string, string] => kv.length === 2),
+  );
+  const kernel = vars.KERNEL, initrd = vars.INITRD;
+  if (!kernel || !initrd) throw new PassbenchError(`build-lab.sh printed no KERNEL=/INITRD=: ${built.stdout}`);
+
+  await ensureKeys(host, p);
+  const wanted = o.accel ?? 'auto';
+  const kvmOpen = await kvmUsable(host);
+  if (wanted === 'kvm' && !kvmOpen) {
+    throw new PassbenchError('lab asked for KVM but /dev/kvm is missing or not read-writable', { remedy: 'Load kvm-intel/kvm-amd, or use accel tcg.' });
+  }
+  const accels: ('kvm' | 'tcg')[] = wanted === 'tcg' ? ['tcg'] : kvmOpen ? (wanted === 'kvm' ? ['kvm'] : ['kvm', 'tcg']) : ['tcg'];
+  const port = await freePort();
+  const hostKeyLine = (await host.readFile(`${p.hostKeyOpenssh}.pub`)).trim().split(/\s+/).slice(0, 2).join(' ');
+  await host.writeFile(p.knownHosts, `[127.0.0.1]:${port} ${hostKeyLine}\n`, { mode: 0o600 });
+  for (const f of [p.pidFile, p.qmpSocket, p.serialLog]) await host.remove(f);
+
+  let argv: string[] = [];
+  let accel: 'kvm' | 'tcg' = 'tcg';
+  let t0 = 0;
+  for (const [i, a] of accels.entries()) {
+    accel = a;
+    argv = labQemuArgs({
+      kernel, initrd, accel, sshPort: port,
+      hostKeyFile: p.hostKeyDropbear, authorizedKeysFile: p.authorizedKeys,
+      serialLog: p.serialLog, qmpSocket: p.qmpSocket, pidFile: p.pidFile,
+    });
+    log(`starting QEMU (${accel}), ssh on 127.0.0.1:${port}`);
+    t0 = Date.now();
+    // -daemonize: returns once QEMU runs in the background.
+    const r = await host.run(argv, { timeoutMs: 60_000, allowFailure: i < accels.length - 1 });
+    if (r.exitCode === 0) break;
+    // /dev/kvm can be present and open yet unusable (nested virtualization without MSR support:
+    // "failed to set MSR 0x10a"). Say so loudly; the state and every report record the accelerator.
+    log(`WARNING: QEMU failed with KVM (${r.stderr.trim().split('\n').slice(-2).join(' / ')}); falling back to TCG`);
+  }
+  const pid = Number((await host.readFile(p.pidFile)).trim());
+
+  const deadline = t0 + (o.deadlineMs ?? 120_000);
+  let sshReadyMs = -1;
+  for (;;) {
+    const r = await host.run(labSshArgv(p, port, ['test', '-e', '/run/passbench/ready']), {
+      allowFailure: true, timeoutMs: 15_000,
+    });
+    if (r.exitCode === 0) break;
+    if (sshReadyMs < 0 && r.exitCode === 1) sshReadyMs = Date.now() - t0; // ssh worked, not ready yet
+    const alive = await host.run(['kill', '-0', String(pid)], { allowFailure: true });
+    const tail = async () => (await host.readFile(p.serialLog).catch(() => '')).split('\n').slice(-15).join('\n');
+    if (alive.exitCode !== 0) {
+      throw new PassbenchError(`lab QEMU (pid ${pid}) exited during boot; serial console tail:\n${await tail()}`);
+    }
+    if (Date.now() > deadline) {
+      await labDown(host, { name, env: o.env });
+      throw new PassbenchError(
+        `lab host not reachable over SSH on 127.0.0.1:${port} within ${(o.deadlineMs ?? 120_000) / 1000} s; ` +
+          `serial console (${p.serialLog}) tail:\n${await tail()}`,
+        { remedy: 'Check the serial log; under TCG a loaded machine boots slower — raise the deadline.' },
+      );
+    }
+    await sleep(200);
+  }
+  const readyMs = Date.now() - t0;
+  if (sshReadyMs < 0) sshReadyMs = readyMs;
+  await host.writeFile(p.config, labConfigYaml(name, port, p.clientKey, hostKeyLine), { mode: 0o600 });
+  const state: LabState = { pid, port, accel, kernel, initrd, argv, startedAt: new Date(t0).toISOString(), sshReadyMs };
+  await host.writeFile(p.state, JSON.stringify(state, null, 2) + '\n', { mode: 0o600 });
+  log(`lab ${name} ready in ${(readyMs / 1000).toFixed(1)} s (ssh after ${(sshReadyMs / 1000).toFixed(1)} s); config ${p.config}`);
+  return { paths: p, state };
+}
+
+async function readPid(host: Host, p: LabPaths): Promise<number | undefined> {
+  if (!(await host.exists(p.pidFile))) return undefined;
+  const pid = Number((await host.readFile(p.pidFile)).trim());
+  return Number.isInteger(pid) && pid > 1 ? pid : undefined;
+}
+
+/** True when the pid file names a live QEMU (checked through /proc/<pid>/comm, not just the pid). */
+export async function labIsRunning(host: Host, p: LabPaths): Promise<boolean> {
+  const pid = await readPid(host, p);
+  if (pid === undefined) return false;
+  const comm = await host.readFile(`/proc/${pid}/comm`).catch(() => '');
+  if (!comm.trim().startsWith('qemu-system')) return false;
+  // A daemonized QEMU that exited is a zombie until init reaps it: not running.
+  const stat = await host.readFile(`/proc/${pid}/stat`).catch(() => '');
+  const stateChar = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  return stateChar !== '' && stateChar !== 'Z' && stateChar !== 'X';
+}
+
+export interface LabStatus {
+  running: boolean;
+  pid?: number;
+  sshOk?: boolean;
+  config?: string;
+  state?: LabState;
+}
+
+export async function labStatus(host: Host, o: { name?: string; env?: NodeJS.ProcessEnv } = {}): Promise<LabStatus> {
+  const p = labPaths(labStateDir(o.name ?? 'lab', o.env));
+  if (!(await labIsRunning(host, p))) return { running: false };
+  const state = JSON.parse(await host.readFile(p.state)) as LabState;
+  const r = await host.run(labSshArgv(p, state.port, ['test', '-e', '/run/passbench/ready']), { allowFailure: true, timeoutMs: 15_000 });
+  return { running: true, pid: state.pid, sshOk: r.exitCode === 0, config: p.config, state };
+}
+
+/** Stops the lab QEMU (SIGTERM, then SIGKILL after 5 s) and removes the run files. Idempotent. */
+export async function labDown(host: Host, o: { name?: string; env?: NodeJS.ProcessEnv } = {}): Promise<boolean> {
+  const p = labPaths(labStateDir(o.name ?? 'lab', o.env));
+  const pid = await readPid(host, p);
+  let stopped = false;
+  if (pid !== undefined && (await labIsRunning(host, p))) {
+    await host.run(['kill', '-TERM', String(pid)], { allowFailure: true });
+    const until = Date.now() + 5000;
+    while (Date.now() < until && (await labIsRunning(host, p))) await sleep(100);
+    if (await labIsRunning(host, p)) await host.run(['kill', '-KILL', String(pid)], { allowFailure: true });
+    while (await labIsRunning(host, p)) await sleep(100);
+    stopped = true;
+  }
+  for (const f of [p.pidFile, p.qmpSocket, p.state, p.config, p.knownHosts]) await host.remove(f);
+  return stopped;
+}
