@@ -75,12 +75,17 @@ export function labConfigYaml(name: string, port: number, identityFile: string, 
   });
 }
 
-/** ssh argv with the host key pinned (never "accept anything"). */
+/** POSIX single-quoting: ssh joins the remote argv into one string the remote shell parses. */
+export function quoteForRemoteShell(arg: string): string {
+  return /^[A-Za-z0-9_./=:@%+-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
+}
+
+/** ssh argv with the host key pinned (never "accept anything"); each remote word is quoted. */
 export function labSshArgv(p: LabPaths, port: number, remote: readonly string[]): string[] {
   return [
     'ssh', '-q', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=3',
     '-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${p.knownHosts}`, '-o', 'GlobalKnownHostsFile=/dev/null',
-    '-o', 'IdentitiesOnly=yes', '-i', p.clientKey, '-p', String(port), 'root@127.0.0.1', '--', ...remote,
+    '-o', 'IdentitiesOnly=yes', '-i', p.clientKey, '-p', String(port), 'root@127.0.0.1', '--', ...remote.map(quoteForRemoteShell),
   ];
 }
 

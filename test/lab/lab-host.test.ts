@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { LocalHost } from '../../harness/host/local-host.ts';
+import { labDown, labSshArgv, labUp, type LabPaths, type LabState } from '../../harness/lab/lab-up.ts';
+
+/**
+ * Boots the virtual lab host (real QEMU, real Debian kernel) and proves, from inside it, what the
+ * rest of passbench relies on: IOMMU + interrupt remapping, IOMMU groups, the igb PF and its VFs,
+ * and the controller's tools over the shared /usr. Writes to sysfs happen INSIDE the lab VM only.
+ */
+describe('virtual lab host', function () {
+  this.timeout(300_000);
+  const host = new LocalHost();
+  const name = 'labtest';
+  let paths: LabPaths;
+  let state: LabState;
+
+  const sh = async (script: string, timeoutMs = 60_000) => {
+    const r = await host.run(labSshArgv(paths, state.port, ['sh', '-c', `PATH=/usr/sbin:/usr/bin; ${script}`]), { timeoutMs });
+    return r.stdout;
+  };
+
+  before(async () => {
+    ({ paths, state } = await labUp(host, { name, log: (l) => console.error(`      lab: ${l}`) }));
+    console.error(`      lab: accel=${state.accel}, ssh after ${state.sshReadyMs} ms`);
+  });
+  after(async () => {
+    await labDown(host, { name });
+  });
+
+  it('has the IOMMU on with interrupt remapping, and populated IOMMU groups', async () => {
+    const dmesg = await sh('dmesg');
+    assert.match(dmesg, /DMAR: IOMMU enabled/);
+    assert.match(dmesg, /DMAR-IR: Enabled IRQ remapping/);
+    const groups = (await sh('ls /sys/kernel/iommu_groups')).trim().split(/\s+/);
+    assert.ok(groups.length >= 5, `expected IOMMU groups, found ${groups.join(' ')}`);
+  });
+
+  it('shows the igb PF (8086:10c9) and the e1000 with their drivers', async () => {
+    const lspci = await sh('lspci -nn -k');
+    assert.match(lspci, /\[8086:10c9\][^\n]*\n(?:\t[^\n]*\n)*?\tKernel driver in use: igb/);
+    assert.match(lspci, /\[8086:100e\][^\n]*\n(?:\t[^\n]*\n)*?\tKernel driver in use: e1000/);
+  });
+
+  it('creates SR-IOV VFs (8086:10ca) in their own IOMMU groups, and removes them', async () => {
+    const pf = (await sh("for d in /sys/bus/pci/devices/*; do [ \"$(cat $d/device)\" = 0x10c9 ] && basename $d; done; true")).trim().split('\n')[0];
+    assert.ok(pf, 'no igb PF found');
+    const pfPath = `/sys/bus/pci/devices/${pf}`;
+    assert.equal((await sh(`cat ${pfPath}/sriov_totalvfs`)).trim(), '7');
+    await sh(`echo 2 > ${pfPath}/sriov_numvfs`);
+    try {
+      const vfs = (await sh(`for f in ${pfPath}/virtfn*; do v=$(readlink -f $f); echo "$(basename $v) $(cat $v/device) $(basename $(readlink $v/iommu_group))"; done`))
+        .trim().split('\n').map((l) => l.split(' '));
+      assert.equal(vfs.length, 2);
+      for (const [, dev] of vfs) assert.equal(dev, '0x10ca');
+      assert.notEqual(vfs[0]?.[2], vfs[1]?.[2], 'VFs share an IOMMU group');
+    } finally {
+      await sh(`echo 0 > ${pfPath}/sriov_numvfs`);
+    }
+    assert.equal((await sh(`ls ${pfPath} | grep -c virtfn || true`)).trim(), '0');
+  });
+
+  it('runs the controller\'s qemu-system-x86_64 and iperf3 from the shared /usr', async () => {
+    assert.match(await sh('qemu-system-x86_64 --version'), /QEMU emulator version 10\./);
+    assert.match(await sh('iperf3 --version'), /iperf 3\./);
+  });
+});
