@@ -132,7 +132,10 @@ function validateJournal(value: unknown, file: string): JournalFile {
       throw bad(`step ${JSON.stringify(s)} is malformed`);
     }
     if (s.kind === 'driver') {
-      for (const d of [s.target, s.before?.driver, s.before?.override]) if (typeof d === 'string') driverPath(d);
+      for (const d of [s.target, s.before?.driver, s.before?.override]) {
+        if (typeof d !== 'string') continue;
+        try { driverPath(d); } catch { throw bad(`step ${s.id}: ${JSON.stringify(d)} is not a driver name`); }
+      }
     } else if (s.kind === 'numvfs') {
       if (!Number.isInteger(s.before?.numVfs) || !Number.isInteger(s.target)) throw bad(`step ${s.id}: numvfs not integers`);
     } else throw bad(`step ${s.id}: unknown kind`);

@@ -84,7 +84,10 @@ export async function configureVfs(host: Host, pf: Bdf, n: number, options: Srio
     return { ...(await reportVfs(host, vfs)), pf, numVfs: n, journalPath: journal.path };
   } catch (error) {
     const action = at === pf ? `setting ${pf} sriov_numvfs to ${n}` : `binding VF ${at} to vfio-pci`;
-    throw new AssignError(at, error, await undoSteps(host, journal, begun, { timeoutMs: options.timeoutMs }), action);
+    const undo = begun.length === 0 ? [] : await undoSteps(host, journal, begun, { timeoutMs: options.timeoutMs }).catch((e: unknown) => [
+      { step: begun[0]!, result: 'failed' as const, error: `undo stopped: ${String(e)}`, cause: e },
+    ]);
+    throw new AssignError(at, error, undo, action);
   }
 }
 
