@@ -199,9 +199,9 @@ export class SshHost implements Host {
   }
 
   async writeFile(file: string, data: string, options: { mode?: number } = {}): Promise<void> {
-    if (KERNEL_FILE.test(absolute(file))) return this.writeKernelFile(file, data);
     const sftp = await this.sftp(file, 'write');
-    await this.fileCall('write', file, () => promisify<void>((cb) => sftp.writeFile(file, data, { mode: options.mode }, cb)));
+    if (KERNEL_FILE.test(file)) await this.writeKernelFile(file, data);
+    else await this.fileCall('write', file, () => promisify<void>((cb) => sftp.writeFile(file, data, { mode: options.mode }, cb)));
     // The mode given to open() only applies to a file it creates; make it hold for an existing one too.
     if (options.mode !== undefined) await this.fileCall('chmod', file, () => promisify<void>((cb) => sftp.chmod(file, options.mode!, cb)));
   }
