@@ -145,20 +145,34 @@ export class SysfsTree {
 
   /**
    * Makes `pf` a PF with `totalVfs` and exactly `vfs` existing (sriov_numvfs = vfs.length):
-   * virtfn<i> on the PF, physfn on each VF (whose folder is created if not added yet).
+   * virtfn<i> on the PF, physfn on each VF (whose folder is created if not added yet; add its id
+   * files and group with addDevice). VFs linked before and not listed now are removed.
    */
   async setVfs(pf: string, totalVfs: number, vfs: readonly string[]): Promise<void> {
     const dir = this.at(this.devicePath(pf));
     await fs.writeFile(path.join(dir, 'sriov_totalvfs'), `${totalVfs}\n`);
     await fs.writeFile(path.join(dir, 'sriov_numvfs'), `${vfs.length}\n`);
     for (const name of await fs.readdir(dir)) {
-      if (/^virtfn\d+$/.test(name)) await fs.rm(path.join(dir, name), { force: true });
+      if (!/^virtfn\d+$/.test(name)) continue;
+      // Like the kernel, VFs that no longer exist disappear with their links.
+      const old = path.basename(await fs.readlink(path.join(dir, name)));
+      await fs.rm(path.join(dir, name), { force: true });
+      if (!vfs.includes(old)) await this.removeDevice(old);
     }
     for (const [i, vf] of vfs.entries()) {
       await fs.mkdir(this.at(this.devicePath(vf)), { recursive: true });
       await this.link(`${this.devicePath(pf).slice(1)}/virtfn${i}`, `../${vf}`);
       await this.link(`${this.devicePath(vf).slice(1)}/physfn`, `../${pf}`);
     }
+  }
+
+  /** Removes a function the way hot-unplug or numvfs=0 does: its folder, driver, group and bus links. */
+  async removeDevice(bdf: string): Promise<void> {
+    await this.unbindDriver(bdf);
+    const group = await fs.readlink(this.at(`${this.devicePath(bdf).slice(1)}/iommu_group`)).catch(() => undefined);
+    if (group !== undefined) await fs.rm(this.at(`sys/kernel/iommu_groups/${path.basename(group)}/devices/${bdf}`), { force: true });
+    await fs.rm(this.at(`sys/bus/pci/devices/${bdf}`), { force: true });
+    await fs.rm(this.at(this.devicePath(bdf)), { recursive: true, force: true });
   }
 
   /** Writes any file below the root (for files this builder does not know: /proc/cmdline, ...). */
