@@ -1,19 +1,19 @@
 import type { Host } from '../host/host.ts';
-import { isBdf, type Bdf } from '../pci/bdf.ts';
-import { listVfs } from '../pci/sriov-ops.ts';
-import {
-  assertDeviceExists, devicePath, readDriver, readIntAttr, readIommuGroupId, readOverride,
-} from '../pci/sysfs-write.ts';
+import type { Bdf } from '../pci/bdf.ts';
+import { isPciBridge, readPciDevice } from '../pci/inventory.ts';
+import { groupOf } from '../pci/iommu-groups.ts';
+import { devicePath, readDriver } from '../pci/sysfs-write.ts';
+import type { PciDevice } from '../pci/types.ts';
 
 /**
- * What the transactions need to know about one device, read once before planning.
- * A private reader until harness/pci/inventory (readPciDevice, readIommuGroup) lands; then this
- * can map a PciDevice instead.
+ * What the transactions need to know about one device, read once before planning: the inventory's
+ * PciDevice plus what it does not say (whether the kernel has driver_override at all, the group's
+ * members, each VF's driver).
  */
 export interface DeviceFacts {
   bdf: Bdf;
   driver?: string;
-  /** null: the kernel has no driver_override. */
+  /** null: the kernel has no driver_override (the new_id fallback will be used). */
   override: string | undefined | null;
   classCode: string;
   iommuGroup?: number;
@@ -23,30 +23,27 @@ export interface DeviceFacts {
   vfs: { bdf: Bdf; driver?: string }[];
 }
 
+/** Throws the inventory's UsageError for an address the host does not have. */
 export async function readDeviceFacts(host: Host, bdf: Bdf): Promise<DeviceFacts> {
-  await assertDeviceExists(host, bdf);
-  const iommuGroup = await readIommuGroupId(host, bdf);
-  const groupMembers = iommuGroup === undefined
-    ? [bdf]
-    : (await host.readDir(`/sys/kernel/iommu_groups/${iommuGroup}/devices`)).filter(isBdf);
-  const netDir = devicePath(bdf, 'net');
-  const numVfs = await readIntAttr(host, bdf, 'sriov_numvfs');
+  const device = await readPciDevice(host, bdf);
+  const group = await groupOf(host, bdf);
   const vfs = [];
-  if (numVfs) for (const vf of await listVfs(host, bdf)) vfs.push({ bdf: vf, driver: await readDriver(host, vf) });
+  for (const vf of device.sriov?.vfs ?? []) vfs.push({ bdf: vf, driver: await readDriver(host, vf) });
+  const overrideSupported = await host.exists(devicePath(bdf, 'driver_override'));
   return {
     bdf,
-    driver: await readDriver(host, bdf),
-    override: await readOverride(host, bdf),
-    classCode: (await host.readFile(devicePath(bdf, 'class'))).trim().replace(/^0x/, ''),
-    iommuGroup,
-    groupMembers,
-    netInterfaces: (await host.exists(netDir)) ? await host.readDir(netDir) : [],
-    numVfs,
+    driver: device.driver,
+    override: overrideSupported ? device.driverOverride : null,
+    classCode: device.classCode,
+    iommuGroup: group?.id,
+    groupMembers: group?.members ?? [bdf],
+    netInterfaces: device.netInterfaces,
+    numVfs: device.sriov?.numVfs,
     vfs,
   };
 }
 
-/** PCI-to-PCI bridges (class 0604): vfio leaves them on pcieport, they never go to vfio-pci. */
-export function isBridge(facts: Pick<DeviceFacts, 'classCode'>): boolean {
-  return facts.classCode.startsWith('0604');
+/** PCI-to-PCI bridges: vfio leaves them on pcieport, they never go to vfio-pci. */
+export function isBridge(facts: Pick<PciDevice, 'classCode'>): boolean {
+  return isPciBridge(facts as PciDevice);
 }
