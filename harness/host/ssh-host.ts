@@ -52,6 +52,18 @@ const DEFAULT_TIMEOUT_MS = 60_000;
 /** Files whose write() is handled by the kernel: written with one write(2) so its errno is kept. */
 const KERNEL_FILE = /^\/(sys|proc|dev)\//;
 const S_IFMT = 0o170000;
+/** Below sshd's default MaxSessions (10), leaving room for the SFTP channel and one urgent `kill`. */
+const MAX_EXEC_SESSIONS = 8;
+
+interface StartIo {
+  onStdout: (chunk: Buffer) => void;
+  onStderr: (chunk: Buffer) => void;
+  input?: string;
+  /** Set when the caller gave up while waiting for a session: do not start it after all. */
+  gate?: { cancelled: boolean; admitted?: boolean };
+  /** Skip the session queue: a `kill` must get through even when long-running processes hold every slot. */
+  urgent?: boolean;
+}
 
 type Exit = { exitCode: number | null; signal: string | null };
 
@@ -65,6 +77,8 @@ interface RemoteCommand {
 export class SshHost implements Host {
   private sftpSession?: Promise<SFTPWrapper>;
   private readonly live = new Set<HostProcess>();
+  private readonly sessions = new SessionPool(MAX_EXEC_SESSIONS);
+  private readonly urgentSessions = new SessionPool(1);
   private closed = false;
 
   private constructor(readonly name: string, private readonly client: Client) {}
@@ -109,7 +123,7 @@ export class SshHost implements Host {
     return new SshHost(name, client);
   }
 
-  async run(argv: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  async run(argv: readonly string[], options: RunOptions & { urgent?: boolean } = {}): Promise<RunResult> {
     const started = Date.now();
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const out: Buffer[] = [];
@@ -122,12 +136,18 @@ export class SshHost implements Host {
       timer = setTimeout(() => resolve('timeout'), timeoutMs);
     });
     try {
-      const starting = this.start(argv, (c) => out.push(c), (c) => err.push(c), options.input);
+      const gate: { cancelled: boolean; admitted?: boolean } = { cancelled: false };
+      const starting = this.start(argv, { onStdout: (c) => out.push(c), onStderr: (c) => err.push(c), input: options.input, gate, urgent: options.urgent });
       const first = await Promise.race([starting, deadline]).catch((error: unknown) => {
         throw error instanceof CommandError ? error : fail(undefined, `did not start: ${errorMessage(error)}`, error);
       });
       if (first === 'timeout') {
+        gate.cancelled = true;
         starting.then((c) => this.abort(c), () => {});
+        if (!gate.admitted) {
+          throw fail(undefined, `timed out after ${timeoutMs} ms waiting for a free SSH session (${MAX_EXEC_SESSIONS} per connection, `
+            + 'held by running commands and spawned processes); it never started');
+        }
       } else {
         const result = await Promise.race([first.ended, deadline]);
         if (result === 'timeout') {
@@ -157,7 +177,10 @@ export class SshHost implements Host {
       stdout: splitLines((line) => options.onLine?.(line, 'stdout')),
       stderr: splitLines((line) => options.onLine?.(line, 'stderr')),
     };
-    const command = await this.start(argv, (c) => lines.stdout.write(c), (c) => lines.stderr.write(c));
+    const command = await this.start(argv, { onStdout: (c) => lines.stdout.write(c), onStderr: (c) => lines.stderr.write(c) })
+      .catch((error: unknown) => {
+        throw error instanceof CommandError ? error : new CommandError(this.name, argv, undefined, '', 0, { reason: `did not start: ${errorMessage(error)}`, cause: error });
+      });
     const process: HostProcess = {
       argv,
       exited: command.ended.then((exit) => {
@@ -287,39 +310,55 @@ export class SshHost implements Host {
   /**
    * Starts argv through the remote shell as `echo $$; exec ARGV`: the command takes over the shell's
    * PID, so it can be signalled later with a separate `kill` (SSH signal requests are unreliable).
+   * The login shell must be POSIX-like (sh, bash, dash, zsh), as root's is on the lab hosts.
    */
-  private start(argv: readonly string[], onStdout: (c: Buffer) => void, onStderr: (c: Buffer) => void, input?: string): Promise<RemoteCommand> {
+  private async start(argv: readonly string[], io: StartIo): Promise<RemoteCommand> {
     if (argv.length === 0) throw new TypeError('run() needs a command');
     if (this.closed) throw new CommandError(this.name, argv, undefined, '', 0, { reason: 'not run: the SSH connection is closed' });
+    // sshd allows MaxSessions (default 10) channels per connection: queue beyond that instead of failing.
+    const pool = io.urgent ? this.urgentSessions : this.sessions;
+    await pool.acquire();
+    const release = once(() => pool.release());
+    if (io.gate) io.gate.admitted = true;
+    if (io.gate?.cancelled) {
+      release();
+      throw new Error('gave up waiting for a free SSH session');
+    }
     return new Promise((resolve, reject) => {
       this.client.exec(`echo $$; exec ${shellJoin(argv)}`, (error, channel) => {
-        if (error) return reject(error);
+        if (error) {
+          release();
+          return reject(error);
+        }
         let exit: Exit = { exitCode: null, signal: null };
         let head = Buffer.alloc(0);
         let pid: number | undefined;
         const stderr: Buffer[] = [];
-        const ended = new Promise<Exit>((done) => channel.once('close', () => done(exit)));
+        const ended = new Promise<Exit>((done) => channel.once('close', () => {
+          release();
+          done(exit);
+        }));
         channel.on('exit', (code: number | null, signal?: string) => {
           exit = { exitCode: code, signal: signal ? (signal.startsWith('SIG') ? signal : `SIG${signal}`) : null };
         });
         channel.on('data', (chunk: Buffer) => {
-          if (pid !== undefined) return onStdout(chunk);
+          if (pid !== undefined) return io.onStdout(chunk);
           head = Buffer.concat([head, chunk]);
           const newline = head.indexOf(10);
           if (newline < 0) return;
           pid = Number(head.subarray(0, newline).toString());
           const rest = head.subarray(newline + 1);
           resolve({ channel, pid, ended });
-          if (rest.length) onStdout(rest);
+          if (rest.length) io.onStdout(rest);
         });
         channel.stderr.on('data', (chunk: Buffer) => {
           stderr.push(chunk);
-          onStderr(chunk);
+          io.onStderr(chunk);
         });
         void ended.then(() => {
           if (pid === undefined) reject(new Error(`the remote shell ended before starting it: ${Buffer.concat(stderr).toString().trim()}`));
         });
-        channel.end(input);
+        channel.end(io.input);
       });
     });
   }
@@ -333,7 +372,7 @@ export class SshHost implements Host {
     if (!Number.isInteger(pid) || pid <= 1) throw new TypeError(`no remote PID to signal (${pid})`);
     const name = typeof signal === 'number' ? String(signal) : signal.replace(/^SIG/, '');
     // allowFailure: the process may have ended on its own meanwhile, as with a local kill().
-    await this.run(['kill', '-s', name, String(pid)], { allowFailure: true, timeoutMs: 10_000 });
+    await this.run(['kill', '-s', name, String(pid)], { allowFailure: true, timeoutMs: 10_000, urgent: true });
   }
 
   /** One write(2) with the whole text via dd, so a kernel's refusal keeps its errno (SFTP would say "Failure"). */
@@ -368,6 +407,35 @@ export class SshHost implements Host {
       throw new HostFileError(this.name, file, operation, { cause: error, code: sftpCode(error) });
     }
   }
+}
+
+/** A counting semaphore: at most `size` holders, the rest wait in order. */
+class SessionPool {
+  private used = 0;
+  private readonly waiting: (() => void)[] = [];
+  constructor(private readonly size: number) {}
+
+  async acquire(): Promise<void> {
+    if (this.used < this.size) {
+      this.used++;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next(); // the slot passes straight to the next in line
+    else this.used--;
+  }
+}
+
+function once(call: () => void): () => void {
+  let done = false;
+  return () => {
+    if (!done) call();
+    done = true;
+  };
 }
 
 function absolute(file: string): string {

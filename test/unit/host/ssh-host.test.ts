@@ -65,6 +65,24 @@ describe('host/ssh-host (against a real sshd on 127.0.0.1)', function () {
     assert.equal(left.exitCode, 1, `still running: ${left.stdout}`);
   });
 
+  it('queues commands beyond the sessions sshd allows on one connection', async () => {
+    const results = await Promise.all(Array.from({ length: 24 }, (_, i) => host.run(['echo', String(i)])));
+    assert.deepEqual(results.map((r) => r.stdout), Array.from({ length: 24 }, (_, i) => `${i}\n`));
+  });
+
+  it('says so when a command times out waiting for a session, and never starts it', async () => {
+    const other = await connect();
+    try {
+      const holders = await Promise.all(Array.from({ length: 8 }, () => other.spawn(['sleep', '3031'])));
+      await assert.rejects(other.run(['touch', `${work}/late`], { timeoutMs: 300 }), /waiting for a free SSH session.*never started/s);
+      await Promise.all(holders.map((p) => p.kill()));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(await host.exists(`${work}/late`), false);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('writes, reads, stats, lists, renames and removes files', async () => {
     const file = `${work}/a.txt`;
     await host.writeFile(file, 'hello\n', { mode: 0o640 });
