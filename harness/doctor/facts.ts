@@ -36,7 +36,7 @@ export interface DeviceFacts {
   bdf: Bdf;
   group?: number;
   /** Every member of its group (the device itself included), with its interfaces in use. */
-  members: { device: PciDevice; active: ActiveInterface[] }[];
+  members: { device: PciDevice; active: ActiveInterface[]; vfsInUse: { bdf: Bdf; driver: string }[] }[];
 }
 
 export async function gatherHostFacts(host: Host, options: { device?: Bdf } = {}): Promise<HostFacts> {
@@ -113,7 +113,12 @@ async function gatherDeviceFacts(host: Host, bdf: Bdf): Promise<DeviceFacts> {
   const members: DeviceFacts['members'] = [];
   for (const member of memberBdfs) {
     const d = member === bdf ? device : await readPciDevice(host, member);
-    members.push({ device: d, active: active.filter((a) => d.netInterfaces.includes(a.name)) });
+    const vfsInUse: { bdf: Bdf; driver: string }[] = [];
+    for (const vf of d.sriov?.vfs ?? []) {
+      const driver = (await readPciDevice(host, vf)).driver;
+      if (driver) vfsInUse.push({ bdf: vf, driver });
+    }
+    members.push({ device: d, active: active.filter((a) => d.netInterfaces.includes(a.name)), vfsInUse });
   }
   return { bdf, group: group?.id, members };
 }

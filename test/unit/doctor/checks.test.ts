@@ -86,17 +86,21 @@ describe('doctor/checks', () => {
     assert.equal(check(goodFacts({ qemu: { version: '10.0.13' } }), 'qemu').grade, 'PASS');
   });
 
-  it('--device: passes a group of bindable NICs; fails one with a bridge or an interface in use, naming it and why', () => {
+  it('--device: passes a group of bindable NICs (bridges stay on their driver); fails a bridge, VFs in use or an interface in use, naming it and why', () => {
     const ok = goodFacts({ device: { bdf: '0000:03:00.0' as Bdf, group: 5, members: [
-      { device: nic('0000:03:00.0', { driver: 'ixgbe' }), active: [] }, { device: nic('0000:03:00.1'), active: [] }] } });
+      { device: nic('0000:00:1c.0', { classCode: '060400', driver: 'pcieport' }), active: [], vfsInUse: [] },
+      { device: nic('0000:03:00.0', { driver: 'ixgbe' }), active: [], vfsInUse: [] }, { device: nic('0000:03:00.1'), active: [], vfsInUse: [] }] } });
     assert.equal(check(ok, 'device-group').grade, 'PASS');
+    assert.match(check(ok, 'device-group').detail, /bridge 0000:00:1c\.0 stays on its driver/);
     const bad = goodFacts({ device: { bdf: '0000:03:00.0' as Bdf, group: 2, members: [
-      { device: nic('0000:00:1c.0', { classCode: '060400' }), active: [] },
-      { device: nic('0000:03:00.0'), active: [] },
-      { device: nic('0000:03:00.1', { netInterfaces: ['eno2'] }), active: [{ name: 'eno2', reasons: [{ kind: 'default-route', family: 'ipv4' }] }] }] } });
+      { device: nic('0000:03:00.0'), active: [], vfsInUse: [{ bdf: '0000:03:10.0' as Bdf, driver: 'ixgbevf' }] },
+      { device: nic('0000:03:00.1', { netInterfaces: ['eno2'] }), active: [{ name: 'eno2', reasons: [{ kind: 'default-route', family: 'ipv4' }] }], vfsInUse: [] }] } });
     const c = check(bad, 'device-group');
     assert.equal(c.grade, 'FAIL');
-    assert.match(c.detail, /0000:00:1c\.0 is a PCI bridge/);
+    assert.match(c.detail, /0000:03:00\.0 is an SR-IOV PF with VFs in use \(0000:03:10\.0 on ixgbevf\)/);
+    const bridge = check(goodFacts({ device: { bdf: '0000:00:1c.0' as Bdf, group: 2, members: [
+      { device: nic('0000:00:1c.0', { classCode: '060400' }), active: [], vfsInUse: [] }] } }), 'device-group');
+    assert.match(bridge.detail, /0000:00:1c\.0 is a PCI bridge/);
     assert.match(c.detail, /0000:03:00\.1 carries eno2, which is in use: default route \(ipv4\)/);
     assert.ok(c.remedy);
     const off = check(goodFacts({ device: { bdf: '0000:03:00.0' as Bdf, members: [] } }), 'device-group');
