@@ -104,6 +104,10 @@ else
     echo "${rel%.xz}" >>"$stage/etc/modules.order"
   done
   log "modules: $(tr '\n' ' ' <"$stage/etc/modules.order")"
+  # modules.dep for the lab's own modprobe (inside the chroot: modprobe -d /run/lab-modules NAME).
+  cp "$kdir/lib/modules/$kver/modules.builtin"* "$stage/lib/modules/$kver/" 2>/dev/null || true
+  cp "$stage/etc/modules.order" "$stage/lib/modules/$kver/modules.order"
+  depmod -b "$stage" "$kver"
   echo "$kver" >"$stage/etc/kver"
 
   (cd "$stage" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --quiet) \

@@ -21,7 +21,8 @@ say "start"
 kver=$(cat /etc/kver)
 # Two passes: what SSH needs first (e1000, 9p, fw_cfg), the devices under test (igb, vfio, …) after
 # sshd is up; /run/passbench/ready (inside the new root) marks the end of the second pass.
-early='/(e1000|netfs|9pnet|9p|9pnet_virtio|qemu_fw_cfg)\.ko$'
+# (virtio*, fscache: 9p's dependencies on 6.1, where virtio_pci is a module)
+early='/(e1000|netfs|fscache|9pnet|9p|9pnet_virtio|qemu_fw_cfg|virtio|virtio_ring|virtio_pci|virtio_pci_modern_dev|virtio_pci_legacy_dev)\.ko$'
 load_modules() {  # $1 = -E to load the early set, -vE for the rest
   grep $1 "$early" /etc/modules.order | while read -r rel; do
     insmod "/lib/modules/$kver/$rel" 2>/dev/null || say "insmod $rel failed"
