@@ -1,4 +1,4 @@
-import { type Bdf } from './bdf.ts';
+import { isBdf, type Bdf } from './bdf.ts';
 import type { Host } from '../host/host.ts';
 import {
   PCI_BUS, SysfsError, assertDeviceExists, devicePath, driverPath, errnoOf, pollUntil, readDriver,
@@ -106,16 +106,30 @@ async function bindWithNewId(host: Host, bdf: Bdf, driver: string, options: Driv
   const vendor = (await host.readFile(devicePath(bdf, 'vendor'))).trim().replace(/^0x/, '');
   const device = (await host.readFile(devicePath(bdf, 'device'))).trim().replace(/^0x/, '');
   await unbindCurrent(host, bdf);
+  // new_id grabs EVERY unbound device with this id; note the others so they can be let go again.
+  const bystanders = await unboundDevicesWithId(host, vendor, device, bdf);
   try {
     await writeAttr(host, bdf, driverPath(driver, 'new_id'), `${vendor} ${device}\n`, `Load ${driver} (modprobe ${driver}).`);
   } catch (error) {
     if (errnoOf(error) !== 'EEXIST') throw error; // the id was added before: bind below does the work
   }
+  for (const other of bystanders) if ((await readDriver(host, other)) === driver) await unbindCurrent(host, other);
   if ((await readDriver(host, bdf)) !== driver) {
     await writeAttr(host, bdf, driverPath(driver, 'bind'), `${bdf}\n`,
       `Check dmesg for why ${driver} did not take ${bdf}.`);
   }
   await confirmDriver(host, bdf, driver, options);
+}
+
+async function unboundDevicesWithId(host: Host, vendor: string, device: string, except: Bdf): Promise<Bdf[]> {
+  const found: Bdf[] = [];
+  for (const name of await host.readDir(`${PCI_BUS}/devices`)) {
+    if (name === except || !isBdf(name) || (await readDriver(host, name)) !== undefined) continue;
+    const v = (await host.readFile(devicePath(name, 'vendor'))).trim().replace(/^0x/, '');
+    const d = (await host.readFile(devicePath(name, 'device'))).trim().replace(/^0x/, '');
+    if (v === vendor && d === device) found.push(name);
+  }
+  return found;
 }
 
 /** Waits for the `driver` link to name `driver`; for vfio-pci also for /dev/vfio/<group>. */

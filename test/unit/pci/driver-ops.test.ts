@@ -98,6 +98,15 @@ describe('pci/driver-ops', () => {
       assert.equal((await snapshot(root)).devices[spare]?.driver, undefined);
     });
 
+    it('lets go of other unbound devices with the same id that new_id grabbed', async () => {
+      const { sim, root } = await lab({ noOverride: true });
+      await sim.writeFile(`/sys/bus/pci/devices/${LAB.nicActive}/driver/unbind`, `${LAB.nicActive}\n`);
+      await bindWithDriverOverride(sim, spare, 'vfio-pci');
+      const s = await snapshot(root);
+      assert.equal(s.devices[spare]?.driver, 'vfio-pci');
+      assert.equal(s.devices[LAB.nicActive]?.driver, undefined);
+    });
+
     it('uses the bind file when the id was already added (EEXIST)', async () => {
       const { sim, root } = await lab({ noOverride: true });
       await bindWithDriverOverride(sim, spare, 'vfio-pci');
