@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { UsageError } from '../../errors.ts';
 import type { Host } from '../../host/host.ts';
 import { LocalHost } from '../../host/local-host.ts';
 import { describeReasons } from '../../pci/active-interfaces.ts';
@@ -20,6 +21,11 @@ export function registerDevicesCommand(program: Command): void {
     .option('--json', 'machine-readable output')
     .option('--sysfs <root>', 'read a sysfs tree copied below ROOT instead of the host (interfaces are not checked)');
   addHostOptions(command).action(async (options: DevicesOptions) => {
+    if (options.sysfs && (options.host || options.lab)) {
+      throw new UsageError('--sysfs reads a copied tree on this machine; it cannot be combined with --host or --lab', {
+        remedy: 'Give either --sysfs ROOT or --host NAME, not both.',
+      });
+    }
     const host: Host = options.sysfs ? new LocalHost({ root: options.sysfs }) : await openHost(options);
     try {
       const devices = await listDevices(host, { all: options.all, skipActive: Boolean(options.sysfs) });

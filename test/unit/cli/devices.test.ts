@@ -74,5 +74,11 @@ describe('cli devices', () => {
       assert.match(run.stdout, /0000:03:00\.1\s+.*vfio-pci\s+vfio-pci\s+5 \(\+0000:03:00\.0\)/);
       assert.match(run.stdout, /VF of 0000:03:00\.0/);
     });
+
+    it('refuses --sysfs together with --host (exit 2)', async () => {
+      const run = await passbench('devices', '--sysfs', tree.root, '--host', 'ssh://root@127.0.0.1:2222');
+      assert.equal(run.exitCode, 2);
+      assert.match(run.stderr, /cannot be combined with --host/);
+    });
   });
 });
