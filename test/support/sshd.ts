@@ -82,11 +82,41 @@ export async function startSshd(options: { extraConfig?: string[] } = {}): Promi
   return {
     address: '127.0.0.1', port, user: os.userInfo().username, dir, hostKey, clientKey, logs,
     stop: async () => {
+      // Sessions outlive a stopped sshd: end what ran under it (a failed test may have left a process) first.
+      const pid = Number((await fs.readFile(path.join(dir, 'sshd.pid'), 'utf8').catch(() => '')).trim());
+      if (pid > 1) for (const child of (await descendants(pid)).reverse()) killQuietly(child);
       await server.kill('SIGTERM');
       await server.exited;
       await fs.rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** PIDs below `root` in the process tree, parents before children (from /proc). */
+async function descendants(root: number): Promise<number[]> {
+  const parentOf = new Map<number, number>();
+  for (const entry of await fs.readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await fs.readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    // Field 4 is the parent PID; the command name (field 2) may hold spaces, so parse after its ')'.
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (ppid) parentOf.set(Number(entry), ppid);
+  }
+  const found: number[] = [];
+  const queue = [root];
+  while (queue.length) {
+    const parent = queue.shift()!;
+    for (const [pid, ppid] of parentOf) if (ppid === parent) { found.push(pid); queue.push(pid); }
+  }
+  return found;
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
 }
 
 async function freePort(): Promise<number> {

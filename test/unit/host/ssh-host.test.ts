@@ -76,8 +76,10 @@ describe('host/ssh-host (against a real sshd on 127.0.0.1)', function () {
       const holders = await Promise.all(Array.from({ length: 8 }, () => other.spawn(['sleep', '3031'])));
       await assert.rejects(other.run(['touch', `${work}/late`], { timeoutMs: 300 }), /waiting for a free SSH session.*never started/s);
       await Promise.all(holders.map((p) => p.kill()));
+      await Promise.all(holders.map((p) => p.exited));
       await new Promise((resolve) => setTimeout(resolve, 300));
       assert.equal(await host.exists(`${work}/late`), false);
+      assert.equal((await host.run(['pgrep', '-f', '^sleep 3031$'], { allowFailure: true })).exitCode, 1);
     } finally {
       await other.close();
     }
