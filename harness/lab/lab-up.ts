@@ -1,4 +1,4 @@
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { homedir } from 'node:os';
@@ -108,6 +108,45 @@ async function kvmUsable(host: Host): Promise<boolean> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Resolves once something on 127.0.0.1:port sends an SSH banner, false at the deadline.
+ *
+ * QEMU's user-net accepts the forwarded connection at once even while the guest is not listening
+ * yet, so "connect" proves nothing and an ssh attempt then waits its whole ConnectTimeout (3 s)
+ * for a banner that never comes. Probes are started every 150 ms, each waits up to 3 s (a banner
+ * can be slow under TCG), so readiness is seen within ~150 ms of dropbear listening.
+ */
+export async function waitForSshBanner(port: number, deadlineAt: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    let done = false;
+    const sockets = new Set<ReturnType<typeof connect>>();
+    const finish = (ok: boolean) => {
+      if (done) return;
+      done = true;
+      clearInterval(timer);
+      for (const s of sockets) s.destroy();
+      resolve(ok);
+    };
+    const probe = () => {
+      if (Date.now() > deadlineAt) return finish(false);
+      const s = connect({ host: '127.0.0.1', port });
+      sockets.add(s);
+      let got = '';
+      const drop = () => { s.destroy(); sockets.delete(s); };
+      s.setTimeout(3000, drop);
+      s.on('error', drop);
+      s.on('close', () => sockets.delete(s));
+      s.on('data', (b) => {
+        got += b.toString('latin1');
+        if (got.startsWith('SSH-')) finish(true);
+        else if (got.length >= 4) drop();
+      });
+    };
+    const timer = setInterval(probe, 150);
+    probe();
+  });
+}
+
 async function ensureKeys(host: Host, p: LabPaths): Promise<void> {
   if (!(await host.exists(p.clientKey))) {
     await host.run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', 'passbench-controller', '-f', p.clientKey]);
@@ -193,6 +232,8 @@ export async function labUp(host: Host, o: LabUpOptions = {}): Promise<LabUpResu
 
   const deadline = t0 + (o.deadlineMs ?? 120_000);
   let sshReadyMs = -1;
+  await waitForSshBanner(port, deadline);
+  log(`SSH banner after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   for (;;) {
     const r = await host.run(labSshArgv(p, port, ['test', '-e', '/run/passbench/ready']), {
       allowFailure: true, timeoutMs: 15_000,
