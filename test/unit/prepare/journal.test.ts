@@ -76,4 +76,18 @@ describe('prepare/journal and restore', () => {
     assert.equal(second.failed, 0);
     assert.deepEqual(await snapshot(root), before);
   });
+
+  // Undoing the lpc group: sata/lpc take override + unbind + probe, smbus override + unbind.
+  for (let k = 1; k <= 8; k++) {
+    it(`a restore that dies at sysfs write ${k} is finished by the next restore`, async () => {
+      const { sim, root, reopen } = await lab();
+      const before = await snapshot(root);
+      await assignGroups(sim, [LAB.lpc as Bdf], { probeActive });
+      await restoreFromJournal(reopen({ crashOnWrite: k })).catch(() => undefined);
+      const r = await restoreFromJournal(reopen());
+      assert.equal(r.failed, 0, JSON.stringify(r.outcomes));
+      assert.deepEqual(await snapshot(root), before);
+      assert.equal((await restoreFromJournal(reopen())).found, false);
+    });
+  }
 });
