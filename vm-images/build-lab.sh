@@ -59,7 +59,7 @@ kernel=$kdir/boot/vmlinuz-$kver
 
 # 3. Cache key: everything that goes into the initramfs.
 wanted=(igb igbvf e1000 e1000e vfio vfio-pci vfio_iommu_type1 9p 9pnet_virtio qemu_fw_cfg virtio_pci)
-key=$( { echo "$deb"; echo "${wanted[*]}"; sha256sum "$0" "$here/lab-init.sh" "$busybox"; } | sha256sum | cut -c1-16)
+key=$( { basename "$deb"; echo "${wanted[*]}"; cat "$0" "$here/lab-init.sh" "$busybox"; } | sha256sum | cut -c1-16)
 initrd=$cache/lab/initramfs-$kver-$key.cpio.gz
 if [ -f "$initrd" ]; then
   log "up to date: $initrd"
@@ -113,8 +113,8 @@ else
   (cd "$stage" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --quiet) \
     | gzip -1 >"$initrd.tmp"
   mv "$initrd.tmp" "$initrd"
-  # Drop older initramfs builds for this kernel.
-  find "$cache/lab" -maxdepth 1 -name "initramfs-$kver-*.cpio.gz" ! -path "$initrd" -delete
+
+  # Older builds are kept: another lab may be booting from one right now (2 MB each).
   log "initramfs $(du -h "$initrd" | cut -f1)"
 fi
 
