@@ -112,7 +112,10 @@ export class SshHost implements Host {
         client.connect(config);
       });
     } catch (error) {
+      // A failed handshake can still report a reset afterwards; it must not become an uncaught error.
+      client.on('error', () => {});
       client.end();
+      sock?.destroy();
       if (presented && !pinned.some((p) => p.blob.equals(presented!))) {
         throw new HostKeyMismatchError(target, pinned.map(describeKey), describeKey(presented));
       }
@@ -534,6 +537,8 @@ function connectError(target: string, options: SshHostOptions, error: unknown): 
           ? `The name ${options.address} does not resolve: check the address in the lab config.`
           : /timed out|ETIMEDOUT|EHOSTUNREACH/i.test(`${message} ${code ?? ''}`)
             ? `No answer from ${where}: check that the host is up and reachable from here (firewall, VPN, jump host).`
+            : /no matching host key/i.test(message)
+              ? 'The host offers no key of the pinned type: pin the key it has (ssh-keyscan shows its types; check the fingerprint on its console).'
             : /passphrase|encrypted/i.test(message)
               ? 'Use a key without a passphrase for unattended runs.'
               : `Try \`ssh -p ${options.port ?? 22} -i ${options.identityFile} ${options.user ?? 'root'}@${options.address} true\` to see what fails.`;

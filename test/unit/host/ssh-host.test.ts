@@ -185,6 +185,19 @@ describe('host/ssh-host (against a real sshd on 127.0.0.1)', function () {
       e instanceof SshConnectError && e.message.includes('127.0.0.1:1') && /Nothing listens on 127\.0\.0\.1:1/.test(e.remedy ?? ''));
   });
 
+  it('names a passphrase-protected identity with a remedy', async () => {
+    const file = `${sshd.dir}/locked/id_locked`;
+    await new LocalHost().mkdir(`${sshd.dir}/locked`);
+    await new LocalHost().run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', 'secret', '-f', file]);
+    await assert.rejects(connect({ identityFile: file }), (e: unknown) => /passphrase/i.test((e as { remedy?: string }).remedy ?? ''));
+  });
+
+  it('says when the host offers no key of the pinned type', async () => {
+    const rsa = 'ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAgQDGxq2Wk0RFfHJ1aW5zbYsS2N8sVp5rK+9kqGgVBXzD6EJp2iY3uDRqX1v3W1tPf6sQ2PGMbC8hEv2n3c4mFqYb7n3rKQxLJHhH0LZ2Z8ZpSpWEXQZ3m1n+tv1gkd5nZ2bO3d1D2a8b6K5nJjV0n0D1r0kB9p2mWv3h1pZ0D6a6pQ==';
+    await assert.rejects(connect({ hostKey: rsa }), (e: unknown) =>
+      e instanceof SshConnectError && /no key of the pinned type/.test(e.remedy ?? ''));
+  });
+
   it('names a rejected key with a remedy', async () => {
     const stranger = await generateKeyPair(new LocalHost(), `${sshd.dir}/stranger`);
     await assert.rejects(connect({ identityFile: stranger.privateKeyPath }), (e: unknown) =>
