@@ -49,8 +49,15 @@ export function checkAccelerator(f: HostFacts): CheckResult {
     'Fix the KVM checks above; every report of a TCG run says so.');
 }
 
+/** Intel or AMD IOMMU: the hardware that is there decides (an emulated intel-iommu can sit under an AMD CPU). */
+function iommuVendor(f: HostFacts): 'intel' | 'amd' {
+  if (f.iommuUnits.some((u) => u.startsWith('dmar')) || /\bDMAR\b/.test(f.dmesg ?? '')) return 'intel';
+  if (f.iommuUnits.some((u) => u.startsWith('ivhd')) || /\b(IVRS|AMD-Vi)\b/.test(f.dmesg ?? '')) return 'amd';
+  return f.cpu?.vendor === 'amd' ? 'amd' : 'intel';
+}
+
 function iommuRemedy(f: HostFacts): string {
-  const param = f.cpu?.vendor === 'amd' ? 'amd_iommu=on' : 'intel_iommu=on';
+  const param = iommuVendor(f) === 'amd' ? 'amd_iommu=on' : 'intel_iommu=on';
   return `Enable VT-d / AMD-Vi in the firmware setup, then add \`${param} iommu=pt\` to GRUB_CMDLINE_LINUX_DEFAULT in /etc/default/grub, run \`update-grub\` (grub2-mkconfig -o /boot/grub2/grub.cfg on Fedora/RHEL) and reboot.`;
 }
 

@@ -60,6 +60,9 @@ describe('doctor/checks', () => {
     assert.equal(enabled.grade, 'FAIL');
     assert.match(enabled.remedy!, /amd_iommu=on.*GRUB_CMDLINE_LINUX_DEFAULT.*\/etc\/default\/grub.*update-grub.*reboot/);
     assert.match(check(goodFacts({ iommuGroupCount: 0 }), 'iommu-enabled').remedy!, /intel_iommu=on/);
+    // An emulated Intel IOMMU under an AMD CPU (the virtual lab): the IOMMU decides the parameter.
+    const mixed = goodFacts({ cpu: { vendor: 'amd', virtFlag: 'svm' }, iommuGroupCount: 0, cmdline: '' });
+    assert.match(check(mixed, 'iommu-enabled').remedy!, /`intel_iommu=on/);
   });
 
   it('grades interrupt remapping PASS from dmesg or ecap, WARN when unknown or unsupported', () => {
