@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { PassbenchError } from '../errors.ts';
 import type { Host } from '../host/host.ts';
 import type { ActiveInterface, ActiveReason } from './types.ts';
 
@@ -23,7 +24,15 @@ export async function findActiveInterfaces(host: Host): Promise<ActiveInterface[
 export async function gatherNetFacts(host: Host): Promise<NetFacts> {
   const ipJson = async <T>(argv: string[]): Promise<T[]> => {
     const r = await host.run(['ip', '-j', ...argv]);
-    return r.stdout.trim() ? (JSON.parse(r.stdout) as T[]) : [];
+    if (!r.stdout.trim()) return [];
+    try {
+      return JSON.parse(r.stdout) as T[];
+    } catch (error) {
+      throw new PassbenchError(`on ${host.name}: \`ip -j ${argv.join(' ')}\` did not print JSON: ${r.stdout.slice(0, 80)}`, {
+        cause: error,
+        remedy: 'Install iproute2 4.13 or newer (it added -j) on that host.',
+      });
+    }
   };
   const v4 = await ipJson<IpRoute>(['route', 'show', 'default']);
   // A host without IPv6 answers this with an error; that just means no IPv6 default route.

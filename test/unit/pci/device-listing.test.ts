@@ -60,6 +60,12 @@ describe('pci/device-listing and doctor facts through a Host', () => {
     assert.deepEqual(facts.links[1], { name: 'enp3s0f0', master: 'br0', kind: undefined });
   });
 
+  it('names the command and a remedy when ip prints no JSON (old iproute2)', async () => {
+    const host = new CannedHost(tree.root, { ...IP_ANSWERS, 'ip -j route show default': 'default via 10.0.0.1 dev br0\n' });
+    await assert.rejects(gatherNetFacts(host), /ip -j route show default` did not print JSON[\s\S]*/);
+    await gatherNetFacts(host).catch((e: { remedy?: string }) => assert.match(e.remedy ?? '', /iproute2 4\.13/));
+  });
+
   it('marks a bridge member ACTIVE and leaves idle NICs alone', async () => {
     const devices = await listDevices(new CannedHost(tree.root, IP_ANSWERS));
     const byBdf = Object.fromEntries(devices.map((d) => [d.bdf, d]));
