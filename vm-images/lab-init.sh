@@ -76,6 +76,12 @@ chmod 0600 $R/run/passbench/host_key $R/root/.ssh/authorized_keys
 chroot $R /usr/sbin/dropbear -s -F -E -p 22 -r /run/passbench/host_key -P /run/dropbear.pid \
   >/dev/console 2>&1 &
 say "sshd started"
+# Let dropbear reach listen() before the igb/vfio probes compete for the vCPUs (TCG).
+for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+  grep -q ':0016 00000000:0000 0A' /proc/net/tcp /proc/net/tcp6 2>/dev/null && break
+  sleep 0.1
+done
+say "sshd listening"
 
 load_modules -vE
 touch $R/run/passbench/ready
