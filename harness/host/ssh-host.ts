@@ -49,6 +49,7 @@ export class SshConnectError extends PassbenchError {
 }
 
 const DEFAULT_TIMEOUT_MS = 60_000;
+const ABORT_GRACE_MS = 10_000;
 /** Files whose write() is handled by the kernel: written with one write(2) so its errno is kept. */
 const KERNEL_FILE = /^\/(sys|proc|dev)\//;
 const S_IFMT = 0o170000;
@@ -146,11 +147,14 @@ export class SshHost implements Host {
       });
       if (first === 'timeout') {
         gate.cancelled = true;
-        starting.then((c) => this.abort(c), () => {});
         if (!gate.admitted) {
           throw fail(undefined, `timed out after ${timeoutMs} ms waiting for a free SSH session (${MAX_EXEC_SESSIONS} per connection, `
             + 'held by running commands and spawned processes); it never started');
         }
+        // Already on its way: wait (bounded) for its PID so it is killed before we report the timeout.
+        const late = await Promise.race([starting.catch(() => undefined), delay(ABORT_GRACE_MS)]);
+        if (late) await this.abort(late);
+        else starting.then((c) => this.abort(c), () => {});
       } else {
         const result = await Promise.race([first.ended, deadline]);
         if (result === 'timeout') {
@@ -327,43 +331,61 @@ export class SshHost implements Host {
       release();
       throw new Error('gave up waiting for a free SSH session');
     }
+    let channel: ClientChannel;
+    try {
+      channel = await this.openExec(`echo $$; exec ${shellJoin(argv)}`);
+    } catch (error) {
+      release();
+      throw error;
+    }
     return new Promise((resolve, reject) => {
-      this.client.exec(`echo $$; exec ${shellJoin(argv)}`, (error, channel) => {
-        if (error) {
-          release();
-          return reject(error);
-        }
-        let exit: Exit = { exitCode: null, signal: null };
-        let head = Buffer.alloc(0);
-        let pid: number | undefined;
-        const stderr: Buffer[] = [];
-        const ended = new Promise<Exit>((done) => channel.once('close', () => {
-          release();
-          done(exit);
-        }));
-        channel.on('exit', (code: number | null, signal?: string) => {
-          exit = { exitCode: code, signal: signal ? (signal.startsWith('SIG') ? signal : `SIG${signal}`) : null };
-        });
-        channel.on('data', (chunk: Buffer) => {
-          if (pid !== undefined) return io.onStdout(chunk);
-          head = Buffer.concat([head, chunk]);
-          const newline = head.indexOf(10);
-          if (newline < 0) return;
-          pid = Number(head.subarray(0, newline).toString());
-          const rest = head.subarray(newline + 1);
-          resolve({ channel, pid, ended });
-          if (rest.length) io.onStdout(rest);
-        });
-        channel.stderr.on('data', (chunk: Buffer) => {
-          stderr.push(chunk);
-          io.onStderr(chunk);
-        });
-        void ended.then(() => {
-          if (pid === undefined) reject(new Error(`the remote shell ended before starting it: ${Buffer.concat(stderr).toString().trim()}`));
-        });
-        channel.end(io.input);
+      let exit: Exit = { exitCode: null, signal: null };
+      let head = Buffer.alloc(0);
+      let pid: number | undefined;
+      const stderr: Buffer[] = [];
+      const ended = new Promise<Exit>((done) => channel.once('close', () => {
+        release();
+        done(exit);
+      }));
+      channel.on('exit', (code: number | null, signal?: string) => {
+        exit = { exitCode: code, signal: signal ? (signal.startsWith('SIG') ? signal : `SIG${signal}`) : null };
       });
+      channel.on('data', (chunk: Buffer) => {
+        if (pid !== undefined) return io.onStdout(chunk);
+        head = Buffer.concat([head, chunk]);
+        const newline = head.indexOf(10);
+        if (newline < 0) return;
+        pid = Number(head.subarray(0, newline).toString());
+        const rest = head.subarray(newline + 1);
+        resolve({ channel, pid, ended });
+        if (rest.length) io.onStdout(rest);
+      });
+      channel.stderr.on('data', (chunk: Buffer) => {
+        stderr.push(chunk);
+        io.onStderr(chunk);
+      });
+      void ended.then(() => {
+        if (pid === undefined) reject(new Error(`the remote shell ended before starting it: ${Buffer.concat(stderr).toString().trim()}`));
+      });
+      channel.end(io.input);
     });
+  }
+
+  /**
+   * Opens an exec channel. sshd frees a session slightly after the channel closes, so a refused open
+   * (nothing ran) is retried briefly rather than failing a command that waited its turn.
+   */
+  private async openExec(command: string): Promise<ClientChannel> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await new Promise<ClientChannel>((resolve, reject) => {
+          this.client.exec(command, (error, channel) => (error ? reject(error) : resolve(channel)));
+        });
+      } catch (error) {
+        if (attempt >= 6 || !/Channel open failure/i.test(errorMessage(error))) throw error;
+        await delay(25 * 2 ** attempt);
+      }
+    }
   }
 
   private async abort(command: RemoteCommand): Promise<void> {
@@ -410,6 +432,10 @@ export class SshHost implements Host {
       throw new HostFileError(this.name, file, operation, { cause: error, code: sftpCode(error) });
     }
   }
+}
+
+function delay(ms: number): Promise<undefined> {
+  return new Promise((resolve) => setTimeout(() => resolve(undefined), ms).unref());
 }
 
 /** A counting semaphore: at most `size` holders, the rest wait in order. */
