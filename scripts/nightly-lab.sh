@@ -7,7 +7,8 @@ if [ "$(id -u)" -ne 0 ]; then exec sudo "$0" "$@"; fi
 ./scripts/setup-debian.sh
 npm ci --no-audit --no-fund
 
-lab_config=reports/virtual-lab.yaml
-trap 'npx passbench lab down --lab "$lab_config" || true' EXIT
-npx passbench lab up --out "$lab_config"
+trap 'npx passbench lab down --name nightly || true' EXIT
+lab_config=$(npx passbench lab up --name nightly)
+npx passbench doctor --lab "$lab_config" --host nightly || true   # the lab has no KVM: doctor says so
+npx passbench devices --lab "$lab_config" --host nightly
 npx passbench run scenarios/nightly.ts --lab "$lab_config"

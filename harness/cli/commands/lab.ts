@@ -1,11 +1,70 @@
 import type { Command } from 'commander';
-import { PassbenchError } from '../../errors.ts';
+import { UsageError } from '../../errors.ts';
+import { LocalHost } from '../../host/local-host.ts';
+import { labDown, labStatus, labUp } from '../../lab/lab-up.ts';
+import { ExitCode } from '../exit-codes.ts';
+import { printJson, printLine } from '../output.ts';
+
+const LAB_NAME = /^[a-z0-9][a-z0-9-]{0,30}$/;
+const ACCELS = ['auto', 'kvm', 'tcg'] as const;
+
+function labName(name: string): string {
+  if (!LAB_NAME.test(name)) {
+    throw new UsageError(`lab name ${JSON.stringify(name)} is not allowed: expected lower-case letters, digits and '-' (at most 31)`);
+  }
+  return name;
+}
 
 export function registerLabCommand(program: Command): void {
-  program
+  const lab = program
     .command('lab')
-    .description('(not built yet)')
-    .action(() => {
-      throw new PassbenchError('`passbench lab` is not built yet');
+    .description('the virtual lab: a QEMU-emulated lab host with an IOMMU, an SR-IOV igb NIC and an e1000')
+    .addHelpText('after', `
+The lab host runs a real Debian kernel under QEMU (TCG here; KVM where /dev/kvm works), with
+intel-iommu (interrupt remapping on), an igb NIC with SR-IOV standing in for the 82599, an e1000
+for management (SSH on a loopback port) and a peer NIC wired to the igb. Its config file, printed
+by \`lab up\`, is what every host command takes:  passbench doctor --lab FILE --host lab`);
+
+  lab
+    .command('up')
+    .description('build (cached) and boot the lab host; prints the lab config path')
+    .option('--name <name>', 'lab name, for several labs side by side', 'lab')
+    .option('--accel <accel>', `accelerator: ${ACCELS.join(', ')} (auto falls back to TCG, loudly)`, 'auto')
+    .option('--json', 'machine-readable output')
+    .action(async (options: { name: string; accel: string; json?: boolean }) => {
+      const accel = ACCELS.find((a) => a === options.accel);
+      if (!accel) throw new UsageError(`--accel ${JSON.stringify(options.accel)}: expected one of ${ACCELS.join(', ')}`);
+      const host = new LocalHost();
+      const { paths, state } = await labUp(host, {
+        name: labName(options.name),
+        accel,
+        log: (line) => process.stderr.write(`lab: ${line}\n`),
+      });
+      if (options.json) printJson({ config: paths.config, port: state.port, pid: state.pid, accel: state.accel, sshReadyMs: state.sshReadyMs });
+      else printLine(paths.config);
+    });
+
+  lab
+    .command('status')
+    .description('is the lab host running and reachable over SSH (exit 1 when not)')
+    .option('--name <name>', 'lab name', 'lab')
+    .option('--json', 'machine-readable output')
+    .action(async (options: { name: string; json?: boolean }) => {
+      const status = await labStatus(new LocalHost(), { name: labName(options.name) });
+      const { state: _state, ...summary } = status;
+      if (options.json) printJson({ ...summary, accel: status.state?.accel });
+      else printLine(status.running
+        ? `lab ${options.name}: running (pid ${status.pid}, ${status.state?.accel}), ssh ${status.sshOk ? 'ok' : 'NOT reachable'}; config ${status.config}`
+        : `lab ${options.name}: not running`);
+      if (!status.running || !status.sshOk) process.exitCode = ExitCode.failed;
+    });
+
+  lab
+    .command('down')
+    .description('stop the lab host; leaves no process behind (safe to repeat)')
+    .option('--name <name>', 'lab name', 'lab')
+    .action(async (options: { name: string }) => {
+      const stopped = await labDown(new LocalHost(), { name: labName(options.name) });
+      printLine(stopped ? `lab ${options.name}: stopped` : `lab ${options.name}: was not running`);
     });
 }

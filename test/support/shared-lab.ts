@@ -1,0 +1,31 @@
+import { LocalHost } from '../../harness/host/local-host.ts';
+import { labDown, labSshArgv, labUp, type LabUpResult } from '../../harness/lab/lab-up.ts';
+
+/**
+ * One virtual lab boot for every lab test in a mocha run: the first caller boots it, the root
+ * `after` hook below takes it down, so no QEMU outlives the run. A lab that cannot start fails the
+ * test that asked for it (never a skip).
+ */
+const LAB_NAME = 'labtest';
+const controller = new LocalHost();
+let booting: Promise<LabUpResult> | undefined;
+
+export function sharedLab(): Promise<LabUpResult> {
+  booting ??= labUp(controller, { name: LAB_NAME, log: (line) => process.stderr.write(`      lab: ${line}\n`) });
+  return booting;
+}
+
+export const sharedLabName = LAB_NAME;
+
+/** Runs a script in the lab host over SSH (pinned key), outside the code under test. */
+export async function labShell(script: string, timeoutMs = 60_000): Promise<string> {
+  const { paths, state } = await sharedLab();
+  const argv = labSshArgv(paths, state.port, ['sh', '-c', `PATH=/usr/sbin:/usr/bin:/sbin:/bin; ${script}`]);
+  return (await controller.run(argv, { timeoutMs })).stdout;
+}
+
+after(async function () {
+  this.timeout(60_000);
+  if (booting) await booting.catch(() => undefined);
+  await labDown(controller, { name: LAB_NAME });
+});
