@@ -265,15 +265,20 @@ export async function labUp(host: Host, o: LabUpOptions = {}): Promise<LabUpResu
 }
 
 async function readPid(host: Host, p: LabPaths): Promise<number | undefined> {
-  if (!(await host.exists(p.pidFile))) return undefined;
-  const pid = Number((await host.readFile(p.pidFile)).trim());
-  return Number.isInteger(pid) && pid > 1 ? pid : undefined;
+  // QEMU removes its own pid file as it exits, so the file may vanish between any two looks.
+  const text = await host.readFile(p.pidFile).catch(() => '');
+  const pid = Number(text.trim());
+  return text && Number.isInteger(pid) && pid > 1 ? pid : undefined;
 }
 
 /** True when the pid file names a live QEMU (checked through /proc/<pid>/comm, not just the pid). */
 export async function labIsRunning(host: Host, p: LabPaths): Promise<boolean> {
   const pid = await readPid(host, p);
-  if (pid === undefined) return false;
+  return pid !== undefined && (await isLiveQemu(host, pid));
+}
+
+/** True when pid is a live QEMU (checked through /proc/<pid>/comm, not just the pid). */
+async function isLiveQemu(host: Host, pid: number): Promise<boolean> {
   const comm = await host.readFile(`/proc/${pid}/comm`).catch(() => '');
   if (!comm.trim().startsWith('qemu-system')) return false;
   // A daemonized QEMU that exited is a zombie until init reaps it: not running.
@@ -303,12 +308,13 @@ export async function labDown(host: Host, o: { name?: string; env?: NodeJS.Proce
   const p = labPaths(labStateDir(o.name ?? 'lab', o.env));
   const pid = await readPid(host, p);
   let stopped = false;
-  if (pid !== undefined && (await labIsRunning(host, p))) {
+  // Follow the pid read once: QEMU deletes the pid file before it is gone.
+  if (pid !== undefined && (await isLiveQemu(host, pid))) {
     await host.run(['kill', '-TERM', String(pid)], { allowFailure: true });
     const until = Date.now() + 5000;
-    while (Date.now() < until && (await labIsRunning(host, p))) await sleep(100);
-    if (await labIsRunning(host, p)) await host.run(['kill', '-KILL', String(pid)], { allowFailure: true });
-    while (await labIsRunning(host, p)) await sleep(100);
+    while (Date.now() < until && (await isLiveQemu(host, pid))) await sleep(100);
+    if (await isLiveQemu(host, pid)) await host.run(['kill', '-KILL', String(pid)], { allowFailure: true });
+    while (await isLiveQemu(host, pid)) await sleep(100);
     stopped = true;
   }
   for (const f of [p.pidFile, p.qmpSocket, p.state, p.config, p.knownHosts]) await host.remove(f);

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { LocalHost } from '../../harness/host/local-host.ts';
-import { labDown, labSshArgv, labUp, type LabPaths, type LabState } from '../../harness/lab/lab-up.ts';
+import { labShell, sharedLab } from '../support/shared-lab.ts';
 
 /**
  * Boots the virtual lab host (real QEMU, real Debian kernel) and proves, from inside it, what the
@@ -9,22 +8,11 @@ import { labDown, labSshArgv, labUp, type LabPaths, type LabState } from '../../
  */
 describe('virtual lab host', function () {
   this.timeout(300_000);
-  const host = new LocalHost();
-  const name = 'labtest';
-  let paths: LabPaths;
-  let state: LabState;
-
-  const sh = async (script: string, timeoutMs = 60_000) => {
-    const r = await host.run(labSshArgv(paths, state.port, ['sh', '-c', `PATH=/usr/sbin:/usr/bin; ${script}`]), { timeoutMs });
-    return r.stdout;
-  };
+  const sh = (script: string, timeoutMs = 60_000) => labShell(script, timeoutMs);
 
   before(async () => {
-    ({ paths, state } = await labUp(host, { name, log: (l) => console.error(`      lab: ${l}`) }));
+    const { state } = await sharedLab();
     console.error(`      lab: accel=${state.accel}, ssh after ${state.sshReadyMs} ms`);
-  });
-  after(async () => {
-    await labDown(host, { name });
   });
 
   it('has the IOMMU on with interrupt remapping, and populated IOMMU groups', async () => {

@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { UsageError } from '../../../harness/errors.ts';
+import { labQemuArgs, type LabQemuOptions } from '../../../harness/lab/lab-qemu-args.ts';
+
+const base: LabQemuOptions = {
+  kernel: '/cache/vmlinuz', initrd: '/cache/initrd.cpio.gz', accel: 'tcg', sshPort: 40022,
+  hostKeyFile: '/run/lab/host_key', authorizedKeysFile: '/run/lab/authorized_keys',
+  serialLog: '/run/lab/serial.log', qmpSocket: '/run/lab/qmp.sock',
+};
+
+/** The value that follows each occurrence of a flag. */
+const values = (argv: string[], flag: string) => argv.flatMap((a, i) => (a === flag ? [argv[i + 1] ?? ''] : []));
+
+describe('lab/lab-qemu-args', () => {
+  it('builds a q35 lab host with an interrupt-remapping IOMMU, an SR-IOV igb, an e1000 and SSH on loopback', () => {
+    const argv = labQemuArgs(base);
+    assert.ok(values(argv, '-machine').some((m) => m.startsWith('q35') && m.includes('kernel-irqchip=split')));
+    const devices = values(argv, '-device');
+    assert.ok(devices.some((d) => d.startsWith('intel-iommu') && d.includes('intremap=on') && d.includes('caching-mode=on')), devices.join('\n'));
+    assert.ok(devices.some((d) => d.startsWith('igb,')), 'no igb');
+    assert.ok(devices.some((d) => d.startsWith('e1000,')), 'no e1000');
+    assert.ok(values(argv, '-netdev').some((n) => n.includes('hostfwd=tcp:127.0.0.1:40022-:22')));
+    assert.match(values(argv, '-append')[0] ?? '', /intel_iommu=on/);
+    assert.deepEqual(values(argv, '-accel').map((a) => a.split(',')[0]), ['tcg']);
+  });
+
+  it('applies the QEMU 10.0.2 VF BAR workaround by default, and drops it when asked', () => {
+    assert.ok(values(labQemuArgs(base), '-global').includes('q35-pcihost.pci-hole64-size=0'));
+    assert.ok(!values(labQemuArgs({ ...base, vfBarWorkaround: false }), '-global').includes('q35-pcihost.pci-hole64-size=0'));
+  });
+
+  it('uses KVM when told to', () => {
+    assert.deepEqual(values(labQemuArgs({ ...base, accel: 'kvm' }), '-accel').map((a) => a.split(',')[0]), ['kvm']);
+  });
+
+  for (const [field, value] of [['kernel', '/a,b/vmlinuz'], ['serialLog', '/tmp/x y.log'], ['qmpSocket', '/tmp/q,server=off']] as const) {
+    it(`refuses a ${field} QEMU would split into options (${JSON.stringify(value)})`, () => {
+      assert.throws(() => labQemuArgs({ ...base, [field]: value }), (e: unknown) => e instanceof UsageError && e.message.includes(JSON.stringify(value)));
+    });
+  }
+
+  it('refuses an out-of-range port', () => {
+    assert.throws(() => labQemuArgs({ ...base, sshPort: 70000 }), /sshPort must be an integer from 1 to 65535, not 70000/);
+  });
+});
