@@ -351,3 +351,17 @@ export async function makeLab(options: Partial<Omit<SimKernelOptions, 'tree' | '
   const sim = new SimKernel({ ...base, ...options });
   return { root: tree.root, tree, sim, reopen: (o: Partial<SimKernelOptions> = {}) => new SimKernel({ ...base, ...o }) };
 }
+
+/**
+ * For a describe block: a `lab()` factory whose simulated trees are removed after the block.
+ * Call it inside `describe`.
+ */
+export function useSimLabs(): (options?: Parameters<typeof makeLab>[0]) => ReturnType<typeof makeLab> {
+  const roots: string[] = [];
+  after(async () => { for (const r of roots) await fs.rm(r, { recursive: true, force: true }); });
+  return async (options = {}) => {
+    const l = await makeLab(options);
+    roots.push(l.root);
+    return l;
+  };
+}

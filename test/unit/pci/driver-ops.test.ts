@@ -1,20 +1,13 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs/promises';
 import type { Bdf } from '../../../harness/pci/bdf.ts';
 import { bindWithDriverOverride, clearOverride, rebindOriginal } from '../../../harness/pci/driver-ops.ts';
 import { SysfsError } from '../../../harness/pci/sysfs-write.ts';
-import { LAB, makeLab, snapshot } from '../../support/sim-kernel.ts';
+import { LAB, snapshot, useSimLabs } from '../../support/sim-kernel.ts';
 
 const spare = LAB.nicSpare as Bdf;
 
 describe('pci/driver-ops', () => {
-  const roots: string[] = [];
-  after(async () => { for (const r of roots) await fs.rm(r, { recursive: true, force: true }); });
-  async function lab(o: Parameters<typeof makeLab>[0] = {}) {
-    const l = await makeLab(o);
-    roots.push(l.root);
-    return l;
-  }
+  const lab = useSimLabs();
 
   it('binds with driver_override → unbind → drivers_probe and creates /dev/vfio/<group>', async () => {
     const { sim, root } = await lab();

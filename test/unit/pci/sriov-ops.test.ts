@@ -1,21 +1,14 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs/promises';
 import type { Bdf } from '../../../harness/pci/bdf.ts';
 import { bindWithDriverOverride } from '../../../harness/pci/driver-ops.ts';
 import { listVfs, setNumVfs } from '../../../harness/pci/sriov-ops.ts';
 import { SysfsError } from '../../../harness/pci/sysfs-write.ts';
-import { LAB, makeLab, snapshot } from '../../support/sim-kernel.ts';
+import { LAB, snapshot, useSimLabs } from '../../support/sim-kernel.ts';
 
 const pf = LAB.pf as Bdf;
 
 describe('pci/sriov-ops', () => {
-  const roots: string[] = [];
-  after(async () => { for (const r of roots) await fs.rm(r, { recursive: true, force: true }); });
-  async function lab(o: Parameters<typeof makeLab>[0] = {}) {
-    const l = await makeLab(o);
-    roots.push(l.root);
-    return l;
-  }
+  const lab = useSimLabs();
 
   it('creates VFs (virtfn links, own groups, igbvf) and removes them', async () => {
     const { sim, root } = await lab();

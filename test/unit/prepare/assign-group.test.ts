@@ -7,7 +7,7 @@ import { AssignError, GuardError, assignGroups, planAssignGroup } from '../../..
 import { readDeviceFacts, type DeviceFacts } from '../../../harness/prepare/device-facts.ts';
 import { restoreFromJournal } from '../../../harness/prepare/restore.ts';
 import { setNumVfs } from '../../../harness/pci/sriov-ops.ts';
-import { LAB, SimulatedCrash, makeLab, snapshot } from '../../support/sim-kernel.ts';
+import { LAB, SimulatedCrash, snapshot, useSimLabs } from '../../support/sim-kernel.ts';
 
 const JOURNAL = '/var/lib/passbench/journal.json';
 const eth0Active: ActiveInterface[] = [{ name: 'eth0', reasons: [{ kind: 'default-route', family: 'ipv4' }] }];
@@ -15,13 +15,7 @@ const probeActive = async () => eth0Active;
 const b = (s: string) => s as Bdf;
 
 describe('prepare/assign-group', () => {
-  const roots: string[] = [];
-  after(async () => { for (const r of roots) await fs.rm(r, { recursive: true, force: true }); });
-  async function lab(o: Parameters<typeof makeLab>[0] = {}) {
-    const l = await makeLab(o);
-    roots.push(l.root);
-    return l;
-  }
+  const lab = useSimLabs();
   const journalExists = (root: string) => fs.access(path.join(root, JOURNAL)).then(() => true, () => false);
 
   describe('plan (pure)', () => {

@@ -6,19 +6,13 @@ import type { Bdf } from '../../../harness/pci/bdf.ts';
 import { assignGroups } from '../../../harness/prepare/assign-group.ts';
 import { Journal, JournalError } from '../../../harness/prepare/journal.ts';
 import { restoreFromJournal } from '../../../harness/prepare/restore.ts';
-import { LAB, makeLab, snapshot } from '../../support/sim-kernel.ts';
+import { LAB, snapshot, useSimLabs } from '../../support/sim-kernel.ts';
 
 const JOURNAL = '/var/lib/passbench/journal.json';
 const probeActive = async () => [];
 
 describe('prepare/journal and restore', () => {
-  const roots: string[] = [];
-  after(async () => { for (const r of roots) await fs.rm(r, { recursive: true, force: true }); });
-  async function lab(o: Parameters<typeof makeLab>[0] = {}) {
-    const l = await makeLab(o);
-    roots.push(l.root);
-    return l;
-  }
+  const lab = useSimLabs();
 
   it('is replaced atomically (temp file + rename), mode 0600, no temp file left', async () => {
     const { sim, root } = await lab();

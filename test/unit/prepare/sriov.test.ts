@@ -5,19 +5,13 @@ import type { Bdf } from '../../../harness/pci/bdf.ts';
 import { AssignError } from '../../../harness/prepare/assign-group.ts';
 import { restoreFromJournal } from '../../../harness/prepare/restore.ts';
 import { configureVfs } from '../../../harness/prepare/sriov.ts';
-import { LAB, SimulatedCrash, makeLab, snapshot } from '../../support/sim-kernel.ts';
+import { LAB, SimulatedCrash, snapshot, useSimLabs } from '../../support/sim-kernel.ts';
 
 const JOURNAL = '/var/lib/passbench/journal.json';
 const pf = LAB.pf as Bdf;
 
 describe('prepare/sriov', () => {
-  const roots: string[] = [];
-  after(async () => { for (const r of roots) await fs.rm(r, { recursive: true, force: true }); });
-  async function lab(o: Parameters<typeof makeLab>[0] = {}) {
-    const l = await makeLab(o);
-    roots.push(l.root);
-    return l;
-  }
+  const lab = useSimLabs();
   const journalExists = (root: string) => fs.access(path.join(root, JOURNAL)).then(() => true, () => false);
 
   it('creates 2 VFs bound to vfio-pci, lists their groups; restore removes them exactly; twice', async () => {
