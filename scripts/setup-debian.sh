@@ -22,7 +22,7 @@ SRC
 fi
 
 packages=(pciutils kmod iproute2 openssh-server openssh-client dropbear-bin busybox-static cpio
-          iperf3 xorriso ethtool procps psmisc)
+          iperf3 xorriso isolinux syslinux-common ethtool procps psmisc)
 for p in "${packages[@]}"; do have "$p" || need_apt+=("$p"); done
 
 qemu_ok=false

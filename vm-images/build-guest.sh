@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Builds the nested-guest ISO: the lab's kernel + a busybox initramfs with dropbear, iperf3,
+# busybox httpd, lspci and the NIC modules e1000 igbvf igb ixgbe ixgbevf, bootable with isolinux.
+#
+#   vm-images/build-guest.sh          # prints ISO=… (cached; also KERNEL= INITRD= KVER= of the lab)
+#   qemu-system-x86_64 … -cdrom guest.iso -boot d -fw_cfg name=opt/passbench/…,file=…
+#
+# The kernel is the lab's: build-lab.sh downloads/extracts it (cached) and this script reuses that
+# extraction. No keys are baked in: guest-init.sh reads opt/passbench/{authorized_keys,host_key,net}
+# from QEMU fw_cfg at boot. Output: ${PASSBENCH_CACHE:-~/.cache/passbench}/guest/guest-<kver>-<hash>.iso
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cache=${PASSBENCH_CACHE:-$HOME/.cache/passbench}
+mkdir -p "$cache/guest"
+
+log() { printf 'build-guest: %s\n' "$*" >&2; }
+die() { printf 'build-guest: error: %s\n' "$*" >&2; exit 1; }
+
+for tool in depmod cpio gzip xz sha256sum xorriso ldd; do
+  command -v "$tool" >/dev/null || die "$tool not found (run scripts/setup-debian.sh)"
+done
+busybox=/bin/busybox
+isolinux_bin=/usr/lib/ISOLINUX/isolinux.bin
+ldlinux=/usr/lib/syslinux/modules/bios/ldlinux.c32
+isohdpfx=/usr/lib/ISOLINUX/isohdpfx.bin
+[ -f "$isolinux_bin" ] && [ -f "$ldlinux" ] || die "isolinux not found (apt-get install isolinux syslinux-common)"
+bins=(/usr/sbin/dropbear /usr/bin/dropbearkey /usr/bin/iperf3 /usr/bin/lspci)
+for b in "${bins[@]}"; do [ -x "$b" ] || die "$b missing (apt-get install dropbear-bin iperf3 pciutils)"; done
+
+# 1. Kernel: the lab's (same package, same cached extraction).
+eval "$("$here/build-lab.sh" | grep -E '^(KERNEL|KVER)=')"
+kdir=$(dirname "$(dirname "$KERNEL")")
+kver=$KVER
+moddep=$kdir/lib/modules/$kver/modules.dep
+[ -f "$moddep" ] || die "no modules.dep in $kdir"
+
+# 2. Cache key: everything that goes into the ISO.
+wanted=(e1000 igbvf igb ixgbe ixgbevf qemu_fw_cfg)
+libs=$(for b in "${bins[@]}"; do ldd "$b" | awk '/=> \//{print $3} /^\t\/.*ld-linux/{print $1}'; done | sort -u)
+key=$( { echo "$KERNEL"; echo "${wanted[*]}"; cat "$0" "$here/guest-init.sh" "$busybox" "$isolinux_bin" \
+         "${bins[@]}" $libs; } | sha256sum | cut -c1-16)
+iso=$cache/guest/guest-$kver-$key.iso
+if [ -f "$iso" ]; then
+  log "up to date: $iso"
+  printf 'ISO=%s\n' "$iso"; exit 0
+fi
+
+t0=$(date +%s.%N)
+log "building $iso"
+stage=$(mktemp -d); trap 'rm -rf "$stage"' EXIT
+root=$stage/root; cd9660=$stage/iso
+mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,run,etc,root,var/www,lib/modules/"$kver"} "$cd9660/isolinux"
+cp "$busybox" "$root/bin/busybox"; ln -s busybox "$root/bin/sh"
+install -m 0755 "$here/guest-init.sh" "$root/init"
+
+# Dynamic binaries + their shared libraries (ldd), at the paths ldd reports.
+for b in "${bins[@]}"; do install -D -m 0755 "$b" "$root$b"; done
+for l in $libs; do mkdir -p "$root$(dirname "$l")"; cp -L "$l" "$root$l"; done
+printf 'root:x:0:0:root:/root:/bin/sh\n' >"$root/etc/passwd"
+printf 'root:x:0:\n' >"$root/etc/group"
+printf '/bin/sh\n' >"$root/etc/shells"
+printf 'passbench guest\n' >"$root/var/www/index.html"
+
+# Modules with their dependencies (modules.dep), decompressed for busybox insmod.
+declare -A seen=(); order=()
+visit() {
+  local rel=$1 dep
+  [ -n "${seen[$rel]:-}" ] && return 0
+  seen[$rel]=1
+  for dep in $(awk -v m="$rel:" '$1==m{for(i=2;i<=NF;i++)print $i}' "$moddep" | tac); do visit "$dep"; done
+  order+=("$rel")
+}
+for m in "${wanted[@]}"; do
+  alt=${m//-/_}; alt2=${m//_/-}
+  rel=$(grep -m1 -E "^[^:]*/($m|$alt|$alt2)\.ko(\.xz|\.zst|\.gz)?:" "$moddep" | cut -d: -f1 || true)
+  if [ -z "$rel" ]; then
+    grep -qE "/($m|$alt|$alt2)\.ko" "$kdir/lib/modules/$kver/modules.builtin" && { log "$m is built in"; continue; }
+    die "module $m not found in $kver"
+  fi
+  visit "$rel"
+done
+: >"$root/etc/modules.order"
+for rel in "${order[@]}"; do
+  dst=$root/lib/modules/$kver/${rel%.xz}; mkdir -p "$(dirname "$dst")"
+  case $rel in *.xz) xz -dc "$kdir/lib/modules/$kver/$rel" >"$dst" ;; *) cp "$kdir/lib/modules/$kver/$rel" "$dst" ;; esac
+  echo "${rel%.xz}" >>"$root/etc/modules.order"
+done
+log "modules: $(tr '\n' ' ' <"$root/etc/modules.order")"
+echo "$kver" >"$root/etc/kver"
+
+(cd "$root" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --quiet) | gzip -9 >"$cd9660/isolinux/initrd.gz"
+cp "$KERNEL" "$cd9660/isolinux/vmlinuz"
+cp "$isolinux_bin" "$ldlinux" "$cd9660/isolinux/"
+cat >"$cd9660/isolinux/isolinux.cfg" <<CFG
+DEFAULT passbench
+PROMPT 0
+TIMEOUT 0
+LABEL passbench
+  KERNEL /isolinux/vmlinuz
+  INITRD /isolinux/initrd.gz
+  APPEND console=ttyS0 quiet
+CFG
+hybrid=(); [ -f "$isohdpfx" ] && hybrid=(-isohybrid-mbr "$isohdpfx")
+xorriso -as mkisofs -quiet -o "$iso.tmp" -V PASSBENCH_GUEST -J -R "${hybrid[@]}" \
+  -b isolinux/isolinux.bin -c isolinux/boot.cat -no-emul-boot -boot-load-size 4 -boot-info-table \
+  "$cd9660" 2>&1 | grep -v '^$' >&2 || true
+[ -s "$iso.tmp" ] || die "xorriso produced no ISO"
+mv "$iso.tmp" "$iso"
+log "initramfs $(du -h "$cd9660/isolinux/initrd.gz" | cut -f1), ISO $(du -h "$iso" | cut -f1), built in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}') s"
+printf 'ISO=%s\n' "$iso"
