@@ -1,0 +1,69 @@
+import { bootArgs, type BootSpec } from './boot-args.ts';
+import { nicArgs, type NicSpec } from './nic-args.ts';
+import { checkInt, checkName, checkPath } from './qemu-values.ts';
+import { vfioArgs, type VfioDeviceSpec } from './vfio-args.ts';
+
+export type { BootSpec } from './boot-args.ts';
+export type { HostForward, NetdevSpec, NicSpec } from './nic-args.ts';
+export type { VfioDeviceSpec } from './vfio-args.ts';
+
+/** A file handed to the guest through fw_cfg, visible as `opt/passbench/NAME`. */
+export interface FwCfgFile {
+  name: string;
+  file: string;
+}
+
+/** Everything a test guest is: what `guestQemuArgs` turns into a command line. */
+export interface GuestSpec {
+  /** Path of qemu-system-x86_64 (argv[0]). */
+  qemu?: string;
+  /** `-name`: also how a lingering guest is found (`pgrep -f`). */
+  name: string;
+  /** 'kvm' only when /dev/kvm is usable; a TCG run must say so in its report. */
+  accel: 'kvm' | 'tcg';
+  memoryMiB: number;
+  cpus: number;
+  boot: BootSpec;
+  vfio?: readonly VfioDeviceSpec[];
+  nic?: NicSpec;
+  qmpSocket: string;
+  serialLog: string;
+  fwCfg?: readonly FwCfgFile[];
+  pidFile?: string;
+}
+
+/**
+ * A guest's QEMU command line as an argv array (no shell anywhere). Pure: the same spec gives the
+ * same argv; nothing is read or started here. Every path and name is checked before it is used.
+ */
+export function guestQemuArgs(spec: GuestSpec): string[] {
+  const args = [
+    spec.qemu ?? 'qemu-system-x86_64',
+    '-name', checkName('name', spec.name),
+    '-machine', 'q35',
+    ...accelArgs(spec.accel),
+    '-m', String(checkInt('memoryMiB', spec.memoryMiB, 64, 1 << 20)),
+    '-smp', String(checkInt('cpus', spec.cpus, 1, 256)),
+    '-nodefaults', '-no-user-config', '-display', 'none',
+    ...bootArgs(spec.boot),
+    ...vfioArgs(spec.vfio ?? []),
+    ...(spec.nic ? nicArgs(spec.nic) : []),
+    ...fwCfgArgs(spec.fwCfg ?? []),
+    '-serial', `file:${checkPath('serialLog', spec.serialLog)}`,
+    '-qmp', `unix:${checkPath('qmpSocket', spec.qmpSocket)},server=on,wait=off`,
+    '-monitor', 'none',
+  ];
+  if (spec.pidFile !== undefined) args.push('-pidfile', checkPath('pidFile', spec.pidFile));
+  return args;
+}
+
+export function accelArgs(accel: 'kvm' | 'tcg'): string[] {
+  return accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', 'tcg', '-cpu', 'max'];
+}
+
+export function fwCfgArgs(files: readonly FwCfgFile[]): string[] {
+  return files.flatMap((f, i) => [
+    '-fw_cfg',
+    `name=opt/passbench/${checkName(`fwCfg[${i}].name`, f.name)},file=${checkPath(`fwCfg[${i}].file`, f.file)}`,
+  ]);
+}
