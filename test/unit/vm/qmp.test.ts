@@ -1,0 +1,165 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { TimeoutError } from '../../../harness/errors.ts';
+import { LocalHost } from '../../../harness/host/local-host.ts';
+import type { HostProcess } from '../../../harness/host/host.ts';
+import { flattenQueryPci, queryPci, queryStatus, quit } from '../../../harness/vm/qmp-queries.ts';
+import { QmpClient, QmpClosedError, QmpCommandError } from '../../../harness/vm/qmp.ts';
+
+type Reply = (message: { execute: string; arguments?: unknown; id?: unknown }, socket: net.Socket) => void;
+
+/** A tiny scripted QMP server on a unix socket: greets, answers qmp_capabilities, then calls `reply`. */
+async function fakeQmp(socketPath: string, reply: Reply): Promise<net.Server> {
+  const server = net.createServer((socket) => {
+    socket.write('{"QMP": {"version": {"qemu": {"major": 10, "minor": 0, "micro": 0}}, "capabilities": []}}\r\n');
+    let buffer = '';
+    socket.on('data', (chunk) => {
+      buffer += chunk.toString();
+      for (let i = buffer.indexOf('\n'); i >= 0; i = buffer.indexOf('\n')) {
+        const message = JSON.parse(buffer.slice(0, i)) as { execute: string; id?: unknown };
+        buffer = buffer.slice(i + 1);
+        if (message.execute === 'qmp_capabilities') socket.write(JSON.stringify({ return: {}, id: message.id }) + '\r\n');
+        else reply(message, socket);
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+  return server;
+}
+
+describe('vm/qmp', () => {
+  let dir = '';
+  let server: net.Server | undefined;
+  let client: QmpClient | undefined;
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'pb-qmp-'));
+  });
+  afterEach(async () => {
+    client?.close();
+    client = undefined;
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    server = undefined;
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('matches answers to commands by id, even out of order, and collects events', async () => {
+    const sock = path.join(dir, 'q.sock');
+    const held: { id?: unknown }[] = [];
+    server = await fakeQmp(sock, (m, s) => {
+      if (m.execute === 'slow') return void held.push(m);
+      s.write(JSON.stringify({ event: 'STOP', timestamp: { seconds: 1, microseconds: 2 } }) + '\n');
+      s.write(JSON.stringify({ return: { echo: m.arguments }, id: m.id }) + '\n');
+      for (const h of held.splice(0)) s.write(JSON.stringify({ return: 'slow done', id: h.id }) + '\n');
+    });
+    client = await QmpClient.connect({ path: sock });
+    const slow = client.execute('slow');
+    assert.deepEqual(await client.execute('fast', { a: 1 }), { echo: { a: 1 } });
+    assert.equal(await slow, 'slow done');
+    assert.deepEqual(client.events.map((e) => e.event), ['STOP']);
+    assert.equal((await client.waitForEvent('STOP', 100)).event, 'STOP');
+  });
+
+  it('turns a QMP error into QmpCommandError with class and desc', async () => {
+    const sock = path.join(dir, 'q.sock');
+    server = await fakeQmp(sock, (m, s) => s.write(JSON.stringify({ error: { class: 'CommandNotFound', desc: `The command ${m.execute} has not been found` }, id: m.id }) + '\n'));
+    client = await QmpClient.connect({ path: sock });
+    await assert.rejects(client.execute('nope'), (e: unknown) =>
+      e instanceof QmpCommandError && e.errorClass === 'CommandNotFound' && e.command === 'nope' && /has not been found/.test(e.message));
+  });
+
+  it('rejects pending commands and event waits with QmpClosedError when the socket closes', async () => {
+    const sock = path.join(dir, 'q.sock');
+    server = await fakeQmp(sock, (_m, s) => s.destroy());
+    client = await QmpClient.connect({ path: sock });
+    const event = client.waitForEvent('SHUTDOWN', 5000);
+    await assert.rejects(client.execute('query-status'), (e: unknown) => e instanceof QmpClosedError && /query-status/.test(e.message));
+    await assert.rejects(event, QmpClosedError);
+    await assert.rejects(client.execute('again'), QmpClosedError);
+  });
+
+  it('gives up on a command after its deadline, and on an event after its deadline', async () => {
+    const sock = path.join(dir, 'q.sock');
+    server = await fakeQmp(sock, () => {});
+    client = await QmpClient.connect({ path: sock });
+    await assert.rejects(client.execute('query-status', undefined, 50), (e: unknown) => e instanceof TimeoutError && /query-status.*50 ms/.test(e.message));
+    await assert.rejects(client.waitForEvent('SHUTDOWN', 50), (e: unknown) => e instanceof TimeoutError && /SHUTDOWN/.test(e.message));
+  });
+
+  it('times out connecting to a socket that never appears', async () => {
+    await assert.rejects(QmpClient.connect({ path: path.join(dir, 'missing.sock') }, { deadlineMs: 200 }), (e: unknown) => e instanceof TimeoutError && /missing\.sock/.test(e.message));
+  });
+
+  it('works over an already-open stream (as an SSH-forwarded socket would be)', async () => {
+    const sock = path.join(dir, 'q.sock');
+    server = await fakeQmp(sock, (m, s) => s.write(JSON.stringify({ return: { running: false, status: 'prelaunch' }, id: m.id }) + '\n'));
+    const stream = net.createConnection({ path: sock });
+    await new Promise((resolve) => stream.once('connect', resolve));
+    client = await QmpClient.connect({ stream, label: 'ssh://lab/run/q.sock' });
+    assert.deepEqual(await queryStatus(client), { running: false, status: 'prelaunch' });
+  });
+
+  it('flattens query-pci buses and bridges, with 4-hex vendor and device ids', () => {
+    const dev = (slot: number, vendor: number, device: number, extra = {}) => ({ bus: 0, slot, function: 0, class_info: { class: 512 }, id: { vendor, device }, qdev_id: '', ...extra });
+    const flat = flattenQueryPci([{ bus: 0, devices: [dev(0, 0x8086, 0x29c0), dev(2, 0x8086, 0x100e, { qdev_id: 'net0nic', pci_bridge: { devices: [{ ...dev(0, 0x1af4, 0x41), bus: 1 }] } })] }]);
+    assert.deepEqual(flat.map((d) => `${d.address} ${d.vendorId}:${d.deviceId} ${d.qdevId}`), ['00:00.0 8086:29c0 ', '00:02.0 8086:100e net0nic', '01:00.0 1af4:0041 ']);
+  });
+
+  describe('against a real QEMU (TCG, paused with -S, boots nothing)', function () {
+    this.timeout(60_000);
+    const name = `pb-qmp-test-${process.pid}-${Date.now()}`;
+    const host = new LocalHost();
+    let qemu: HostProcess | undefined;
+    let qemuDir = '';
+    let stderr: string[] = [];
+
+    /** PIDs of QEMUs started with this test's unique -name ('' when none). pgrep exits 1 for none, 2+ for a usage error. */
+    const lingering = async () => {
+      const r = await host.run(['pgrep', '-f', '--', `-name ${name}`], { allowFailure: true });
+      if (r.exitCode > 1) throw new Error(`pgrep failed (${r.exitCode}): ${r.stderr}`);
+      return r.stdout.trim();
+    };
+
+    before(async () => {
+      qemuDir = await mkdtemp(path.join(os.tmpdir(), 'pb-qemu-'));
+      stderr = [];
+      qemu = await host.spawn(
+        ['qemu-system-x86_64', '-name', name, '-machine', 'q35', '-accel', 'tcg', '-nodefaults', '-display', 'none', '-S',
+          '-qmp', `unix:${path.join(qemuDir, 'qmp.sock')},server=on,wait=off`, '-device', 'e1000,netdev=n0', '-netdev', 'user,id=n0'],
+        { onLine: (line) => stderr.push(line) },
+      );
+      assert.notEqual(await lingering(), '', 'pgrep does not find the QEMU just started: the after-hook check would prove nothing');
+    });
+
+    after(async () => {
+      const problems: string[] = [];
+      if (qemu) {
+        const exited = await Promise.race([qemu.exited, new Promise((r) => setTimeout(() => r(undefined), 5000))]);
+        if (exited === undefined) {
+          await qemu.kill('SIGKILL');
+          await qemu.exited;
+          problems.push('QEMU did not exit after quit; killed it');
+        }
+      }
+      await rm(qemuDir, { recursive: true, force: true });
+      const left = await lingering();
+      if (left) problems.push(`QEMU processes still running for -name ${name}: ${left}`);
+      assert.deepEqual(problems, [], `${problems.join('\n')}\nQEMU output:\n${stderr.join('\n')}`);
+    });
+
+    it('connects, sees the e1000 (8086:100e) in query-pci, reports paused, and quits', async () => {
+      client = await QmpClient.connect({ path: path.join(qemuDir, 'qmp.sock') }, { deadlineMs: 30_000 });
+      const devices = await queryPci(client);
+      assert.ok(devices.some((d) => d.vendorId === '8086' && d.deviceId === '100e'), devices.map((d) => `${d.address} ${d.vendorId}:${d.deviceId}`).join('\n'));
+      const status = await queryStatus(client);
+      assert.equal(status.running, false);
+      assert.equal(status.status, 'prelaunch');
+      await quit(client, 10_000);
+      assert.equal(client.isClosed, true);
+      const exit = await qemu!.exited;
+      assert.equal(exit.exitCode, 0, `QEMU exit ${JSON.stringify(exit)}; output:\n${stderr.join('\n')}`);
+    });
+  });
+});
