@@ -30,6 +30,8 @@ export interface GuestSpec {
   serialLog: string;
   fwCfg?: readonly FwCfgFile[];
   pidFile?: string;
+  /** Start with the CPUs stopped (`-S`): inspect over QMP (query-pci), then `cont`. */
+  paused?: boolean;
 }
 
 /**
@@ -54,6 +56,7 @@ export function guestQemuArgs(spec: GuestSpec): string[] {
     '-monitor', 'none',
   ];
   if (spec.pidFile !== undefined) args.push('-pidfile', checkPath('pidFile', spec.pidFile));
+  if (spec.paused) args.push('-S');
   return args;
 }
 

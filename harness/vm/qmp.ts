@@ -49,6 +49,8 @@ export class QmpClient {
   private nextId = 1;
   private closed = false;
   private greetingWaiter?: { resolve: (g: unknown) => void; reject: (e: Error) => void };
+  private markClosed!: () => void;
+  private readonly closedPromise = new Promise<void>((resolve) => (this.markClosed = resolve));
 
   private constructor(
     private readonly stream: Duplex,
@@ -119,7 +121,7 @@ export class QmpClient {
     if (this.closed) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new TimeoutError(`QMP socket ${this.label} still open after ${deadlineMs} ms`)), deadlineMs);
-      this.stream.once('close', () => {
+      void this.closedPromise.then(() => {
         clearTimeout(timer);
         resolve();
       });
@@ -200,6 +202,7 @@ export class QmpClient {
   private onClose(): void {
     if (this.closed) return;
     this.closed = true;
+    this.markClosed();
     this.failAll(undefined);
   }
 

@@ -80,6 +80,11 @@ describe('vm/qemu-args', () => {
     assert.deepEqual(values(argv, '-pidfile'), ['/run/pb/qemu.pid']);
   });
 
+  it('starts with the CPUs stopped only when asked', () => {
+    assert.ok(!guestQemuArgs(base).includes('-S'));
+    assert.ok(guestQemuArgs({ ...base, paused: true }).includes('-S'));
+  });
+
   const injections: [string, Partial<GuestSpec>, string][] = [
     ['name', { name: 'g,debug-threads=on' }, 'g,debug-threads=on'],
     ['qmpSocket', { qmpSocket: '/tmp/q,server=off' }, '/tmp/q,server=off'],

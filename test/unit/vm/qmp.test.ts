@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -6,7 +7,8 @@ import path from 'node:path';
 import { TimeoutError } from '../../../harness/errors.ts';
 import { LocalHost } from '../../../harness/host/local-host.ts';
 import type { HostProcess } from '../../../harness/host/host.ts';
-import { flattenQueryPci, queryPci, queryStatus, quit } from '../../../harness/vm/qmp-queries.ts';
+import { guestQemuArgs, type GuestSpec } from '../../../harness/vm/qemu-args.ts';
+import { flattenQueryPci, powerdownAndQuit, queryPci, queryStatus, quit } from '../../../harness/vm/qmp-queries.ts';
 import { QmpClient, QmpClosedError, QmpCommandError } from '../../../harness/vm/qmp.ts';
 
 type Reply = (message: { execute: string; arguments?: unknown; id?: unknown }, socket: net.Socket) => void;
@@ -107,59 +109,136 @@ describe('vm/qmp', () => {
     assert.deepEqual(flat.map((d) => `${d.address} ${d.vendorId}:${d.deviceId} ${d.qdevId}`), ['00:00.0 8086:29c0 ', '00:02.0 8086:100e net0nic', '01:00.0 1af4:0041 ']);
   });
 
-  describe('against a real QEMU (TCG, paused with -S, boots nothing)', function () {
-    this.timeout(60_000);
-    const name = `pb-qmp-test-${process.pid}-${Date.now()}`;
-    const host = new LocalHost();
-    let qemu: HostProcess | undefined;
-    let qemuDir = '';
-    let stderr: string[] = [];
-
-    /** PIDs of QEMUs started with this test's unique -name ('' when none). pgrep exits 1 for none, 2+ for a usage error. */
-    const lingering = async () => {
-      const r = await host.run(['pgrep', '-f', '--', `-name ${name}`], { allowFailure: true });
-      if (r.exitCode > 1) throw new Error(`pgrep failed (${r.exitCode}): ${r.stderr}`);
-      return r.stdout.trim();
-    };
-
-    before(async () => {
-      qemuDir = await mkdtemp(path.join(os.tmpdir(), 'pb-qemu-'));
-      stderr = [];
-      qemu = await host.spawn(
-        ['qemu-system-x86_64', '-name', name, '-machine', 'q35', '-accel', 'tcg', '-nodefaults', '-display', 'none', '-S',
-          '-qmp', `unix:${path.join(qemuDir, 'qmp.sock')},server=on,wait=off`, '-device', 'e1000,netdev=n0', '-netdev', 'user,id=n0'],
-        { onLine: (line) => stderr.push(line) },
-      );
-      assert.notEqual(await lingering(), '', 'pgrep does not find the QEMU just started: the after-hook check would prove nothing');
+  it('powers down: system_powerdown, waits for SHUTDOWN, then quit until the socket closes', async () => {
+    const sock = path.join(dir, 'q.sock');
+    const seen: string[] = [];
+    server = await fakeQmp(sock, (m, s) => {
+      seen.push(m.execute);
+      s.write(JSON.stringify({ return: {}, id: m.id }) + '\n');
+      if (m.execute === 'system_powerdown') setTimeout(() => s.write('{"event": "SHUTDOWN", "data": {"guest": true, "reason": "guest-shutdown"}}\n'), 20);
+      if (m.execute === 'quit') s.end();
     });
-
-    after(async () => {
-      const problems: string[] = [];
-      if (qemu) {
-        const exited = await Promise.race([qemu.exited, new Promise((r) => setTimeout(() => r(undefined), 5000))]);
-        if (exited === undefined) {
-          await qemu.kill('SIGKILL');
-          await qemu.exited;
-          problems.push('QEMU did not exit after quit; killed it');
-        }
-      }
-      await rm(qemuDir, { recursive: true, force: true });
-      const left = await lingering();
-      if (left) problems.push(`QEMU processes still running for -name ${name}: ${left}`);
-      assert.deepEqual(problems, [], `${problems.join('\n')}\nQEMU output:\n${stderr.join('\n')}`);
-    });
-
-    it('connects, sees the e1000 (8086:100e) in query-pci, reports paused, and quits', async () => {
-      client = await QmpClient.connect({ path: path.join(qemuDir, 'qmp.sock') }, { deadlineMs: 30_000 });
-      const devices = await queryPci(client);
-      assert.ok(devices.some((d) => d.vendorId === '8086' && d.deviceId === '100e'), devices.map((d) => `${d.address} ${d.vendorId}:${d.deviceId}`).join('\n'));
-      const status = await queryStatus(client);
-      assert.equal(status.running, false);
-      assert.equal(status.status, 'prelaunch');
-      await quit(client, 10_000);
-      assert.equal(client.isClosed, true);
-      const exit = await qemu!.exited;
-      assert.equal(exit.exitCode, 0, `QEMU exit ${JSON.stringify(exit)}; output:\n${stderr.join('\n')}`);
-    });
+    client = await QmpClient.connect({ path: sock });
+    await powerdownAndQuit(client, 2000);
+    assert.deepEqual(seen, ['system_powerdown', 'quit']);
+    assert.equal(client.isClosed, true);
   });
+
+  it('says when the guest ignores the power button, and leaves it running', async () => {
+    const sock = path.join(dir, 'q.sock');
+    const seen: string[] = [];
+    server = await fakeQmp(sock, (m, s) => {
+      seen.push(m.execute);
+      s.write(JSON.stringify({ return: {}, id: m.id }) + '\n');
+    });
+    client = await QmpClient.connect({ path: sock });
+    await assert.rejects(powerdownAndQuit(client, 100), (e: unknown) => e instanceof TimeoutError && /SHUTDOWN/.test(e.message));
+    assert.deepEqual(seen, ['system_powerdown']);
+  });
+
+  /** A loopback TCP port nothing listens on right now. */
+  async function freePort(): Promise<number> {
+    const probe = net.createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const { port } = probe.address() as net.AddressInfo;
+    await new Promise((resolve) => probe.close(resolve));
+    return port;
+  }
+
+  /** Connects to a real QEMU's QMP socket, failing with QEMU's own output if it exits first. */
+  async function connectToRunning(qemu: HostProcess, socketPath: string, output: string[]): Promise<QmpClient> {
+    const exitedFirst = qemu.exited.then((exit) => {
+      throw new Error(`QEMU exited (${JSON.stringify(exit)}) before QMP answered:\n${output.join('\n')}`);
+    });
+    return Promise.race([QmpClient.connect({ path: socketPath }, { deadlineMs: 30_000 }), exitedFirst]);
+  }
+
+  /** One real QEMU at a time (the machine is small): started before, checked gone after. */
+  function withRealQemu(title: string, argvFor: (dir: string, name: string) => string[] | Promise<string[]>, body: (ctx: { qemu: () => HostProcess; dir: () => string; output: string[] }) => void) {
+    describe(title, function () {
+      this.timeout(60_000);
+      const name = `pb-qmp-test-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+      const host = new LocalHost();
+      let qemu: HostProcess | undefined;
+      let qemuDir = '';
+      const output: string[] = [];
+
+      /** PIDs of QEMUs started with this test's unique -name ('' when none). pgrep exits 1 for none, 2+ for a usage error. */
+      const lingering = async () => {
+        const r = await host.run(['pgrep', '-f', '--', `-name ${name}`], { allowFailure: true });
+        if (r.exitCode > 1) throw new Error(`pgrep failed (${r.exitCode}): ${r.stderr}`);
+        return r.stdout.trim();
+      };
+
+      before(async () => {
+        qemuDir = await mkdtemp(path.join(os.tmpdir(), 'pb-qemu-'));
+        qemu = await host.spawn(await argvFor(qemuDir, name), { onLine: (line) => output.push(line) });
+        assert.notEqual(await lingering(), '', 'pgrep does not find the QEMU just started: the after-hook check would prove nothing');
+      });
+
+      after(async () => {
+        const problems: string[] = [];
+        if (qemu) {
+          const exited = await Promise.race([qemu.exited, new Promise((r) => setTimeout(() => r(undefined), 5000))]);
+          if (exited === undefined) {
+            await qemu.kill('SIGKILL');
+            await qemu.exited;
+            problems.push('QEMU did not exit after quit; killed it');
+          }
+        }
+        await rm(qemuDir, { recursive: true, force: true });
+        const left = await lingering();
+        if (left) problems.push(`QEMU processes still running for -name ${name}: ${left}`);
+        assert.deepEqual(problems, [], `${problems.join('\n')}\nQEMU output:\n${output.join('\n')}`);
+      });
+
+      body({ qemu: () => qemu!, dir: () => qemuDir, output });
+    });
+  }
+
+  withRealQemu(
+    'against a real QEMU (TCG, paused with -S, boots nothing)',
+    (qemuDir, name) => ['qemu-system-x86_64', '-name', name, '-machine', 'q35', '-accel', 'tcg', '-nodefaults', '-display', 'none', '-S',
+      '-qmp', `unix:${path.join(qemuDir, 'qmp.sock')},server=on,wait=off`, '-device', 'e1000,netdev=n0', '-netdev', 'user,id=n0'],
+    ({ qemu, dir: qemuDir, output }) => {
+      it('connects, sees the e1000 (8086:100e) in query-pci, reports paused, and quits', async () => {
+        client = await connectToRunning(qemu(), path.join(qemuDir(), 'qmp.sock'), output);
+        const devices = await queryPci(client);
+        assert.ok(devices.some((d) => d.vendorId === '8086' && d.deviceId === '100e'), devices.map((d) => `${d.address} ${d.vendorId}:${d.deviceId}`).join('\n'));
+        assert.deepEqual(await queryStatus(client), { running: false, status: 'prelaunch' });
+        await assert.rejects(client.execute('no-such-command'), (e: unknown) => e instanceof QmpCommandError && e.errorClass === 'CommandNotFound');
+        await quit(client, 10_000);
+        assert.equal(client.isClosed, true);
+        const exit = await qemu().exited;
+        assert.equal(exit.exitCode, 0, `QEMU exit ${JSON.stringify(exit)}; output:\n${output.join('\n')}`);
+      });
+    },
+  );
+
+  // Guest specs are only worth something if QEMU 10 accepts the argv they build.
+  withRealQemu(
+    'a guestQemuArgs command line, run by a real QEMU (TCG, paused)',
+    async (qemuDir, name) => {
+      const spec: GuestSpec = {
+        name, accel: 'tcg', memoryMiB: 128, cpus: 1, paused: true,
+        // An empty image: paused with -S, nothing is read from it; only the argv is under test.
+        boot: { kind: 'iso', iso: path.join(qemuDir, 'empty.iso') },
+        nic: { model: 'virtio-net-pci', mac: '52:54:00:12:34:56', netdev: { kind: 'user', hostForwards: [{ hostPort: await freePort(), guestPort: 22 }] } },
+        qmpSocket: path.join(qemuDir, 'qmp.sock'), serialLog: path.join(qemuDir, 'serial.log'),
+        fwCfg: [{ name: 'authorized_keys', file: '/etc/hostname' }], pidFile: path.join(qemuDir, 'qemu.pid'),
+      };
+      writeFileSync(spec.boot.kind === 'iso' ? spec.boot.iso : '', '');
+      return guestQemuArgs(spec);
+    },
+    ({ qemu, dir: qemuDir, output }) => {
+      it('starts, shows the virtio-net NIC with its id, and quits', async () => {
+        client = await connectToRunning(qemu(), path.join(qemuDir(), 'qmp.sock'), output);
+        const nic = (await queryPci(client)).find((d) => d.qdevId === 'net0nic');
+        assert.equal(nic && `${nic.vendorId}:${nic.deviceId}`, '1af4:1000', output.join('\n'));
+        assert.equal((await queryStatus(client)).running, false);
+        await quit(client, 10_000);
+        assert.equal((await qemu().exited).exitCode, 0, output.join('\n'));
+      });
+    },
+  );
 });
