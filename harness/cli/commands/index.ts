@@ -4,6 +4,7 @@ import { registerDevicesCommand } from './devices.ts';
 import { registerDoctorCommand } from './doctor.ts';
 import { registerLabCommand } from './lab.ts';
 import { registerRestoreCommand } from './restore.ts';
+import { registerRunCommand } from './run.ts';
 import { registerSriovCommand } from './sriov.ts';
 
 /** Every command registers itself on the program; the order here is the order in --help. */
@@ -16,4 +17,5 @@ export const commands: RegisterCommand[] = [
   registerSriovCommand,
   registerRestoreCommand,
   registerLabCommand,
+  registerRunCommand,
 ];

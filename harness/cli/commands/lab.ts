@@ -18,7 +18,7 @@ function labName(name: string): string {
 export function registerLabCommand(program: Command): void {
   const lab = program
     .command('lab')
-    .description('the virtual lab: a QEMU-emulated lab host with an IOMMU, an SR-IOV igb NIC and an e1000')
+    .description('The virtual lab: a QEMU-emulated lab host with an IOMMU, an SR-IOV igb NIC and an e1000')
     .addHelpText('after', `
 The lab host runs a real Debian kernel under QEMU (TCG here; KVM where /dev/kvm works), with
 intel-iommu (interrupt remapping on), an igb NIC with SR-IOV standing in for the 82599, an e1000
