@@ -16,6 +16,8 @@ mkdir -p "$cache/guest"
 
 log() { printf 'build-guest: %s\n' "$*" >&2; }
 die() { printf 'build-guest: error: %s\n' "$*" >&2; exit 1; }
+# shellcheck source=modules.sh
+. "$here/modules.sh"
 
 for tool in depmod cpio gzip xz sha256sum xorriso ldd; do
   command -v "$tool" >/dev/null || die "$tool not found (run scripts/setup-debian.sh)"
@@ -38,7 +40,7 @@ moddep=$kdir/lib/modules/$kver/modules.dep
 # 2. Cache key: everything that goes into the ISO.
 wanted=(e1000 igbvf igb ixgbe ixgbevf qemu_fw_cfg)
 libs=$(for b in "${bins[@]}"; do ldd "$b" | awk '/=> \//{print $3} /^\t\/.*ld-linux/{print $1}'; done | sort -u)
-key=$( { echo "$KERNEL"; echo "${wanted[*]}"; cat "$0" "$here/guest-init.sh" "$busybox" "$isolinux_bin" \
+key=$( { echo "$KERNEL"; echo "${wanted[*]}"; cat "$0" "$here/guest-init.sh" "$here/modules.sh" "$busybox" "$isolinux_bin" \
          "${bins[@]}" $libs; } | sha256sum | cut -c1-16)
 iso=$cache/guest/guest-$kver-$key.iso
 if [ -f "$iso" ]; then
@@ -63,23 +65,7 @@ printf '/bin/sh\n' >"$root/etc/shells"
 printf 'passbench guest\n' >"$root/var/www/index.html"
 
 # Modules with their dependencies (modules.dep), decompressed for busybox insmod.
-declare -A seen=(); order=()
-visit() {
-  local rel=$1 dep
-  [ -n "${seen[$rel]:-}" ] && return 0
-  seen[$rel]=1
-  for dep in $(awk -v m="$rel:" '$1==m{for(i=2;i<=NF;i++)print $i}' "$moddep" | tac); do visit "$dep"; done
-  order+=("$rel")
-}
-for m in "${wanted[@]}"; do
-  alt=${m//-/_}; alt2=${m//_/-}
-  rel=$(grep -m1 -E "^[^:]*/($m|$alt|$alt2)\.ko(\.xz|\.zst|\.gz)?:" "$moddep" | cut -d: -f1 || true)
-  if [ -z "$rel" ]; then
-    grep -qE "/($m|$alt|$alt2)\.ko" "$kdir/lib/modules/$kver/modules.builtin" && { log "$m is built in"; continue; }
-    die "module $m not found in $kver"
-  fi
-  visit "$rel"
-done
+resolve_modules "$kdir/lib/modules/$kver" "${wanted[@]}"
 : >"$root/etc/modules.order"
 for rel in "${order[@]}"; do
   dst=$root/lib/modules/$kver/${rel%.xz}; mkdir -p "$(dirname "$dst")"

@@ -17,6 +17,8 @@ mkdir -p "$cache/debs" "$cache/lab"
 
 log() { printf 'build-lab: %s\n' "$*" >&2; }
 die() { printf 'build-lab: error: %s\n' "$*" >&2; exit 1; }
+# shellcheck source=modules.sh
+. "$here/modules.sh"
 
 for tool in apt-get apt-cache dpkg-deb depmod cpio gzip xz sha256sum; do
   command -v "$tool" >/dev/null || die "$tool not found (run scripts/setup-debian.sh)"
@@ -59,7 +61,7 @@ kernel=$kdir/boot/vmlinuz-$kver
 
 # 3. Cache key: everything that goes into the initramfs.
 wanted=(igb igbvf e1000 e1000e vfio vfio-pci vfio_iommu_type1 9p 9pnet_virtio qemu_fw_cfg virtio_pci)
-key=$( { basename "$deb"; echo "${wanted[*]}"; cat "$0" "$here/lab-init.sh" "$busybox"; } | sha256sum | cut -c1-16)
+key=$( { basename "$deb"; echo "${wanted[*]}"; cat "$0" "$here/lab-init.sh" "$here/modules.sh" "$busybox"; } | sha256sum | cut -c1-16)
 initrd=$cache/lab/initramfs-$kver-$key.cpio.gz
 if [ -f "$initrd" ]; then
   log "up to date: $initrd"
@@ -71,27 +73,8 @@ else
   ln -s busybox "$stage/bin/sh"
   install -m 0755 "$here/lab-init.sh" "$stage/init"
 
-  # Resolve dependencies with modules.dep (modules built into the kernel are skipped).
-  moddep=$kdir/lib/modules/$kver/modules.dep
-  declare -A seen=()
-  order=()
-  visit() {  # depth-first: dependencies before the module
-    local rel=$1 dep
-    [ -n "${seen[$rel]:-}" ] && return 0
-    seen[$rel]=1
-    for dep in $(awk -v m="$rel:" '$1==m{for(i=2;i<=NF;i++)print $i}' "$moddep" | tac); do visit "$dep"; done
-    order+=("$rel")
-  }
-  for m in "${wanted[@]}"; do
-    alt=${m//-/_}; alt2=${m//_/-}
-    rel=$(grep -m1 -E "^[^:]*/($m|$alt|$alt2)\.ko(\.xz|\.zst|\.gz)?:" "$moddep" | cut -d: -f1 || true)
-    if [ -z "$rel" ]; then
-      grep -qE "/($m|$alt|$alt2)\.ko" "$kdir/lib/modules/$kver/modules.builtin" \
-        && { log "$m is built in"; continue; }
-      die "module $m not found in $kver"
-    fi
-    visit "$rel"
-  done
+  # Dependencies from modules.dep, dependencies first (modules built into the kernel are skipped).
+  resolve_modules "$kdir/lib/modules/$kver" "${wanted[@]}"
   : >"$stage/etc/modules.order"
   for rel in "${order[@]}"; do
     src=$kdir/lib/modules/$kver/$rel
