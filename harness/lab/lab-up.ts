@@ -1,9 +1,11 @@
 import { connect, createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { homedir } from 'node:os';
 import { stringify } from 'yaml';
 import type { Host } from '../host/host.ts';
+import { shellQuote } from '../host/shell-quote.ts';
+import { generateKeyPair } from '../host/ssh-keys.ts';
 import { PassbenchError, UsageError } from '../errors.ts';
 import { labQemuArgs } from './lab-qemu-args.ts';
 
@@ -75,17 +77,12 @@ export function labConfigYaml(name: string, port: number, identityFile: string, 
   });
 }
 
-/** POSIX single-quoting: ssh joins the remote argv into one string the remote shell parses. */
-export function quoteForRemoteShell(arg: string): string {
-  return /^[A-Za-z0-9_./=:@%+-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
-}
-
 /** ssh argv with the host key pinned (never "accept anything"); each remote word is quoted. */
 export function labSshArgv(p: LabPaths, port: number, remote: readonly string[]): string[] {
   return [
     'ssh', '-q', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=3',
     '-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${p.knownHosts}`, '-o', 'GlobalKnownHostsFile=/dev/null',
-    '-o', 'IdentitiesOnly=yes', '-i', p.clientKey, '-p', String(port), 'root@127.0.0.1', '--', ...remote.map(quoteForRemoteShell),
+    '-o', 'IdentitiesOnly=yes', '-i', p.clientKey, '-p', String(port), 'root@127.0.0.1', '--', ...remote.map(shellQuote),
   ];
 }
 
@@ -149,16 +146,14 @@ export async function waitForSshBanner(port: number, deadlineAt: number): Promis
 
 async function ensureKeys(host: Host, p: LabPaths): Promise<void> {
   if (!(await host.exists(p.clientKey))) {
-    await host.run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', 'passbench-controller', '-f', p.clientKey]);
+    await generateKeyPair(host, dirname(p.clientKey), basename(p.clientKey), 'passbench-controller');
   }
   // A fresh host key for every `lab up`: the pinned line in lab.yaml is the one this boot serves.
-  for (const f of [p.hostKeyOpenssh, `${p.hostKeyOpenssh}.pub`, p.hostKeyDropbear]) await host.remove(f);
-  await host.run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', 'passbench-lab-host', '-f', p.hostKeyOpenssh]);
+  await generateKeyPair(host, dirname(p.hostKeyOpenssh), basename(p.hostKeyOpenssh), 'passbench-lab-host');
+  await host.remove(p.hostKeyDropbear);
   await host.run(['dropbearconvert', 'openssh', 'dropbear', p.hostKeyOpenssh, p.hostKeyDropbear]);
+  await host.run(['chmod', '0600', p.hostKeyDropbear]);
   await host.writeFile(p.authorizedKeys, await host.readFile(`${p.clientKey}.pub`), { mode: 0o600 });
-  for (const f of [p.clientKey, p.hostKeyOpenssh, p.hostKeyDropbear, p.authorizedKeys]) {
-    await host.run(['chmod', '0600', f]);
-  }
 }
 
 export interface LabUpOptions {
