@@ -97,6 +97,6 @@ export function isNetworkDevice(device: PciDevice): boolean {
 }
 
 /** Class 0604: PCI-to-PCI bridge (cannot be given to a guest). */
-export function isPciBridge(device: PciDevice): boolean {
+export function isPciBridge(device: Pick<PciDevice, 'classCode'>): boolean {
   return device.classCode.startsWith('0604');
 }

@@ -7,7 +7,8 @@ import type { ActiveInterface } from '../pci/types.ts';
 /** Which interfaces the host uses; harness/pci's findActiveInterfaces unless a test gives one. */
 export type ActiveInterfaceProbe = (host: Host) => Promise<ActiveInterface[]>;
 import { findActiveInterfaces } from '../pci/active-interfaces.ts';
-import { isBridge, readDeviceFacts, type DeviceFacts } from './device-facts.ts';
+import { isPciBridge } from '../pci/inventory.ts';
+import { readDeviceFacts, type DeviceFacts } from './device-facts.ts';
 import { checkIommu, checkNoActiveInterface, checkNotBridge, checkVfsNotInUse, type Refusal } from './guards.ts';
 import { DEFAULT_JOURNAL_PATH, Journal, type DriverStep } from './journal.ts';
 import { undoSteps, type UndoOutcome } from './undo.ts';
@@ -53,7 +54,7 @@ export function planAssignGroup(
       const m = facts.get(member)!;
       if (seen.has(member)) continue;
       seen.add(member);
-      if (isBridge(m)) { plan.skipped.push({ bdf: member, reason: 'PCI bridge: stays on its driver (vfio allows bridges in a group)' }); continue; }
+      if (isPciBridge(m)) { plan.skipped.push({ bdf: member, reason: 'PCI bridge: stays on its driver (vfio allows bridges in a group)' }); continue; }
       const guards = [...checkVfsNotInUse(m), ...checkNoActiveInterface(m, active)];
       for (const g of guards) (g.forcible && options.force ? plan.forced : plan.refusals).push(g);
       if (m.driver === VFIO_DRIVER && (m.override === VFIO_DRIVER || m.override === null)) {

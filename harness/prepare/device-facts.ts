@@ -1,9 +1,8 @@
 import type { Host } from '../host/host.ts';
 import type { Bdf } from '../pci/bdf.ts';
-import { isPciBridge, readPciDevice } from '../pci/inventory.ts';
+import { readPciDevice } from '../pci/inventory.ts';
 import { groupOf } from '../pci/iommu-groups.ts';
 import { devicePath, readDriver } from '../pci/sysfs-write.ts';
-import type { PciDevice } from '../pci/types.ts';
 
 /**
  * What the transactions need to know about one device, read once before planning: the inventory's
@@ -41,9 +40,4 @@ export async function readDeviceFacts(host: Host, bdf: Bdf): Promise<DeviceFacts
     numVfs: device.sriov?.numVfs,
     vfs,
   };
-}
-
-/** PCI-to-PCI bridges: vfio leaves them on pcieport, they never go to vfio-pci. */
-export function isBridge(facts: Pick<PciDevice, 'classCode'>): boolean {
-  return isPciBridge(facts as PciDevice);
 }

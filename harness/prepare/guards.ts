@@ -1,7 +1,8 @@
 import type { Bdf } from '../pci/bdf.ts';
 import { describeReasons } from '../pci/active-interfaces.ts';
 import type { ActiveInterface } from '../pci/types.ts';
-import { isBridge, type DeviceFacts } from './device-facts.ts';
+import { isPciBridge } from '../pci/inventory.ts';
+import type { DeviceFacts } from './device-facts.ts';
 
 /**
  * Safety checks, pure: each returns the refusals it finds. `forcible` ones yield to --force
@@ -23,7 +24,7 @@ export function checkIommu(facts: DeviceFacts): Refusal[] {
 }
 
 export function checkNotBridge(facts: DeviceFacts): Refusal[] {
-  if (!isBridge(facts)) return [];
+  if (!isPciBridge(facts)) return [];
   return [{ bdf: facts.bdf, rule: 'bridge', forcible: false,
     message: `${facts.bdf} is a PCI bridge (class ${facts.classCode}); bridges are never assigned`,
     remedy: 'Name the device behind the bridge instead.' }];
