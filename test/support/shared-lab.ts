@@ -6,7 +6,8 @@ import { labDown, labSshArgv, labUp, type LabUpResult } from '../../harness/lab/
  * `after` hook below takes it down, so no QEMU outlives the run. A lab that cannot start fails the
  * test that asked for it (never a skip).
  */
-const LAB_NAME = 'labtest';
+// PASSBENCH_TEST_LAB lets concurrent test runs (several worktrees, helpers) boot separate labs.
+const LAB_NAME = process.env.PASSBENCH_TEST_LAB ?? 'labtest';
 const controller = new LocalHost();
 let booting: Promise<LabUpResult> | undefined;
 
