@@ -1,0 +1,13 @@
+/** A result file (run.json, samples.jsonl, checks.jsonl) that cannot be read as the schema says. */
+import { PassbenchError, type ErrorDetails } from '../errors.ts';
+
+export class ResultFileError extends PassbenchError {
+  constructor(
+    readonly path: string,
+    readonly line: number | undefined,
+    problem: string,
+    details: ErrorDetails = {},
+  ) {
+    super(`${path}${line === undefined ? '' : `:${line}`}: ${problem}`, details);
+  }
+}

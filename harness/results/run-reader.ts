@@ -1,0 +1,90 @@
+/**
+ * Reads a run directory back: run.json, samples.jsonl and checks.jsonl, each validated against
+ * the zod schemas. A record of a schema version this passbench does not know is refused with
+ * the file and line, not guessed at.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { z } from 'zod';
+import { CHECKS_FILE, RUN_FILE, SAMPLES_FILE } from './run-file-names.ts';
+import { ResultFileError } from './result-file-error.ts';
+import {
+  CheckSchema,
+  RunMetaSchema,
+  SampleSchema,
+  SCHEMA_VERSION,
+  type Check,
+  type RunMeta,
+  type Sample,
+} from './schema.ts';
+
+export interface RunData {
+  dir: string;
+  meta: RunMeta;
+  samples: Sample[];
+  checks: Check[];
+}
+
+function parseRecord<T>(schema: z.ZodType<T>, text: string, file: string, line: number | undefined): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new ResultFileError(file, line, `not valid JSON (${(error as Error).message})`, {
+      remedy: 'the file was cut short or edited by hand; restore it from the run that wrote it',
+    });
+  }
+  const version = (value as { schema?: unknown } | null)?.schema;
+  if (version !== SCHEMA_VERSION) {
+    throw new ResultFileError(file, line, `schema version ${JSON.stringify(version)} is not known (this passbench reads version ${SCHEMA_VERSION})`, {
+      remedy: 'read it with the passbench version that wrote it, or upgrade passbench',
+    });
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(record)'}: ${i.message}`).join('; ');
+    throw new ResultFileError(file, line, `does not match the result schema: ${problems}`);
+  }
+  return parsed.data;
+}
+
+async function readText(file: string, missingOk: boolean): Promise<string | undefined> {
+  try {
+    return await fs.readFile(file, 'utf8');
+  } catch (error) {
+    if (missingOk && (error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new ResultFileError(file, undefined, `cannot be read: ${(error as Error).message}`, {
+      remedy: 'give the path of a run directory (it holds run.json, samples.jsonl and checks.jsonl)',
+      cause: error,
+    });
+  }
+}
+
+/** Every non-empty line of a JSON Lines file, validated; a missing file is an empty list. */
+export async function readJsonLines<T>(file: string, schema: z.ZodType<T>): Promise<T[]> {
+  const text = await readText(file, true);
+  if (text === undefined) return [];
+  const records: T[] = [];
+  text.split('\n').forEach((line, index) => {
+    if (line.trim() !== '') records.push(parseRecord(schema, line, file, index + 1));
+  });
+  return records;
+}
+
+export async function readRunMeta(dir: string): Promise<RunMeta> {
+  const file = path.join(dir, RUN_FILE);
+  return parseRecord(RunMetaSchema, (await readText(file, false)) as string, file, undefined);
+}
+
+export async function readRunDir(dir: string): Promise<RunData> {
+  const meta = await readRunMeta(dir);
+  const samples = await readJsonLines(path.join(dir, SAMPLES_FILE), SampleSchema);
+  const checks = await readJsonLines(path.join(dir, CHECKS_FILE), CheckSchema);
+  for (const [file, records] of [[SAMPLES_FILE, samples], [CHECKS_FILE, checks]] as const) {
+    const stray = records.find((r) => r.runId !== meta.runId);
+    if (stray) {
+      throw new ResultFileError(path.join(dir, file), undefined, `holds a record of run ${stray.runId}, expected only run ${meta.runId} (from run.json)`);
+    }
+  }
+  return { dir, meta, samples, checks };
+}
