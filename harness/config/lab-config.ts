@@ -85,7 +85,7 @@ export function parseLabConfig(text: string, source: string, baseDir = path.dirn
   } catch (error) {
     throw new UsageError(`lab config ${source}: not valid YAML: ${errorMessage(error)}`, { cause: error });
   }
-  const parsed = LabConfigSchema.safeParse(raw ?? {});
+  const parsed = LabConfigSchema.safeParse(withoutSelection(raw ?? {}));
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `  ${formatPath(issue.path)}: ${describeIssue(issue)}`);
     throw new UsageError(`lab config ${source} is not valid:\n${problems.join('\n')}`, {
@@ -120,6 +120,22 @@ export function labHost(config: LabConfig, name: string): LabHost {
     });
   }
   return host;
+}
+
+/**
+ * What a run tests on each host (devices, peer, guest) sits in the same host entries; it is
+ * validated by harness/config/scenario-config.ts, so the connection schema here leaves it out.
+ */
+export const HOST_SELECTION_KEYS: readonly string[] = ['devices', 'peer', 'guest'];
+
+function withoutSelection(raw: unknown): unknown {
+  const hosts = (raw as { hosts?: unknown } | null)?.hosts;
+  if (!hosts || typeof hosts !== 'object' || Array.isArray(hosts)) return raw;
+  const stripped = Object.fromEntries(Object.entries(hosts).map(([name, entry]) => [name,
+    entry && typeof entry === 'object' && !Array.isArray(entry)
+      ? Object.fromEntries(Object.entries(entry).filter(([key]) => !HOST_SELECTION_KEYS.includes(key)))
+      : entry]));
+  return { ...(raw as object), hosts: stripped };
 }
 
 function resolveLocalPath(file: string, baseDir: string): string {

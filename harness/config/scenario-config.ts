@@ -1,0 +1,344 @@
+/**
+ * What a run tests, beside how to reach each lab host: the lab config (harness/config/lab-config.ts)
+ * grows `devices`, `peer` and `guest` in each host entry and a top-level `run:` section. The same
+ * selection may also come from a separate file (`passbench run --config FILE`) laid over the lab
+ * config (`--lab FILE`): its host entries then carry only the selection.
+ *
+ * ```yaml
+ * hosts:
+ *   lab1:
+ *     address: 10.0.0.5              # connection: see lab-config.ts
+ *     identityFile: ~/.ssh/passbench_ed25519
+ *     hostKey: ssh-ed25519 AAAA…
+ *     devices:                       # the devices under test on this host
+ *       - { mode: nic, bdf: "0000:03:00.0", model: "82599" }            # the whole NIC in one guest
+ *       - { mode: vf, pf: "0000:03:00.1", count: 4, model: "82599" }    # 4 VFs, one guest each
+ *       - { mode: e1000 }                                               # the emulated baseline
+ *     peer: { address: 10.0.3.10 }   # where iperf3/ping/HTTP traffic goes (host: default this one)
+ * run:
+ *   guest: { iso: /var/lib/passbench/guest.iso }     # or {kernel, initrd} or {qcow2, seed}
+ *   tests: [tcp, udp, latency, http]
+ *   repetitions: { min: 12, max: 30, targetCi: 0.015 }
+ *   durations: { measureS: 10, bootS: 600, sshS: 300 }
+ *   history: reports/history.sqlite               # or postgres://user@db/passbench
+ *   baseline: { mode: e1000, previous: last-passed }
+ * ```
+ * Every object is strict: an unknown key is an error naming the keys allowed there.
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import YAML from 'yaml';
+import { z } from 'zod';
+import { UsageError, errorMessage } from '../errors.ts';
+import { HOST_NAME, parseLabConfig, type LabConfig, type LabHost } from './lab-config.ts';
+import { formatConfigIssues } from './format-issues.ts';
+
+// ---- values ---------------------------------------------------------------------------------
+const BDF = /^[0-9a-f]{4}:[0-9a-f]{2}:[0-1][0-9a-f]\.[0-7]$/;
+const VENDOR_DEVICE = /^[0-9a-f]{4}:[0-9a-f]{4}$/;
+const DRIVER = /^[a-z0-9][a-z0-9_-]{0,31}$/;
+const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
+const CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/([0-9]|[12]\d|3[0-2])$/;
+// A path on the lab host: absolute, plain characters, no ".." (it reaches QEMU's argv).
+const HOST_PATH = /^\/(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9._+/-]+$/;
+const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/;
+
+export const TESTS = ['tcp', 'udp', 'latency', 'http'] as const;
+export type TestName = (typeof TESTS)[number];
+export const DEVICE_MODES = ['nic', 'vf', 'e1000'] as const;
+export type DeviceMode = (typeof DEVICE_MODES)[number];
+
+const Bdf = z.string().regex(BDF, 'expected a PCI address DDDD:BB:DD.F in lower-case hex, e.g. 0000:03:00.0');
+const Ipv4 = z.string().regex(IPV4, 'expected an IPv4 address, e.g. 10.0.3.10');
+const Cidr = z.string().regex(CIDR, 'expected an IPv4 address with prefix length, e.g. 10.0.3.21/24');
+const HostPath = z.string().regex(HOST_PATH, 'expected an absolute path on the lab host (letters, digits, . _ + - /; no "..")');
+const ModelName = z.string().regex(MODEL_NAME, 'expected a model name (letters, digits, _ -)');
+
+const ExpectSchema = z.strictObject({
+  vendorDevice: z.string().regex(VENDOR_DEVICE, 'expected vendor:device as 4+4 lower-case hex digits, e.g. 8086:10fb'),
+  driver: z.string().regex(DRIVER, 'expected a Linux driver name, e.g. ixgbe'),
+});
+export type Expect = z.output<typeof ExpectSchema>;
+
+/** What each mode shows inside the guest (and, for nic and a VF's PF, on the host). */
+export interface DeviceModel { nic?: Expect; vf?: Expect }
+
+export const DEFAULT_MODELS: Readonly<Record<string, DeviceModel>> = Object.freeze({
+  82598: { nic: { vendorDevice: '8086:10b6', driver: 'ixgbe' } },
+  82599: { nic: { vendorDevice: '8086:10fb', driver: 'ixgbe' }, vf: { vendorDevice: '8086:10ed', driver: 'ixgbevf' } },
+  // The virtual lab's NIC (QEMU's igb is an 82576).
+  igb: { nic: { vendorDevice: '8086:10c9', driver: 'igb' }, vf: { vendorDevice: '8086:10ca', driver: 'igbvf' } },
+  e1000: { nic: { vendorDevice: '8086:100e', driver: 'e1000' } },
+});
+
+const DeviceSchema = z.discriminatedUnion('mode', [
+  z.strictObject({
+    mode: z.literal('nic'),
+    bdf: Bdf,
+    model: ModelName.optional(),
+    expect: ExpectSchema.optional(),
+    /** The guest's address on the test network. */
+    address: Cidr.default('10.0.3.21/24'),
+  }),
+  z.strictObject({
+    mode: z.literal('vf'),
+    pf: Bdf,
+    count: z.int('expected a whole number of VFs, 1-256').min(1, 'expected 1-256 VFs').max(256, 'expected 1-256 VFs'),
+    model: ModelName.optional(),
+    expect: ExpectSchema.optional(),
+    /** VF guest i gets this address + i. */
+    firstAddress: Cidr.default('10.0.3.31/24'),
+  }),
+  z.strictObject({
+    mode: z.literal('e1000'),
+    expect: ExpectSchema.default(DEFAULT_MODELS.e1000!.nic!),
+  }),
+], { error: (issue) => (issue.code === 'invalid_union' ? `expected mode: ${DEVICE_MODES.join(', ')}` : undefined) });
+export type DeviceEntry = z.output<typeof DeviceSchema>;
+
+const PeerSchema = z.strictObject({
+  /** The lab host (by name) that runs the iperf3/HTTP servers; default: the host under test. */
+  host: z.string().regex(HOST_NAME, 'expected a host name from hosts:').optional(),
+  address: Ipv4,
+});
+
+const GuestImageSchema = z.strictObject({
+  iso: HostPath.optional(),
+  kernel: HostPath.optional(),
+  initrd: HostPath.optional(),
+  append: z.array(z.string().regex(/^[A-Za-z0-9_.=:,/-]+$/, 'expected a kernel argument (letters, digits, _ . = : , / -)')).optional(),
+  qcow2: HostPath.optional(),
+  seed: HostPath.optional(),
+  memoryMiB: z.int().min(128, 'expected 128-65536 MiB').max(65536, 'expected 128-65536 MiB').default(512),
+  cpus: z.int().min(1, 'expected 1-64 CPUs').max(64, 'expected 1-64 CPUs').default(1),
+}).superRefine((g, ctx) => {
+  const kinds = [g.iso && 'iso', (g.kernel || g.initrd) && 'kernel', (g.qcow2 || g.seed) && 'qcow2'].filter(Boolean);
+  if (kinds.length !== 1) {
+    ctx.addIssue({ code: 'custom', message: `give exactly one way to boot: iso, or kernel + initrd, or qcow2 + seed (found ${kinds.length ? kinds.join(' and ') : 'none'})` });
+  } else if (kinds[0] === 'kernel' && !(g.kernel && g.initrd)) {
+    ctx.addIssue({ code: 'custom', path: [g.kernel ? 'initrd' : 'kernel'], message: 'kernel and initrd go together' });
+  } else if (kinds[0] === 'qcow2' && !(g.qcow2 && g.seed)) {
+    ctx.addIssue({ code: 'custom', path: [g.qcow2 ? 'seed' : 'qcow2'], message: 'a qcow2 image needs its cloud-init seed (seed: /path/seed.iso), and a seed its image' });
+  }
+});
+export type GuestImage = z.output<typeof GuestImageSchema>;
+
+const RepetitionsSchema = z.strictObject({
+  min: z.int('expected a whole number 1-1000').min(1, 'expected 1-1000').max(1000, 'expected 1-1000').default(12),
+  max: z.int('expected a whole number 1-1000').min(1, 'expected 1-1000').max(1000, 'expected 1-1000').default(30),
+  /** Stop once the median's confidence interval is within ± this fraction of it. */
+  targetCi: z.number().gt(0, 'expected a fraction between 0 and 1, e.g. 0.015').lt(1, 'expected a fraction between 0 and 1, e.g. 0.015').default(0.015),
+}).refine((r) => r.max >= r.min, { path: ['max'], message: 'expected max ≥ min' });
+
+const DurationsSchema = z.strictObject({
+  measureS: z.int().min(1, 'expected 1-3600 s').max(3600, 'expected 1-3600 s').default(10),
+  bootS: z.int().min(5, 'expected 5-7200 s').max(7200, 'expected 5-7200 s').default(600),
+  sshS: z.int().min(5, 'expected 5-7200 s').max(7200, 'expected 5-7200 s').default(300),
+});
+
+const HistorySchema = z.string().refine((h) => /^postgres(ql)?:\/\/[^\s'"`;$]+$/.test(h) || /^[A-Za-z0-9._/~+-]+\.sqlite$/.test(h),
+  'expected a SQLite file path ending in .sqlite or a postgres://user@host/db URL');
+
+const RunSchema = z.strictObject({
+  guest: GuestImageSchema.optional(),
+  /** For hosts without their own devices/peer (e.g. the virtual lab, whichever name it has). */
+  devices: z.array(DeviceSchema).optional(),
+  peer: PeerSchema.optional(),
+  tests: z.array(z.enum(TESTS)).min(1, `expected at least one of ${TESTS.join(', ')}`)
+    .refine((t) => new Set(t).size === t.length, 'a test is listed twice').default([...TESTS]),
+  repetitions: RepetitionsSchema.default({ min: 12, max: 30, targetCi: 0.015 }),
+  durations: DurationsSchema.default({ measureS: 10, bootS: 600, sshS: 300 }),
+  history: HistorySchema.default('reports/history.sqlite'),
+  resultsDir: z.string().regex(/^[A-Za-z0-9._/~+-]+$/, 'expected a folder path').default('reports/runs'),
+  baseline: z.strictObject({
+    /** Compare every mode against this one in the same run. */
+    mode: z.enum(['e1000', 'none']).default('e1000'),
+    /** And against an earlier run: the previous one, the last that passed, or none. */
+    previous: z.enum(['previous', 'last-passed', 'none']).default('last-passed'),
+  }).default({ mode: 'e1000', previous: 'last-passed' }),
+  models: z.record(z.string().regex(MODEL_NAME, 'expected a model name'), z.strictObject({ nic: ExpectSchema.optional(), vf: ExpectSchema.optional() })).default({}),
+});
+export type RunSettings = z.output<typeof RunSchema>;
+
+const SelectionShape = {
+  devices: z.array(DeviceSchema).optional(),
+  peer: PeerSchema.optional(),
+  guest: GuestImageSchema.optional(),
+};
+/** Connection keys are checked by lab-config.ts; here they are only allowed. */
+const CONNECTION_KEYS = ['address', 'port', 'user', 'identityFile', 'hostKey', 'knownHostsFile', 'journalDir'] as const;
+const HostEntrySchema = z.strictObject({
+  ...Object.fromEntries(CONNECTION_KEYS.map((k) => [k, z.unknown().optional()])) as Record<(typeof CONNECTION_KEYS)[number], z.ZodOptional<z.ZodUnknown>>,
+  ...SelectionShape,
+});
+const SelectionHostSchema = z.strictObject(SelectionShape);
+type Selection = z.output<typeof SelectionHostSchema>;
+
+function fileSchema(hostEntry: typeof HostEntrySchema | typeof SelectionHostSchema) {
+  return z.strictObject({
+    hosts: z.record(z.string().regex(HOST_NAME, 'expected a host name: lower-case letters, digits and "-"'), hostEntry).default({}),
+    run: RunSchema.default(RunSchema.parse({})),
+  }).superRefine(checkModels);
+}
+export const ScenarioFileSchema = fileSchema(HostEntrySchema);
+export const SelectionFileSchema = fileSchema(SelectionHostSchema);
+
+/** Each nic/vf device needs a model or an explicit expect; the model must know that mode. */
+function checkModels(file: { hosts: Record<string, { devices?: DeviceEntry[] }>; run: RunSettings }, ctx: z.RefinementCtx): void {
+  const models = { ...DEFAULT_MODELS, ...file.run.models };
+  const check = (devices: DeviceEntry[] | undefined, at: (string | number)[]) => devices?.forEach((d, i) => {
+    if (d.mode === 'e1000' || d.expect) return;
+    if (d.model === undefined) {
+      ctx.addIssue({ code: 'custom', path: [...at, i, 'model'], message: `missing: give model (${Object.keys(models).join(', ')}) or expect: {vendorDevice, driver}` });
+    } else if (!models[d.model]?.[d.mode]) {
+      const fit = Object.keys(models).filter((m) => models[m]?.[d.mode]);
+      ctx.addIssue({ code: 'custom', path: [...at, i, 'model'],
+        message: `model ${JSON.stringify(d.model)} has no ${d.mode === 'vf' ? 'VF' : 'whole-NIC'} entry; allowed: ${fit.join(', ')} (or add it under run.models)` });
+    }
+  });
+  for (const [name, host] of Object.entries(file.hosts)) check(host.devices, ['hosts', name, 'devices']);
+  check(file.run.devices, ['run', 'devices']);
+}
+
+// ---- resolved, per host ------------------------------------------------------------------------
+export interface ResolvedDevice {
+  mode: DeviceMode;
+  /** Unique within the host: nic-0000:03:00.0, vf-0000:03:00.1, e1000. */
+  id: string;
+  bdf?: string;
+  pf?: string;
+  count?: number;
+  /** In the guest. */
+  expect: Expect;
+  /** On the host: the NIC's (or the VF's PF's) vendor:device, when the model says it. */
+  hostId?: string;
+  /** One address per guest (none for e1000: user networking). */
+  addresses: string[];
+  /** Where it came from, for messages: hosts.lab1.devices[0]. */
+  source: string;
+}
+
+export interface HostRunConfig {
+  name: string;
+  connection: LabHost;
+  journalPath: string;
+  lockDir: string;
+  devices: ResolvedDevice[];
+  peer?: { host: string; address: string };
+  guest?: GuestImage;
+}
+
+export interface ScenarioConfig {
+  source: string;
+  lab: LabConfig;
+  hosts: Record<string, HostRunConfig>;
+  run: RunSettings;
+}
+
+export const DEFAULT_STATE_DIR = '/var/lib/passbench';
+
+/** Parses the lab config text (connection + selection) and, optionally, a separate selection file. */
+export function parseScenarioConfig(
+  lab: { text: string; source: string; baseDir?: string },
+  selection?: { text: string; source: string; baseDir?: string },
+): ScenarioConfig {
+  // The whole file first (its unknown-key messages list every allowed key), then the connections.
+  const main = validate(ScenarioFileSchema, lab.text, lab.source);
+  const labConfig = parseLabConfig(lab.text, lab.source, lab.baseDir);
+  const extra = selection ? validate(SelectionFileSchema, selection.text, selection.source) : undefined;
+  for (const name of Object.keys(extra?.hosts ?? {})) {
+    if (!labConfig.hosts[name]) {
+      throw new UsageError(`${selection!.source}: hosts.${name}: no host ${JSON.stringify(name)} in lab config ${lab.source}`, {
+        remedy: `Use one of: ${Object.keys(labConfig.hosts).join(', ') || '(none)'}.`,
+      });
+    }
+  }
+  const run: RunSettings = extra && hasRunSection(selection!.text) ? extra.run : main.run;
+  const resolvedRun = { ...run, history: resolveHistory(run.history) };
+  const hosts: Record<string, HostRunConfig> = {};
+  for (const [name, connection] of Object.entries(labConfig.hosts)) {
+    const own: Selection = { ...main.hosts[name], ...extra?.hosts[name] };
+    const where = extra?.hosts[name]?.devices ? `hosts.${name}.devices` : main.hosts[name]?.devices ? `hosts.${name}.devices` : 'run.devices';
+    const devices = own.devices ?? run.devices ?? [];
+    const stateDir = connection.journalDir ?? DEFAULT_STATE_DIR;
+    const peer = own.peer ?? run.peer;
+    hosts[name] = {
+      name, connection,
+      journalPath: `${stateDir}/journal.json`,
+      lockDir: `${stateDir}/run.lock`,
+      devices: resolveDevices(devices, { ...DEFAULT_MODELS, ...run.models }, where),
+      peer: peer && { host: peer.host ?? name, address: peer.address },
+      guest: own.guest ?? run.guest,
+    };
+  }
+  return { source: selection?.source ?? lab.source, lab: labConfig, hosts, run: resolvedRun };
+}
+
+export async function loadScenarioConfig(files: { lab?: string; config?: string }): Promise<ScenarioConfig> {
+  const labFile = files.lab ?? files.config;
+  if (!labFile) {
+    throw new UsageError('no lab config: give --lab FILE (hosts and how to reach them) and/or --config FILE (what to test)', {
+      remedy: 'Start a virtual lab with `passbench lab up`; it prints a lab config to pass as --lab.',
+    });
+  }
+  const selection = files.lab && files.config ? { text: await readConfig(files.config), source: files.config } : undefined;
+  return parseScenarioConfig({ text: await readConfig(labFile), source: labFile }, selection);
+}
+
+async function readConfig(file: string): Promise<string> {
+  return fs.readFile(file, 'utf8').catch((error: unknown) => {
+    throw new UsageError(`cannot read config ${file}: ${errorMessage(error)}`, { cause: error, remedy: 'Check the path given to --lab or --config.' });
+  });
+}
+
+function validate<S extends z.ZodType>(schema: S, text: string, source: string): z.output<S> {
+  let raw: unknown;
+  try {
+    raw = YAML.parse(text);
+  } catch (error) {
+    throw new UsageError(`config ${source}: not valid YAML: ${errorMessage(error)}`, { cause: error, remedy: 'Fix the YAML syntax at the line named.' });
+  }
+  if (raw !== null && raw !== undefined && (typeof raw !== 'object' || Array.isArray(raw))) {
+    throw new UsageError(`config ${source}: expected a map with hosts: and run:, got ${Array.isArray(raw) ? 'a list' : JSON.stringify(raw)}`);
+  }
+  const parsed = schema.safeParse(raw ?? {});
+  if (parsed.success) return parsed.data;
+  throw new UsageError(`config ${source} is not valid:\n${formatConfigIssues(parsed.error.issues, raw, schema)}`, {
+    remedy: 'Fix the fields named above; harness/config/scenario-config.ts shows an example.',
+  });
+}
+
+function hasRunSection(text: string): boolean {
+  const raw = YAML.parse(text) as { run?: unknown } | null;
+  return Boolean(raw && typeof raw === 'object' && 'run' in raw);
+}
+
+/** A SQLite path stays relative to the working folder (the checkout), like reports/. */
+function resolveHistory(history: string): string {
+  if (/^postgres(ql)?:\/\//.test(history)) return history;
+  if (history.startsWith('~/')) return path.join(os.homedir(), history.slice(2));
+  return history;
+}
+
+function resolveDevices(devices: readonly DeviceEntry[], models: Record<string, DeviceModel>, where: string): ResolvedDevice[] {
+  return devices.map((d, i) => {
+    const source = `${where}[${i}]`;
+    if (d.mode === 'e1000') return { mode: 'e1000', id: 'e1000', expect: d.expect, addresses: [], source };
+    const model = d.model === undefined ? undefined : models[d.model];
+    if (d.mode === 'nic') {
+      const expect = d.expect ?? model!.nic!;
+      return { mode: 'nic', id: `nic-${d.bdf}`, bdf: d.bdf, expect, hostId: model?.nic?.vendorDevice ?? d.expect?.vendorDevice, addresses: [d.address], source };
+    }
+    const expect = d.expect ?? model!.vf!;
+    return { mode: 'vf', id: `vf-${d.pf}`, pf: d.pf, count: d.count, expect, hostId: model?.nic?.vendorDevice,
+      addresses: Array.from({ length: d.count }, (_, k) => addToAddress(d.firstAddress, k)), source };
+  });
+}
+
+/** 10.0.3.31/24 + 2 = 10.0.3.33/24 (stays within the last octet range; checked by the plan). */
+export function addToAddress(cidr: string, k: number): string {
+  const [ip, prefix] = cidr.split('/') as [string, string];
+  const n = ip.split('.').reduce((acc, o) => acc * 256 + Number(o), 0) + k;
+  return `${[24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.')}/${prefix}`;
+}
