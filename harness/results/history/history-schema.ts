@@ -1,0 +1,52 @@
+/**
+ * The history's tables, in SQL both SQLite and PostgreSQL accept. Times are ISO-8601 UTC
+ * strings with milliseconds (they sort as text); booleans are 0/1. HISTORY_VERSION is stored
+ * in the database; a history written by a newer passbench is refused rather than misread.
+ */
+import { PassbenchError } from '../../errors.ts';
+import type { SqlDb } from './sql-db.ts';
+
+export const HISTORY_VERSION = 1;
+
+const TABLES = [
+  `CREATE TABLE IF NOT EXISTS passbench_history (version INTEGER NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY, scenario TEXT NOT NULL, scenario_hash TEXT NOT NULL,
+    harness_version TEXT NOT NULL, guest_image TEXT NOT NULL, started_at TEXT NOT NULL,
+    ended_at TEXT, status TEXT NOT NULL, error TEXT, source_dir TEXT, meta_json TEXT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS hosts (
+    run_id TEXT NOT NULL, name TEXT NOT NULL, address TEXT NOT NULL, kernel TEXT NOT NULL,
+    kernel_cmdline TEXT NOT NULL, qemu TEXT NOT NULL, accel TEXT NOT NULL, virtual_lab INTEGER NOT NULL,
+    nic_model TEXT, nic_driver TEXT, nic_driver_version TEXT, nic_firmware TEXT,
+    PRIMARY KEY (run_id, name))`,
+  `CREATE TABLE IF NOT EXISTS samples (
+    run_id TEXT NOT NULL, seq INTEGER NOT NULL, host TEXT NOT NULL, mode TEXT NOT NULL, guest TEXT NOT NULL,
+    metric TEXT NOT NULL, unit TEXT NOT NULL, direction TEXT NOT NULL, value DOUBLE PRECISION NOT NULL,
+    repetition INTEGER NOT NULL, warmup INTEGER NOT NULL, at TEXT NOT NULL, labels TEXT NOT NULL,
+    PRIMARY KEY (run_id, seq))`,
+  `CREATE TABLE IF NOT EXISTS checks (
+    run_id TEXT NOT NULL, seq INTEGER NOT NULL, host TEXT NOT NULL, mode TEXT, guest TEXT, name TEXT NOT NULL,
+    status TEXT NOT NULL, message TEXT NOT NULL, at TEXT NOT NULL, details TEXT,
+    PRIMARY KEY (run_id, seq))`,
+  `CREATE INDEX IF NOT EXISTS runs_started ON runs (started_at)`,
+  `CREATE INDEX IF NOT EXISTS runs_scenario ON runs (scenario, status, started_at)`,
+  `CREATE INDEX IF NOT EXISTS samples_metric ON samples (metric, run_id)`,
+  `CREATE INDEX IF NOT EXISTS hosts_name ON hosts (name)`,
+];
+
+export async function ensureHistorySchema(db: SqlDb): Promise<void> {
+  await db.transaction(async () => {
+    for (const statement of TABLES) await db.run(statement);
+    const rows = await db.query('SELECT version FROM passbench_history');
+    if (rows.length === 0) {
+      await db.run('INSERT INTO passbench_history (version) VALUES (?)', [HISTORY_VERSION]);
+      return;
+    }
+    const found = Number(rows[0]?.version);
+    if (found !== HISTORY_VERSION) {
+      throw new PassbenchError(`history ${db.location} has version ${found}; this passbench reads version ${HISTORY_VERSION}`, {
+        remedy: 'use the passbench version that wrote it, or a new history file/database',
+      });
+    }
+  });
+}

@@ -1,0 +1,61 @@
+/** SqlDb on PostgreSQL (node-postgres, one connection so a transaction stays on it). */
+import pg from 'pg';
+import { PassbenchError } from '../../errors.ts';
+import { createMutex, type SqlDb, type SqlRow, type SqlValue } from './sql-db.ts';
+
+/** `?` placeholders (outside quoted strings) → `$1, $2 …`. */
+export function numberPlaceholders(sql: string): string {
+  let n = 0;
+  let quoted = false;
+  let out = '';
+  for (const ch of sql) {
+    if (ch === "'") quoted = !quoted;
+    out += ch === '?' && !quoted ? `$${++n}` : ch;
+  }
+  return out;
+}
+
+/** The URL without its password, for messages. */
+export function redactUrl(url: string): string {
+  return url.replace(/^(postgres(?:ql)?:\/\/[^:@/]*):[^@]*@/, '$1:***@');
+}
+
+export async function openPostgresDb(url: string): Promise<SqlDb> {
+  const location = redactUrl(url);
+  const client = new pg.Client({ connectionString: url });
+  try {
+    await client.connect();
+  } catch (error) {
+    throw new PassbenchError(`history ${location}: cannot connect to PostgreSQL: ${(error as Error).message}`, {
+      remedy: 'check the URL (postgres://user:password@host:port/database), that the server runs and accepts this user',
+      cause: error,
+    });
+  }
+  await client.query('SET client_min_messages = warning');
+  const exclusive = createMutex();
+  let inTransaction = false;
+  const guard = <T>(work: () => Promise<T>): Promise<T> => (inTransaction ? work() : exclusive(work));
+  const query = async (sql: string, params: readonly SqlValue[] = []): Promise<SqlRow[]> =>
+    (await client.query(numberPlaceholders(sql), params.length > 0 ? (params as SqlValue[]) : undefined)).rows as SqlRow[];
+  return {
+    kind: 'postgres',
+    location,
+    query: (sql, params) => guard(() => query(sql, params)),
+    run: (sql, params) => guard(async () => { await query(sql, params); }),
+    transaction: <T>(work: () => Promise<T>) => exclusive(async () => {
+      await client.query('BEGIN');
+      inTransaction = true;
+      try {
+        const result = await work();
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK');
+        throw error;
+      } finally {
+        inTransaction = false;
+      }
+    }),
+    close: () => exclusive(() => client.end()),
+  };
+}
