@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerBindCommand } from './bind.ts';
 import { registerDevicesCommand } from './devices.ts';
 import { registerDoctorCommand } from './doctor.ts';
+import { registerHistoryCommand } from './history.ts';
 import { registerLabCommand } from './lab.ts';
 import { registerRestoreCommand } from './restore.ts';
 import { registerRunCommand } from './run.ts';
@@ -18,4 +19,5 @@ export const commands: RegisterCommand[] = [
   registerRestoreCommand,
   registerLabCommand,
   registerRunCommand,
+  registerHistoryCommand,
 ];
