@@ -1,0 +1,81 @@
+/**
+ * HTTP request rate and latency percentiles with autocannon against a guest's HTTP server (busybox
+ * httpd on :80). A guest is normally reachable only through its SSH connection (an SshHost, maybe
+ * via the lab host): then every request travels through a local forwarder and the SSH tunnel
+ * (`path: 'ssh-tunnel'` in the result: the figures include SSH's encryption and the tunnel's hops,
+ * so they compare modes with each other, not with a direct client). A direct URL is used as is.
+ */
+import autocannon from 'autocannon';
+import type { Duplex } from 'node:stream';
+import { PassbenchError } from '../errors.ts';
+import { deadline, throwIfAborted } from './processes.ts';
+import { startTcpForwarder } from './tcp-forwarder.ts';
+
+/** What can open a TCP stream as seen from the guest: SshHost has this. */
+export interface Tunnel {
+  readonly name: string;
+  forwardOut(address: string, port: number): Promise<Duplex>;
+}
+
+export type HttpTarget =
+  | { url: string }
+  | { ssh: Tunnel; port?: number; path?: string };
+
+export interface HttpLoadOptions {
+  durationS?: number;
+  /** Concurrent connections (default 10). */
+  connections?: number;
+  signal?: AbortSignal;
+}
+
+export interface HttpLoadResult {
+  /** Mean requests per second over the run. */
+  requestsPerSecond: number;
+  /** Latency percentiles, seconds. */
+  p50: number;
+  p90: number;
+  p99: number;
+  requests: number;
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  path: 'ssh-tunnel' | 'direct';
+  /** What was loaded, for the report: the URL, or the guest's address through the tunnel. */
+  target: string;
+}
+
+export async function runHttpLoad(target: HttpTarget, o: HttpLoadOptions = {}): Promise<HttpLoadResult> {
+  const what = 'ssh' in target ? `HTTP load on 127.0.0.1:${target.port ?? 80} of ${target.ssh.name} through its SSH tunnel` : `HTTP load on ${target.url}`;
+  throwIfAborted(o.signal, what);
+  const forwarder = 'ssh' in target ? await startTcpForwarder(() => target.ssh.forwardOut('127.0.0.1', target.port ?? 80)) : undefined;
+  const url = forwarder ? `http://127.0.0.1:${forwarder.port}${('ssh' in target && target.path) || '/'}` : (target as { url: string }).url;
+  const durationS = o.durationS ?? 10;
+  try {
+    const instance = autocannon({ url, duration: durationS, connections: o.connections ?? 10 });
+    const abort = () => (instance as unknown as { stop(): void }).stop();
+    o.signal?.addEventListener('abort', abort, { once: true });
+    let result: autocannon.Result;
+    try {
+      result = await deadline(instance as unknown as Promise<autocannon.Result>, durationS * 1000 + 30_000, what, o.signal);
+    } finally {
+      o.signal?.removeEventListener('abort', abort);
+      abort();
+    }
+    throwIfAborted(o.signal, what);
+    const ok = result.requests.total - result.non2xx;
+    if (ok <= 0) {
+      const tunnel = forwarder?.errors.length ? `; tunnel: ${forwarder.errors.slice(-1)[0]}` : '';
+      throw new PassbenchError(`${what}: no successful request (${result.errors} errors, ${result.non2xx} non-2xx)${tunnel}`, {
+        remedy: 'Check that the guest\'s HTTP server runs (busybox httpd -p 80 -h /www) and answers GET / with 200.',
+      });
+    }
+    return {
+      requestsPerSecond: result.requests.average, p50: result.latency.p50 / 1000, p90: result.latency.p90 / 1000,
+      p99: result.latency.p99 / 1000, requests: result.requests.total, errors: result.errors, timeouts: result.timeouts,
+      non2xx: result.non2xx, path: forwarder ? 'ssh-tunnel' : 'direct',
+      target: forwarder ? `127.0.0.1:${'ssh' in target ? target.port ?? 80 : 80} in ${(target as { ssh: Tunnel }).ssh.name} via SSH forwardOut` : url,
+    };
+  } finally {
+    await forwarder?.close();
+  }
+}

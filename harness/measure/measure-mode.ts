@@ -1,0 +1,116 @@
+/**
+ * The measurement suite for one guest: for each selected test, one warm-up (kept, marked
+ * warmup=true), then repetitions until decideRepetition says the median is known precisely enough
+ * (within the policy's min/max). Every Sample goes to ctx.onSample the moment it is measured, so a
+ * failure later keeps what was measured before it; the failure's error says which test and
+ * repetition failed. ctx.signal aborts between and during repetitions (the running iperf3/ping
+ * processes are killed).
+ */
+import { PassbenchError, errorMessage } from '../errors.ts';
+import type { Host } from '../host/host.ts';
+import { SCHEMA_VERSION, type Mode, type Sample } from '../results/schema.ts';
+import { MeasurementAbortedError } from './processes.ts';
+import { unitsFor, type MeasureUnit, type TestName, type UnitSetup } from './measure-units.ts';
+import { decideRepetition, type RepetitionPolicy } from './statistics.ts';
+
+export type { TestName } from './measure-units.ts';
+
+export interface MeasureContext {
+  runId: string;
+  /** Lab host name as in the lab config. */
+  host: string;
+  mode: Mode;
+  guest: string;
+  /** Where the guest side runs (iperf3 client, ping): the guest over SSH. */
+  guestHost: Host;
+  /** Where the peer side runs (iperf3 servers): the lab host, owner of peerAddress. */
+  peerHost: Host;
+  peerAddress: string;
+  guestAddress: string;
+  tests: TestName[];
+  policy: RepetitionPolicy;
+  /** Seconds per iperf3 / HTTP run. */
+  durationS: number;
+  /** Line rate for tcp.*.line_rate, bit/s (e.g. tcpGoodputBps(10e9, 1500)); no line-rate figure without it. */
+  lineRateBps?: number;
+  onSample(s: Sample): Promise<void>;
+  signal?: AbortSignal;
+  log?: (line: string) => void;
+  /** Optional knobs (defaults in brackets): iperf3 -O [1], streams [1], UDP rate [100 Mbit/s], first port [5201]. */
+  omitS?: number;
+  streams?: number;
+  udpBitrateBps?: number;
+  iperfPort?: number;
+  /** Ping command in the guest [['ping']] and echo requests per latency run [50]. */
+  pingCommand?: readonly string[];
+  pingCount?: number;
+  /** autocannon connections [10]; a direct URL instead of the SSH tunnel to guestAddress:80. */
+  httpConnections?: number;
+  httpUrl?: string;
+  /** Clock for Sample.at (tests). */
+  now?: () => Date;
+}
+
+/** A measurement failed part-way; the samples before it were delivered. */
+export class MeasurementError extends PassbenchError {
+  constructor(readonly unit: string, readonly repetition: number, readonly warmup: boolean, readonly samplesDelivered: number,
+    guest: string, mode: Mode, cause: unknown) {
+    super(`measurement ${unit} ${warmup ? 'warm-up' : `repetition ${repetition}`} failed for guest ${guest} (${mode}) `
+      + `after ${samplesDelivered} samples were kept: ${errorMessage(cause)}`, {
+      cause, remedy: cause instanceof PassbenchError ? cause.remedy : undefined,
+    });
+  }
+}
+
+export async function measureMode(ctx: MeasureContext): Promise<void> {
+  const units = unitsFor(ctx.tests);
+  const setup: UnitSetup = {
+    guestHost: ctx.guestHost, peerHost: ctx.peerHost, peerAddress: ctx.peerAddress, guestAddress: ctx.guestAddress,
+    durationS: ctx.durationS, omitS: ctx.omitS ?? 1, streams: ctx.streams ?? 1, udpBitrateBps: ctx.udpBitrateBps ?? 100e6,
+    iperfPort: ctx.iperfPort ?? 5201, lineRateBps: ctx.lineRateBps, pingCommand: ctx.pingCommand, pingCount: ctx.pingCount ?? 50,
+    httpConnections: ctx.httpConnections ?? 10, httpUrl: ctx.httpUrl, signal: ctx.signal,
+  };
+  const delivered = { count: 0 };
+  for (const unit of units) await repeatUnit(ctx, unit, setup, delivered);
+}
+
+async function repeatUnit(ctx: MeasureContext, unit: MeasureUnit, setup: UnitSetup, delivered: { count: number }): Promise<void> {
+  const primary: number[] = [];
+  // Repetition 0 is the warm-up; the measured ones are numbered from 0 after it.
+  for (let index = -1; ; index++) {
+    const warmup = index < 0;
+    const repetition = Math.max(index, 0);
+    if (ctx.signal?.aborted) throw new MeasurementAbortedError(`measurement of ${ctx.guest} (${ctx.mode}) before ${unit.name} ${warmup ? 'warm-up' : `repetition ${repetition}`}`);
+    let result;
+    try {
+      result = await unit.run(setup);
+    } catch (error) {
+      if (error instanceof MeasurementAbortedError || ctx.signal?.aborted) {
+        throw new MeasurementAbortedError(`measurement ${unit.name} ${warmup ? 'warm-up' : `repetition ${repetition}`} of ${ctx.guest} (${ctx.mode})`);
+      }
+      throw new MeasurementError(unit.name, repetition, warmup, delivered.count, ctx.guest, ctx.mode, error);
+    }
+    const at = (ctx.now?.() ?? new Date()).toISOString();
+    for (const f of result.figures) {
+      await ctx.onSample({
+        schema: SCHEMA_VERSION, runId: ctx.runId, host: ctx.host, mode: ctx.mode, guest: ctx.guest,
+        metric: f.metric, unit: f.unit, direction: f.direction, value: f.value, repetition, warmup, at, labels: result.labels,
+      });
+      delivered.count++;
+    }
+    const main = result.figures.find((f) => f.metric === unit.primary);
+    if (!main) throw new MeasurementError(unit.name, repetition, warmup, delivered.count, ctx.guest, ctx.mode, new Error(`no ${unit.primary} figure`));
+    if (warmup) {
+      ctx.log?.(`${ctx.guest} ${unit.name} warm-up: ${unit.primary} = ${main.value}`);
+      continue;
+    }
+    primary.push(main.value);
+    const decision = decideRepetition(primary, ctx.policy);
+    const width = decision.relativeHalfWidth === undefined ? '' : ` (median CI ±${(decision.relativeHalfWidth * 100).toFixed(1)} %)`;
+    ctx.log?.(`${ctx.guest} ${unit.name} repetition ${repetition}: ${unit.primary} = ${main.value}${width}`);
+    if (decision.stop) {
+      ctx.log?.(`${ctx.guest} ${unit.name}: ${primary.length} repetitions, stopped: ${decision.reason}`);
+      return;
+    }
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * The units of work measureMode repeats: each runs one measurement on the guest's path to the peer
+ * and returns its figures as metric values (SI units, names as in CONTRACTS.md). `primary` is the
+ * figure whose precision decides when to stop repeating.
+ */
+import type { Host } from '../host/host.ts';
+import type { Sample } from '../results/schema.ts';
+import { runHttpLoad, type HttpTarget, type Tunnel } from './http-load.ts';
+import { runIperf3, type Iperf3Result } from './iperf3.ts';
+import { measureLatency, measureLoadedLatency, type LatencyResult } from './latency.ts';
+import { percentOfLineRate } from './line-rate.ts';
+
+export type TestName = 'tcp' | 'udp' | 'latency' | 'http';
+
+export interface Figure {
+  metric: string;
+  unit: Sample['unit'];
+  direction: Sample['direction'];
+  value: number;
+}
+
+export interface UnitResult {
+  figures: Figure[];
+  labels: Record<string, string>;
+}
+
+export interface UnitSetup {
+  guestHost: Host;
+  peerHost: Host;
+  peerAddress: string;
+  guestAddress: string;
+  durationS: number;
+  omitS: number;
+  streams: number;
+  udpBitrateBps: number;
+  iperfPort: number;
+  lineRateBps?: number;
+  pingCommand?: readonly string[];
+  pingCount: number;
+  httpConnections: number;
+  httpUrl?: string;
+  signal?: AbortSignal;
+}
+
+export interface MeasureUnit {
+  /** e.g. tcp.tx, latency.load: named in logs and errors. */
+  name: string;
+  primary: string;
+  run(setup: UnitSetup): Promise<UnitResult>;
+}
+
+const higher = 'higher-is-better' as const;
+const lower = 'lower-is-better' as const;
+
+function iperfFigures(prefix: string, direction: 'tx' | 'rx', r: Iperf3Result, lineRateBps?: number): Figure[] {
+  const figures: Figure[] = [
+    { metric: `${prefix}.${direction}.throughput`, unit: 'bit/s', direction: higher, value: r.bitsPerSecond },
+    // The guest is the client: its CPU is iperf3's host_total, the peer's is remote_total.
+    { metric: `cpu.guest.${prefix === 'tcp' ? '' : 'udp.'}${direction}`, unit: '%', direction: lower, value: r.cpuLocal },
+    { metric: `cpu.peer.${prefix === 'tcp' ? '' : 'udp.'}${direction}`, unit: '%', direction: lower, value: r.cpuRemote },
+  ];
+  if (r.retransmits !== undefined) figures.push({ metric: `${prefix}.${direction}.retransmits`, unit: 'count', direction: lower, value: r.retransmits });
+  if (r.lostPercent !== undefined) figures.push({ metric: `${prefix}.${direction}.loss`, unit: '%', direction: lower, value: r.lostPercent });
+  if (r.jitterS !== undefined) figures.push({ metric: `${prefix}.${direction}.jitter`, unit: 's', direction: lower, value: r.jitterS });
+  if (prefix === 'tcp' && lineRateBps) {
+    figures.push({ metric: `tcp.${direction}.line_rate`, unit: '%', direction: higher, value: percentOfLineRate(r.bitsPerSecond, lineRateBps) });
+  }
+  return figures;
+}
+
+function iperfUnit(protocol: 'tcp' | 'udp', direction: 'tx' | 'rx'): MeasureUnit {
+  return {
+    name: `${protocol}.${direction}`,
+    primary: `${protocol}.${direction}.throughput`,
+    async run(s) {
+      // tx = guest → peer: the guest is the client; rx = peer → guest: the same pair with -R.
+      const r = await runIperf3(s.guestHost, s.peerHost, s.peerAddress, {
+        protocol, reverse: direction === 'rx', streams: s.streams, durationS: s.durationS, omitS: s.omitS,
+        udpBitrate: protocol === 'udp' ? s.udpBitrateBps : undefined, port: s.iperfPort, signal: s.signal,
+      });
+      return {
+        figures: iperfFigures(protocol, direction, r, s.lineRateBps),
+        labels: { tool: r.version, streams: String(s.streams), peer: s.peerAddress, durationS: String(r.seconds.toFixed(3)),
+          ...(protocol === 'udp' ? { targetBitrate: String(s.udpBitrateBps) } : {}) },
+      };
+    },
+  };
+}
+
+function latencyFigures(kind: 'idle' | 'load', l: LatencyResult): Figure[] {
+  return [
+    ...(['p50', 'p90', 'p99'] as const).map((p) => ({ metric: `latency.${kind}.${p}`, unit: 's' as const, direction: lower, value: l[p] })),
+    { metric: `latency.${kind}.loss`, unit: '%', direction: lower, value: l.lossPercent },
+  ];
+}
+
+const latencyIdle: MeasureUnit = {
+  name: 'latency.idle',
+  primary: 'latency.idle.p50',
+  async run(s) {
+    const l = await measureLatency(s.guestHost, s.peerAddress, { count: s.pingCount, pingCommand: s.pingCommand, signal: s.signal });
+    return { figures: latencyFigures('idle', l), labels: { peer: s.peerAddress, replies: `${l.received}/${l.transmitted}` } };
+  },
+};
+
+const latencyLoad: MeasureUnit = {
+  name: 'latency.load',
+  primary: 'latency.load.p50',
+  async run(s) {
+    const { latency, load } = await measureLoadedLatency(s.guestHost, s.peerAddress, {
+      count: s.pingCount, pingCommand: s.pingCommand, signal: s.signal,
+      load: { client: s.guestHost, server: s.peerHost, serverAddress: s.peerAddress,
+        options: { durationS: s.durationS, omitS: s.omitS, streams: s.streams, port: s.iperfPort } },
+    });
+    return {
+      figures: latencyFigures('load', latency),
+      labels: { peer: s.peerAddress, replies: `${latency.received}/${latency.transmitted}`, load: `iperf3 tcp guest→peer ${Math.round(load.bitsPerSecond)} bit/s` },
+    };
+  },
+};
+
+function hasTunnel(host: Host): host is Host & Tunnel {
+  return typeof (host as Partial<Tunnel>).forwardOut === 'function';
+}
+
+const http: MeasureUnit = {
+  name: 'http',
+  primary: 'http.rate',
+  async run(s) {
+    const target: HttpTarget = s.httpUrl ? { url: s.httpUrl }
+      : hasTunnel(s.guestHost) ? { ssh: s.guestHost, port: 80 }
+        : { url: `http://${s.guestAddress.includes(':') ? `[${s.guestAddress}]` : s.guestAddress}:80/` };
+    const r = await runHttpLoad(target, { durationS: s.durationS, connections: s.httpConnections, signal: s.signal });
+    return {
+      figures: [
+        { metric: 'http.rate', unit: 'req/s', direction: higher, value: r.requestsPerSecond },
+        ...(['p50', 'p90', 'p99'] as const).map((p) => ({ metric: `http.latency.${p}`, unit: 's' as const, direction: lower, value: r[p] })),
+      ],
+      labels: { path: r.path, target: r.target, connections: String(s.httpConnections), errors: String(r.errors), non2xx: String(r.non2xx) },
+    };
+  },
+};
+
+/** The units each selected test runs, in order. */
+export function unitsFor(tests: readonly TestName[]): MeasureUnit[] {
+  const byTest: Record<TestName, MeasureUnit[]> = {
+    tcp: [iperfUnit('tcp', 'tx'), iperfUnit('tcp', 'rx')],
+    udp: [iperfUnit('udp', 'tx'), iperfUnit('udp', 'rx')],
+    latency: [latencyIdle, latencyLoad],
+    http: [http],
+  };
+  return tests.flatMap((t) => {
+    const units = byTest[t];
+    if (!units) throw new RangeError(`unknown test ${JSON.stringify(t)}: expected tcp, udp, latency or http`);
+    return units;
+  });
+}
