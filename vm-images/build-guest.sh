@@ -43,9 +43,13 @@ libs=$(for b in "${bins[@]}"; do ldd "$b" | awk '/=> \//{print $3} /^\t\/.*ld-li
 key=$( { echo "$KERNEL"; echo "${wanted[*]}"; cat "$0" "$here/guest-init.sh" "$here/modules.sh" "$busybox" "$isolinux_bin" \
          "${bins[@]}" $libs; } | sha256sum | cut -c1-16)
 iso=$cache/guest/guest-$kver-$key.iso
-if [ -f "$iso" ]; then
+# The same kernel + initramfs as plain files, for direct boot (-kernel/-initrd: no SeaBIOS CD boot,
+# no isolinux; see README "Boot speed").
+gkernel=${iso%.iso}.vmlinuz; ginitrd=${iso%.iso}.initrd
+report() { printf 'ISO=%s\nGUEST_KERNEL=%s\nGUEST_INITRD=%s\nKVER=%s\n' "$iso" "$gkernel" "$ginitrd" "$kver"; }
+if [ -f "$iso" ] && [ -f "$gkernel" ] && [ -f "$ginitrd" ]; then
   log "up to date: $iso"
-  printf 'ISO=%s\n' "$iso"; exit 0
+  report; exit 0
 fi
 
 t0=$(date +%s.%N)
@@ -92,6 +96,8 @@ xorriso -as mkisofs -quiet -o "$iso.tmp" -V PASSBENCH_GUEST -J -R "${hybrid[@]}"
   -b isolinux/isolinux.bin -c isolinux/boot.cat -no-emul-boot -boot-load-size 4 -boot-info-table \
   "$cd9660" 2>&1 | grep -v '^$' >&2 || true
 [ -s "$iso.tmp" ] || die "xorriso produced no ISO"
+cp "$cd9660/isolinux/vmlinuz" "$gkernel.tmp"; mv "$gkernel.tmp" "$gkernel"
+cp "$cd9660/isolinux/initrd.gz" "$ginitrd.tmp"; mv "$ginitrd.tmp" "$ginitrd"
 mv "$iso.tmp" "$iso"
 log "initramfs $(du -h "$cd9660/isolinux/initrd.gz" | cut -f1), ISO $(du -h "$iso" | cut -f1), built in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}') s"
-printf 'ISO=%s\n' "$iso"
+report

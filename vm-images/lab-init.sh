@@ -39,6 +39,9 @@ chmod 1777 $R/tmp $R/var/tmp; chmod 0700 $R/root
 o=trans=virtio,version=9p2000.L,ro,msize=262144,cache=loose
 mount -t 9p -o $o passbench_usr $R/usr || fail "9p mount of /usr (tag passbench_usr)"
 mount -t 9p -o $o passbench_etc $R/etc || fail "9p mount of /etc (tag passbench_etc)"
+# Nested-guest images (build-guest.sh's cache dir), read-only; optional (tag absent: no /images).
+mkdir -p $R/images
+mount -t 9p -o $o passbench_images $R/images 2>/dev/null || { rmdir $R/images; say "no passbench_images share (nested guests unavailable)"; }
 for d in bin lib lib64 sbin; do [ -e $R/usr/$d ] && ln -s usr/$d $R/$d; done
 mount --bind /proc $R/proc
 mount --bind /sys $R/sys
@@ -84,6 +87,16 @@ done
 say "sshd listening"
 
 load_modules -vE
+
+# Device-under-test network (hub 1): the e1000e is the peer endpoint 10.0.3.10/24 (iperf3 servers,
+# ping target); the igb PFs are up without an address (their VFs need the PF up: "PF still in reset").
+for n in /sys/class/net/*; do
+  case "$(basename "$(readlink $n/device/driver 2>/dev/null)")" in
+    e1000e) ip addr add 10.0.3.10/24 dev "$(basename $n)"; ip link set "$(basename $n)" up
+            say "peer $(basename $n) 10.0.3.10/24" ;;
+    igb)    ip link set "$(basename $n)" up; say "igb PF $(basename $n) up ($(basename "$(readlink $n/device)"))" ;;
+  esac
+done
 touch $R/run/passbench/ready
 say "lab ready (all modules loaded)"
 

@@ -24,6 +24,12 @@ export interface LabQemuOptions {
   /** Controller folders shared read-only over 9p (defaults /usr and /etc). */
   shareUsr?: string;
   shareEtc?: string;
+  /**
+   * Controller folder with the nested-guest images (build-guest.sh's cache dir), shared read-only
+   * as 9p tag `passbench_images` and mounted at /images in the lab host. Only that folder: the
+   * rest of the cache holds the labs' private keys.
+   */
+  shareImages?: string;
   memoryMiB?: number;
   cpus?: number;
   /** Number of SR-IOV capable igb PFs (the 82599 stand-in). Default 1. */
@@ -97,7 +103,9 @@ export function labQemuArgs(o: LabQemuOptions): string[] {
   args.push('-netdev', 'hubport,id=dutnet-port,hubid=1,netdev=dutnet');
   for (let i = 0; i < igbs; i++) {
     args.push('-netdev', `hubport,id=igb${i},hubid=1`);
-    args.push('-device', `igb,netdev=igb${i},id=dut${i},romfile=`);
+    // Fixed slots 3 apart: a PF in slot S puts its 7 VFs (offset 0x80, stride 2) in slots S+0x10
+    // and S+0x11, and QEMU refuses a second PF whose VFs would land on the first one's.
+    args.push('-device', `igb,netdev=igb${i},id=dut${i},addr=${(1 + 3 * i).toString(16)}.0,romfile=`);
   }
   args.push('-netdev', 'hubport,id=peer0,hubid=1');
   args.push('-device', 'e1000e,netdev=peer0,id=peer0nic,romfile=');
@@ -109,6 +117,10 @@ export function labQemuArgs(o: LabQemuOptions): string[] {
   // Controller's /usr and /etc, read-only (the lab host's tools: qemu, iperf3, ip, lspci, dropbear).
   args.push('-virtfs', `local,path=${usr},mount_tag=passbench_usr,security_model=none,readonly=on,multidevs=remap`);
   args.push('-virtfs', `local,path=${etc},mount_tag=passbench_etc,security_model=none,readonly=on,multidevs=remap`);
+
+  if (o.shareImages !== undefined) {
+    args.push('-virtfs', `local,path=${checkPath('shareImages', o.shareImages)},mount_tag=passbench_images,security_model=none,readonly=on,multidevs=remap`);
+  }
 
   // Keys are passed in at boot, never baked into the image.
   args.push('-fw_cfg', `name=opt/passbench/host_key,file=${checkPath('hostKeyFile', o.hostKeyFile)}`);

@@ -44,6 +44,26 @@ export interface LabState {
   argv: string[];
   startedAt: string;
   sshReadyMs: number;
+  /** Nested-guest images as the lab host sees them (the controller's guest cache, 9p, read-only). */
+  guestImages?: GuestImages;
+}
+
+/** Paths INSIDE the lab host (under /images) of build-guest.sh's outputs. */
+export interface GuestImages {
+  iso: string;
+  kernel: string;
+  initrd: string;
+}
+
+/** The controller folder shared into the lab at /images: build-guest.sh's cache, nothing else. */
+export function guestImageDir(env: NodeJS.ProcessEnv = process.env): string {
+  const cache = env.PASSBENCH_CACHE ?? join(env.HOME ?? homedir(), '.cache', 'passbench');
+  return join(cache, 'guest');
+}
+
+/** Parses `KEY=value` lines (what the vm-images build scripts print). */
+export function parseVars(stdout: string): Record<string, string> {
+  return Object.fromEntries(stdout.split('\n').map((l) => l.split('=', 2)).filter((kv): kv is [string, string] => kv.length === 2));
 }
 
 const NAME = /^[a-z][a-z0-9-]{0,30}$/;
@@ -186,11 +206,19 @@ export async function labUp(host: Host, o: LabUpOptions = {}): Promise<LabUpResu
   const script = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'vm-images', 'build-lab.sh');
   log('building kernel + initramfs (cached)');
   const built = await host.run(['bash', script], { timeoutMs: 600_000 });
-  const vars = Object.fromEntries(
-    built.stdout.split('\n').map((l) => l.split('=', 2)).filter((kv): kv is [string, string] => kv.length === 2),
-  );
+  const vars = parseVars(built.stdout);
   const kernel = vars.KERNEL, initrd = vars.INITRD;
   if (!kernel || !initrd) throw new PassbenchError(`build-lab.sh printed no KERNEL=/INITRD=: ${built.stdout}`);
+  log('building the nested-guest image (cached)');
+  const guestBuilt = parseVars((await host.run(['bash', join(dirname(script), 'build-guest.sh')], { timeoutMs: 600_000 })).stdout);
+  const imageDir = guestImageDir(o.env);
+  const inLab = (f: string | undefined, what: string) => {
+    if (!f || dirname(f) !== imageDir) throw new PassbenchError(`build-guest.sh printed no ${what} under ${imageDir}: ${JSON.stringify(guestBuilt)}`);
+    return `/images/${basename(f)}`;
+  };
+  const guestImages: GuestImages = {
+    iso: inLab(guestBuilt.ISO, 'ISO='), kernel: inLab(guestBuilt.GUEST_KERNEL, 'GUEST_KERNEL='), initrd: inLab(guestBuilt.GUEST_INITRD, 'GUEST_INITRD='),
+  };
 
   await ensureKeys(host, p);
   const wanted = o.accel ?? 'auto';
@@ -213,6 +241,8 @@ export async function labUp(host: Host, o: LabUpOptions = {}): Promise<LabUpResu
       kernel, initrd, accel, sshPort: port,
       hostKeyFile: p.hostKeyDropbear, authorizedKeysFile: p.authorizedKeys,
       serialLog: p.serialLog, qmpSocket: p.qmpSocket, pidFile: p.pidFile,
+      // Two PFs: dut0 keeps its VFs, dut1 is passed through whole to a nested guest.
+      igbCount: 2, shareImages: imageDir,
     });
     log(`starting QEMU (${accel}), ssh on 127.0.0.1:${port}`);
     t0 = Date.now();
@@ -253,7 +283,7 @@ export async function labUp(host: Host, o: LabUpOptions = {}): Promise<LabUpResu
   const readyMs = Date.now() - t0;
   if (sshReadyMs < 0) sshReadyMs = readyMs;
   await host.writeFile(p.config, labConfigYaml(name, port, p.clientKey, hostKeyLine), { mode: 0o600 });
-  const state: LabState = { pid, port, accel, kernel, initrd, argv, startedAt: new Date(t0).toISOString(), sshReadyMs };
+  const state: LabState = { pid, port, accel, kernel, initrd, argv, startedAt: new Date(t0).toISOString(), sshReadyMs, guestImages };
   await host.writeFile(p.state, JSON.stringify(state, null, 2) + '\n', { mode: 0o600 });
   log(`lab ${name} ready in ${(readyMs / 1000).toFixed(1)} s (ssh after ${(sshReadyMs / 1000).toFixed(1)} s); config ${p.config}`);
   return { paths: p, state };

@@ -1,3 +1,4 @@
+import { UsageError } from '../errors.ts';
 import { bootArgs, type BootSpec } from './boot-args.ts';
 import { nicArgs, type NicSpec } from './nic-args.ts';
 import { checkInt, checkName, checkPath } from './qemu-values.ts';
@@ -26,8 +27,17 @@ export interface GuestSpec {
   boot: BootSpec;
   vfio?: readonly VfioDeviceSpec[];
   nic?: NicSpec;
-  qmpSocket: string;
+  /** QMP on a unix socket (local QEMU). Give this or `qmpTcpPort`. */
+  qmpSocket?: string;
+  /**
+   * QMP on 127.0.0.1:PORT of the QEMU host instead: for a QEMU on an SshHost whose sshd cannot
+   * forward unix sockets (dropbear has no streamlocal), reached with SshHost.forwardOut. Anyone
+   * on that host can connect to it: use it on lab hosts only.
+   */
+  qmpTcpPort?: number;
   serialLog: string;
+  /** `-cpu` model; default `host` under KVM, `max` under TCG. */
+  cpuModel?: string;
   fwCfg?: readonly FwCfgFile[];
   pidFile?: string;
   /** Start with the CPUs stopped (`-S`): inspect over QMP (query-pci), then `cont`. */
@@ -43,7 +53,7 @@ export function guestQemuArgs(spec: GuestSpec): string[] {
     spec.qemu ?? 'qemu-system-x86_64',
     '-name', checkName('name', spec.name),
     '-machine', 'q35',
-    ...accelArgs(spec.accel),
+    ...accelArgs(spec.accel, spec.cpuModel),
     '-m', String(checkInt('memoryMiB', spec.memoryMiB, 64, 1 << 20)),
     '-smp', String(checkInt('cpus', spec.cpus, 1, 256)),
     '-nodefaults', '-no-user-config', '-display', 'none',
@@ -52,7 +62,7 @@ export function guestQemuArgs(spec: GuestSpec): string[] {
     ...(spec.nic ? nicArgs(spec.nic) : []),
     ...fwCfgArgs(spec.fwCfg ?? []),
     '-serial', `file:${checkPath('serialLog', spec.serialLog)}`,
-    '-qmp', `unix:${checkPath('qmpSocket', spec.qmpSocket)},server=on,wait=off`,
+    '-qmp', qmpArg(spec),
     '-monitor', 'none',
   ];
   if (spec.pidFile !== undefined) args.push('-pidfile', checkPath('pidFile', spec.pidFile));
@@ -60,8 +70,17 @@ export function guestQemuArgs(spec: GuestSpec): string[] {
   return args;
 }
 
-export function accelArgs(accel: 'kvm' | 'tcg'): string[] {
-  return accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', 'tcg', '-cpu', 'max'];
+export function accelArgs(accel: 'kvm' | 'tcg', cpuModel?: string): string[] {
+  const cpu = cpuModel === undefined ? (accel === 'kvm' ? 'host' : 'max') : checkName('cpuModel', cpuModel);
+  return ['-accel', accel, '-cpu', cpu];
+}
+
+export function qmpArg(spec: Pick<GuestSpec, 'qmpSocket' | 'qmpTcpPort'>): string {
+  if ((spec.qmpSocket === undefined) === (spec.qmpTcpPort === undefined)) {
+    throw new UsageError('a guest needs exactly one of qmpSocket and qmpTcpPort');
+  }
+  if (spec.qmpTcpPort !== undefined) return `tcp:127.0.0.1:${checkInt('qmpTcpPort', spec.qmpTcpPort, 1, 65535)},server=on,wait=off`;
+  return `unix:${checkPath('qmpSocket', spec.qmpSocket!)},server=on,wait=off`;
 }
 
 export function fwCfgArgs(files: readonly FwCfgFile[]): string[] {

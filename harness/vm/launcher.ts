@@ -1,0 +1,170 @@
+import type { Host, HostProcess } from '../host/host.ts';
+import { PassbenchError, errorMessage } from '../errors.ts';
+import { guestQemuArgs, type GuestSpec } from './qemu-args.ts';
+import { queryPci, quit, type GuestPciDevice } from './qmp-queries.ts';
+import { QmpClient } from './qmp.ts';
+import { connectQmpOnHost } from './qmp-on-host.ts';
+import { explainQemuFailure, lastLines } from './qemu-failure.ts';
+
+/**
+ * QEMU on any Host (this machine, or a lab host over SSH). QEMU runs in the foreground of a
+ * host.spawn (its stdout/stderr are kept for error messages); QMP proves the assigned devices are
+ * in the guest (query-pci) and stops it. After any failure no QEMU is left running.
+ */
+export interface RunningGuest {
+  name: string;
+  /** PID of QEMU on its host. */
+  pid: number;
+  /** Path of the serial console log on the QEMU host. */
+  serialLog: string;
+  qmp: QmpClient;
+  /** The accelerator QEMU really runs with (from QMP query-kvm), not only the one asked for. */
+  accel: 'kvm' | 'tcg';
+  argv: readonly string[];
+  /** ms from spawn to QMP answering. */
+  startedMs: number;
+  queryPci(): Promise<GuestPciDevice[]>;
+  consoleTail(lines?: number): Promise<string>;
+  /** system_powerdown → quit → kill, each with a deadline; idempotent; never leaves QEMU running. */
+  stop(o?: StopOptions): Promise<void>;
+  exited: Promise<{ code: number | null; output: string }>;
+}
+
+export interface StopOptions {
+  /** How long the guest gets to power off after the ACPI button. Default 5 s (busybox guests ignore it). */
+  powerdownMs?: number;
+  /** How long `quit` gets. Default 10 s. */
+  quitMs?: number;
+}
+
+export interface LaunchOptions {
+  /** Until QMP answers and query-pci shows every vfio device. Default 120 s. */
+  deadlineMs?: number;
+  log?: (line: string) => void;
+}
+
+/** QEMU failed to start, or exited, or its assigned device is missing; carries what QEMU printed. */
+export class GuestLaunchError extends PassbenchError {}
+
+const OUTPUT_LINES = 200;
+
+export async function launchGuest(host: Host, spec: GuestSpec, o: LaunchOptions = {}): Promise<RunningGuest> {
+  const log = o.log ?? (() => {});
+  const deadlineMs = o.deadlineMs ?? 120_000;
+  const argv = guestQemuArgs(spec);
+  const output: string[] = [];
+  const t0 = Date.now();
+  await host.remove(spec.serialLog);
+  log(`${spec.name}: starting QEMU on ${host.name} (${spec.accel})`);
+  const proc = await host.spawn(argv, {
+    onLine: (line) => {
+      output.push(line);
+      if (output.length > OUTPUT_LINES) output.shift();
+      log(`${spec.name}: qemu: ${line}`);
+    },
+  });
+  let gone = false;
+  const exited = proc.exited.then((e) => {
+    gone = true;
+    return { code: e.exitCode, output: output.join('\n') };
+  });
+  const pid = await readPid(host, proc, spec);
+
+  let qmp: QmpClient | undefined;
+  try {
+    qmp = await Promise.race([
+      connectQmpOnHost(host, spec, deadlineMs, () => gone),
+      exited.then((e) => { throw new Error(`QEMU exited with code ${e.code} before QMP answered`); }),
+    ]);
+    const kvm = await qmp.execute<{ enabled?: boolean }>('query-kvm');
+    const accel = kvm?.enabled ? 'kvm' : 'tcg';
+    if (accel !== spec.accel) throw new Error(`asked for ${spec.accel}, QEMU runs ${accel}`);
+    const pci = await queryPci(qmp);
+    (spec.vfio ?? []).forEach((d, i) => {
+      if (!pci.some((p) => p.qdevId === `hostdev${i}`)) {
+        throw new Error(`query-pci does not show hostdev${i} (host ${d.host}); the guest has: `
+          + pci.map((p) => `${p.address} ${p.vendorId}:${p.deviceId}${p.qdevId ? ` (${p.qdevId})` : ''}`).join(', '));
+      }
+    });
+    const startedMs = Date.now() - t0;
+    log(`${spec.name}: QMP up after ${(startedMs / 1000).toFixed(1)} s, accel ${accel}, pid ${pid}`);
+    return makeRunningGuest(host, spec, { proc, pid, qmp, accel, argv, startedMs, exited, isGone: () => gone });
+  } catch (error) {
+    qmp?.close();
+    await killAndWait(proc, exited);
+    const printed = output.join('\n');
+    const why = await explainQemuFailure(host, printed).catch(() => undefined);
+    throw new GuestLaunchError(
+      `guest ${spec.name} on ${host.name} did not start: ${errorMessage(error)}`
+        + (why ? `\n${why}` : '')
+        + `\nQEMU printed:\n${lastLines(printed, 20) || '(nothing)'}`
+        + `\nserial console (${spec.serialLog}):\n${await tail(host, spec.serialLog, 15)}`,
+      { cause: error, remedy: why ? 'Bind every member of the group to vfio-pci.' : 'Read QEMU\'s output above; the argv is in the error\'s cause chain.' },
+    );
+  }
+}
+
+interface Parts {
+  proc: HostProcess;
+  pid: number;
+  qmp: QmpClient;
+  accel: 'kvm' | 'tcg';
+  argv: readonly string[];
+  startedMs: number;
+  exited: Promise<{ code: number | null; output: string }>;
+  isGone: () => boolean;
+}
+
+function makeRunningGuest(host: Host, spec: GuestSpec, p: Parts): RunningGuest {
+  let stopping: Promise<void> | undefined;
+  return {
+    name: spec.name, pid: p.pid, serialLog: spec.serialLog, qmp: p.qmp, accel: p.accel, argv: p.argv, startedMs: p.startedMs,
+    exited: p.exited,
+    queryPci: () => queryPci(p.qmp),
+    consoleTail: (lines = 20) => tail(host, spec.serialLog, lines),
+    stop: (o = {}) => (stopping ??= stopGuest(p, o)),
+  };
+}
+
+/** Each step bounded; every failure of a gentle step falls through to the next, harder one. */
+async function stopGuest(p: Parts, o: StopOptions): Promise<void> {
+  const steps: string[] = [];
+  if (!p.isGone() && !p.qmp.isClosed) {
+    try {
+      const since = p.qmp.events.length;
+      await p.qmp.execute('system_powerdown', undefined, 5_000);
+      await p.qmp.waitForEvent('SHUTDOWN', o.powerdownMs ?? 5_000, since);
+    } catch (error) {
+      steps.push(`powerdown: ${errorMessage(error)}`);
+    }
+  }
+  if (!p.isGone() && !p.qmp.isClosed) await quit(p.qmp, o.quitMs ?? 10_000).catch((e: unknown) => steps.push(`quit: ${errorMessage(e)}`));
+  p.qmp.close();
+  const exitedInTime = await Promise.race([p.exited.then(() => true), delay(o.quitMs ?? 10_000).then(() => false)]);
+  if (!exitedInTime) await killAndWait(p.proc, p.exited);
+}
+
+async function killAndWait(proc: HostProcess, exited: Promise<unknown>): Promise<void> {
+  await proc.kill('SIGKILL').catch(() => {});
+  const done = await Promise.race([exited.then(() => true), delay(15_000).then(() => false)]);
+  if (!done) throw new PassbenchError(`QEMU (${proc.argv.slice(0, 3).join(' ')}…) did not exit 15 s after SIGKILL`);
+}
+
+async function readPid(host: Host, proc: HostProcess, spec: GuestSpec): Promise<number> {
+  if (spec.pidFile === undefined) return -1;
+  const until = Date.now() + 30_000;
+  while (Date.now() < until) {
+    const text = await host.readFile(spec.pidFile).catch(() => '');
+    if (/^\d+\s*$/.test(text)) return Number(text.trim());
+    const ended = await Promise.race([proc.exited.then(() => true), delay(200).then(() => false)]);
+    if (ended) return -1;
+  }
+  return -1;
+}
+
+async function tail(host: Host, file: string, lines: number): Promise<string> {
+  const text = await host.readFile(file).catch((e: unknown) => `(cannot read ${file}: ${errorMessage(e)})`);
+  return lastLines(text, lines);
+}
+
+const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
