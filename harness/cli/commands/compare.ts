@@ -1,0 +1,78 @@
+import type { Command } from 'commander';
+import { UsageError } from '../../errors.ts';
+import { compareRuns, parseSide, type RunComparison } from '../../results/compare-runs.ts';
+import { formatChange, formatValue } from '../../results/format-value.ts';
+import { parseThresholds } from '../../results/thresholds.ts';
+import { ExitCode } from '../exit-codes.ts';
+import { formatTable, printJson, printLine } from '../output.ts';
+import { withHistory } from './history.ts';
+
+interface CompareOptions {
+  baseline?: string;
+  candidate?: string;
+  threshold: string[];
+  history?: string;
+  json?: boolean;
+}
+
+export function formatComparison(c: RunComparison): string {
+  const rows = c.verdicts.map((v) => {
+    const k = v.comparison;
+    return [
+      v.host, v.mode, v.guest, v.metric,
+      formatValue(k.baseline.median, v.unit), formatValue(k.candidate.median, v.unit),
+      formatChange(k.change),
+      k.changeCi ? `${formatChange(k.changeCi.low)} … ${formatChange(k.changeCi.high)}` : '–',
+      k.mannWhitney ? k.mannWhitney.p.toPrecision(2) : '–',
+      `${(k.policy.threshold * 100).toFixed(1)} %`,
+      k.verdict === 'regressed' ? 'REGRESSED' : k.verdict,
+    ];
+  });
+  const counts = ['regressed', 'improved', 'unchanged', 'inconclusive']
+    .map((verdict) => `${c.verdicts.filter((v) => v.comparison.verdict === verdict).length} ${verdict}`).join(', ');
+  const lines = [
+    `baseline:  ${c.baseline.label}`,
+    `candidate: ${c.candidate.label}`,
+    '',
+    c.verdicts.length > 0
+      ? formatTable(['HOST', 'MODE', 'GUEST', 'METRIC', 'BASELINE', 'CANDIDATE', 'CHANGE', '95% CI', 'P', 'THRESHOLD', 'VERDICT'], rows)
+      : 'no metric was measured on both sides',
+  ];
+  for (const [side, keys] of [['baseline', c.onlyInBaseline], ['candidate', c.onlyInCandidate]] as const) {
+    if (keys.length > 0) lines.push(`only in the ${side}: ${keys.join(', ')}`);
+  }
+  lines.push('', `${counts}${c.regressed ? ' — REGRESSION' : ''}`);
+  return lines.join('\n');
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+export function registerCompareCommand(program: Command): void {
+  program
+    .command('compare')
+    .description('Compare two runs (or pools of runs) per metric: medians, change with CI, p-value, verdict; exit 1 on a regression')
+    .argument('[base]', 'baseline: a run id, a run directory, a selector (kernel=6.1,host=lab1) or last-good')
+    .argument('[candidate]', 'candidate: a run id, a run directory or a selector')
+    .option('--baseline <side>', 'baseline (instead of the first argument)')
+    .option('--candidate <side>', 'candidate (instead of the second argument)')
+    .option('--threshold <metric=pct>', 'smallest change that matters, per metric (repeatable; latency.*=10; a bare number sets the default)', collect, [])
+    .option('--history <location>', 'history: a SQLite file or postgres://… URL')
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', `
+Selectors pool the samples of every passed run they match (keys: host, kernel, qemu, scenario,
+mode, metric, status, since, before). Warm-up samples never count. Default threshold 5 %.
+Verdicts: regressed / improved (significant, and a change of the threshold or more is within the CI),
+unchanged (the CI lies within ± the threshold), inconclusive (take more repetitions).`)
+    .action(async (base: string | undefined, candidate: string | undefined, options: CompareOptions) => {
+      const baselineText = options.baseline ?? base;
+      const candidateText = options.candidate ?? (options.baseline !== undefined && options.candidate === undefined ? base : candidate);
+      if (baselineText === undefined || candidateText === undefined) {
+        throw new UsageError('compare needs a baseline and a candidate: passbench compare BASE CANDIDATE, or --baseline … --candidate …');
+      }
+      const thresholds = parseThresholds(options.threshold);
+      const result = await withHistory(options, (h) => compareRuns(h, parseSide(baselineText), parseSide(candidateText), thresholds));
+      if (options.json) printJson(result);
+      else printLine(formatComparison(result));
+      process.exitCode = result.regressed ? ExitCode.failed : ExitCode.ok;
+    });
+}

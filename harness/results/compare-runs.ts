@@ -1,0 +1,114 @@
+/**
+ * `passbench compare`: resolve a baseline and a candidate (run ids, run directories,
+ * selectors such as kernel=6.1 that pool every matching run, or the last good night before
+ * the candidate), pool their samples and give per-metric verdicts.
+ */
+import fs from 'node:fs/promises';
+import { PassbenchError, UsageError } from '../errors.ts';
+import type { ComparePolicy } from './compare.ts';
+import { compareSampleSets, type SetComparison } from './compare-sets.ts';
+import type { History } from './history.ts';
+import { FILTER_KEYS, type RunFilter } from './history/run-filter.ts';
+import { readRunDir } from './run-reader.ts';
+import type { Sample } from './schema.ts';
+import type { Thresholds } from './thresholds.ts';
+
+export type SideSpec =
+  | { kind: 'run'; runId: string }
+  | { kind: 'dir'; dir: string }
+  | { kind: 'selector'; text: string; filter: RunFilter }
+  | { kind: 'last-good' };
+
+export interface ResolvedSide {
+  /** What the user asked for, in words: "run 2026…", "kernel=6.1 (3 runs)". */
+  label: string;
+  runIds: string[];
+  samples: Sample[];
+}
+
+export interface RunComparison extends SetComparison {
+  baseline: Omit<ResolvedSide, 'samples'>;
+  candidate: Omit<ResolvedSide, 'samples'>;
+  regressed: boolean;
+}
+
+const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,63}$/;
+
+/** Parses `kernel=6.1,host=lab1` into a filter; only known keys. */
+export function parseSelector(text: string): RunFilter {
+  const filter: Record<string, string> = {};
+  for (const part of text.split(',')) {
+    const eq = part.indexOf('=');
+    const key = part.slice(0, eq);
+    if (eq <= 0 || !(FILTER_KEYS as readonly string[]).includes(key) || part.slice(eq + 1) === '') {
+      throw new UsageError(`selector ${JSON.stringify(text)}: ${JSON.stringify(part)} is not KEY=VALUE with KEY one of ${FILTER_KEYS.join(', ')}`);
+    }
+    filter[key] = part.slice(eq + 1);
+  }
+  return filter as RunFilter;
+}
+
+/** A run id, a run directory (a path with a slash), `last-good`, or a selector (has "="). */
+export function parseSide(text: string): SideSpec {
+  if (text === 'last-good') return { kind: 'last-good' };
+  if (text.includes('=')) return { kind: 'selector', text, filter: parseSelector(text) };
+  if (text.includes('/')) return { kind: 'dir', dir: text };
+  if (!RUN_ID.test(text)) throw new UsageError(`${JSON.stringify(text)} is not a run id, a run directory, a selector (kernel=6.1) or last-good`);
+  return { kind: 'run', runId: text };
+}
+
+async function isDirectory(p: string): Promise<boolean> {
+  return fs.stat(p).then((s) => s.isDirectory(), () => false);
+}
+
+async function resolveSide(history: History, spec: SideSpec, other: ResolvedSide | undefined): Promise<ResolvedSide> {
+  switch (spec.kind) {
+    case 'dir': {
+      const data = await readRunDir(spec.dir);
+      return { label: `run ${data.meta.runId} (${spec.dir})`, runIds: [data.meta.runId], samples: data.samples.filter((s) => !s.warmup) };
+    }
+    case 'run': {
+      if (!(await history.getRun(spec.runId))) {
+        if (await isDirectory(spec.runId)) return resolveSide(history, { kind: 'dir', dir: spec.runId }, other);
+        throw new PassbenchError(`run ${spec.runId} is not in the history ${history.location}`, {
+          remedy: `import it (passbench history import reports/runs/${spec.runId}) or give its run directory`,
+        });
+      }
+      return { label: `run ${spec.runId}`, runIds: [spec.runId], samples: await history.samples({ runIds: [spec.runId] }) };
+    }
+    case 'selector': {
+      const filter = { status: 'passed' as const, ...spec.filter };
+      const runs = await history.listRuns({ ...filter, mode: undefined, metric: undefined });
+      if (runs.length === 0) throw new PassbenchError(`no ${filter.status} run in the history ${history.location} matches ${spec.text}`, { remedy: 'list what is there with passbench history' });
+      const runIds = runs.map((r) => r.runId);
+      return { label: `${spec.text} (${runs.length} run${runs.length === 1 ? '' : 's'})`, runIds, samples: await history.samples({ ...filter, runIds }) };
+    }
+    case 'last-good': {
+      if (!other || other.runIds.length !== 1) throw new UsageError('last-good needs a single candidate run (a run id or directory) to look back from');
+      const good = await history.lastGoodBefore(other.runIds[0]!);
+      if (!good) throw new PassbenchError(`no passed run of the same scenario and host before run ${other.runIds[0]} in the history ${history.location}`);
+      return { label: `last good night: run ${good.runId}`, runIds: [good.runId], samples: await history.samples({ runIds: [good.runId] }) };
+    }
+  }
+}
+
+export async function compareRuns(
+  history: History,
+  baselineSpec: SideSpec,
+  candidateSpec: SideSpec,
+  thresholds: Thresholds,
+  policy: Partial<ComparePolicy> = {},
+): Promise<RunComparison> {
+  if (candidateSpec.kind === 'last-good') throw new UsageError('last-good can only be the baseline');
+  const candidate = await resolveSide(history, candidateSpec, undefined);
+  const baseline = await resolveSide(history, baselineSpec, candidate);
+  const sets = compareSampleSets(baseline.samples, candidate.samples, thresholds, policy);
+  const { samples: _b, ...baselineInfo } = baseline;
+  const { samples: _c, ...candidateInfo } = candidate;
+  return {
+    baseline: baselineInfo,
+    candidate: candidateInfo,
+    ...sets,
+    regressed: sets.verdicts.some((v) => v.comparison.verdict === 'regressed'),
+  };
+}
