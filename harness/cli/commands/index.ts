@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerBindCommand } from './bind.ts';
+import { registerCompareCommand } from './compare.ts';
 import { registerDevicesCommand } from './devices.ts';
 import { registerDoctorCommand } from './doctor.ts';
 import { registerHistoryCommand } from './history.ts';
@@ -20,4 +21,5 @@ export const commands: RegisterCommand[] = [
   registerLabCommand,
   registerRunCommand,
   registerHistoryCommand,
+  registerCompareCommand,
 ];
