@@ -29,7 +29,7 @@ export interface HttpLoadOptions {
 }
 
 export interface HttpLoadResult {
-  /** Mean requests per second over the run. */
+  /** Successful (2xx) requests per second over the run. */
   requestsPerSecond: number;
   /** Latency percentiles, seconds. */
   p50: number;
@@ -62,7 +62,9 @@ export async function runHttpLoad(target: HttpTarget, o: HttpLoadOptions = {}): 
       abort();
     }
     throwIfAborted(o.signal, what);
-    const ok = result.requests.total - result.non2xx;
+    // The rate from the 2xx count over the run's duration: autocannon's per-second histogram
+    // (requests.average) can miss the last tick of a short run and show 0.
+    const ok = result['2xx'];
     if (ok <= 0) {
       const tunnel = forwarder?.errors.length ? `; tunnel: ${forwarder.errors.slice(-1)[0]}` : '';
       throw new PassbenchError(`${what}: no successful request (${result.errors} errors, ${result.non2xx} non-2xx)${tunnel}`, {
@@ -70,8 +72,8 @@ export async function runHttpLoad(target: HttpTarget, o: HttpLoadOptions = {}): 
       });
     }
     return {
-      requestsPerSecond: result.requests.average, p50: result.latency.p50 / 1000, p90: result.latency.p90 / 1000,
-      p99: result.latency.p99 / 1000, requests: result.requests.total, errors: result.errors, timeouts: result.timeouts,
+      requestsPerSecond: ok / result.duration, p50: result.latency.p50 / 1000, p90: result.latency.p90 / 1000,
+      p99: result.latency.p99 / 1000, requests: ok + result.non2xx, errors: result.errors, timeouts: result.timeouts,
       non2xx: result.non2xx, path: forwarder ? 'ssh-tunnel' : 'direct',
       target: forwarder ? `127.0.0.1:${'ssh' in target ? target.port ?? 80 : 80} in ${(target as { ssh: Tunnel }).ssh.name} via SSH forwardOut` : url,
     };

@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { LocalHost } from '../../../harness/host/local-host.ts';
+import type { HostProcess } from '../../../harness/host/host.ts';
+import { SshHost } from '../../../harness/host/ssh-host.ts';
+import { formatPublicKey } from '../../../harness/host/ssh-keys.ts';
+import { runHttpLoad } from '../../../harness/measure/http-load.ts';
+import { startSshd, type Sshd } from '../../support/sshd.ts';
+import { freePort } from './measure-support.ts';
+
+/** autocannon against a real busybox httpd on 127.0.0.1, directly and through a real SSH tunnel. */
+describe('measure/http-load (autocannon, busybox httpd)', function () {
+  this.timeout(60_000);
+  let dir: string;
+  let httpd: HostProcess;
+  let port: number;
+  let sshd: Sshd;
+  let ssh: SshHost;
+
+  before(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'passbench-httpd-'));
+    await fs.writeFile(path.join(dir, 'index.html'), 'passbench\n');
+    port = await freePort();
+    httpd = await new LocalHost().spawn(['busybox', 'httpd', '-f', '-p', `127.0.0.1:${port}`, '-h', dir]);
+    await waitForPort(port);
+    sshd = await startSshd();
+    ssh = await SshHost.connect({ address: sshd.address, port: sshd.port, user: sshd.user,
+      identityFile: sshd.clientKey.privateKeyPath, hostKey: formatPublicKey(sshd.hostKey.publicKey) });
+  });
+
+  after(async () => {
+    await ssh?.close();
+    await sshd?.stop();
+    await httpd?.kill('SIGKILL');
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('measures a direct URL: rate and latency percentiles in seconds', async () => {
+    const r = await runHttpLoad({ url: `http://127.0.0.1:${port}/` }, { durationS: 1, connections: 2 });
+    assert.equal(r.path, 'direct');
+    assert.ok(r.requestsPerSecond > 0 && r.requests > 0);
+    assert.equal(r.non2xx, 0);
+    assert.ok(r.p50 <= r.p90 && r.p90 <= r.p99 && r.p99 < 5, `${r.p50} ${r.p90} ${r.p99}`);
+  });
+
+  it('goes through the SSH connection\'s forwardOut and says so', async () => {
+    const r = await runHttpLoad({ ssh, port }, { durationS: 1, connections: 2 });
+    assert.equal(r.path, 'ssh-tunnel');
+    assert.match(r.target, /via SSH forwardOut/);
+    assert.ok(r.requests > 0);
+    assert.equal(r.non2xx, 0);
+  });
+
+  it('fails clearly when nothing answers behind the tunnel', async () => {
+    const closed = await freePort();
+    await assert.rejects(runHttpLoad({ ssh, port: closed }, { durationS: 1, connections: 1 }),
+      /no successful request .*tunnel: .*could not open a tunnel/);
+  });
+
+  it('stops early on abort', async () => {
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 500);
+    const started = Date.now();
+    await assert.rejects(runHttpLoad({ url: `http://127.0.0.1:${port}/` }, { durationS: 20, connections: 1, signal: controller.signal }), /aborted/);
+    assert.ok(Date.now() - started < 5_000);
+  });
+});
+
+async function waitForPort(port: number): Promise<void> {
+  for (let i = 0; i < 50; i++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => { s.destroy(); resolve(true); });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`busybox httpd did not listen on ${port}`);
+}
