@@ -150,6 +150,8 @@ const RunSchema = z.strictObject({
   repetitions: RepetitionsSchema.default({ min: 12, max: 30, targetCi: 0.015 }),
   durations: DurationsSchema.default({ measureS: 10, bootS: 600, sshS: 300 }),
   history: HistorySchema.default('reports/history.sqlite'),
+  /** kvm: doctor must pass in full. tcg: for the virtual lab only: KVM may be missing, every figure is an emulated one. */
+  accel: z.enum(['kvm', 'tcg']).default('kvm'),
   resultsDir: z.string().regex(/^[A-Za-z0-9._/~+-]+$/, 'expected a folder path').default('reports/runs'),
   baseline: z.strictObject({
     /** Compare every mode against this one in the same run. */

@@ -1,0 +1,52 @@
+import type { HostRunConfig, ResolvedDevice, RunSettings } from '../config/scenario-config.ts';
+import type { Host } from '../host/host.ts';
+import type { Bdf } from '../pci/bdf.ts';
+import type { Check, Mode, Sample } from '../results/schema.ts';
+import type { CleanupStack } from './cleanup-stack.ts';
+import type { DeviceProof, GuestHandle, RunOps } from './ops.ts';
+
+/** One guest of a case, as planned (VF guests learn their BDF when the VFs exist). */
+export interface GuestPlan {
+  name: string;
+  mode: Mode;
+  /** The whole NIC's BDF; for a VF guest, filled in by createVfs. */
+  bdf?: string;
+  vfIndex?: number;
+  address?: string;
+}
+
+/** A case: one device entry on one host, with its guests and the steps that apply to its mode. */
+export interface Case {
+  id: string;
+  host: string;
+  device: ResolvedDevice;
+  guests: GuestPlan[];
+  stepIds: string[];
+}
+
+/** What a step sees. The runner makes one per case; steps keep their results in it. */
+export interface CaseContext {
+  runId: string;
+  case: Case;
+  host: Host;
+  config: HostRunConfig;
+  settings: RunSettings;
+  ops: RunOps;
+  cleanup: CleanupStack;
+  signal: AbortSignal;
+  log(line: string): void;
+  /** Tells the progress display which guest the step is on. */
+  onGuest(guest: string): void;
+  /** Records a check at once (writer); a `fail` also fails the case when the step ends. */
+  check(c: Omit<Check, 'schema' | 'runId' | 'host' | 'at'>): Promise<void>;
+  /** Hands a measured sample to the results writer at once (a later failure keeps it). */
+  sample(s: Sample): Promise<void>;
+  /** The peer's host (the lab host itself unless peer.host names another). */
+  peerHost(): Promise<Host>;
+  vfs: Bdf[];
+  guests: Map<string, GuestHandle>;
+  guestHosts: Map<string, Host>;
+  proofs: Map<string, DeviceProof>;
+  /** True once something was journalled on the host in this case (restore is then on the stack). */
+  restorePushed: boolean;
+}

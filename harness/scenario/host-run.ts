@@ -1,0 +1,242 @@
+import os from 'node:os';
+import { PassbenchError, errorMessage } from '../errors.ts';
+import type { Host } from '../host/host.ts';
+import { SCHEMA_VERSION, type Check, type HostMeta, type Sample } from '../results/schema.ts';
+import type { CaseContext, Case } from './case-context.ts';
+import { CleanupStack } from './cleanup-stack.ts';
+import { acquireHostLock, LockError, pidAlive } from './host-lock.ts';
+import type { RunOps, RunWriter } from './ops.ts';
+import type { HostPlan, Plan } from './plan.ts';
+import type { Progress } from './progress.ts';
+import { HostValidationError, PendingJournalError, validateHost } from './validate-host.ts';
+import type { RunSettings } from '../config/scenario-config.ts';
+
+/**
+ * One lab host's share of a run: connect, lock, doctor, validate (read-only), then each case in
+ * turn, each with its own cleanup stack unwound whatever happens; the host's own stack (lock,
+ * connections) last. Everything that happens ends up in `verdict`, never thrown.
+ */
+export type HostStatus = 'passed' | 'failed' | 'aborted' | 'unfit' | 'busy' | 'invalid';
+export type CaseStatus = 'passed' | 'failed' | 'aborted' | 'skipped';
+
+export interface HostVerdict {
+  host: string;
+  status: HostStatus;
+  cases: { id: string; status: CaseStatus; error?: string }[];
+  errors: string[];
+  cleanupFailures: string[];
+}
+
+export class AbortedError extends PassbenchError {}
+
+export interface HostRunOptions {
+  runId: string;
+  plan: Plan;
+  settings: RunSettings;
+  ops: RunOps;
+  progress: Progress;
+  signal: AbortSignal;
+  scenarioName: string;
+  controller?: string;
+  pid?: number;
+  isAlive?: (pid: number) => boolean;
+  /** After an abort, how long a running step may take to settle before cleanup starts. */
+  graceMs?: number;
+  now?: () => Date;
+}
+
+export class HostRun {
+  readonly verdict: HostVerdict;
+  meta?: HostMeta;
+  private host?: Host;
+  private readonly stack = new CleanupStack();
+  private readonly peers = new Map<string, Promise<Host>>();
+  private done = 0;
+  private readonly total: number;
+
+  constructor(readonly plan: HostPlan, private readonly o: HostRunOptions) {
+    this.verdict = { host: plan.name, status: 'passed', cases: plan.cases.map((c) => ({ id: c.id, status: 'skipped' })), errors: [], cleanupFailures: [] };
+    this.total = plan.cases.reduce((n, c) => n + c.stepIds.length, 0);
+  }
+
+  get ready(): boolean {
+    return this.host !== undefined && this.verdict.errors.length === 0;
+  }
+
+  get stepsTotal(): number {
+    return this.total;
+  }
+
+  /** Phase 1: nothing on the host changes here except the lock. */
+  async prepare(): Promise<void> {
+    const { ops, runId } = this.o;
+    try {
+      this.checkAbort();
+      const host = await ops.connect(this.plan.config);
+      this.host = host;
+      this.stack.push(`close the connection to ${this.plan.name}`, () => host.close());
+      this.checkAbort();
+      const lock = await acquireHostLock(host, this.plan.name, this.plan.config.lockDir, {
+        runId, pid: this.o.pid ?? process.pid, controller: this.o.controller ?? os.hostname(),
+        scenario: this.o.scenarioName, startedAt: this.now().toISOString(),
+      }, { isAlive: this.o.isAlive ?? pidAlive, controller: this.o.controller });
+      this.stack.push(`release the lock ${lock.path}`, () => lock.release());
+      const doctor = await ops.doctor(host, this.plan.config);
+      if (!doctor.fit) throw new UnfitError(`host ${this.plan.name} is not fit for passthrough (doctor):\n${doctor.text}`);
+      await validateHost(host, this.plan, ops.probeActive);
+      this.meta = await ops.hostMeta(host, this.plan.config);
+    } catch (error) {
+      this.fail(statusOf(error), error);
+    }
+  }
+
+  /** Phase 2: the cases, one after another. */
+  async runCases(writer: RunWriter): Promise<void> {
+    for (const [i, c] of this.plan.cases.entries()) {
+      if (this.o.signal.aborted) {
+        this.verdict.cases[i]!.status = 'aborted';
+        continue;
+      }
+      const result = await this.runCase(c, writer);
+      this.verdict.cases[i] = { id: c.id, ...result };
+      if (result.status !== 'passed' && this.verdict.status === 'passed') this.verdict.status = result.status === 'aborted' ? 'aborted' : 'failed';
+    }
+  }
+
+  /** Phase 3: lock released, connections closed (also when phase 1 failed half-way). */
+  async close(): Promise<void> {
+    const failures = await this.stack.unwind((l) => this.o.progress.log(this.plan.name, l));
+    this.recordCleanupFailures(failures.map((f) => `${f.label}: ${f.error}`));
+  }
+
+  private async runCase(c: Case, writer: RunWriter): Promise<{ status: CaseStatus; error?: string }> {
+    const cleanup = new CleanupStack();
+    let failedChecks = 0;
+    const ctx = this.context(c, writer, cleanup, () => { failedChecks += 1; });
+    const steps = this.o.plan.scenario.steps.filter((s) => c.stepIds.includes(s.id));
+    let outcome: { status: CaseStatus; error?: string } = { status: 'passed' };
+    for (const [i, s] of steps.entries()) {
+      if (this.o.signal.aborted) { outcome = { status: 'aborted', error: 'aborted (Ctrl-C or SIGTERM)' }; this.done += steps.length - i; break; }
+      this.o.progress.update({ host: this.plan.name, caseId: c.id, step: s.title, done: this.done, total: this.total });
+      try {
+        await this.untilAbort(s.run(ctx));
+      } catch (error) {
+        const aborted = error instanceof AbortedError;
+        const message = errorMessage(error);
+        outcome = { status: aborted ? 'aborted' : 'failed', error: `${s.title}: ${message}` };
+        this.o.progress.log(this.plan.name, `${c.id}: ${s.title} FAILED: ${message}`);
+        await writer.appendCheck(this.checkOf(c, { name: `step.${s.id}`, status: 'fail', message: `${s.title}: ${message}`,
+          details: (error as PassbenchError).remedy })).catch(() => undefined);
+        this.done += steps.length - i;
+        break;
+      }
+      this.done += 1;
+    }
+    if (outcome.status === 'passed' && failedChecks > 0) outcome = { status: 'failed', error: `${failedChecks} check(s) failed` };
+    this.o.progress.update({ host: this.plan.name, caseId: c.id, step: 'cleanup', done: this.done, total: this.total });
+    const failures = await cleanup.unwind((l) => this.o.progress.log(this.plan.name, `${c.id}: ${l}`));
+    this.recordCleanupFailures(failures.map((f) => `${c.id}: ${f.label}: ${f.error}`));
+    if (ctx.restorePushed) await this.checkRestored(c, writer);
+    if (failures.length && outcome.status === 'passed') outcome = { status: 'failed', error: `cleanup failed: ${failures.map((f) => f.label).join(', ')}` };
+    return outcome;
+  }
+
+  private async checkRestored(c: Case, writer: RunWriter): Promise<void> {
+    const left = await this.host!.exists(this.plan.config.journalPath).catch(() => true);
+    await writer.appendCheck(this.checkOf(c, { name: 'host-restored', status: left ? 'fail' : 'pass',
+      message: left ? `journal ${this.plan.config.journalPath} still holds steps: run \`passbench restore --host ${this.plan.name}\`` : 'drivers, overrides and VFs as before' }))
+      .catch(() => undefined);
+    if (left) this.recordCleanupFailures([`${c.id}: the journal still holds steps after restore`]);
+  }
+
+  private context(c: Case, writer: RunWriter, cleanup: CleanupStack, onFail: () => void): CaseContext {
+    const host = this.host!;
+    return {
+      runId: this.o.runId, case: c, host, config: this.plan.config, settings: this.o.settings, ops: this.o.ops,
+      cleanup, signal: this.o.signal,
+      log: (line) => this.o.progress.log(this.plan.name, `${c.id}: ${line}`),
+      onGuest: (guest) => this.o.progress.update({ host: this.plan.name, caseId: c.id, step: 'guest', guest, done: this.done, total: this.total }),
+      check: async (partial) => {
+        if (partial.status === 'fail') onFail();
+        await writer.appendCheck(this.checkOf(c, partial));
+      },
+      sample: (s: Sample) => writer.appendSample(s),
+      peerHost: () => this.peerHost(),
+      vfs: [], guests: new Map(), guestHosts: new Map(), proofs: new Map(), restorePushed: false,
+    };
+  }
+
+  private peerHost(): Promise<Host> {
+    const peer = this.plan.config.peer!;
+    if (peer.host === this.plan.name) return Promise.resolve(this.host!);
+    let opened = this.peers.get(peer.host);
+    if (!opened) {
+      const config = this.o.plan.hosts.find((h) => h.name === peer.host)?.config;
+      if (!config) return Promise.reject(new PassbenchError(`peer host ${peer.host} is not part of this run`, { remedy: `Add --host ${peer.host}.` }));
+      opened = this.o.ops.connect(config);
+      this.peers.set(peer.host, opened);
+      void opened.then((h) => this.stack.push(`close the connection to peer ${peer.host}`, () => h.close()), () => undefined);
+    }
+    return opened;
+  }
+
+  private checkOf(c: Case, partial: Omit<Check, 'schema' | 'runId' | 'host' | 'at'>): Check {
+    return { schema: SCHEMA_VERSION, runId: this.o.runId, host: this.plan.name, mode: partial.mode ?? c.guests[0]?.mode, ...partial, at: this.now().toISOString() };
+  }
+
+  /** A step's promise, or AbortedError once the run is aborted (after a grace period for the step). */
+  private async untilAbort<T>(work: Promise<T>): Promise<T> {
+    const signal = this.o.signal;
+    if (signal.aborted) throw new AbortedError('aborted');
+    let onAbort = () => undefined as void;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(new AbortedError('aborted (Ctrl-C or SIGTERM)'));
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      return await Promise.race([work, aborted]);
+    } catch (error) {
+      if (error instanceof AbortedError) {
+        // Let the step finish or roll back its own change before the cleanup runs beside it.
+        await Promise.race([work.catch(() => undefined), new Promise((r) => setTimeout(r, this.o.graceMs ?? 10_000).unref())]);
+      }
+      throw error;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private checkAbort(): void {
+    if (this.o.signal.aborted) throw new AbortedError('aborted before the host was prepared');
+  }
+
+  private fail(status: HostStatus, error: unknown): void {
+    this.verdict.status = status;
+    const remedy = (error as PassbenchError).remedy;
+    this.verdict.errors.push(`${errorMessage(error)}${remedy ? `\n  what to do: ${remedy}` : ''}`);
+    this.o.progress.log(this.plan.name, `${status}: ${errorMessage(error)}`);
+  }
+
+  private recordCleanupFailures(failures: string[]): void {
+    if (failures.length === 0) return;
+    this.verdict.cleanupFailures.push(...failures);
+    if (this.verdict.status === 'passed') this.verdict.status = 'failed';
+  }
+
+  private now(): Date {
+    return (this.o.now ?? (() => new Date()))();
+  }
+}
+
+/** doctor said no: exit 3. */
+export class UnfitError extends PassbenchError {}
+
+function statusOf(error: unknown): HostStatus {
+  if (error instanceof AbortedError) return 'aborted';
+  if (error instanceof LockError) return 'busy';
+  if (error instanceof HostValidationError) return 'invalid';
+  if (error instanceof UnfitError || error instanceof PendingJournalError) return 'unfit';
+  // Unreachable or refusing host, device not found: the environment, not the config.
+  if ((error as { name?: string }).name === 'UsageError') return 'invalid';
+  return 'unfit';
+}

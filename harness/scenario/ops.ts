@@ -1,0 +1,100 @@
+import type { Expect, GuestImage, HostRunConfig, RunSettings, TestName } from '../config/scenario-config.ts';
+import type { Host } from '../host/host.ts';
+import type { RepetitionPolicy } from '../measure/statistics.ts';
+import type { ActiveInterfaceProbe } from '../prepare/assign-group.ts';
+import type { Check, HostMeta, Mode, RunMeta, Sample } from '../results/schema.ts';
+
+/**
+ * What the runner needs from the layers beside it (vm, guest, measure, results, report), as one
+ * object: the real one is harness/scenario/real-ops.ts, tests give fakes. The host preparation
+ * (bind, VFs, restore) is not here: the steps call harness/prepare directly, which works on a
+ * simulated sysfs as on a real kernel.
+ */
+export interface RunOps {
+  /** Opens the lab host (SSH, or this machine). */
+  connect(config: HostRunConfig): Promise<Host>;
+  /** Kernel, QEMU, accelerator … for the run's metadata. */
+  hostMeta(host: Host, config: HostRunConfig): Promise<HostMeta>;
+  /** passbench doctor on the host: unfit stops that host (exit 3). */
+  doctor(host: Host, config: HostRunConfig): Promise<{ fit: boolean; text: string }>;
+  /** Which interfaces the host uses (default: harness/pci's findActiveInterfaces). */
+  probeActive?: ActiveInterfaceProbe;
+  bootGuest(host: Host, boot: GuestBoot, o: { signal: AbortSignal; log: (l: string) => void }): Promise<GuestHandle>;
+  connectGuest(host: Host, guest: GuestHandle, o: { deadlineMs: number; signal: AbortSignal }): Promise<Host>;
+  prove(guestHost: Host, expect: Expect & { address?: string }): Promise<DeviceProof>;
+  measure(ctx: MeasureRequest): Promise<void>;
+  openWriter(dir: string, meta: RunMeta): Promise<RunWriter>;
+  /** History import, reports, and the comparison: what regressed (empty: nothing). */
+  report(runDir: string, settings: RunSettings, against: readonly ('e1000' | 'previous')[]): Promise<ReportOutcome>;
+}
+
+/** One guest to boot: what harness/vm/launcher.ts's GuestSpec is built from. */
+export interface GuestBoot {
+  runId: string;
+  name: string;
+  mode: Mode;
+  image: GuestImage;
+  accel: 'kvm' | 'tcg';
+  /** Devices given with -device vfio-pci,host=… */
+  vfio: string[];
+  /** An emulated e1000 (user networking) instead. */
+  e1000: boolean;
+  /** Static address on the test network (fw_cfg net); none for the e1000 guest. */
+  address?: string;
+  peerAddress?: string;
+  bootDeadlineMs: number;
+}
+
+export interface GuestHandle {
+  name: string;
+  /** The address measurements use for the guest (its test-network address, or what user-net gives). */
+  address?: string;
+  /** Stops QEMU (powerdown → quit → kill); idempotent. */
+  stop(): Promise<void>;
+  /** query-pci's vendor:device list, for the check that the device is in the guest. */
+  queryPci?(): Promise<string[]>;
+}
+
+/** As harness/guest/prove-device.ts returns it. */
+export interface DeviceProof {
+  iface: string;
+  vendorDevice: string;
+  driver: string;
+  linkUp: boolean;
+  address?: string;
+  kernelMessages: string[];
+}
+
+/** harness/measure/measure-mode.ts's MeasureContext. */
+export interface MeasureRequest {
+  runId: string;
+  host: string;
+  mode: Mode;
+  guest: string;
+  guestHost: Host;
+  peerHost: Host;
+  peerAddress: string;
+  guestAddress: string;
+  tests: TestName[];
+  policy: RepetitionPolicy;
+  durationS: number;
+  lineRateBps?: number;
+  onSample(s: Sample): Promise<void>;
+  signal?: AbortSignal;
+  log?: (l: string) => void;
+}
+
+/** harness/results/run-writer.ts's RunWriter. */
+export interface RunWriter {
+  dir: string;
+  appendSample(s: Sample): Promise<void>;
+  appendCheck(c: Check): Promise<void>;
+  artifactPath(name: string): string;
+  finish(status: RunMeta['status'], error?: string): Promise<RunMeta>;
+}
+
+export interface ReportOutcome {
+  regressions: string[];
+  /** html, markdown, junit, json … */
+  paths: Record<string, string>;
+}

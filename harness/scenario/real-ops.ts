@@ -1,0 +1,65 @@
+import { formatDoctorReport, runDoctor } from '../doctor/run-doctor.ts';
+import { PassbenchError } from '../errors.ts';
+import type { Host } from '../host/host.ts';
+import { SshHost } from '../host/ssh-host.ts';
+import { proveDevice } from '../guest/prove-device.ts';
+import { measureMode } from '../measure/measure-mode.ts';
+import { openRunWriter } from '../results/run-writer.ts';
+import type { HostMeta } from '../results/schema.ts';
+import type { HostRunConfig } from '../config/scenario-config.ts';
+import type { RunOps } from './ops.ts';
+
+/**
+ * The real RunOps. Host connection, doctor, metadata, proof, measurement and the results writer
+ * are wired; booting a guest, SSH into it and the reports are wired by the integration (see the
+ * NotWired messages: each names the function to call).
+ */
+export class NotWiredError extends PassbenchError {}
+
+const notWired = (what: string, where: string) => async (): Promise<never> => {
+  throw new NotWiredError(`${what} is not wired into the runner yet`, { remedy: `Implement it in harness/scenario/real-ops.ts with ${where}.` });
+};
+
+/** With accel tcg (the virtual lab), missing KVM is expected: those FAILs do not make the host unfit. */
+const KVM_CHECKS = new Set(['cpu-virt', 'kvm-device']);
+
+export function realOps(o: { accel: 'kvm' | 'tcg' }): RunOps {
+  return {
+    connect: (config) => SshHost.connect(sshOptions(config)),
+    doctor: async (host) => {
+      const report = await runDoctor(host);
+      const blocking = report.checks.filter((c) => c.grade === 'FAIL' && !(o.accel === 'tcg' && KVM_CHECKS.has(c.id)));
+      return { fit: blocking.length === 0, text: formatDoctorReport(report) };
+    },
+    hostMeta,
+    prove: (guestHost, expect) => proveDevice(guestHost, expect),
+    measure: (ctx) => measureMode(ctx),
+    openWriter: (dir, meta) => openRunWriter(dir, meta),
+    // harness/vm/launcher.ts launchGuest(host, GuestSpec) with harness/guest/guest-keys.ts makeGuestKeys (fw_cfg keys + net).
+    bootGuest: notWired('booting a guest', 'launchGuest + makeGuestKeys (GuestBoot → GuestSpec; RunningGuest → GuestHandle)'),
+    // harness/guest/guest-ssh.ts connectGuest({ via: the lab host, address, port, hostKey, identityFile, deadlineMs, consoleTail }).
+    connectGuest: notWired('SSH into a guest', 'connectGuest from harness/guest/guest-ssh.ts'),
+    // harness/results/history.ts openHistory(settings.history).importRun(runDir); harness/report/write-reports.ts writeReports;
+    // regressions from harness/results/compare-runs.ts against the e1000 / previous run.
+    report: notWired('history, reports and the comparison', 'openHistory + writeReports + compareRuns'),
+  };
+}
+
+function sshOptions(config: HostRunConfig) {
+  const c = config.connection;
+  return { address: c.address, port: c.port, user: c.user, identityFile: c.identityFile, hostKey: c.hostKey, knownHostsFile: c.knownHostsFile };
+}
+
+async function hostMeta(host: Host, config: HostRunConfig): Promise<HostMeta> {
+  const text = async (argv: string[]) => (await host.run(argv, { allowFailure: true })).stdout.trim();
+  const kvm = await host.exists('/dev/kvm');
+  return {
+    name: config.name,
+    address: config.connection.address,
+    kernel: await text(['uname', '-r']),
+    kernelCmdline: (await host.readFile('/proc/cmdline').catch(() => '')).trim(),
+    qemu: (await text(['qemu-system-x86_64', '--version'])).split('\n')[0] ?? '',
+    accel: kvm ? 'kvm' : 'tcg',
+    virtualLab: config.connection.address === '127.0.0.1' && !kvm,
+  };
+}

@@ -1,0 +1,166 @@
+import { PassbenchError, errorMessage } from '../errors.ts';
+import { DEFAULT_REPETITION_POLICY } from '../measure/statistics.ts';
+import type { Bdf } from '../pci/bdf.ts';
+import { assignGroups } from '../prepare/assign-group.ts';
+import { readDeviceFacts } from '../prepare/device-facts.ts';
+import { checkIommu as iommuRefusals } from '../prepare/guards.ts';
+import { restoreFromJournal } from '../prepare/restore.ts';
+import { configureVfs } from '../prepare/sriov.ts';
+import type { CaseContext } from './case-context.ts';
+import type { Step } from './define-scenario.ts';
+
+/**
+ * The seed's procedure, one step each. Every step that changes the lab host first puts
+ * "restore from the journal" on the case's cleanup stack; every guest it starts, "stop it".
+ */
+
+/** A check that failed: recorded already; the case fails with this message. */
+export class CheckFailedError extends PassbenchError {}
+
+/** 1. The device (or the VFs' PF) has an IOMMU group: passthrough is possible at all. */
+export function checkIommu(): Step {
+  return { id: 'check-iommu', title: 'check the IOMMU', modes: ['nic', 'vf'], run: async (ctx) => {
+    const bdf = (ctx.case.device.bdf ?? ctx.case.device.pf) as Bdf;
+    const facts = await readDeviceFacts(ctx.host, bdf);
+    const refusals = iommuRefusals(facts);
+    if (refusals.length) {
+      await ctx.check({ name: 'iommu-group', status: 'fail', message: refusals[0]!.message, details: refusals[0]!.remedy });
+      throw new CheckFailedError(refusals[0]!.message, { remedy: refusals[0]!.remedy });
+    }
+    const peers = facts.groupMembers.filter((m) => m !== bdf);
+    await ctx.check({ name: 'iommu-group', status: 'pass',
+      message: `${bdf} is in IOMMU group ${facts.iommuGroup}${peers.length ? ` with ${peers.join(', ')}` : ' alone'}` });
+  } };
+}
+
+/** 2. SR-IOV: the configured number of VFs on the PF (journalled). */
+export function createVfs(): Step {
+  return { id: 'create-vfs', title: 'create the VFs', modes: ['vf'], run: async (ctx) => {
+    const { pf, count } = ctx.case.device;
+    pushRestore(ctx);
+    const result = await configureVfs(ctx.host, pf as Bdf, count!, { journalPath: ctx.config.journalPath });
+    for (const w of result.warnings) ctx.log(`warning: ${w}`);
+    if (result.vfs.length < count!) throw new CheckFailedError(`${pf}: asked for ${count} VFs, the kernel made ${result.vfs.length}`);
+    ctx.vfs = result.vfs.map((v) => v.bdf);
+    ctx.case.guests.forEach((g, i) => { g.bdf = ctx.vfs[i]; });
+    await ctx.check({ name: 'vfs-created', status: 'pass', message: `${pf}: ${count} VFs: ${ctx.vfs.join(', ')}` });
+  } };
+}
+
+/** 3. Bind the device (or every VF) and the rest of its IOMMU group to vfio-pci (journalled). */
+export function bindGroup(): Step {
+  return { id: 'bind-group', title: 'bind the IOMMU group to vfio-pci', modes: ['nic', 'vf'], run: async (ctx) => {
+    const bdfs = ctx.case.guests.map((g) => g.bdf).filter((b): b is string => Boolean(b)) as Bdf[];
+    if (bdfs.length === 0) throw new PassbenchError(`case ${ctx.case.id}: nothing to bind (a VF case needs createVfs() before bindGroup())`);
+    pushRestore(ctx);
+    const result = await assignGroups(ctx.host, bdfs, { journalPath: ctx.config.journalPath, probeActive: ctx.ops.probeActive });
+    await ctx.check({ name: 'bound-vfio', status: 'pass',
+      message: `on vfio-pci: ${[...result.bound.map((b) => b.bdf), ...result.plan.skipped.map((s) => `${s.bdf} (${s.reason})`)].join(', ')}` });
+  } };
+}
+
+/** 4. Boot every guest of the case at once, from the configured image, each with its device. */
+export function bootGuests(): Step {
+  return { id: 'boot-guests', title: 'boot the guests', run: async (ctx) => {
+    const image = ctx.config.guest!;
+    const booted = await Promise.allSettled(ctx.case.guests.map(async (g) => {
+      ctx.onGuest(g.name);
+      const guest = await ctx.ops.bootGuest(ctx.host, {
+        runId: ctx.runId, name: g.name, mode: g.mode, image, accel: ctx.settings.accel,
+        vfio: g.bdf ? [g.bdf] : [], e1000: g.mode === 'e1000', address: g.address,
+        peerAddress: ctx.config.peer?.address, bootDeadlineMs: ctx.settings.durations.bootS * 1000,
+      }, { signal: ctx.signal, log: (l) => ctx.log(`${g.name}: ${l}`) });
+      ctx.guests.set(g.name, guest);
+      ctx.cleanup.push(`stop guest ${g.name}`, () => guest.stop());
+      if (guest.queryPci && g.mode !== 'e1000') await checkQueryPci(ctx, g.name, await guest.queryPci());
+    }));
+    const failed = booted.find((b): b is PromiseRejectedResult => b.status === 'rejected');
+    if (failed) throw failed.reason;
+  } };
+}
+
+async function checkQueryPci(ctx: CaseContext, guest: string, ids: string[]): Promise<void> {
+  const want = ctx.case.device.expect.vendorDevice;
+  const found = ids.includes(want);
+  await ctx.check({ name: 'query-pci', guest, mode: ctx.case.guests[0]!.mode, status: found ? 'pass' : 'fail',
+    message: found ? `QEMU reports ${want} in ${guest}` : `QEMU's query-pci has no ${want} in ${guest}`, details: ids.join(' ') });
+  if (!found) throw new CheckFailedError(`guest ${guest}: QEMU's query-pci does not list ${want} (found ${ids.join(', ') || 'nothing'})`);
+}
+
+/** 5. SSH into every guest (host key pinned), each within the deadline. */
+export function sshIn(): Step {
+  return { id: 'ssh-in', title: 'SSH into the guests', run: async (ctx) => {
+    await Promise.all(ctx.case.guests.map(async (g) => {
+      ctx.onGuest(g.name);
+      const guestHost = await ctx.ops.connectGuest(ctx.host, ctx.guests.get(g.name)!, { deadlineMs: ctx.settings.durations.sshS * 1000, signal: ctx.signal });
+      ctx.guestHosts.set(g.name, guestHost);
+      ctx.cleanup.push(`close SSH to ${g.name}`, () => guestHost.close());
+    }));
+  } };
+}
+
+/** 6. Inside each guest: the expected vendor:device, its driver bound, link up, address set. */
+export function prove(): Step {
+  return { id: 'prove', title: 'prove the device in each guest', run: async (ctx) => {
+    const wrong: string[] = [];
+    for (const g of ctx.case.guests) {
+      ctx.onGuest(g.name);
+      const expect = ctx.case.device.expect;
+      let proof;
+      try {
+        proof = await ctx.ops.prove(ctx.guestHosts.get(g.name)!, { ...expect, address: g.address });
+      } catch (error) {
+        // Missing device, wrong driver, no address: recorded, then the case fails.
+        await ctx.check({ name: 'device-proof', guest: g.name, mode: g.mode, status: 'fail', message: `${g.name}: ${errorMessage(error)}` });
+        wrong.push(`${g.name}: ${errorMessage(error)}`);
+        continue;
+      }
+      ctx.proofs.set(g.name, proof);
+      const ok = proof.vendorDevice === expect.vendorDevice && proof.driver === expect.driver;
+      const message = `${g.name}: ${proof.iface} ${proof.vendorDevice} on ${proof.driver}, link ${proof.linkUp ? 'up' : 'down'}`
+        + (ok ? '' : ` (expected ${expect.vendorDevice} on ${expect.driver})`);
+      const status = !ok ? 'fail' : proof.linkUp ? 'pass' : 'no-link';
+      await ctx.check({ name: 'device-proof', guest: g.name, mode: g.mode, status, message, details: proof.kernelMessages.join('\n') || undefined });
+      if (!ok) wrong.push(message);
+    }
+    if (wrong.length) throw new CheckFailedError(`device not as expected: ${wrong.join('; ')}`);
+  } };
+}
+
+/** 7. Measure each guest with a link against the peer; every sample is written as it comes. */
+export function measure(): Step {
+  return { id: 'measure', title: 'measure', run: async (ctx) => {
+    const peer = ctx.config.peer;
+    if (!peer) throw new PassbenchError(`host ${ctx.config.name}: no peer to measure against`, { remedy: `Set hosts.${ctx.config.name}.peer (or run.peer) in the config.` });
+    const peerHost = await ctx.peerHost();
+    const r = ctx.settings.repetitions;
+    for (const g of ctx.case.guests) {
+      if (ctx.proofs.get(g.name)?.linkUp === false) { ctx.log(`${g.name}: no link, not measured`); continue; }
+      ctx.onGuest(g.name);
+      const guestAddress = g.address?.split('/')[0] ?? ctx.guests.get(g.name)?.address ?? ctx.proofs.get(g.name)?.address;
+      if (!guestAddress) throw new PassbenchError(`guest ${g.name}: no address known to measure with`);
+      await ctx.ops.measure({
+        runId: ctx.runId, host: ctx.config.name, mode: g.mode, guest: g.name,
+        guestHost: ctx.guestHosts.get(g.name)!, peerHost, peerAddress: peer.address, guestAddress,
+        tests: [...ctx.settings.tests],
+        policy: { ...DEFAULT_REPETITION_POLICY, minRepetitions: r.min, maxRepetitions: r.max, targetRelativeHalfWidth: r.targetCi },
+        durationS: ctx.settings.durations.measureS, onSample: (s) => ctx.sample(s), signal: ctx.signal, log: (l) => ctx.log(`${g.name}: ${l}`),
+      });
+    }
+  } };
+}
+
+/** Once per case, before its first change: put the host back from the journal at the end. */
+function pushRestore(ctx: CaseContext): void {
+  if (ctx.restorePushed) return;
+  ctx.restorePushed = true;
+  ctx.cleanup.push('restore the host from the journal', async () => {
+    const result = await restoreFromJournal(ctx.host, { journalPath: ctx.config.journalPath });
+    if (result.failed > 0) {
+      const errors = result.outcomes.flatMap((o) => (o.result === 'failed' ? [`${o.step.bdf}: ${o.error}`] : []));
+      throw new PassbenchError(`restore left ${result.failed} step(s) in ${result.journalPath}: ${errors.join('; ')}`, {
+        remedy: `Fix the cause and run \`passbench restore --host ${ctx.config.name}\`.`,
+      });
+    }
+  });
+}

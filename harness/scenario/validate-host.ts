@@ -1,0 +1,84 @@
+import { PassbenchError, UsageError, errorMessage } from '../errors.ts';
+import type { Host } from '../host/host.ts';
+import { findActiveInterfaces } from '../pci/active-interfaces.ts';
+import type { Bdf } from '../pci/bdf.ts';
+import { readTotalVfs } from '../pci/sriov-ops.ts';
+import { planAssignGroup, VFIO_DRIVER, type ActiveInterfaceProbe } from '../prepare/assign-group.ts';
+import { readDeviceFacts, type DeviceFacts } from '../prepare/device-facts.ts';
+import { checkVfsNotInUse } from '../prepare/guards.ts';
+import type { HostPlan } from './plan.ts';
+
+/**
+ * The plan's host-side checks, read-only: each device exists and is the model the config says,
+ * it is not in use by the host (the prepare layer's guards), the PF can make the VFs asked for,
+ * and no journal from an earlier run is waiting for `passbench restore`. All problems at once.
+ */
+export class HostValidationError extends UsageError {
+  constructor(readonly host: string, readonly problems: string[]) {
+    super(`host ${host}: the plan does not fit this host, nothing was changed:\n${problems.map((p) => `  - ${p}`).join('\n')}`, {
+      remedy: `Compare with \`passbench devices --host ${host}\` and fix the config.`,
+    });
+  }
+}
+
+/** A journal is waiting: the host is not in its original state (environment, exit 3). */
+export class PendingJournalError extends PassbenchError {}
+
+export async function validateHost(host: Host, plan: HostPlan, probe: ActiveInterfaceProbe = findActiveInterfaces): Promise<void> {
+  if (await host.exists(plan.config.journalPath)) {
+    throw new PendingJournalError(`host ${plan.name}: journal ${plan.config.journalPath} from an earlier run is still there; the host may not be as it was`, {
+      remedy: `Run \`passbench restore --host ${plan.name}\` first.`,
+    });
+  }
+  const problems: string[] = [];
+  const facts = new Map<Bdf, DeviceFacts>();
+  const read = async (bdf: Bdf): Promise<DeviceFacts | undefined> => {
+    if (facts.has(bdf)) return facts.get(bdf);
+    try {
+      const f = await readDeviceFacts(host, bdf);
+      facts.set(bdf, f);
+      for (const m of f.groupMembers) if (!facts.has(m)) facts.set(m, await readDeviceFacts(host, m));
+      return f;
+    } catch (error) {
+      problems.push(errorMessage(error));
+      return undefined;
+    }
+  };
+  const nics: Bdf[] = [];
+  for (const c of plan.cases) {
+    const d = c.device;
+    if (d.mode === 'e1000') continue;
+    const bdf = (d.bdf ?? d.pf) as Bdf;
+    const f = await read(bdf);
+    if (!f) continue;
+    const id = await vendorDevice(host, bdf);
+    if (d.hostId && id !== d.hostId) problems.push(`${d.source}: ${bdf} is ${id}, not ${d.hostId} as its model says (${d.mode === 'vf' ? 'the PF' : 'the NIC'})`);
+    if (d.mode === 'nic') nics.push(bdf);
+    else await checkVfDevice(host, d.count!, d.source, f, problems);
+  }
+  const active = nics.some((b) => facts.get(b)?.netInterfaces.length) || [...facts.values()].some((f) => f.netInterfaces.length)
+    ? await probe(host) : [];
+  if (nics.length) {
+    const assign = planAssignGroup(nics, facts, active);
+    problems.push(...assign.refusals.map((r) => r.message));
+  }
+  if (problems.length) throw new HostValidationError(plan.name, problems);
+}
+
+async function checkVfDevice(host: Host, count: number, source: string, pf: DeviceFacts, problems: string[]): Promise<void> {
+  if (pf.numVfs === undefined) {
+    problems.push(`${source}: ${pf.bdf} is not SR-IOV capable (no sriov_totalvfs); it cannot make VFs`);
+    return;
+  }
+  const total = await readTotalVfs(host, pf.bdf);
+  if (count > total) problems.push(`${source}: count ${count} is more VFs than ${pf.bdf} can make (sriov_totalvfs ${total}); use 1-${total}`);
+  if (pf.driver === VFIO_DRIVER || pf.driver === undefined) {
+    problems.push(`${source}: ${pf.bdf} is on ${pf.driver ?? 'no driver'}; the PF's own driver must be bound to create VFs`);
+  }
+  problems.push(...checkVfsNotInUse(pf).map((r) => r.message));
+}
+
+async function vendorDevice(host: Host, bdf: Bdf): Promise<string> {
+  const read = async (leaf: string) => (await host.readFile(`/sys/bus/pci/devices/${bdf}/${leaf}`)).trim().replace(/^0x/, '');
+  return `${await read('vendor')}:${await read('device')}`;
+}
