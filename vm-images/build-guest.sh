@@ -77,6 +77,12 @@ for rel in "${order[@]}"; do
   echo "${rel%.xz}" >>"$root/etc/modules.order"
 done
 log "modules: $(tr '\n' ' ' <"$root/etc/modules.order")"
+# Per module, itself with its dependencies (deps first): /init loads only what the guest's NICs need.
+: >"$root/etc/modules.deps"
+for m in "${wanted[@]}"; do
+  resolve_modules "$kdir/lib/modules/$kver" "$m"
+  echo "$m ${order[*]//.xz/}" >>"$root/etc/modules.deps"
+done
 echo "$kver" >"$root/etc/kver"
 
 (cd "$root" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --quiet) | gzip -9 >"$cd9660/isolinux/initrd.gz"

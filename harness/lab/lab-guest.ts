@@ -1,0 +1,116 @@
+import path from 'node:path';
+import type { Host } from '../host/host.ts';
+import type { SshHost } from '../host/ssh-host.ts';
+import type { Bdf } from '../pci/bdf.ts';
+import { UsageError } from '../errors.ts';
+import { makeGuestKeys } from '../guest/guest-keys.ts';
+import { connectGuest } from '../guest/guest-ssh.ts';
+import type { DeviceExpectation } from '../guest/prove-device.ts';
+import { launchGuest, type RunningGuest } from '../vm/launcher.ts';
+import type { GuestSpec } from '../vm/qemu-args.ts';
+import type { GuestImages } from './lab-up.ts';
+import { pickFreePort } from './free-port.ts';
+
+/**
+ * A nested guest inside the virtual lab host: QEMU runs ON the lab host (its own, from the shared
+ * /usr), the guest image comes from /images, keys are fresh per guest, and SSH goes through the
+ * lab host (SshHost `via`) with the guest's host key pinned.
+ *
+ *   whole-nic  a whole igb PF of the lab host (8086:10c9, igb), -device vfio-pci; 10.0.3.21 on hub 1
+ *   vf         an igb VF (8086:10ca, igbvf), -device vfio-pci; 10.0.3.(31+i) on hub 1
+ *   e1000      an emulated e1000 (8086:100e) on the nested QEMU's user-net; SSH via a hostfwd port
+ * Every guest reaches the peer 10.0.3.10 (the lab host's e1000e).
+ */
+export type LabGuestKind = 'whole-nic' | 'vf' | 'e1000';
+
+export interface LabGuestOptions {
+  name: string;
+  kind: LabGuestKind;
+  /** The lab host's PCI function for whole-nic / vf (bound to vfio-pci beforehand). */
+  bdf?: Bdf;
+  /** `10.0.3.21/24` for hub guests; ignored for e1000 (10.0.2.15/24 on user-net). */
+  address?: string;
+  images: GuestImages;
+  /** kernel (default: -kernel/-initrd, fast) or iso (-cdrom, SeaBIOS + isolinux). */
+  boot?: 'kernel' | 'iso';
+  memoryMiB?: number;
+  cpuModel?: string;
+  /** Kernel arguments instead of GUEST_APPEND (kernel boot only). */
+  append?: readonly string[];
+  /** Controller folder for the guests' client keys. */
+  controllerDir: string;
+  /** Until SSH works. Default 300 s (nested TCG). */
+  deadlineMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface LabGuest {
+  name: string;
+  kind: LabGuestKind;
+  guest: RunningGuest;
+  ssh: SshHost;
+  /** What proveDevice must find. */
+  expect: DeviceExpectation;
+  /** ms from QEMU start to SSH working. */
+  sshReadyMs: number;
+  /** Closes SSH, stops QEMU (deadlines), removes the key folder on the lab host. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Kernel arguments for nested guests; vm-images/README.md "Boot speed" has what each one bought. */
+export const GUEST_APPEND: readonly string[] = ['console=ttyS0', 'quiet', 'mitigations=off', 'tsc=reliable', 'no_timer_check'];
+
+const EXPECT: Record<LabGuestKind, { vendorDevice: string; driver: string }> = {
+  'whole-nic': { vendorDevice: '8086:10c9', driver: 'igb' },
+  vf: { vendorDevice: '8086:10ca', driver: 'igbvf' },
+  e1000: { vendorDevice: '8086:100e', driver: 'e1000' },
+};
+
+export async function startLabGuest(controller: Host, lab: SshHost, o: LabGuestOptions): Promise<LabGuest> {
+  const log = (l: string) => o.log?.(`${o.name}: ${l}`);
+  if (o.kind !== 'e1000' && (o.bdf === undefined || o.address === undefined)) {
+    throw new UsageError(`lab guest ${o.name} (${o.kind}) needs bdf and address`);
+  }
+  const address = o.kind === 'e1000' ? '10.0.2.15/24' : o.address!;
+  const dir = `/run/passbench/guests/${o.name}`;
+  const keys = await makeGuestKeys(controller, lab, {
+    name: o.name, localDir: o.controllerDir, remoteDir: dir,
+    net: [o.kind === 'e1000' ? `eth0 ${address} 10.0.2.2` : `eth0 ${address}`],
+  });
+  const qmpTcpPort = await pickFreePort(lab);
+  const sshPort = o.kind === 'e1000' ? await pickFreePort(lab) : 22;
+  const spec: GuestSpec = {
+    name: o.name, accel: 'tcg', cpuModel: o.cpuModel, memoryMiB: o.memoryMiB ?? 256, cpus: 1,
+    boot: o.boot === 'iso'
+      ? { kind: 'iso', iso: o.images.iso }
+      : { kind: 'kernel', kernel: o.images.kernel, initrd: o.images.initrd, append: o.append ?? GUEST_APPEND },
+    vfio: o.kind === 'e1000' ? [] : [{ host: o.bdf!, romfile: '' }],
+    nic: o.kind === 'e1000'
+      ? { model: 'e1000', netdev: { kind: 'user', hostForwards: [{ hostPort: sshPort, guestPort: 22 }] } }
+      : undefined,
+    qmpTcpPort, serialLog: path.posix.join(dir, 'serial.log'), pidFile: path.posix.join(dir, 'qemu.pid'),
+    fwCfg: keys.fwCfg,
+  };
+  const t0 = Date.now();
+  const guest = await launchGuest(lab, spec, { log });
+  try {
+    const ssh = await connectGuest({
+      via: lab, address: o.kind === 'e1000' ? '127.0.0.1' : address.split('/')[0]!, port: sshPort,
+      hostKey: keys.hostKey, identityFile: keys.identityFile, deadlineMs: o.deadlineMs ?? 300_000,
+      consoleTail: () => guest.consoleTail(25), log,
+    });
+    const sshReadyMs = Date.now() - t0;
+    let stopping: Promise<void> | undefined;
+    return {
+      name: o.name, kind: o.kind, guest, ssh, sshReadyMs,
+      expect: { ...EXPECT[o.kind], address },
+      stop: () => (stopping ??= (async () => {
+        await ssh.close().catch(() => {});
+        await guest.stop({ powerdownMs: 3_000 });
+      })()),
+    };
+  } catch (error) {
+    await guest.stop({ powerdownMs: 1_000 }).catch(() => {});
+    throw error;
+  }
+}

@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import os from 'node:os';
+import path from 'node:path';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { LocalHost } from '../../harness/host/local-host.ts';
+import type { SshHost } from '../../harness/host/ssh-host.ts';
+import type { HostProcess } from '../../harness/host/host.ts';
+import type { Bdf } from '../../harness/pci/bdf.ts';
+import { bindWithDriverOverride, rebindOriginal } from '../../harness/pci/driver-ops.ts';
+import { setNumVfs } from '../../harness/pci/sriov-ops.ts';
+import { connectLab } from '../../harness/lab/lab-ssh.ts';
+import { ensureLabPeer, LAB_PEER_ADDRESS, vfGuestAddress, WHOLE_NIC_GUEST_ADDRESS, type LabNics } from '../../harness/lab/lab-network.ts';
+import { startLabGuest, type LabGuest, type LabGuestOptions } from '../../harness/lab/lab-guest.ts';
+import { linkVerdict, proveDevice } from '../../harness/guest/prove-device.ts';
+import { sharedLab } from '../support/shared-lab.ts';
+
+/**
+ * Nested guests inside the virtual lab host (issue 3 point 4): a whole igb PF and an igb VF passed
+ * through with vfio-pci, and an emulated e1000, each booted by the lab host's own QEMU (TCG inside
+ * TCG), reached over SSH through the lab host with its host key pinned, proven from inside, and
+ * passing traffic to the peer 10.0.3.10. The three boot in parallel (the slow part: minutes).
+ */
+describe('nested guests in the virtual lab (vfio-pci whole NIC, VF, e1000)', function () {
+  this.timeout(900_000);
+  const controller = new LocalHost();
+  let lab: SshHost;
+  let nics: LabNics;
+  let vf: Bdf | undefined;
+  let keyDir = '';
+  let iperfServer: HostProcess | undefined;
+  const guests = new Map<string, LabGuest>();
+  const log = (l: string) => process.stderr.write(`      ${l}\n`);
+
+  before(async function () {
+    const { paths, state } = await sharedLab();
+    lab = await connectLab(paths, state);
+    nics = await ensureLabPeer(lab);
+    keyDir = await mkdtemp(path.join(os.tmpdir(), 'passbench-guests-'));
+    // VF of the first PF (which stays on igb, up); the second PF is passed through whole.
+    const [pfVfs, pfWhole] = nics.igbPfs as [Bdf, Bdf];
+    vf = (await setNumVfs(lab, pfVfs, 1))[0]!;
+    await bindWithDriverOverride(lab, vf, 'vfio-pci');
+    await bindWithDriverOverride(lab, pfWhole, 'vfio-pci');
+    iperfServer = await lab.spawn(['iperf3', '-s', '-B', LAB_PEER_ADDRESS]);
+
+    const images = state.guestImages!;
+    const base = { images, controllerDir: keyDir, log } satisfies Partial<LabGuestOptions>;
+    const specs: LabGuestOptions[] = [
+      { ...base, name: 'whole-nic', kind: 'whole-nic', bdf: pfWhole, address: WHOLE_NIC_GUEST_ADDRESS },
+      { ...base, name: 'vf', kind: 'vf', bdf: vf, address: vfGuestAddress(0) },
+      // The e1000 guest boots from the ISO (SeaBIOS + isolinux): ISO boot stays proven on every run.
+      { ...base, name: 'e1000', kind: 'e1000', boot: 'iso' },
+    ];
+    const started = await Promise.allSettled(specs.map((s) => startLabGuest(controller, lab, s)));
+    for (const r of started) if (r.status === 'fulfilled') guests.set(r.value.name, r.value);
+    const failed = started.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed.length > 0) throw failed[0]!.reason;
+    for (const g of guests.values()) log(`${g.name}: SSH ready ${(g.sshReadyMs / 1000).toFixed(1)} s after QEMU start (${g.guest.accel})`);
+  });
+
+  after(async function () {
+    this.timeout(180_000);
+    await Promise.allSettled([...guests.values()].map((g) => g.stop()));
+    await iperfServer?.kill().catch(() => {});
+    if (lab) {
+      const [pfVfs, pfWhole] = nics.igbPfs;
+      await rebindOriginal(lab, pfWhole!, 'igb', undefined).catch((e: unknown) => log(`restore ${pfWhole}: ${String(e)}`));
+      if (vf) await rebindOriginal(lab, vf, 'igbvf', undefined).catch(() => {});
+      await setNumVfs(lab, pfVfs!, 0).catch((e: unknown) => log(`numvfs 0: ${String(e)}`));
+      await ensureLabPeer(lab).catch(() => {});
+      await lab.close();
+    }
+    if (keyDir) await rm(keyDir, { recursive: true, force: true });
+  });
+
+  const guest = (name: string) => {
+    const g = guests.get(name);
+    assert.ok(g, `guest ${name} did not start`);
+    return g;
+  };
+
+  for (const name of ['whole-nic', 'vf', 'e1000']) {
+    it(`${name}: QMP query-pci, then SSH (pinned key): vendor:device, driver, link up, address`, async () => {
+      const g = guest(name);
+      assert.equal(g.guest.accel, 'tcg');
+      if (g.kind !== 'e1000') {
+        const pci = await g.guest.queryPci();
+        assert.ok(pci.some((d) => d.qdevId === 'hostdev0' && `${d.vendorId}:${d.deviceId}` === g.expect.vendorDevice), JSON.stringify(pci));
+      }
+      const proof = await proveDevice(g.ssh, g.expect);
+      assert.equal(proof.vendorDevice, g.expect.vendorDevice);
+      assert.equal(proof.driver, g.expect.driver);
+      assert.equal(proof.address, g.expect.address);
+      assert.ok(proof.linkUp, linkVerdict(proof).text);
+      assert.match(proof.lspci, new RegExp(g.expect.vendorDevice));
+    });
+  }
+
+  for (const name of ['whole-nic', 'vf', 'e1000']) {
+    it(`${name}: pings the peer ${LAB_PEER_ADDRESS} and runs a short iperf3 to it`, async () => {
+      const g = guest(name);
+      const ping = await g.ssh.run(['ping', '-c', '3', '-W', '5', LAB_PEER_ADDRESS], { allowFailure: true, timeoutMs: 60_000 });
+      assert.match(ping.stdout, /3 packets received/, `${ping.stdout}${ping.stderr}`);
+      const iperf = await g.ssh.run(['iperf3', '-c', LAB_PEER_ADDRESS, '-t', '2', '-J'], { timeoutMs: 120_000, allowFailure: true });
+      const bps = (JSON.parse(iperf.stdout || '{}') as { end?: { sum_received?: { bits_per_second?: number } } }).end?.sum_received?.bits_per_second;
+      assert.ok(typeof bps === 'number' && bps > 0, `iperf3: ${iperf.stdout.slice(0, 400)}${iperf.stderr}`);
+      log(`${name}: iperf3 guest→peer ${(bps / 1e6).toFixed(0)} Mbit/s (nested TCG: emulated, not a NIC figure)`);
+    });
+  }
+
+  it('a VF whose PF is down is reported as NO LINK with the guest kernel\'s message, never a pass', async () => {
+    const g = guest('vf');
+    const pfIface = (await lab.run(['ls', `/sys/bus/pci/devices/${nics.igbPfs[0]}/net`])).stdout.trim();
+    await lab.run(['ip', 'link', 'set', pfIface, 'down']);
+    try {
+      let proof = await proveDevice(g.ssh, g.expect);
+      for (let i = 0; i < 30 && proof.linkUp; i++) {
+        await new Promise((r) => setTimeout(r, 2_000));
+        proof = await proveDevice(g.ssh, g.expect);
+      }
+      const verdict = linkVerdict(proof);
+      log(`vf with its PF down: ${verdict.text}`);
+      assert.equal(proof.linkUp, false, verdict.text);
+      assert.equal(verdict.ok, false);
+      assert.match(verdict.text, /NO LINK/);
+      assert.ok(proof.kernelMessages.length > 0, 'no kernel message about the VF');
+    } finally {
+      await lab.run(['ip', 'link', 'set', pfIface, 'up']);
+    }
+  });
+
+  it('leaves no QEMU inside the lab host once the guests are stopped', async () => {
+    await Promise.all([...guests.values()].map((g) => g.stop()));
+    const left = await lab.run(['pgrep', '-af', 'qemu-system'], { allowFailure: true });
+    assert.equal(left.stdout.trim(), '', `QEMU left in the lab: ${left.stdout}`);
+  });
+});
