@@ -140,6 +140,17 @@ const DurationsSchema = z.strictObject({
 const HistorySchema = z.string().refine((h) => /^postgres(ql)?:\/\/[^\s'"`;$]+$/.test(h) || /^[A-Za-z0-9._/~+-]+\.sqlite$/.test(h),
   'expected a SQLite file path ending in .sqlite or a postgres://user@host/db URL');
 
+/** For `--history`: the same rule as run.history. */
+export function parseHistoryLocation(text: string): string {
+  const parsed = HistorySchema.safeParse(text);
+  if (!parsed.success) {
+    throw new UsageError(`--history ${JSON.stringify(text)}: expected a SQLite file path ending in .sqlite or a postgres://user@host/db URL`, {
+      remedy: 'e.g. --history reports/history.sqlite or --history postgres://passbench@db.lab/passbench',
+    });
+  }
+  return resolveHistory(parsed.data);
+}
+
 const RunSchema = z.strictObject({
   guest: GuestImageSchema.optional(),
   /** For hosts without their own devices/peer (e.g. the virtual lab, whichever name it has). */

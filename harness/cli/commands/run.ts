@@ -1,17 +1,109 @@
+import { createHash } from 'node:crypto';
 import type { Command } from 'commander';
-import { PassbenchError } from '../../errors.ts';
+import { loadScenarioConfig, parseHistoryLocation } from '../../config/scenario-config.ts';
+import { loadScenario } from '../../scenario/load-scenario.ts';
+import type { RunOps } from '../../scenario/ops.ts';
+import { expandPlan, formatPlan } from '../../scenario/plan.ts';
+import { chooseProgress, type Progress } from '../../scenario/progress.ts';
+import { realOps } from '../../scenario/real-ops.ts';
+import { formatOutcome, runPlan } from '../../scenario/runner.ts';
+import { ExitCode } from '../exit-codes.ts';
+import { printJson, printLine } from '../output.ts';
 
-/** Placeholder until the scenario runner exists, so `nightly-lab.sh` ends with a clear message. */
+export interface RunOptions {
+  lab?: string;
+  config?: string;
+  host: string[];
+  dryRun?: boolean;
+  history?: string;
+  json?: boolean;
+}
+
+/** What tests replace: the ops, the progress display, where signals come from. */
+export interface RunDeps {
+  ops?: (accel: 'kvm' | 'tcg') => RunOps;
+  progress?: Progress;
+  signals?: Pick<NodeJS.Process, 'on' | 'off'>;
+  print?: (text: string) => void;
+}
+
 export function registerRunCommand(program: Command): void {
   program
     .command('run')
-    .description('Run a scenario (not built yet)')
-    .argument('<scenario>', 'scenario file, e.g. scenarios/nightly.ts')
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .action((scenario: string) => {
-      throw new PassbenchError(`cannot run ${scenario}: the scenario runner is not built yet`, {
-        remedy: 'Use the host commands (doctor, devices, sriov, bind, restore) and `passbench lab` meanwhile.',
-      });
+    .description('Run a scenario on lab hosts: prepare, boot guests, prove, measure, restore, report')
+    .argument('<scenario>', 'a name from scenarios/ (smoke, passthrough, sriov, e1000-baseline, nightly) or a .ts file')
+    .option('--lab <file>', 'lab config: the hosts, how to reach them, and (optionally) what to test on each')
+    .option('--config <file>', 'what to test (devices, peer, guest image, tests, repetitions…), laid over --lab')
+    .option('--host <name>', 'run on this host of the lab config; repeat for several (default: every host)', collect, [])
+    .option('--history <location>', 'history database: a .sqlite file or postgres://user@host/db (default: run.history)')
+    .option('--dry-run', 'print the plan (cases, guests, steps) and stop: no host is contacted')
+    .option('--json', 'print the outcome as JSON')
+    .addHelpText('after', `
+Examples:
+  passbench run smoke --lab lab.yaml --dry-run            what would run, on every host; touches nothing
+  passbench run nightly --lab lab.yaml                    the whole matrix on every host, concurrently
+  passbench run sriov --lab lab.yaml --host lab1          only on lab1
+  passbench run scenarios/my-check.ts --lab lab.yaml --config my-selection.yaml
+  passbench run nightly --lab "$(passbench lab up)" --config scenarios/virtual-lab.yaml   in the virtual lab
+
+What runs comes from the config (see harness/config/scenario-config.ts): per host, devices:
+  - { mode: nic, bdf: "0000:03:00.0", model: "82599" }         the whole NIC in one guest
+  - { mode: vf, pf: "0000:03:00.1", count: 4, model: "82599" } 4 VFs, one guest each, all at once
+  - { mode: e1000 }                                            the emulated baseline
+and under run: the guest image, tests, repetitions, durations, history and baseline.
+
+Each host is locked while a run uses it (${'/var/lib/passbench/run.lock'}); every change is journalled
+and undone at the end, also on failure, Ctrl-C or SIGTERM (\`passbench restore\` replays the journal
+after a crash). Samples are stored as they are measured.
+
+Exit codes: 0 passed; 1 a check failed, a host was not restored, or a regression; 2 bad arguments
+or config (nothing was changed); 3 a host is not fit (doctor), busy, or unreachable.`)
+    .action(async (scenario: string, options: RunOptions) => {
+      process.exitCode = await runScenarioCommand(scenario, options);
     });
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export async function runScenarioCommand(scenarioArg: string, options: RunOptions, deps: RunDeps = {}): Promise<number> {
+  const print = deps.print ?? printLine;
+  // Everything is checked before any host is contacted: bad input changes nothing.
+  const history = options.history === undefined ? undefined : parseHistoryLocation(options.history);
+  const { scenario, file, hash } = await loadScenario(scenarioArg);
+  const config = await loadScenarioConfig({ lab: options.lab, config: options.config });
+  const settings = history ? { ...config.run, history } : config.run;
+  const plan = expandPlan(scenario, config, options.host);
+  if (options.dryRun) {
+    if (options.json) printJson(plan.hosts.map((h) => ({ host: h.name, cases: h.cases })));
+    else print(formatPlan(plan));
+    return ExitCode.ok;
+  }
+
+  const abort = new AbortController();
+  const signals = deps.signals ?? process;
+  let signalled = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signalled += 1;
+    process.stderr.write(signalled === 1
+      ? `\npassbench: ${signal}: stopping; guests are stopped and hosts restored before exit (Ctrl-C again does not skip that)\n`
+      : `\npassbench: still cleaning up; if you must kill it, run \`passbench restore --host NAME\` afterwards\n`);
+    abort.abort();
+  };
+  signals.on('SIGINT', onSignal);
+  signals.on('SIGTERM', onSignal);
+  try {
+    const outcome = await runPlan({
+      plan, settings, ops: (deps.ops ?? ((accel) => realOps({ accel })))(settings.accel),
+      scenarioFile: file, scenarioHash: createHash('sha256').update(hash).update(config.source).digest('hex'),
+      progress: deps.progress ?? chooseProgress(), signal: abort.signal,
+    });
+    if (options.json) printJson(outcome);
+    else print(formatOutcome(outcome));
+    return outcome.exitCode;
+  } finally {
+    signals.off('SIGINT', onSignal);
+    signals.off('SIGTERM', onSignal);
+  }
 }
