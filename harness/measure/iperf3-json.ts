@@ -42,7 +42,7 @@ export interface Iperf3Result {
 /** iperf3 reported an error in its JSON (it still exits 0 with -J in 3.12). */
 export class Iperf3Error extends PassbenchError {
   constructor(readonly iperfError: string, context: string, remedy?: string) {
-    super(`iperf3 ${context}failed: ${iperfError}`, { remedy });
+    super(`${context || 'iperf3 '}failed: ${iperfError}`, { remedy });
   }
 }
 

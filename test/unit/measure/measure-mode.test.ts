@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { LocalHost } from '../../../harness/host/local-host.ts';
+import type { HostProcess } from '../../../harness/host/host.ts';
+import { tcpGoodputBps } from '../../../harness/measure/line-rate.ts';
+import { MeasurementError, measureMode, type MeasureContext } from '../../../harness/measure/measure-mode.ts';
+import { MeasurementAbortedError } from '../../../harness/measure/processes.ts';
+import { DEFAULT_REPETITION_POLICY } from '../../../harness/measure/statistics.ts';
+import { SampleSchema, type Sample } from '../../../harness/results/schema.ts';
+import { freePort, freePorts, livingProcesses, recordingHost } from './measure-support.ts';
+
+/** measureMode with both ends on this machine (LocalHost, 127.0.0.1): real iperf3, busybox ping and httpd, autocannon. */
+describe('measure/measure-mode (real tools on 127.0.0.1)', function () {
+  this.timeout(120_000);
+  const local = new LocalHost();
+  const policy = { ...DEFAULT_REPETITION_POLICY, minRepetitions: 2, maxRepetitions: 2 };
+
+  async function context(extra: Partial<MeasureContext> & { samples: Sample[] }): Promise<MeasureContext> {
+    const { samples, ...rest } = extra;
+    return {
+      runId: '20261124T203000Z-ab12', host: 'lab', mode: 'vf', guest: 'vf0', guestHost: local, peerHost: local,
+      peerAddress: '127.0.0.1', guestAddress: '127.0.0.1', tests: ['tcp'], policy, durationS: 1, omitS: 0,
+      iperfPort: await freePorts(1), pingCommand: ['busybox', 'ping'], pingCount: 5,
+      onSample: async (s) => void samples.push(SampleSchema.parse(s)),
+      ...rest,
+    };
+  }
+
+  const iperf3Left = async (port: number) => [...await livingProcesses(`iperf3 -s -1 -p ${port}`), ...await livingProcesses(`-p ${port} -J`)];
+
+  it('runs every test: a warm-up, then repetitions, one valid Sample at a time, in order', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'passbench-www-'));
+    await fs.writeFile(path.join(dir, 'index.html'), 'ok\n');
+    const httpPort = await freePort();
+    const httpd: HostProcess = await local.spawn(['busybox', 'httpd', '-f', '-p', `127.0.0.1:${httpPort}`, '-h', dir]);
+    const samples: Sample[] = [];
+    const log: string[] = [];
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await measureMode(await context({
+        samples, tests: ['tcp', 'udp', 'latency', 'http'], durationS: 2, udpBitrateBps: 10e6, lineRateBps: tcpGoodputBps(1e9),
+        httpUrl: `http://127.0.0.1:${httpPort}/`, httpConnections: 2, log: (l) => log.push(l),
+      }));
+    } finally {
+      await httpd.kill('SIGKILL');
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+    // Per unit: the warm-up, then repetitions 0 and 1 (policy min = max = 2), units in the order of the tests.
+    const runs = samples.map((s) => `${s.metric.split('.').slice(0, 2).join('.')}`);
+    const order = [...new Set(samples.map((s) => s.metric))];
+    assert.deepEqual(order.slice(0, 5), ['tcp.tx.throughput', 'cpu.guest.tx', 'cpu.peer.tx', 'tcp.tx.retransmits', 'tcp.tx.line_rate']);
+    for (const metric of ['tcp.tx.throughput', 'tcp.rx.throughput', 'udp.tx.throughput', 'udp.tx.loss', 'udp.tx.jitter', 'udp.rx.throughput',
+      'latency.idle.p50', 'latency.idle.p99', 'latency.load.p90', 'latency.load.loss', 'http.rate', 'http.latency.p99']) {
+      const of = samples.filter((s) => s.metric === metric);
+      assert.deepEqual(of.map((s) => [s.warmup, s.repetition]), [[true, 0], [false, 0], [false, 1]], metric);
+    }
+    assert.ok(runs.indexOf('tcp.rx') > runs.lastIndexOf('tcp.tx'));
+    assert.ok(runs.indexOf('http.rate') > runs.lastIndexOf('latency.load'));
+    const tx = samples.find((s) => s.metric === 'tcp.tx.throughput' && !s.warmup)!;
+    assert.equal(tx.unit, 'bit/s');
+    assert.equal(tx.labels.tool, 'iperf 3.12');
+    const p50 = samples.find((s) => s.metric === 'latency.idle.p50')!;
+    assert.equal(p50.unit, 's');
+    assert.equal(p50.direction, 'lower-is-better');
+    assert.equal(samples.find((s) => s.metric === 'http.rate')!.labels.path, 'direct');
+    assert.ok(log.some((l) => /vf0 tcp\.tx: 2 repetitions, stopped: (precise|maximum-reached)/.test(l)), log.join('\n'));
+  });
+
+  it('keeps the samples before an iperf3 server killed mid-run, names the test and repetition, leaves no process', async () => {
+    const samples: Sample[] = [];
+    // Spawn 0 is the warm-up's server, 1 repetition 0's, 2 repetition 1's: kill that one 0.7 s in.
+    const peer = recordingHost(local, (r, i) => {
+      if (i === 2) setTimeout(() => void r.process.kill('SIGKILL'), 700);
+    });
+    const ctx = await context({ samples, peerHost: peer, durationS: 3, lineRateBps: tcpGoodputBps(10e9) });
+    await assert.rejects(measureMode(ctx), (e: unknown) => {
+      assert.ok(e instanceof MeasurementError, String(e));
+      assert.equal(e.unit, 'tcp.tx');
+      assert.equal(e.repetition, 1);
+      assert.equal(e.samplesDelivered, 10);
+      assert.match(e.message, /measurement tcp\.tx repetition 1 failed for guest vf0 \(vf\) after 10 samples were kept: iperf3 tcp from local to 127\.0\.0\.1 .*failed: .*(control socket has closed|Connection reset|unable to)/);
+      return true;
+    });
+    assert.equal(samples.length, 10);
+    assert.deepEqual([...new Set(samples.map((s) => `${s.warmup}:${s.repetition}`))], ['true:0', 'false:0']);
+    assert.ok(peer.spawned.every((s) => s.ended));
+    assert.deepEqual(await iperf3Left(ctx.iperfPort!), []);
+  });
+
+  it('stops on abort during a repetition, kills its processes, and delivers nothing after', async () => {
+    const samples: Sample[] = [];
+    const controller = new AbortController();
+    const peer = recordingHost(local, (_r, i) => {
+      if (i === 1) setTimeout(() => controller.abort(), 500);
+    });
+    // Spawn 1 is repetition 0's server: abort 0.5 s into its 2 s test.
+    const ctx = await context({ samples, peerHost: peer, durationS: 2, signal: controller.signal });
+    await assert.rejects(measureMode(ctx), (e: unknown) => e instanceof MeasurementAbortedError && /tcp\.tx repetition 0/.test((e as Error).message));
+    assert.ok(samples.every((s) => s.warmup));
+    assert.ok(peer.spawned.every((s) => s.ended));
+    assert.deepEqual(await iperf3Left(ctx.iperfPort!), []);
+  });
+
+  it('refuses an unknown test before measuring anything', async () => {
+    const samples: Sample[] = [];
+    await assert.rejects(measureMode(await context({ samples, tests: ['tcp', 'dns' as never] })), /unknown test "dns"/);
+    assert.equal(samples.length, 0);
+  });
+});
