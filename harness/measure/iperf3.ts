@@ -98,11 +98,14 @@ export async function runIperf3(client: Host, server: Host, serverAddress: strin
       await deadline(Promise.race([cli.process.exited, serverDeath(srv)]), limit, `${what}: client ${i}`, o.signal);
       const json = cli.lines.join('\n');
       o.onJson?.(json, i);
-      if (!json.trim().startsWith('{')) throw clientError(cli, srv, what);
       try {
+        if (!json.trim().startsWith('{')) throw clientError(cli, what);
         return parseIperf3Json(json);
       } catch (error) {
+        // The client often notices a dead server before its exit is reported: give that a moment, to name it.
+        await within(srv.process.exited, 2_000);
         if (error instanceof Iperf3Error) throw new Iperf3Error(error.iperfError, `${what} (client ${i}) `, serverNote(srv));
+        if (error instanceof PassbenchError && !error.remedy) throw new PassbenchError(error.message, { remedy: serverNote(srv) });
         throw error;
       }
     });
@@ -149,10 +152,10 @@ function serverNote(srv: Tracked): string | undefined {
   return `The iperf3 server ${how} during the test${srv.lines.length ? `: ${srv.lines.slice(-3).join(' | ')}` : ''}.`;
 }
 
-function clientError(cli: Tracked, srv: Tracked, what: string): PassbenchError {
+function clientError(cli: Tracked, what: string): PassbenchError {
   const exit = cli.exit;
   const how = !exit ? 'did not finish' : exit.signal ? `was killed by ${exit.signal}` : exit.exitCode === null ? 'lost its connection' : `exited with code ${exit.exitCode}`;
   const output = cli.lines.slice(-5).join(' | ');
-  return new PassbenchError(`${what}: the client ${how} without JSON results${output ? `: ${output}` : ''}`, { remedy: serverNote(srv) });
+  return new PassbenchError(`${what}: the client ${how} without JSON results${output ? `: ${output}` : ''}`);
 }
 
