@@ -16,6 +16,17 @@ import { readRunDir, type RunData } from './run-reader.ts';
 import { RunMetaSchema, type Check, type RunMeta } from './schema.ts';
 
 export type { HistorySample, HostRow, RunRow } from './history/history-rows.ts';
+
+export interface SampleValue {
+  runId: string;
+  startedAt: string;
+  kernel: string;
+  host: string;
+  mode: HistorySample['mode'];
+  guest: string;
+  metric: string;
+  value: number;
+}
 export type { RunFilter } from './history/run-filter.ts';
 
 export const DEFAULT_HISTORY = path.join('reports', 'history.sqlite');
@@ -37,6 +48,8 @@ export interface History {
   checksOf(runId: string): Promise<Check[]>;
   /** Samples of the runs the filter selects (mode/metric/host narrow the samples too), oldest run first. */
   samples(f: RunFilter, q?: SampleQuery): Promise<HistorySample[]>;
+  /** Just the values (no labels), for trends over many runs: cheaper than samples(). */
+  sampleValues(f: RunFilter): Promise<SampleValue[]>;
   /** The latest passed run of `runId`'s scenario on its (first) host that started before it. */
   lastGoodBefore(runId: string): Promise<RunRow | undefined>;
   close(): Promise<void>;
@@ -111,6 +124,18 @@ class SqlHistory implements History {
        FROM samples s JOIN runs r ON r.run_id = s.run_id JOIN hosts h ON h.run_id = s.run_id AND h.name = s.host
        WHERE ${where}${warmup} ORDER BY r.started_at, s.run_id, s.seq`, params);
     return rows.map(toHistorySample);
+  }
+
+  async sampleValues(f: RunFilter): Promise<SampleValue[]> {
+    const { where, params } = filterConditions(checkFilter({ ...f, limit: undefined }), { runs: 'r', hosts: 'h', samples: 's' });
+    const rows = await this.db.query(
+      `SELECT s.run_id, r.started_at, h.kernel, s.host, s.mode, s.guest, s.metric, s.value
+       FROM samples s JOIN runs r ON r.run_id = s.run_id JOIN hosts h ON h.run_id = s.run_id AND h.name = s.host
+       WHERE ${where} AND s.warmup = 0 ORDER BY r.started_at, s.run_id, s.seq`, params);
+    return rows.map((r) => ({
+      runId: String(r.run_id), startedAt: String(r.started_at), kernel: String(r.kernel), host: String(r.host),
+      mode: String(r.mode) as SampleValue['mode'], guest: String(r.guest), metric: String(r.metric), value: Number(r.value),
+    }));
   }
 
   async lastGoodBefore(runId: string): Promise<RunRow | undefined> {

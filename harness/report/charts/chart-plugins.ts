@@ -1,0 +1,90 @@
+/** Small Chart.js plugins drawn on the canvas: error bars, a horizontal mark, vertical markers. */
+import type { Chart, Plugin } from 'chart.js';
+
+export interface ErrorBar {
+  datasetIndex: number;
+  index: number;
+  low: number;
+  high: number;
+}
+
+/** I-shaped bars from low to high over each bar (values in the chart's y unit). */
+export function errorBarsPlugin(bars: readonly ErrorBar[]): Plugin {
+  return {
+    id: 'passbenchErrorBars',
+    afterDatasetsDraw(chart: Chart) {
+      const { ctx } = chart;
+      const y = chart.scales.y!;
+      ctx.save();
+      ctx.strokeStyle = '#222';
+      ctx.lineWidth = 1.5;
+      for (const bar of bars) {
+        const element = chart.getDatasetMeta(bar.datasetIndex).data[bar.index];
+        if (!element) continue;
+        const x = element.x;
+        const top = y.getPixelForValue(bar.high);
+        const bottom = y.getPixelForValue(bar.low);
+        ctx.beginPath();
+        ctx.moveTo(x, top); ctx.lineTo(x, bottom);
+        ctx.moveTo(x - 5, top); ctx.lineTo(x + 5, top);
+        ctx.moveTo(x - 5, bottom); ctx.lineTo(x + 5, bottom);
+        ctx.stroke();
+      }
+      ctx.restore();
+    },
+  };
+}
+
+/** A dashed horizontal line at `value` with a label (e.g. the line rate). */
+export function horizontalMarkPlugin(value: number, label: string, colour = '#d62728'): Plugin {
+  return {
+    id: 'passbenchHorizontalMark',
+    afterDatasetsDraw(chart: Chart) {
+      const { ctx, chartArea } = chart;
+      const y = chart.scales.y!.getPixelForValue(value);
+      ctx.save();
+      ctx.strokeStyle = colour;
+      ctx.setLineDash([6, 4]);
+      ctx.lineWidth = 1.5;
+      ctx.beginPath();
+      ctx.moveTo(chartArea.left, y); ctx.lineTo(chartArea.right, y);
+      ctx.stroke();
+      ctx.fillStyle = colour;
+      ctx.font = '12px sans-serif';
+      ctx.textAlign = 'right';
+      ctx.fillText(label, chartArea.right - 4, y - 4);
+      ctx.restore();
+    },
+  };
+}
+
+export interface VerticalMarker {
+  /** Index on a category x axis. */
+  index: number;
+  label: string;
+}
+
+/** Dashed vertical lines with a label at the top (e.g. kernel upgrades on a trend). */
+export function verticalMarkersPlugin(markers: readonly VerticalMarker[], colour = '#555'): Plugin {
+  return {
+    id: 'passbenchVerticalMarkers',
+    afterDatasetsDraw(chart: Chart) {
+      const { ctx, chartArea } = chart;
+      const x = chart.scales.x!;
+      ctx.save();
+      ctx.strokeStyle = colour;
+      ctx.fillStyle = colour;
+      ctx.setLineDash([4, 4]);
+      ctx.font = '11px sans-serif';
+      ctx.textAlign = 'left';
+      for (const marker of markers) {
+        const px = x.getPixelForValue(marker.index);
+        ctx.beginPath();
+        ctx.moveTo(px, chartArea.top); ctx.lineTo(px, chartArea.bottom);
+        ctx.stroke();
+        ctx.fillText(marker.label, px + 3, chartArea.top + 12);
+      }
+      ctx.restore();
+    },
+  };
+}

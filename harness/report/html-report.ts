@@ -1,0 +1,82 @@
+/**
+ * The self-contained HTML page: inline CSS, charts as PNG data: URIs, no script and no
+ * external resource. The page states how many charts it holds (meta passbench-chart-count)
+ * so a browser test can check that each one was drawn.
+ */
+import { formatValue } from '../results/format-value.ts';
+import { escapeHtml as h } from './escape.ts';
+import type { MetricSummary } from './metric-summary.ts';
+import type { RenderedChart } from './report-charts.ts';
+import type { ReportData } from './report-data.ts';
+import { sortedVerdicts, verdictRow } from './verdict-rows.ts';
+
+const STYLE = `body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1000px;color:#222}
+h1{font-size:1.5em}table{border-collapse:collapse;margin:1em 0;font-size:.9em}th,td{border:1px solid #ccc;padding:.3em .6em;text-align:left}
+th{background:#f3f3f3}.pass,.passed,.unchanged,.improved{color:#176117}.fail,.failed,.no-link,.regressed,.aborted{color:#a40000;font-weight:bold}
+.inconclusive,.skip,.running{color:#8a5a00}.banner{background:#fff3cd;border:1px solid #e0c060;padding:.6em 1em;margin:1em 0}
+figure{margin:1.5em 0}figure img{max-width:100%;border:1px solid #ddd}figcaption{font-size:.85em;color:#555}`;
+
+function table(header: readonly string[], rows: readonly string[][]): string {
+  return `<table><thead><tr>${header.map((c) => `<th>${h(c)}</th>`).join('')}</tr></thead><tbody>\n${rows.map((r) => `<tr>${r.join('')}</tr>`).join('\n')}\n</tbody></table>`;
+}
+const td = (text: string, cls?: string): string => `<td${cls ? ` class="${h(cls)}"` : ''}>${h(text)}</td>`;
+
+function hostsTable(data: ReportData): string {
+  return table(['host', 'kernel', 'QEMU', 'accel', 'NIC', 'driver', 'firmware', 'kernel command line'], data.meta.hosts.map((x) => [
+    td(x.name), td(x.kernel), td(x.qemu), td(x.accel === 'tcg' ? 'TCG (emulated)' : 'KVM'), td(x.nic ? `${x.nic.model} (${x.nic.vendorDevice}, ${x.nic.bdf})` : '–'),
+    td(x.nic ? `${x.nic.driver} ${x.nic.driverVersion}` : '–'), td(x.nic?.firmware ?? '–'), td(x.kernelCmdline)]));
+}
+
+function chartsSection(charts: readonly RenderedChart[]): string {
+  return charts.map((c) => `<figure id="chart-${h(c.spec.id)}"><img class="chart" data-chart="${h(c.spec.id)}" src="${c.dataUri}" alt="${h(c.spec.alt)}"><figcaption>${h(c.spec.title)}</figcaption></figure>`).join('\n');
+}
+
+function summaryTable(summaries: readonly MetricSummary[]): string {
+  return table(['mode', 'metric', 'median', '95 % CI of the median', 'samples'], summaries.map((s) => [
+    td(s.mode), td(s.metric), td(formatValue(s.median, s.unit)), td(`${formatValue(s.ci.low, s.unit)} … ${formatValue(s.ci.high, s.unit)}`), td(String(s.n))]));
+}
+
+function verdictsSection(data: ReportData): string {
+  if (!data.comparison || !data.baseline) return '<p>No earlier passed run of this scenario on this host: nothing to compare with.</p>';
+  return `<p>Against the last good night: run <code>${h(data.baseline.runId)}</code> (${h(data.baseline.startedAt)}, kernel ${h(data.baseline.kernel)}).</p>\n`
+    + table(['host mode/guest metric', 'baseline', 'this run', 'change', '95 % CI', 'p', 'verdict', 'why'], sortedVerdicts(data.comparison.verdicts).map((v) => {
+      const r = verdictRow(v);
+      return [td(r.key), td(r.baseline), td(r.candidate), td(r.change), td(r.ci), td(r.p), td(r.verdict, r.verdict), td(r.reason)];
+    }));
+}
+
+function checksTable(data: ReportData): string {
+  if (data.checks.length === 0) return '<p>No checks recorded.</p>';
+  return table(['host', 'mode', 'guest', 'check', 'status', 'message', 'evidence'], data.checks.map((c) => [
+    td(c.host), td(c.mode ?? '–'), td(c.guest ?? '–'), td(c.name), td(c.status, c.status), td(c.message),
+    c.details ? `<td><details><summary>show</summary><pre>${h(c.details)}</pre></details></td>` : td('')]));
+}
+
+export function htmlReport(data: ReportData, summaries: readonly MetricSummary[], charts: readonly RenderedChart[]): string {
+  const { meta } = data;
+  const title = `passbench ${meta.scenario} — run ${meta.runId}`;
+  return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="passbench-chart-count" content="${charts.length}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${h(title)}</title><style>${STYLE}</style></head>
+<body>
+<h1>${h(title)}${data.emulated ? ' — emulated (TCG)' : ''}</h1>
+${data.emulated ? '<p class="banner"><strong>emulated (TCG)</strong>: this run used QEMU\'s TCG emulator, not KVM. Figures show the harness works; they are not the hardware\'s speed.</p>' : ''}
+<p>Status: <span class="${h(meta.status)}">${h(meta.status)}</span>${meta.error ? ` — ${h(meta.error)}` : ''}.
+Started ${h(meta.startedAt)}${meta.endedAt ? `, ended ${h(meta.endedAt)}` : ''}. Scenario hash <code>${h(meta.scenarioHash.slice(0, 12))}</code>,
+guest image ${h(meta.guestImage)}, passbench ${h(meta.harnessVersion)}.</p>
+<h2>Hosts</h2>
+${hostsTable(data)}
+<h2>Charts</h2>
+<p id="chart-count">${charts.length} charts.</p>
+${chartsSection(charts)}
+<h2>Figures</h2>
+${summaryTable(summaries)}
+<h2>Verdicts</h2>
+${verdictsSection(data)}
+<h2>Checks</h2>
+${checksTable(data)}
+</body></html>
+`;
+}

@@ -1,0 +1,45 @@
+/**
+ * JUnit XML for Jenkins/GitLab: one test case per check and one per regression verdict.
+ * fail / no-link checks and regressions are failures; skipped checks are skipped.
+ */
+import { escapeXml as x } from './escape.ts';
+import type { ReportData } from './report-data.ts';
+import { verdictRow } from './verdict-rows.ts';
+
+interface Case { classname: string; name: string; failure?: { message: string; body: string }; skipped?: string }
+
+function suite(name: string, cases: readonly Case[], timestamp: string): string {
+  const failures = cases.filter((c) => c.failure).length;
+  const skipped = cases.filter((c) => c.skipped !== undefined).length;
+  const body = cases.map((c) => {
+    const inner = c.failure
+      ? `<failure message="${x(c.failure.message)}" type="failure">${x(c.failure.body)}</failure>`
+      : c.skipped !== undefined ? `<skipped message="${x(c.skipped)}"/>` : '';
+    return `    <testcase classname="${x(c.classname)}" name="${x(c.name)}" time="0"${inner ? `>${inner}</testcase>` : '/>'}`;
+  });
+  return `  <testsuite name="${x(name)}" tests="${cases.length}" failures="${failures}" errors="0" skipped="${skipped}" timestamp="${x(timestamp.replace(/\.\d+Z$/, ''))}">\n${body.join('\n')}\n  </testsuite>`;
+}
+
+export function junitReport(data: ReportData): string {
+  const { meta } = data;
+  const checks: Case[] = data.checks.map((c) => ({
+    classname: `passbench.${meta.scenario}.checks.${c.host}${c.mode ? `.${c.mode}` : ''}${c.guest ? `.${c.guest}` : ''}`,
+    name: c.name,
+    ...(c.status === 'fail' || c.status === 'no-link'
+      ? { failure: { message: `${c.status}: ${c.message}`, body: c.details ?? c.message } }
+      : c.status === 'skip' ? { skipped: c.message } : {}),
+  }));
+  const verdicts: Case[] = (data.comparison?.verdicts ?? []).map((v) => {
+    const row = verdictRow(v);
+    return {
+      classname: `passbench.${meta.scenario}.regressions.${v.host}.${v.mode}.${v.guest}`,
+      name: v.metric,
+      ...(v.comparison.verdict === 'regressed'
+        ? { failure: { message: `regressed: ${row.change} against run ${data.baseline?.runId ?? '?'}`, body: `${row.baseline} → ${row.candidate}; ${row.reason}` } }
+        : {}),
+    };
+  });
+  const suites = [suite(`passbench ${meta.runId} checks`, checks, meta.startedAt)];
+  if (data.comparison) suites.push(suite(`passbench ${meta.runId} regressions vs ${data.baseline?.runId ?? ''}`, verdicts, meta.startedAt));
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="passbench ${x(meta.runId)}">\n${suites.join('\n')}\n</testsuites>\n`;
+}

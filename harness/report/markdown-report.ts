@@ -1,0 +1,51 @@
+/** A Markdown summary short enough for a CI comment or an e-mail. */
+import { formatValue } from '../results/format-value.ts';
+import { escapeMarkdownCell as m } from './escape.ts';
+import type { MetricSummary } from './metric-summary.ts';
+import type { ReportData } from './report-data.ts';
+import { sortedVerdicts, verdictRow } from './verdict-rows.ts';
+
+const HEADLINE_METRICS = ['tcp.tx.throughput', 'tcp.rx.throughput', 'latency.idle.p50', 'latency.load.p99', 'http.rate'];
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
+  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(m).join(' | ')} |`)];
+}
+
+export function markdownReport(data: ReportData, summaries: readonly MetricSummary[]): string {
+  const { meta } = data;
+  const regressions = data.comparison?.verdicts.filter((v) => v.comparison.verdict === 'regressed') ?? [];
+  const failedChecks = data.checks.filter((c) => c.status === 'fail' || c.status === 'no-link');
+  const ok = meta.status === 'passed' && regressions.length === 0 && failedChecks.length === 0;
+  const lines = [
+    `## passbench ${meta.scenario}: ${ok ? 'passed' : 'FAILED'} — run \`${meta.runId}\``,
+    '',
+  ];
+  if (data.emulated) lines.push('> **emulated (TCG)**: figures come from a virtual lab under TCG, not hardware speed.', '');
+  for (const h of meta.hosts) {
+    lines.push(`- host **${m(h.name)}**: kernel ${m(h.kernel)}, QEMU ${m(h.qemu)}, ${h.accel.toUpperCase()}${h.nic ? `, NIC ${m(h.nic.model)} (${m(h.nic.driver)} ${m(h.nic.driverVersion)}, fw ${m(h.nic.firmware)})` : ''}`);
+  }
+  lines.push(`- status: ${meta.status}${meta.error ? ` (${m(meta.error)})` : ''}; started ${meta.startedAt}${meta.endedAt ? `, ended ${meta.endedAt}` : ''}`);
+  lines.push(`- checks: ${data.checks.length - failedChecks.length}/${data.checks.length} passed`);
+  if (data.comparison && data.baseline) {
+    const counts = ['regressed', 'improved', 'unchanged', 'inconclusive'].map((k) => `${data.comparison!.verdicts.filter((v) => v.comparison.verdict === k).length} ${k}`);
+    lines.push(`- against the last good night (run \`${data.baseline.runId}\`, kernel ${m(data.baseline.kernel)}): ${counts.join(', ')}`);
+  } else {
+    lines.push('- no earlier passed run of this scenario on this host to compare with');
+  }
+  const headline = summaries.filter((s) => HEADLINE_METRICS.includes(s.metric));
+  if (headline.length > 0) {
+    lines.push('', ...table(['mode', 'metric', 'median', '95 % CI', 'n'], headline.map((s) => [
+      s.mode, s.metric, formatValue(s.median, s.unit), `${formatValue(s.ci.low, s.unit)} … ${formatValue(s.ci.high, s.unit)}`, String(s.n)])));
+  }
+  const notable = sortedVerdicts(data.comparison?.verdicts ?? []).filter((v) => v.comparison.verdict !== 'unchanged');
+  if (notable.length > 0) {
+    lines.push('', '### Changes against the last good night', '', ...table(['', 'baseline', 'this run', 'change', '95 % CI', 'p', 'verdict'], notable.map((v) => {
+      const r = verdictRow(v);
+      return [r.key, r.baseline, r.candidate, r.change, r.ci, r.p, r.verdict === 'regressed' ? '**REGRESSED**' : r.verdict];
+    })));
+  }
+  if (failedChecks.length > 0) {
+    lines.push('', '### Failed checks', '', ...table(['host', 'mode', 'check', 'status', 'message'], failedChecks.map((c) => [c.host, c.mode ?? '', c.name, c.status, c.message])));
+  }
+  return `${lines.join('\n')}\n`;
+}

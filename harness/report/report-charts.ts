@@ -1,0 +1,31 @@
+/** Which charts a report holds, in order: this run's figures, then one trend per metric. */
+import type { ChartSpec } from './charts/chart-spec.ts';
+import { httpChart } from './charts/http-chart.ts';
+import { latencyChart } from './charts/latency-chart.ts';
+import { renderChart } from './charts/render-chart.ts';
+import { throughputChart } from './charts/throughput-chart.ts';
+import { trendChart, trendSeries } from './charts/trend-chart.ts';
+import type { MetricSummary } from './metric-summary.ts';
+import type { ReportData } from './report-data.ts';
+
+export interface RenderedChart {
+  spec: ChartSpec;
+  dataUri: string;
+}
+
+export function reportCharts(data: ReportData, summaries: readonly MetricSummary[]): ChartSpec[] {
+  const charts = [throughputChart(summaries), latencyChart(summaries), httpChart(summaries)].filter((c): c is ChartSpec => c !== undefined);
+  const { runs, medians } = trendSeries(data.trend);
+  const units = new Map(data.samples.map((s) => [s.metric, s.unit]));
+  for (const metric of [...medians.keys()].sort()) {
+    const unit = units.get(metric);
+    if (unit) charts.push(trendChart(metric, unit, runs, medians.get(metric)!));
+  }
+  return charts;
+}
+
+export async function renderCharts(specs: readonly ChartSpec[]): Promise<RenderedChart[]> {
+  const out: RenderedChart[] = [];
+  for (const spec of specs) out.push({ spec, dataUri: await renderChart(spec) });
+  return out;
+}

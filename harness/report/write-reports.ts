@@ -1,0 +1,54 @@
+/**
+ * (Re)writes a run's reports into its directory: report.html, report.md, junit.xml and
+ * results.json. Each file is written to a temporary name and renamed, so a reader never
+ * sees half a report.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { History } from '../results/history.ts';
+import type { Thresholds } from '../results/thresholds.ts';
+import { htmlReport } from './html-report.ts';
+import { junitReport } from './junit-report.ts';
+import { markdownReport } from './markdown-report.ts';
+import { summarizeRun } from './metric-summary.ts';
+import { renderCharts, reportCharts } from './report-charts.ts';
+import { loadReportData, type ReportData } from './report-data.ts';
+
+export const REPORT_FILES = { html: 'report.html', markdown: 'report.md', junit: 'junit.xml', json: 'results.json' } as const;
+
+async function writeAtomically(file: string, text: string): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`;
+  await fs.writeFile(tmp, text);
+  await fs.rename(tmp, file);
+}
+
+export function resultsJson(data: ReportData): string {
+  return `${JSON.stringify({
+    meta: data.meta,
+    samples: data.samples,
+    checks: data.checks,
+    baseline: data.baseline ?? null,
+    verdicts: data.comparison?.verdicts ?? [],
+  }, null, 2)}\n`;
+}
+
+export async function writeReports(
+  runDir: string,
+  history: History,
+  o: { thresholds?: Thresholds } = {},
+): Promise<{ html: string; markdown: string; junit: string; json: string }> {
+  const data = await loadReportData(runDir, history, o.thresholds);
+  const summaries = summarizeRun(data.samples);
+  const charts = await renderCharts(reportCharts(data, summaries));
+  const files = {
+    html: path.join(runDir, REPORT_FILES.html),
+    markdown: path.join(runDir, REPORT_FILES.markdown),
+    junit: path.join(runDir, REPORT_FILES.junit),
+    json: path.join(runDir, REPORT_FILES.json),
+  };
+  await writeAtomically(files.html, htmlReport(data, summaries, charts));
+  await writeAtomically(files.markdown, markdownReport(data, summaries));
+  await writeAtomically(files.junit, junitReport(data));
+  await writeAtomically(files.json, resultsJson(data));
+  return files;
+}

@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { openHistory, type History } from '../../../harness/results/history.ts';
+import { writeReports } from '../../../harness/report/write-reports.ts';
+import { runCli } from '../../support/capture-cli.ts';
+import { forEachBackend } from '../../support/history-backends.ts';
+import { buildReportHistory } from '../../support/report-fixture.ts';
+
+const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+describe('reports', function () {
+  this.timeout(60000);
+  let root: string;
+  beforeEach(async () => { root = await fs.mkdtemp(path.join(os.tmpdir(), 'passbench-report-')); });
+  afterEach(async () => { await fs.rm(root, { recursive: true, force: true }); });
+
+  forEachBackend((backend) => {
+    let history: History;
+    beforeEach(async () => { history = await backend.open(); });
+    afterEach(async () => { await history.close(); });
+
+    it('writes report.html with every chart as an embedded PNG, and the count it claims', async () => {
+      const dir = await buildReportHistory(root, history);
+      const files = await writeReports(dir, history);
+      assert.deepEqual(Object.values(files).map((f) => path.basename(f)), ['report.html', 'report.md', 'junit.xml', 'results.json']);
+      const html = await fs.readFile(files.html, 'utf8');
+      const images = [...html.matchAll(/<img class="chart" data-chart="([^"]+)" src="data:image\/png;base64,([^"]+)"/g)];
+      const claimed = Number(/<meta name="passbench-chart-count" content="(\d+)">/.exec(html)?.[1]);
+      assert.equal(images.length, claimed);
+      // throughput, latency, HTTP and one trend per metric (10 metrics)
+      assert.deepEqual(images.map((m) => m[1]).slice(0, 3), ['throughput', 'latency', 'http-rate']);
+      assert.equal(images.filter((m) => m[1]!.startsWith('trend-')).length, 10);
+      for (const [, , data] of images) assert.deepEqual(Buffer.from(data!, 'base64').subarray(0, 8), PNG);
+      const has = (re: RegExp) => assert.ok(re.test(html), `report.html does not match ${re}`);
+      assert.ok(!/<script|https?:\/\//.test(html), 'self-contained: no script, no external resource');
+      assert.ok(!/emulated \(TCG\)/.test(html), 'a KVM run is not labelled emulated');
+      has(/<td>6\.12\.3-amd64<\/td>/);
+      has(/alt="Line chart: tcp\.tx\.throughput \(Gbit\/s\) per run over 6 runs for nic, vf, e1000; 1 kernel upgrade\(s\) marked"/);
+      has(/<td class="regressed">regressed<\/td>/);
+      has(/Against the last good night: run <code>r4<\/code>/);
+      has(/&lt;link down&gt; &amp; &quot;no carrier&quot;/);
+    });
+  });
+
+  describe('Markdown, JUnit and JSON', () => {
+    let history: History;
+    let files: Awaited<ReturnType<typeof writeReports>>;
+    beforeEach(async () => {
+      history = await openHistory(path.join(root, 'history.sqlite'));
+      files = await writeReports(await buildReportHistory(root, history, { accel: 'tcg' }), history);
+    });
+    afterEach(async () => { await history.close(); });
+
+    it('labels an emulated (TCG) run in HTML and Markdown', async () => {
+      assert.ok(/<h1>[^<]*— emulated \(TCG\)<\/h1>/.test(await fs.readFile(files.html, 'utf8')), 'TCG label in the title');
+      assert.match(await fs.readFile(files.markdown, 'utf8'), /\*\*emulated \(TCG\)\*\*/);
+    });
+
+    it('Markdown summary: verdict, regressions first, failed checks', async () => {
+      const md = await fs.readFile(files.markdown, 'utf8');
+      assert.match(md, /^## passbench nightly: FAILED — run `r5`/);
+      assert.match(md, /against the last good night \(run `r4`, kernel 6\.1\.0-27-amd64\): \d+ regressed/);
+      assert.match(md, /\| lab1 nic\/nic tcp\.tx\.throughput \| 9\.\d+ Gbit\/s \| [78]\.\d+ Gbit\/s \| −1\d\.\d % \| .* \| \*\*REGRESSED\*\* \|/);
+      assert.match(md, /### Failed checks\n\n\| host \| mode \| check \| status \| message \|\n\|---\|---\|---\|---\|---\|\n\| lab1 \| vf \| link-up \| no-link \| eth1 has no carrier \|/);
+    });
+
+    it('JUnit: one test case per check and per verdict, failures for no-link and regressions, escaped', async () => {
+      const xml = await fs.readFile(files.junit, 'utf8');
+      const json = JSON.parse(await fs.readFile(files.json, 'utf8'));
+      const cases = xml.match(/<testcase /g)!.length;
+      assert.equal(cases, json.checks.length + json.verdicts.length);
+      const regressed = json.verdicts.filter((v: { comparison: { verdict: string } }) => v.comparison.verdict === 'regressed').length;
+      assert.ok(regressed >= 6, `throughput and rates of three modes regressed, got ${regressed}`);
+      assert.equal(xml.match(/<failure /g)!.length, regressed + 1);
+      assert.match(xml, /<testsuite name="passbench r5 checks" tests="6" failures="1"/);
+      assert.match(xml, /name="link-up" time="0"><failure message="no-link: eth1 has no carrier" type="failure">igbvf 0000:00:04\.0: &lt;link down&gt; &amp; &quot;no carrier&quot;<\/failure>/);
+      assert.doesNotMatch(xml.replace(/&(amp|lt|gt|quot|apos);/g, ''), /&|<(?![/?a-z])/);
+    });
+
+    it('results.json holds the meta, samples, checks and verdicts', async () => {
+      const json = JSON.parse(await fs.readFile(files.json, 'utf8'));
+      assert.equal(json.meta.runId, 'r5');
+      assert.equal(json.samples.length, 3 * 10 * 13);
+      assert.equal(json.checks.length, 6);
+      assert.equal(json.baseline.runId, 'r4');
+      assert.equal(json.verdicts.length, 30);
+    });
+  });
+
+  it('passbench report rewrites the reports of a run given by id or directory', async () => {
+    const loc = path.join(root, 'history.sqlite');
+    const history = await openHistory(loc);
+    const dir = await buildReportHistory(root, history);
+    await history.close();
+    const byDir = await runCli('report', dir, '--history', loc);
+    assert.equal(byDir.code, 0, byDir.stderr);
+    assert.match(byDir.stdout, /report\.html\n.*report\.md\n.*junit\.xml\n.*results\.json/);
+    // r3 is in the history (imported from its directory): found by id.
+    const byId = await runCli('report', 'r3', '--history', loc, '--json');
+    assert.equal(byId.code, 0, byId.stderr);
+    assert.equal(JSON.parse(byId.stdout).html, path.join(root, 'r3', 'report.html'));
+    const missing = await runCli('report', 'nosuch', '--history', loc, '--runs-dir', root);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /"nosuch" is neither a run directory nor the id of a run/);
+  });
+});
