@@ -5,6 +5,7 @@ import { registerDevicesCommand } from './devices.ts';
 import { registerDoctorCommand } from './doctor.ts';
 import { registerHistoryCommand } from './history.ts';
 import { registerLabCommand } from './lab.ts';
+import { registerReportCommand } from './report.ts';
 import { registerRestoreCommand } from './restore.ts';
 import { registerRunCommand } from './run.ts';
 import { registerSriovCommand } from './sriov.ts';
@@ -22,4 +23,5 @@ export const commands: RegisterCommand[] = [
   registerRunCommand,
   registerHistoryCommand,
   registerCompareCommand,
+  registerReportCommand,
 ];
