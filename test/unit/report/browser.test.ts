@@ -14,6 +14,12 @@ import { openHistory } from '../../../harness/results/history.ts';
 import { writeReports } from '../../../harness/report/write-reports.ts';
 import { buildReportHistory } from '../../support/report-fixture.ts';
 
+// Browser globals used inside page.evaluate (this project compiles without the DOM lib).
+interface PageImage { dataset: Record<string, string | undefined>; complete: boolean; naturalWidth: number; naturalHeight: number; decode(): Promise<void> }
+interface PageElement { textContent: string | null; getAttribute(name: string): string | null }
+declare const document: { querySelectorAll(selector: string): ArrayLike<PageImage>; querySelector(selector: string): PageElement | null };
+declare const DOMParser: new () => { parseFromString(text: string, type: string): { querySelector(s: string): PageElement | null; querySelectorAll(s: string): ArrayLike<unknown> } };
+
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = path.resolve('reports', 'screenshots', 'report.png');
 
@@ -50,7 +56,7 @@ describe('report.html in headless Chromium', function () {
     await page.goto(pathToFileURL(files.html).href, { waitUntil: 'load' });
 
     const charts = await page.evaluate(async () => {
-      const images = [...document.querySelectorAll<HTMLImageElement>('img.chart')];
+      const images = Array.from(document.querySelectorAll('img.chart'));
       await Promise.all(images.map((img) => img.decode()));
       return {
         claimed: Number(document.querySelector('meta[name="passbench-chart-count"]')?.getAttribute('content')),
