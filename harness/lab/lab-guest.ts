@@ -5,6 +5,7 @@ import type { Bdf } from '../pci/bdf.ts';
 import { UsageError } from '../errors.ts';
 import { makeGuestKeys } from '../guest/guest-keys.ts';
 import { connectGuest } from '../guest/guest-ssh.ts';
+import { waitForConsole } from '../guest/console-wait.ts';
 import type { DeviceExpectation } from '../guest/prove-device.ts';
 import { launchGuest, type RunningGuest } from '../vm/launcher.ts';
 import type { GuestSpec } from '../vm/qemu-args.ts';
@@ -94,9 +95,14 @@ export async function startLabGuest(controller: Host, lab: SshHost, o: LabGuestO
   const t0 = Date.now();
   const guest = await launchGuest(lab, spec, { log });
   try {
+    const deadlineMs = o.deadlineMs ?? 300_000;
+    const consoleMs = await waitForConsole(() => lab.readFile(spec.serialLog), {
+      ready: /passbench-guest: \[[\d.]+\] services started/, deadlineMs, what: `guest ${o.name}`,
+    });
+    log(`console: services started ${((Date.now() - t0) / 1000).toFixed(1)} s after QEMU start (waited ${(consoleMs / 1000).toFixed(1)} s)`);
     const ssh = await connectGuest({
       via: lab, address: o.kind === 'e1000' ? '127.0.0.1' : address.split('/')[0]!, port: sshPort,
-      hostKey: keys.hostKey, identityFile: keys.identityFile, deadlineMs: o.deadlineMs ?? 300_000,
+      hostKey: keys.hostKey, identityFile: keys.identityFile, deadlineMs: Math.max(60_000, deadlineMs - (Date.now() - t0)),
       consoleTail: () => guest.consoleTail(25), log,
     });
     const sshReadyMs = Date.now() - t0;
