@@ -47,11 +47,13 @@ export async function makeGuestKeys(controller: Host, qemuHost: Host, o: GuestKe
   }
   const client = await generateKeyPair(controller, o.localDir, `${o.name}-client`, `passbench-${o.name}`);
 
-  await qemuHost.mkdir(o.remoteDir, { mode: 0o700 });
+  // Commands only, no SFTP: through a dropbear lab host, SFTP calls overlapping with other
+  // guests' setups were seen to hang for good (no timeout there); a command has one.
+  await qemuHost.run(['mkdir', '-p', '-m', '0700', o.remoteDir]);
   await qemuHost.run(['chmod', '0700', o.remoteDir]);
   const hostKeyFile = path.posix.join(o.remoteDir, 'host_key.dropbear');
   const authorizedKeys = path.posix.join(o.remoteDir, 'authorized_keys');
-  await qemuHost.remove(hostKeyFile);
+  await qemuHost.run(['rm', '-f', '--', hostKeyFile]);
   // dropbearkey prints the public line on stdout ("Public key portion is:\nssh-ed25519 AAAA… user@host").
   const made = await qemuHost.run(['dropbearkey', '-t', 'ed25519', '-f', hostKeyFile]);
   await qemuHost.run(['chmod', '0600', hostKeyFile]);
@@ -59,15 +61,21 @@ export async function makeGuestKeys(controller: Host, qemuHost: Host, o: GuestKe
   if (!line) throw new PassbenchError(`dropbearkey on ${qemuHost.name} printed no public key: ${made.stdout.slice(0, 300)}`);
   const hostKey = formatPublicKey(parsePublicKey(line, `dropbearkey -f ${hostKeyFile}`));
 
-  await qemuHost.writeFile(authorizedKeys, formatPublicKey(client.publicKey) + '\n', { mode: 0o600 });
+  await writeSecret(qemuHost, authorizedKeys, formatPublicKey(client.publicKey) + '\n');
   const fwCfg: FwCfgFile[] = [
     { name: 'authorized_keys', file: authorizedKeys },
     { name: 'host_key', file: hostKeyFile },
   ];
   if (o.net && o.net.length > 0) {
     const netFile = path.posix.join(o.remoteDir, 'net');
-    await qemuHost.writeFile(netFile, o.net.join('\n') + '\n', { mode: 0o600 });
+    await writeSecret(qemuHost, netFile, o.net.join('\n') + '\n');
     fwCfg.push({ name: 'net', file: netFile });
   }
   return { identityFile: client.privateKeyPath, hostKey, remoteDir: o.remoteDir, fwCfg };
+}
+
+/** Writes a 0600 file with a command (umask first, so it is never readable by others). */
+async function writeSecret(host: Host, file: string, text: string): Promise<void> {
+  await host.run(['sh', '-c', 'umask 077 && cat >"$1"', 'sh', file], { input: text });
+  await host.run(['chmod', '0600', file]);
 }

@@ -17,7 +17,7 @@ export function listeningPorts(procNetTcp: string): Set<number> {
  * this process. QEMU fails loudly ("Address already in use") if another program takes it meanwhile.
  */
 export async function pickFreePort(host: Host): Promise<number> {
-  const text = (await Promise.all(['/proc/net/tcp', '/proc/net/tcp6'].map((f) => host.readFile(f).catch(() => '')))).join('\n');
+  const text = (await host.run(['cat', '/proc/net/tcp', '/proc/net/tcp6'], { allowFailure: true })).stdout;
   const busy = listeningPorts(text);
   for (let i = 0; i < 1000; i++) {
     const port = 40000 + Math.floor(Math.random() * 20000);

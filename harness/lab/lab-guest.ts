@@ -3,7 +3,7 @@ import type { Host } from '../host/host.ts';
 import type { SshHost } from '../host/ssh-host.ts';
 import type { Bdf } from '../pci/bdf.ts';
 import { UsageError } from '../errors.ts';
-import { makeGuestKeys } from '../guest/guest-keys.ts';
+import { makeGuestKeys, type GuestKeys } from '../guest/guest-keys.ts';
 import { connectGuest } from '../guest/guest-ssh.ts';
 import { waitForConsole } from '../guest/console-wait.ts';
 import type { DeviceExpectation } from '../guest/prove-device.ts';
@@ -72,31 +72,22 @@ export async function startLabGuest(controller: Host, lab: SshHost, o: LabGuestO
   if (o.kind !== 'e1000' && (o.bdf === undefined || o.address === undefined)) {
     throw new UsageError(`lab guest ${o.name} (${o.kind}) needs bdf and address`);
   }
-  const address = o.kind === 'e1000' ? '10.0.2.15/24' : o.address!;
-  const dir = `/run/passbench/guests/${o.name}`;
-  const keys = await makeGuestKeys(controller, lab, {
-    name: o.name, localDir: o.controllerDir, remoteDir: dir,
-    net: [o.kind === 'e1000' ? `eth0 ${address} 10.0.2.2` : `eth0 ${address}`],
-  });
-  const qmpTcpPort = await pickFreePort(lab);
-  const sshPort = o.kind === 'e1000' ? await pickFreePort(lab) : 22;
-  const spec: GuestSpec = {
-    name: o.name, accel: 'tcg', cpuModel: o.cpuModel, memoryMiB: o.memoryMiB ?? 256, cpus: 1,
-    boot: o.boot === 'iso'
-      ? { kind: 'iso', iso: o.images.iso }
-      : { kind: 'kernel', kernel: o.images.kernel, initrd: o.images.initrd, append: o.append ?? GUEST_APPEND },
-    vfio: o.kind === 'e1000' ? [] : [{ host: o.bdf!, romfile: '' }],
-    nic: o.kind === 'e1000'
-      ? { model: 'e1000', netdev: { kind: 'user', hostForwards: [{ hostPort: sshPort, guestPort: 22 }] } }
-      : undefined,
-    qmpTcpPort, serialLog: path.posix.join(dir, 'serial.log'), pidFile: path.posix.join(dir, 'qemu.pid'),
-    fwCfg: keys.fwCfg,
-  };
-  const t0 = Date.now();
-  const guest = await launchGuest(lab, spec, { log });
+  // One guest at a time from keys to QMP: the lab host's SSH connection is shared, and setups
+  // overlapping on it were seen to stall (then the guests boot, in parallel).
+  const previous = setupChain;
+  let release!: () => void;
+  setupChain = new Promise<void>((r) => (release = r));
+  await previous;
+  let launched: { guest: RunningGuest; keys: GuestKeys; spec: GuestSpec; sshPort: number; address: string; t0: number };
+  try {
+    launched = await setUp(controller, lab, o, log);
+  } finally {
+    release();
+  }
+  const { guest, keys, spec, sshPort, address, t0 } = launched;
   try {
     const deadlineMs = o.deadlineMs ?? 300_000;
-    const consoleMs = await waitForConsole(() => lab.readFile(spec.serialLog), {
+    const consoleMs = await waitForConsole(async () => (await lab.run(['cat', spec.serialLog], { timeoutMs: 30_000 })).stdout, {
       ready: /passbench-guest: \[[\d.]+\] services started/, deadlineMs, what: `guest ${o.name}`,
     });
     log(`console: services started ${((Date.now() - t0) / 1000).toFixed(1)} s after QEMU start (waited ${(consoleMs / 1000).toFixed(1)} s)`);
@@ -119,4 +110,32 @@ export async function startLabGuest(controller: Host, lab: SshHost, o: LabGuestO
     await guest.stop({ powerdownMs: 1_000 }).catch(() => {});
     throw error;
   }
+}
+
+let setupChain: Promise<void> = Promise.resolve();
+
+async function setUp(controller: Host, lab: SshHost, o: LabGuestOptions, log: (l: string) => void) {
+  const address = o.kind === 'e1000' ? '10.0.2.15/24' : o.address!;
+  const dir = `/run/passbench/guests/${o.name}`;
+  const keys = await makeGuestKeys(controller, lab, {
+    name: o.name, localDir: o.controllerDir, remoteDir: dir,
+    net: [o.kind === 'e1000' ? `eth0 ${address} 10.0.2.2` : `eth0 ${address}`],
+  });
+  const qmpTcpPort = await pickFreePort(lab);
+  const sshPort = o.kind === 'e1000' ? await pickFreePort(lab) : 22;
+  const spec: GuestSpec = {
+    name: o.name, accel: 'tcg', cpuModel: o.cpuModel, memoryMiB: o.memoryMiB ?? 256, cpus: 1,
+    boot: o.boot === 'iso'
+      ? { kind: 'iso', iso: o.images.iso }
+      : { kind: 'kernel', kernel: o.images.kernel, initrd: o.images.initrd, append: o.append ?? GUEST_APPEND },
+    vfio: o.kind === 'e1000' ? [] : [{ host: o.bdf!, romfile: '' }],
+    nic: o.kind === 'e1000'
+      ? { model: 'e1000', netdev: { kind: 'user', hostForwards: [{ hostPort: sshPort, guestPort: 22 }] } }
+      : undefined,
+    qmpTcpPort, serialLog: path.posix.join(dir, 'serial.log'), pidFile: path.posix.join(dir, 'qemu.pid'),
+    fwCfg: keys.fwCfg,
+  };
+  const t0 = Date.now();
+  const guest = await launchGuest(lab, spec, { log });
+  return { guest, keys, spec, sshPort, address, t0 };
 }

@@ -154,7 +154,7 @@ async function readPid(host: Host, proc: HostProcess, spec: GuestSpec): Promise<
   if (spec.pidFile === undefined) return -1;
   const until = Date.now() + 30_000;
   while (Date.now() < until) {
-    const text = await host.readFile(spec.pidFile).catch(() => '');
+    const text = (await host.run(['cat', spec.pidFile], { allowFailure: true, timeoutMs: 10_000 }).catch(() => undefined))?.stdout ?? '';
     if (/^\d+\s*$/.test(text)) return Number(text.trim());
     const ended = await Promise.race([proc.exited.then(() => true), delay(200).then(() => false)]);
     if (ended) return -1;
@@ -162,9 +162,11 @@ async function readPid(host: Host, proc: HostProcess, spec: GuestSpec): Promise<
   return -1;
 }
 
+/** The last lines of a file on the host (a command, not SFTP: see guest-keys.ts). */
 async function tail(host: Host, file: string, lines: number): Promise<string> {
-  const text = await host.readFile(file).catch((e: unknown) => `(cannot read ${file}: ${errorMessage(e)})`);
-  return lastLines(text, lines);
+  const r = await host.run(['tail', '-n', String(lines), file], { allowFailure: true, timeoutMs: 15_000 })
+    .catch((e: unknown) => ({ exitCode: 1, stdout: '', stderr: errorMessage(e) }));
+  return r.exitCode === 0 ? r.stdout.trimEnd() : `(cannot read ${file}: ${r.stderr.trim()})`;
 }
 
 const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
