@@ -3,7 +3,8 @@
  * the last good night of the same scenario on the same host, and the history for the trends.
  */
 import { compareSampleSets, type SetComparison } from '../results/compare-sets.ts';
-import type { History, SampleValue } from '../results/history.ts';
+import type { History, RunMedian } from '../results/history.ts';
+import { runMedians } from '../results/run-medians.ts';
 import { readRunDir } from '../results/run-reader.ts';
 import type { Check, RunMeta, Sample } from '../results/schema.ts';
 import { parseThresholds, type Thresholds } from '../results/thresholds.ts';
@@ -16,8 +17,8 @@ export interface ReportData {
   /** The run the verdicts compare against, when the history has one. */
   baseline?: { runId: string; startedAt: string; kernel: string };
   comparison?: SetComparison;
-  /** Non-warm-up values of earlier runs of this scenario on this host, then this run's. */
-  trend: SampleValue[];
+  /** Per-run medians of earlier runs of this scenario on this host, then this run's. */
+  trend: RunMedian[];
   /** Any host ran under TCG: every figure is an emulated one. */
   emulated: boolean;
 }
@@ -33,10 +34,10 @@ export async function loadReportData(runDir: string, history: History, threshold
     baseline = { runId: last.runId, startedAt: last.startedAt, kernel: last.hosts[0]?.kernel ?? '' };
     comparison = compareSampleSets(await history.samples({ runIds: [last.runId] }), samples, thresholds);
   }
-  const earlier = await history.sampleValues(scope);
-  const own: SampleValue[] = samples.filter((s) => !s.warmup).map((s) => ({
+  const earlier = await history.runMedians(scope);
+  const own: RunMedian[] = runMedians(samples).map(({ first: s, n, median }) => ({
     runId: s.runId, startedAt: meta.startedAt, kernel: meta.hosts.find((h) => h.name === s.host)?.kernel ?? '',
-    host: s.host, mode: s.mode, guest: s.guest, metric: s.metric, value: s.value,
+    host: s.host, mode: s.mode, guest: s.guest, metric: s.metric, unit: s.unit, n, median,
   }));
   return {
     dir: runDir, meta, samples, checks, baseline, comparison,

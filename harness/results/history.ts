@@ -17,7 +17,8 @@ import { RunMetaSchema, type Check, type RunMeta } from './schema.ts';
 
 export type { HistorySample, HostRow, RunRow } from './history/history-rows.ts';
 
-export interface SampleValue {
+/** One run's median of one metric (host, mode, guest), as stored at import. */
+export interface RunMedian {
   runId: string;
   startedAt: string;
   kernel: string;
@@ -25,7 +26,9 @@ export interface SampleValue {
   mode: HistorySample['mode'];
   guest: string;
   metric: string;
-  value: number;
+  unit: HistorySample['unit'];
+  n: number;
+  median: number;
 }
 export type { RunFilter } from './history/run-filter.ts';
 
@@ -48,8 +51,8 @@ export interface History {
   checksOf(runId: string): Promise<Check[]>;
   /** Samples of the runs the filter selects (mode/metric/host narrow the samples too), oldest run first. */
   samples(f: RunFilter, q?: SampleQuery): Promise<HistorySample[]>;
-  /** Just the values (no labels), for trends over many runs: cheaper than samples(). */
-  sampleValues(f: RunFilter): Promise<SampleValue[]>;
+  /** Per run the median of each metric (warm-ups excluded), oldest run first: for trends over many runs. */
+  runMedians(f: RunFilter): Promise<RunMedian[]>;
   /** The latest passed run of `runId`'s scenario on its (first) host that started before it. */
   lastGoodBefore(runId: string): Promise<RunRow | undefined>;
   close(): Promise<void>;
@@ -126,15 +129,16 @@ class SqlHistory implements History {
     return rows.map(toHistorySample);
   }
 
-  async sampleValues(f: RunFilter): Promise<SampleValue[]> {
-    const { where, params } = filterConditions(checkFilter({ ...f, limit: undefined }), { runs: 'r', hosts: 'h', samples: 's' });
+  async runMedians(f: RunFilter): Promise<RunMedian[]> {
+    const { where, params } = filterConditions(checkFilter({ ...f, limit: undefined }), { runs: 'r', hosts: 'h', samples: 'm' });
     const rows = await this.db.query(
-      `SELECT s.run_id, r.started_at, h.kernel, s.host, s.mode, s.guest, s.metric, s.value
-       FROM samples s JOIN runs r ON r.run_id = s.run_id JOIN hosts h ON h.run_id = s.run_id AND h.name = s.host
-       WHERE ${where} AND s.warmup = 0 ORDER BY r.started_at, s.run_id, s.seq`, params);
+      `SELECT m.*, r.started_at, h.kernel
+       FROM run_medians m JOIN runs r ON r.run_id = m.run_id JOIN hosts h ON h.run_id = m.run_id AND h.name = m.host
+       WHERE ${where} ORDER BY r.started_at, m.run_id, m.host, m.mode, m.guest, m.metric`, params);
     return rows.map((r) => ({
       runId: String(r.run_id), startedAt: String(r.started_at), kernel: String(r.kernel), host: String(r.host),
-      mode: String(r.mode) as SampleValue['mode'], guest: String(r.guest), metric: String(r.metric), value: Number(r.value),
+      mode: String(r.mode) as RunMedian['mode'], guest: String(r.guest), metric: String(r.metric),
+      unit: String(r.unit) as RunMedian['unit'], n: Number(r.n), median: Number(r.median),
     }));
   }
 

@@ -4,7 +4,7 @@
  */
 import { median } from '../../measure/statistics.ts';
 import { chartUnit } from '../../results/format-value.ts';
-import type { SampleValue } from '../../results/history.ts';
+import type { RunMedian } from '../../results/history.ts';
 import type { Sample } from '../../results/schema.ts';
 import { MODE_ORDER } from '../metric-summary.ts';
 import { verticalMarkersPlugin, type VerticalMarker } from './chart-plugins.ts';
@@ -16,8 +16,11 @@ export interface TrendRun {
   kernel: string;
 }
 
-/** Runs in time order and, per metric and mode, each run's median (undefined where not measured). */
-export function trendSeries(values: readonly SampleValue[]): { runs: TrendRun[]; medians: Map<string, Map<string, (number | undefined)[]>> } {
+/**
+ * Runs in time order and, per metric and mode, each run's median (undefined where not
+ * measured; the median of the guests' medians when a mode had several guests).
+ */
+export function trendSeries(values: readonly RunMedian[]): { runs: TrendRun[]; medians: Map<string, Map<string, (number | undefined)[]>> } {
   const runs: TrendRun[] = [];
   const runIndex = new Map<string, number>();
   const buckets = new Map<string, Map<string, Map<number, number[]>>>();
@@ -32,8 +35,8 @@ export function trendSeries(values: readonly SampleValue[]): { runs: TrendRun[];
     const byRun = byMode.get(v.mode) ?? new Map<number, number[]>();
     byMode.set(v.mode, byRun);
     const list = byRun.get(index);
-    if (list) list.push(v.value);
-    else byRun.set(index, [v.value]);
+    if (list) list.push(v.median);
+    else byRun.set(index, [v.median]);
   }
   const medians = new Map<string, Map<string, (number | undefined)[]>>();
   for (const [metric, byMode] of buckets) {

@@ -28,6 +28,12 @@ const TABLES = [
     run_id TEXT NOT NULL, seq INTEGER NOT NULL, host TEXT NOT NULL, mode TEXT, guest TEXT, name TEXT NOT NULL,
     status TEXT NOT NULL, message TEXT NOT NULL, at TEXT NOT NULL, details TEXT,
     PRIMARY KEY (run_id, seq))`,
+  // Per run, host, mode, guest and metric: the median of the non-warm-up samples, computed at
+  // import, so trends over a thousand runs read thousands of rows, not hundreds of thousands.
+  `CREATE TABLE IF NOT EXISTS run_medians (
+    run_id TEXT NOT NULL, host TEXT NOT NULL, mode TEXT NOT NULL, guest TEXT NOT NULL, metric TEXT NOT NULL,
+    unit TEXT NOT NULL, n INTEGER NOT NULL, median DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY (run_id, host, mode, guest, metric))`,
   `CREATE INDEX IF NOT EXISTS runs_started ON runs (started_at)`,
   `CREATE INDEX IF NOT EXISTS runs_scenario ON runs (scenario, status, started_at)`,
   `CREATE INDEX IF NOT EXISTS samples_metric ON samples (metric, run_id)`,

@@ -1,5 +1,6 @@
 /** Writes one run (meta, hosts, samples, checks) into the history tables: replace, not add. */
 import type { RunData } from '../run-reader.ts';
+import { runMedians } from '../run-medians.ts';
 import type { SqlDb, SqlValue } from './sql-db.ts';
 
 const iso = (t: string): string => new Date(t).toISOString();
@@ -14,7 +15,7 @@ async function insertRows(db: SqlDb, table: string, columns: readonly string[], 
 }
 
 export async function deleteRun(db: SqlDb, runId: string): Promise<void> {
-  for (const table of ['samples', 'checks', 'hosts', 'runs']) await db.run(`DELETE FROM ${table} WHERE run_id = ?`, [runId]);
+  for (const table of ['run_medians', 'samples', 'checks', 'hosts', 'runs']) await db.run(`DELETE FROM ${table} WHERE run_id = ?`, [runId]);
 }
 
 /** Inside the caller's transaction. */
@@ -34,6 +35,8 @@ export async function insertRun(db: SqlDb, data: RunData): Promise<void> {
     ['run_id', 'seq', 'host', 'mode', 'guest', 'metric', 'unit', 'direction', 'value', 'repetition', 'warmup', 'at', 'labels'],
     data.samples.map((s, seq) => [id, seq, s.host, s.mode, s.guest, s.metric, s.unit, s.direction, s.value, s.repetition,
       s.warmup ? 1 : 0, iso(s.at), JSON.stringify(s.labels)]));
+  await insertRows(db, 'run_medians', ['run_id', 'host', 'mode', 'guest', 'metric', 'unit', 'n', 'median'],
+    runMedians(data.samples).map(({ first: s, n, median: m }) => [id, s.host, s.mode, s.guest, s.metric, s.unit, n, m]));
   await insertRows(db, 'checks',
     ['run_id', 'seq', 'host', 'mode', 'guest', 'name', 'status', 'message', 'at', 'details'],
     data.checks.map((c, seq) => [id, seq, c.host, c.mode ?? null, c.guest ?? null, c.name, c.status, c.message, iso(c.at), c.details ?? null]));

@@ -89,6 +89,16 @@ describe('history', () => {
       assert.deepEqual(all[0]?.labels, {});
     });
 
+    it('stores each run\'s median per metric for trends, oldest run first', async () => {
+      await importFake('a', { startedAt: day(2), kernel: '6.1.0-27-amd64' });
+      await importFake('b', { startedAt: day(1), kernel: '6.12.3-amd64' });
+      const medians = await history.runMedians({ metric: 'tcp.tx.throughput', mode: 'vf' });
+      assert.deepEqual(medians.map((m) => [m.runId, m.kernel, m.guest, m.n]), [['b', '6.12.3-amd64', 'vf0', 5], ['a', '6.1.0-27-amd64', 'vf0', 5]]);
+      const values = (await history.samples({ runIds: ['a'], metric: 'tcp.tx.throughput', mode: 'vf' })).map((s) => s.value).sort((x, y) => x - y);
+      assert.equal(medians[1]?.median, values[2]);
+      assert.equal((await history.runMedians({})).length, 2 * 2 * 10);
+    });
+
     it('finds the last good night: latest passed run of the scenario on the host before a run', async () => {
       await importFake('n1', { startedAt: day(1) });
       await importFake('n2', { startedAt: day(2) });
