@@ -22,7 +22,12 @@ SRC
 fi
 
 packages=(pciutils kmod iproute2 openssh-server openssh-client dropbear-bin busybox-static cpio
-          iperf3 xorriso isolinux syslinux-common ethtool procps psmisc)
+          iperf3 xorriso isolinux syslinux-common ethtool procps psmisc
+          # results/reports: a real PostgreSQL for the shared-history tests (they start their own
+          # server on a temp dir), Chromium for the report browser test, and what the `canvas` npm
+          # module (chartjs-node-canvas) builds against, plus fonts for chart text.
+          postgresql chromium build-essential python3 pkg-config
+          libcairo2-dev libpango1.0-dev libjpeg-dev libgif-dev librsvg2-dev fonts-dejavu-core)
 for p in "${packages[@]}"; do have "$p" || need_apt+=("$p"); done
 
 qemu_ok=false
