@@ -1,0 +1,140 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Host, RunResult } from '../../../harness/host/host.ts';
+import type { ActiveInterface } from '../../../harness/pci/types.ts';
+import type { Check, HostMeta, RunMeta, Sample } from '../../../harness/results/schema.ts';
+import type { GuestHandle, RunOps, RunWriter } from '../../../harness/scenario/ops.ts';
+import { LAB, useSimLabs, type SimKernel } from '../../support/sim-kernel.ts';
+
+/**
+ * Fakes of the ops the runner drives, over simulated lab hosts (test/support/sim-kernel.ts):
+ * binding, VFs, the journal and restore are real code on the simulated sysfs; guests, SSH, proof,
+ * measurement and the writer are fakes that record what happened, in order, in `events`.
+ */
+export const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl lab1';
+export const eth0Active: ActiveInterface[] = [{ name: 'eth0', reasons: [{ kind: 'default-route', family: 'ipv4' }] }];
+
+/** `mkdir -m 0700 -- DIR` (the lock) done for real inside the tree; anything else is refused. */
+export function treeRunner(root: () => string) {
+  return async (argv: readonly string[]): Promise<RunResult> => {
+    const done = (exitCode: number, stderr = ''): RunResult => ({ argv, exitCode, stdout: '', stderr, durationMs: 1 });
+    if (argv[0] === 'mkdir' && argv.length === 5 && argv[3] === '--') {
+      try {
+        await fs.mkdir(path.join(root(), argv[4]!), { mode: 0o700 });
+        return done(0);
+      } catch (error) {
+        return done(1, `mkdir: cannot create directory '${argv[4]}': ${(error as Error).message}`);
+      }
+    }
+    throw new Error(`fake lab: unexpected command ${JSON.stringify(argv)}`);
+  };
+}
+
+export async function simHost(lab: ReturnType<typeof useSimLabs>, options: Parameters<ReturnType<typeof useSimLabs>>[0] = {}) {
+  let root = '';
+  const l = await lab({ ...options, run: treeRunner(() => root) });
+  root = l.root;
+  return l;
+}
+
+export function labYaml(hosts: Record<string, string>, run = 'guest: { iso: /images/guest.iso }\n  peer: { address: 10.0.3.10 }'): string {
+  const entries = Object.entries(hosts).map(([name, devices], i) =>
+    `  ${name}:\n    address: 10.0.0.${i + 1}\n    identityFile: /tmp/id\n    hostKey: ${KEY}\n${devices}`).join('');
+  return `hosts:\n${entries}run:\n  ${run}\n`;
+}
+
+/** The sim lab's devices: the e1000 spare as a whole NIC, 2 igb VFs, the e1000 baseline. */
+export const ALL_DEVICES = `    devices:
+      - { mode: nic, bdf: "${LAB.nicSpare}", model: e1000 }
+      - { mode: vf, pf: "${LAB.pf}", count: 2, model: igb }
+      - { mode: e1000 }
+`;
+
+export class FakeWriter implements RunWriter {
+  readonly samples: Sample[] = [];
+  readonly checks: Check[] = [];
+  finished?: { status: RunMeta['status']; error?: string };
+  constructor(readonly dir: string, readonly meta: RunMeta, private readonly events: string[]) {}
+  async appendSample(s: Sample): Promise<void> { this.samples.push(s); this.events.push(`sample ${s.host}/${s.guest} ${s.metric}#${s.repetition}`); }
+  async appendCheck(c: Check): Promise<void> { this.checks.push(c); }
+  artifactPath(name: string): string { return path.join(this.dir, 'artifacts', name); }
+  async finish(status: RunMeta['status'], error?: string): Promise<RunMeta> { this.finished = { status, error }; return { ...this.meta, status }; }
+}
+
+export interface FakeOpsOptions {
+  hosts: Record<string, SimKernel>;
+  /** Called at each op with its name; may throw or wait to inject a fault. */
+  hook?: (op: string, host: string, guest?: string) => Promise<void> | void;
+  /** Samples each guest's measure delivers before returning. */
+  samplesPerGuest?: number;
+  /** The driver a guest reports (default: the expected one). */
+  proofDriver?: (host: string, guest: string, expected: string) => string;
+  stopFails?: string[];
+}
+
+export function fakeOps(o: FakeOpsOptions) {
+  const events: string[] = [];
+  const writers: FakeWriter[] = [];
+  const hostOf = new Map<Host, string>(Object.entries(o.hosts).map(([n, h]) => [h, n]));
+  const hook = async (op: string, host: string, guest?: string) => { await o.hook?.(op, host, guest); };
+  const ops: RunOps = {
+    probeActive: async () => eth0Active,
+    connect: async (config) => {
+      events.push(`connect ${config.name}`);
+      await hook('connect', config.name);
+      const h = o.hosts[config.name];
+      if (!h) throw new Error(`no sim host ${config.name}`);
+      return h;
+    },
+    hostMeta: async (_h, config): Promise<HostMeta> => ({ name: config.name, address: config.connection.address, kernel: '6.12', kernelCmdline: 'intel_iommu=on', qemu: 'QEMU 10', accel: 'tcg', virtualLab: true }),
+    doctor: async (_h, config) => { await hook('doctor', config.name); return { fit: true, text: 'all PASS' }; },
+    bootGuest: async (host, boot, { signal }): Promise<GuestHandle> => {
+      const name = hostOf.get(host)!;
+      events.push(`boot ${name}/${boot.name} ${boot.vfio.join(',') || 'e1000'}`);
+      await hook('boot', name, boot.name);
+      signal.throwIfAborted();
+      return {
+        name: boot.name, address: boot.e1000 ? '10.0.2.15' : undefined,
+        stop: async () => {
+          events.push(`stop ${name}/${boot.name}`);
+          if (o.stopFails?.includes(boot.name)) throw new Error(`QEMU of ${boot.name} would not die`);
+        },
+      };
+    },
+    connectGuest: async (host, guest) => {
+      const name = hostOf.get(host)!;
+      events.push(`ssh ${name}/${guest.name}`);
+      await hook('ssh', name, guest.name);
+      return { name: `${name} ${guest.name}`, close: async () => { events.push(`close ${name}/${guest.name}`); } } as unknown as Host;
+    },
+    prove: async (guestHost, expect) => {
+      const [hostName, guest] = guestHost.name.split(' ') as [string, string];
+      await hook('prove', hostName, guest);
+      return { iface: 'eth0', vendorDevice: expect.vendorDevice, driver: o.proofDriver?.(hostName, guest, expect.driver) ?? expect.driver,
+        linkUp: true, address: expect.address, kernelMessages: [] };
+    },
+    measure: async (ctx) => {
+      for (let i = 0; i < (o.samplesPerGuest ?? 2); i++) {
+        await hook('measure', ctx.host, ctx.guest);
+        ctx.signal?.throwIfAborted();
+        await ctx.onSample({ schema: 1, runId: ctx.runId, host: ctx.host, mode: ctx.mode, guest: ctx.guest, metric: 'tcp.tx.throughput',
+          unit: 'bit/s', direction: 'higher-is-better', value: 1e9 + i, repetition: i, warmup: false, at: new Date().toISOString(), labels: {} });
+      }
+    },
+    openWriter: async (dir, meta) => {
+      const w = new FakeWriter(dir, meta, events);
+      writers.push(w);
+      return w;
+    },
+    report: async () => ({ regressions: [], paths: { html: '/tmp/report.html' } }),
+  };
+  return { ops, events, writers };
+}
+
+export async function writeTemp(name: string, text: string): Promise<string> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'passbench-scenario-'));
+  const file = path.join(dir, name);
+  await fs.writeFile(file, text);
+  return file;
+}

@@ -1,0 +1,171 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { parseScenarioConfig } from '../../../harness/config/scenario-config.ts';
+import { expandPlan } from '../../../harness/scenario/plan.ts';
+import { plainProgress } from '../../../harness/scenario/progress.ts';
+import { runPlan, type RunnerOptions } from '../../../harness/scenario/runner.ts';
+import nightly from '../../../scenarios/nightly.ts';
+import sriov from '../../../scenarios/sriov.ts';
+import { snapshot, useSimLabs } from '../../support/sim-kernel.ts';
+import { ALL_DEVICES, fakeOps, labYaml, simHost, type FakeOpsOptions } from './fake-lab.ts';
+
+describe('scenario/runner (fake ops on simulated lab hosts)', () => {
+  const lab = useSimLabs();
+
+  async function setup(names: string[], o: Omit<FakeOpsOptions, 'hosts'> = {}, devices = ALL_DEVICES) {
+    const labs = Object.fromEntries(await Promise.all(names.map(async (n) => [n, await simHost(lab)] as const)));
+    const before = Object.fromEntries(await Promise.all(names.map(async (n) => [n, await snapshot(labs[n]!.root)] as const)));
+    const config = parseScenarioConfig({ text: labYaml(Object.fromEntries(names.map((n) => [n, devices]))), source: 'lab.yaml', baseDir: '/tmp' });
+    const fake = fakeOps({ ...o, hosts: Object.fromEntries(names.map((n) => [n, labs[n]!.sim])) });
+    const lines: string[] = [];
+    const run = (scenario = nightly, extra: Partial<RunnerOptions> = {}) => runPlan({
+      plan: expandPlan(scenario, config), settings: config.run, ops: fake.ops, scenarioFile: 'scenarios/nightly.ts', scenarioHash: 'a'.repeat(64),
+      runId: '20261124T203000Z-abcd', progress: plainProgress((t) => lines.push(t)), controller: 'ctl', pid: 4242, graceMs: 50, ...extra,
+    });
+    const after = async (n: string) => snapshot(labs[n]!.root);
+    const lockGone = async (n: string) => !(await fs.stat(path.join(labs[n]!.root, 'var/lib/passbench/run.lock')).catch(() => undefined));
+    const journalGone = async (n: string) => !(await fs.stat(path.join(labs[n]!.root, 'var/lib/passbench/journal.json')).catch(() => undefined));
+    return { labs, before, fake, run, after, lines, lockGone, journalGone };
+  }
+
+  it('runs every case, tears down in reverse order, and leaves the host as it was', async () => {
+    const t = await setup(['lab1']);
+    const outcome = await t.run();
+    assert.equal(outcome.exitCode, 0, JSON.stringify(outcome.verdicts));
+    assert.deepEqual(outcome.verdicts[0]!.cases.map((c) => c.status), ['passed', 'passed', 'passed']);
+    const vfCase = t.fake.events.slice(t.fake.events.findIndex((e) => e.startsWith('boot lab1/vf0')));
+    // Both VF guests up at once, each proven and measured, then closed/stopped newest first.
+    assert.deepEqual(vfCase.filter((e) => /^(boot|ssh|close|stop)/.test(e)).slice(0, 8),
+      ['boot lab1/vf0 0000:00:12.0', 'boot lab1/vf1 0000:00:12.2', 'ssh lab1/vf0', 'ssh lab1/vf1', 'close lab1/vf1', 'close lab1/vf0', 'stop lab1/vf1', 'stop lab1/vf0']);
+    assert.deepEqual(await t.after('lab1'), t.before.lab1);
+    assert.ok(await t.lockGone('lab1'), 'lock released');
+    assert.ok(await t.journalGone('lab1'), 'journal replayed and removed');
+    const writer = t.fake.writers[0]!;
+    assert.equal(writer.samples.length, 8); // 4 guests × 2
+    assert.deepEqual(writer.checks.filter((c) => c.name === 'host-restored').map((c) => c.status), ['pass', 'pass']);
+    assert.equal(writer.finished?.status, 'passed');
+    assert.match(t.lines.join(''), /lab1 \[\d+\/17\] lab1\/vf-0000:00:02\.0: boot the guests.*step\(s\) left, ETA/);
+  });
+
+  it('a failed check fails its case, still restores, and the next case runs', async () => {
+    const t = await setup(['lab1'], { proofDriver: (_h, guest, want) => (guest === 'vf1' ? 'ixgbevf' : want) });
+    const outcome = await t.run();
+    assert.equal(outcome.exitCode, 1);
+    const [nic, vf, e1000] = outcome.verdicts[0]!.cases;
+    assert.equal(nic!.status, 'passed');
+    assert.equal(vf!.status, 'failed');
+    assert.match(vf!.error!, /vf1: eth0 8086:10ca on ixgbevf.*expected 8086:10ca on igbvf/);
+    assert.equal(e1000!.status, 'passed');
+    // Not measured after the failed proof; torn down newest first; the host back as it was.
+    assert.ok(!t.fake.events.some((e) => e.startsWith('sample lab1/vf')));
+    const stops = t.fake.events.filter((e) => /^(close|stop) lab1\/vf/.test(e));
+    assert.deepEqual(stops, ['close lab1/vf1', 'close lab1/vf0', 'stop lab1/vf1', 'stop lab1/vf0']);
+    assert.deepEqual(await t.after('lab1'), t.before.lab1);
+    assert.equal(outcome.verdicts[0]!.status, 'failed');
+  });
+
+  it('keeps every sample delivered before a measurement fails', async () => {
+    let n = 0;
+    const t = await setup(['lab1'], { samplesPerGuest: 5, hook: (op, _h, guest) => {
+      if (op === 'measure' && guest === 'nic0' && ++n === 4) throw new Error('iperf3: the peer went away');
+    } });
+    const outcome = await t.run();
+    assert.equal(outcome.exitCode, 1);
+    assert.match(outcome.verdicts[0]!.cases[0]!.error!, /measure: iperf3: the peer went away/);
+    const writer = t.fake.writers[0]!;
+    assert.deepEqual(writer.samples.filter((s) => s.guest === 'nic0').map((s) => s.repetition), [0, 1, 2]);
+    assert.ok(writer.checks.some((c) => c.name === 'step.measure' && c.status === 'fail'));
+    assert.deepEqual(await t.after('lab1'), t.before.lab1);
+  });
+
+  it('on abort (Ctrl-C / SIGTERM) stops the running step, stops guests and restores', async () => {
+    const abort = new AbortController();
+    const t = await setup(['lab1'], { hook: async (op, _h, guest) => {
+      if (op === 'measure' && guest === 'vf0') { abort.abort(); await new Promise((r) => setTimeout(r, 10)); }
+    } });
+    const outcome = await t.run(nightly, { signal: abort.signal });
+    assert.equal(outcome.status, 'aborted');
+    assert.equal(outcome.exitCode, 1);
+    assert.deepEqual(outcome.verdicts[0]!.cases.map((c) => c.status), ['passed', 'aborted', 'aborted']);
+    assert.ok(t.fake.events.includes('stop lab1/vf0') && t.fake.events.includes('stop lab1/vf1'));
+    assert.ok(!t.fake.events.some((e) => e.startsWith('boot lab1/e1000')), 'no case starts after the abort');
+    assert.deepEqual(await t.after('lab1'), t.before.lab1);
+    assert.ok(await t.lockGone('lab1'));
+    assert.equal(t.fake.writers[0]!.finished?.status, 'aborted');
+  });
+
+  it('a guest that will not stop is reported, and the host is still restored', async () => {
+    const t = await setup(['lab1'], { stopFails: ['nic0'] });
+    const outcome = await t.run();
+    assert.equal(outcome.exitCode, 1);
+    assert.match(outcome.verdicts[0]!.cleanupFailures.join('\n'), /stop guest nic0: QEMU of nic0 would not die/);
+    assert.deepEqual(await t.after('lab1'), t.before.lab1);
+  });
+
+  it('refuses a host another run holds, naming the run, and leaves its lock alone', async () => {
+    const t = await setup(['lab1']);
+    const lockDir = path.join(t.labs.lab1!.root, 'var/lib/passbench/run.lock');
+    await fs.mkdir(lockDir, { recursive: true });
+    await fs.writeFile(path.join(lockDir, 'owner.json'), JSON.stringify({ runId: 'R-other', pid: process.pid, controller: 'ctl', scenario: 'sriov', startedAt: '2026-11-24T20:00:00Z' }));
+    const outcome = await t.run(nightly, { isAlive: () => true });
+    assert.equal(outcome.exitCode, 3);
+    assert.equal(outcome.verdicts[0]!.status, 'busy');
+    assert.match(outcome.verdicts[0]!.errors[0]!, new RegExp(`host lab1 is busy: run R-other \\(sriov, pid ${process.pid} on ctl`));
+    assert.ok(await fs.stat(path.join(lockDir, 'owner.json')), 'the other run\'s lock stays');
+    assert.deepEqual(await t.after('lab1'), t.before.lab1);
+    assert.ok(!t.fake.events.some((e) => e.startsWith('boot')));
+  });
+
+  it('reports a stale lock (owner gone) with how to clear it, and does not take it over', async () => {
+    const t = await setup(['lab1']);
+    const lockDir = path.join(t.labs.lab1!.root, 'var/lib/passbench/run.lock');
+    await fs.mkdir(lockDir, { recursive: true });
+    await fs.writeFile(path.join(lockDir, 'owner.json'), JSON.stringify({ runId: 'R-dead', pid: 999999, controller: 'ctl', scenario: 'nightly', startedAt: '2026-11-24T02:00:00Z' }));
+    const outcome = await t.run(nightly, { isAlive: () => false });
+    assert.equal(outcome.verdicts[0]!.status, 'busy');
+    assert.match(outcome.verdicts[0]!.errors[0]!, /stale lock \/var\/lib\/passbench\/run\.lock: run R-dead .* is gone/);
+    assert.match(outcome.verdicts[0]!.errors[0]!, /passbench restore --host lab1.*rm -r \/var\/lib\/passbench\/run\.lock/s);
+    assert.ok(await fs.stat(path.join(lockDir, 'owner.json')));
+  });
+
+  it('a lock without an owner file is reported as left by a run that died', async () => {
+    const t = await setup(['lab1']);
+    await fs.mkdir(path.join(t.labs.lab1!.root, 'var/lib/passbench/run.lock'), { recursive: true });
+    const outcome = await t.run();
+    assert.match(outcome.verdicts[0]!.errors[0]!, /locked .* names no owner: a run died while taking it/);
+    assert.equal(outcome.verdicts[0]!.status, 'busy');
+    assert.ok(await fs.stat(path.join(t.labs.lab1!.root, 'var/lib/passbench/run.lock')), 'left for a person to clear');
+  });
+
+  it('runs two hosts at the same time, into one result, with a verdict each', async () => {
+    const waiting = new Set<string>();
+    let release: () => void = () => undefined;
+    const both = new Promise<void>((r) => { release = r; });
+    const t = await setup(['lab1', 'lab2'], {
+      proofDriver: (host, _g, want) => (host === 'lab2' ? 'e1000e' : want),
+      // Each host's first boot waits until the other host is booting too: only concurrency passes.
+      hook: async (op, host) => {
+        if (op !== 'boot' || waiting.has(host)) return;
+        waiting.add(host);
+        if (waiting.size === 2) release();
+        await Promise.race([both, new Promise((_, reject) => setTimeout(() => reject(new Error('hosts did not run concurrently')), 2000))]);
+      },
+    }, `    devices:\n      - { mode: vf, pf: "0000:00:02.0", count: 2, model: igb }\n`);
+    const outcome = await t.run(sriov);
+    assert.equal(t.fake.writers.length, 1, 'one merged result');
+    assert.deepEqual(t.fake.writers[0]!.meta.hosts.map((h) => h.name), ['lab1', 'lab2']);
+    assert.deepEqual(outcome.verdicts.map((v) => [v.host, v.status]), [['lab1', 'passed'], ['lab2', 'failed']]);
+    assert.equal(outcome.exitCode, 1);
+    assert.ok(t.fake.writers[0]!.samples.some((s) => s.host === 'lab1') && !t.fake.writers[0]!.samples.some((s) => s.host === 'lab2'));
+    for (const n of ['lab1', 'lab2']) assert.deepEqual(await t.after(n), t.before[n]);
+  });
+
+  it('one host unreachable: the other still runs; exit 3 only when nothing failed', async () => {
+    const t = await setup(['lab1', 'lab2'], { hook: (op, host) => { if (op === 'connect' && host === 'lab2') throw new Error('connect ECONNREFUSED 10.0.0.2:22'); } });
+    const outcome = await t.run(sriov);
+    assert.deepEqual(outcome.verdicts.map((v) => v.status), ['passed', 'unfit']);
+    assert.match(outcome.verdicts[1]!.errors[0]!, /ECONNREFUSED 10\.0\.0\.2:22/);
+    assert.equal(outcome.exitCode, 3);
+  });
+});
