@@ -6,7 +6,14 @@ import type { z } from 'zod';
  * values, the object's keys).
  */
 export function formatConfigIssues(issues: readonly z.core.$ZodIssue[], raw: unknown, schema: z.ZodType): string {
-  return issues.map((issue) => `  ${formatPath(issue.path)}: ${describe(issue, raw, schema)}`).join('\n');
+  return issues.map((issue) => {
+    if (issue.code === 'invalid_key') {
+      // A bad map key (a host or model name): the path ends with the key itself.
+      const key = issue.path[issue.path.length - 1];
+      return `  ${formatPath(issue.path.slice(0, -1))}: key ${JSON.stringify(key)}: ${issue.issues[0]?.message ?? issue.message}`;
+    }
+    return `  ${formatPath(issue.path)}: ${describe(issue, raw, schema)}`;
+  }).join('\n');
 }
 
 export function formatPath(parts: readonly PropertyKey[]): string {
@@ -26,12 +33,7 @@ function describe(issue: z.core.$ZodIssue, raw: unknown, schema: z.ZodType): str
     return `got ${show(value)}; allowed: ${issue.values.map((v) => String(v)).join(', ')}`;
   }
   if (issue.code === 'invalid_type') return `expected ${issue.expected}, got ${show(value)}`;
-  if (issue.code === 'invalid_key') return `${show(issue.path.length ? lastKeyOf(issue) : value)}: ${issue.message}`;
   return value === undefined || typeof value === 'object' ? issue.message : `${issue.message}, got ${show(value)}`;
-}
-
-function lastKeyOf(issue: z.core.$ZodIssue): unknown {
-  return (issue as { input?: unknown }).input;
 }
 
 function show(value: unknown): string {
