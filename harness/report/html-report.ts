@@ -12,7 +12,7 @@ import { sortedVerdicts, verdictRow } from './verdict-rows.ts';
 
 const STYLE = `body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1000px;color:#222}
 h1{font-size:1.5em}table{border-collapse:collapse;margin:1em 0;font-size:.9em}th,td{border:1px solid #ccc;padding:.3em .6em;text-align:left}
-th{background:#f3f3f3}.pass,.passed,.unchanged,.improved{color:#176117}.fail,.failed,.no-link,.regressed,.aborted{color:#a40000;font-weight:bold}
+th{background:#f3f3f3}td{vertical-align:top}td.num{white-space:nowrap}.pass,.passed,.unchanged,.improved{color:#176117}.fail,.failed,.no-link,.regressed,.aborted{color:#a40000;font-weight:bold}
 .inconclusive,.skip,.running{color:#8a5a00}.banner{background:#fff3cd;border:1px solid #e0c060;padding:.6em 1em;margin:1em 0}
 figure{margin:1.5em 0}figure img{max-width:100%;border:1px solid #ddd}figcaption{font-size:.85em;color:#555}`;
 
@@ -20,6 +20,7 @@ function table(header: readonly string[], rows: readonly string[][]): string {
   return `<table><thead><tr>${header.map((c) => `<th>${h(c)}</th>`).join('')}</tr></thead><tbody>\n${rows.map((r) => `<tr>${r.join('')}</tr>`).join('\n')}\n</tbody></table>`;
 }
 const td = (text: string, cls?: string): string => `<td${cls ? ` class="${h(cls)}"` : ''}>${h(text)}</td>`;
+const num = (text: string): string => td(text, 'num');
 
 function hostsTable(data: ReportData): string {
   return table(['host', 'kernel', 'QEMU', 'accel', 'NIC', 'driver', 'firmware', 'kernel command line'], data.meta.hosts.map((x) => [
@@ -33,7 +34,7 @@ function chartsSection(charts: readonly RenderedChart[]): string {
 
 function summaryTable(summaries: readonly MetricSummary[]): string {
   return table(['mode', 'metric', 'median', '95 % CI of the median', 'samples'], summaries.map((s) => [
-    td(s.mode), td(s.metric), td(formatValue(s.median, s.unit)), td(`${formatValue(s.ci.low, s.unit)} … ${formatValue(s.ci.high, s.unit)}`), td(String(s.n))]));
+    td(s.mode), td(s.metric), num(formatValue(s.median, s.unit)), num(`${formatValue(s.ci.low, s.unit)} … ${formatValue(s.ci.high, s.unit)}`), num(String(s.n))]));
 }
 
 function verdictsSection(data: ReportData): string {
@@ -41,7 +42,7 @@ function verdictsSection(data: ReportData): string {
   return `<p>Against the last good night: run <code>${h(data.baseline.runId)}</code> (${h(data.baseline.startedAt)}, kernel ${h(data.baseline.kernel)}).</p>\n`
     + table(['host mode/guest metric', 'baseline', 'this run', 'change', '95 % CI', 'p', 'verdict', 'why'], sortedVerdicts(data.comparison.verdicts).map((v) => {
       const r = verdictRow(v);
-      return [td(r.key), td(r.baseline), td(r.candidate), td(r.change), td(r.ci), td(r.p), td(r.verdict, r.verdict), td(r.reason)];
+      return [td(r.key), num(r.baseline), num(r.candidate), num(r.change), num(r.ci), num(r.p), td(r.verdict, r.verdict), td(r.reason)];
     }));
 }
 

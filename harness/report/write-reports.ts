@@ -32,23 +32,25 @@ export function resultsJson(data: ReportData): string {
   }, null, 2)}\n`;
 }
 
-export async function writeReports(
-  runDir: string,
-  history: History,
-  o: { thresholds?: Thresholds } = {},
-): Promise<{ html: string; markdown: string; junit: string; json: string }> {
-  const data = await loadReportData(runDir, history, o.thresholds);
+export type ReportFiles = { html: string; markdown: string; junit: string; json: string };
+
+/** Writes the four reports of already gathered data into its run directory. */
+export async function writeReportsOf(data: ReportData): Promise<ReportFiles> {
   const summaries = summarizeRun(data.samples);
   const charts = await renderCharts(reportCharts(data, summaries));
   const files = {
-    html: path.join(runDir, REPORT_FILES.html),
-    markdown: path.join(runDir, REPORT_FILES.markdown),
-    junit: path.join(runDir, REPORT_FILES.junit),
-    json: path.join(runDir, REPORT_FILES.json),
+    html: path.join(data.dir, REPORT_FILES.html),
+    markdown: path.join(data.dir, REPORT_FILES.markdown),
+    junit: path.join(data.dir, REPORT_FILES.junit),
+    json: path.join(data.dir, REPORT_FILES.json),
   };
   await writeAtomically(files.html, htmlReport(data, summaries, charts));
   await writeAtomically(files.markdown, markdownReport(data, summaries));
   await writeAtomically(files.junit, junitReport(data));
   await writeAtomically(files.json, resultsJson(data));
   return files;
+}
+
+export async function writeReports(runDir: string, history: History, o: { thresholds?: Thresholds } = {}): Promise<ReportFiles> {
+  return writeReportsOf(await loadReportData(runDir, history, o.thresholds));
 }

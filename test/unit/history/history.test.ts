@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { History } from '../../../harness/results/history.ts';
+import { openHistory, type History } from '../../../harness/results/history.ts';
+import { openPostgresDb } from '../../../harness/results/history/postgres-db.ts';
+import { openSqliteDb } from '../../../harness/results/history/sqlite-db.ts';
 import { fakeMeta, fakeSamples, writeFakeRun } from '../../support/fake-run.ts';
 import { forEachBackend } from '../../support/history-backends.ts';
 
@@ -97,6 +99,15 @@ describe('history', () => {
       const values = (await history.samples({ runIds: ['a'], metric: 'tcp.tx.throughput', mode: 'vf' })).map((s) => s.value).sort((x, y) => x - y);
       assert.equal(medians[1]?.median, values[2]);
       assert.equal((await history.runMedians({})).length, 2 * 2 * 10);
+    });
+
+    it('refuses a history written by a newer passbench (another history version)', async () => {
+      await importFake('a', { startedAt: day(1) });
+      const location = backend.lastLocation();
+      const db = backend.name === 'sqlite' ? openSqliteDb(location) : await openPostgresDb(location);
+      await db.run('UPDATE passbench_history SET version = 99');
+      await db.close();
+      await assert.rejects(openHistory(location), /has version 99; this passbench reads version 1/);
     });
 
     it('finds the last good night: latest passed run of the scenario on the host before a run', async () => {
