@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { parseLabConfig } from '../../../harness/config/lab-config.ts';
+import { addToAddress, parseHistoryLocation, parseScenarioConfig } from '../../../harness/config/scenario-config.ts';
+import { UsageError } from '../../../harness/errors.ts';
+import { labConfigYaml } from '../../../harness/lab/lab-up.ts';
+
+const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl lab1';
+const HOST = `  lab1:\n    address: 10.0.0.5\n    identityFile: /k\n    hostKey: ${KEY}\n`;
+const parse = (text: string, selection?: string) =>
+  parseScenarioConfig({ text, source: 'lab.yaml', baseDir: '/etc/pb' }, selection === undefined ? undefined : { text: selection, source: 'sel.yaml' });
+
+describe('config/scenario-config', () => {
+  it('a lab config with only connections (as `lab up` writes it) still parses, with run defaults', () => {
+    const config = parse(labConfigYaml('lab', 2222, '/k', KEY));
+    assert.deepEqual(config.hosts.lab?.devices, []);
+    assert.equal(config.hosts.lab?.journalPath, '/var/lib/passbench/journal.json');
+    assert.equal(config.hosts.lab?.lockDir, '/var/lib/passbench/run.lock');
+    assert.deepEqual(config.run.tests, ['tcp', 'udp', 'latency', 'http']);
+    assert.deepEqual(config.run.repetitions, { min: 12, max: 30, targetCi: 0.015 });
+    assert.deepEqual(config.run.baseline, { mode: 'e1000', previous: 'last-passed' });
+    assert.equal(config.run.history, 'reports/history.sqlite');
+    assert.equal(config.run.accel, 'kvm');
+  });
+
+  it('host entries with a selection still parse for the host commands (lab-config.ts)', () => {
+    const text = `hosts:\n${HOST}    devices:\n      - { mode: e1000 }\n    peer: { address: 10.0.3.10 }\nrun: { tests: [tcp] }\n`;
+    assert.equal(parseLabConfig(text, 'lab.yaml', '/etc/pb').hosts.lab1?.address, '10.0.0.5');
+  });
+
+  it('resolves models: whole NIC, VFs with one address per guest, the e1000', () => {
+    const config = parse(`hosts:\n${HOST}    devices:\n      - { mode: nic, bdf: "0000:03:00.0", model: "82598" }\n`
+      + '      - { mode: vf, pf: "0000:03:00.1", count: 3, model: "82599", firstAddress: 10.0.3.40/24 }\n      - { mode: e1000 }\n'
+      + '      - { mode: nic, bdf: "0000:05:00.0", expect: { vendorDevice: "8086:1572", driver: i40e } }\n');
+    const [nic, vf, e1000, custom] = config.hosts.lab1!.devices;
+    assert.deepEqual(nic?.expect, { vendorDevice: '8086:10b6', driver: 'ixgbe' });
+    assert.equal(nic?.hostId, '8086:10b6');
+    assert.deepEqual(vf?.expect, { vendorDevice: '8086:10ed', driver: 'ixgbevf' });
+    assert.equal(vf?.hostId, '8086:10fb');
+    assert.deepEqual(vf?.addresses, ['10.0.3.40/24', '10.0.3.41/24', '10.0.3.42/24']);
+    assert.deepEqual(e1000?.expect, { vendorDevice: '8086:100e', driver: 'e1000' });
+    assert.deepEqual(custom?.expect, { vendorDevice: '8086:1572', driver: 'i40e' });
+    assert.equal(custom?.source, 'hosts.lab1.devices[3]');
+  });
+
+  it('user models extend the built-in ones', () => {
+    const config = parse(`hosts:\n${HOST}    devices:\n      - { mode: vf, pf: "0000:03:00.0", count: 1, model: x710 }\n`
+      + 'run:\n  models:\n    x710: { nic: { vendorDevice: "8086:1572", driver: i40e }, vf: { vendorDevice: "8086:154c", driver: iavf } }\n');
+    assert.deepEqual(config.hosts.lab1?.devices[0]?.expect, { vendorDevice: '8086:154c', driver: 'iavf' });
+  });
+
+  it('--config lays a selection over the lab config; run.devices serves hosts without their own', () => {
+    const config = parse(`hosts:\n${HOST}  lab2:\n    address: 10.0.0.6\n    identityFile: /k\n    hostKey: ${KEY}\n`,
+      'hosts:\n  lab2:\n    devices: [{ mode: e1000 }]\nrun:\n  accel: tcg\n  devices: [{ mode: vf, pf: "0000:00:01.0", count: 2, model: igb }]\n  peer: { address: 10.0.3.10 }\n');
+    assert.equal(config.hosts.lab1?.devices[0]?.mode, 'vf');
+    assert.equal(config.hosts.lab1?.devices[0]?.source, 'run.devices[0]');
+    assert.equal(config.hosts.lab2?.devices[0]?.mode, 'e1000');
+    assert.deepEqual(config.hosts.lab2?.peer, { host: 'lab2', address: '10.0.3.10' });
+    assert.equal(config.run.accel, 'tcg');
+  });
+
+  it('a selection for a host the lab does not have is an error naming it', () => {
+    assert.throws(() => parse(`hosts:\n${HOST}`, 'hosts:\n  lab7:\n    devices: [{ mode: e1000 }]\n'),
+      (e: unknown) => e instanceof UsageError && /sel\.yaml: hosts\.lab7: no host "lab7" in lab config lab\.yaml/.test(e.message));
+    assert.throws(() => parse(`hosts:\n${HOST}`, `hosts:\n  lab1:\n    address: 1.2.3.4\n`),
+      (e: unknown) => e instanceof UsageError && /hosts\.lab1: unknown field "address" \(allowed: devices, peer, guest\)/.test(e.message));
+  });
+
+  it('lists every problem at once, each with path, value and what is allowed', () => {
+    assert.throws(() => parse(`hosts:\n${HOST}    devices:\n      - { mode: nic, bdf: "0000:3:00.0", model: igb }\n`
+      + 'run:\n  tests: [http, ping]\n  baseline: { mode: virtio }\n  durations: { measureS: 0 }\n'), (e: unknown) => {
+      assert.ok(e instanceof UsageError);
+      assert.match(e.message, /hosts\.lab1\.devices\[0\]\.bdf: .*got "0000:3:00\.0"/);
+      assert.match(e.message, /run\.tests\[1\]: got "ping"; allowed: tcp, udp, latency, http/);
+      assert.match(e.message, /run\.baseline\.mode: got "virtio"; allowed: e1000, none/);
+      assert.match(e.message, /run\.durations\.measureS: expected 1-3600 s, got 0/);
+      return true;
+    });
+  });
+
+  it('history: a .sqlite path or a postgres URL, nothing else', () => {
+    assert.equal(parseHistoryLocation('postgres://pb@db.lab:5432/passbench'), 'postgres://pb@db.lab:5432/passbench');
+    assert.equal(parseHistoryLocation('reports/h.sqlite'), 'reports/h.sqlite');
+    for (const bad of ['h.db', 'postgres://x; rm', '$(id).sqlite']) assert.throws(() => parseHistoryLocation(bad), /expected a SQLite file path/);
+  });
+
+  it('adds to an address across octets', () => {
+    assert.equal(addToAddress('10.0.3.31/24', 2), '10.0.3.33/24');
+    assert.equal(addToAddress('10.0.3.255/24', 1), '10.0.4.0/24');
+  });
+});
