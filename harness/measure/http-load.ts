@@ -45,13 +45,15 @@ export interface HttpLoadResult {
 }
 
 export async function runHttpLoad(target: HttpTarget, o: HttpLoadOptions = {}): Promise<HttpLoadResult> {
-  const what = 'ssh' in target ? `HTTP load on 127.0.0.1:${target.port ?? 80} of ${target.ssh.name} through its SSH tunnel` : `HTTP load on ${target.url}`;
+  const tunnelled = 'ssh' in target ? { ssh: target.ssh, port: target.port ?? 80, path: target.path ?? '/' } : undefined;
+  const what = tunnelled ? `HTTP load on 127.0.0.1:${tunnelled.port} of ${tunnelled.ssh.name} through its SSH tunnel` : `HTTP load on ${(target as { url: string }).url}`;
   throwIfAborted(o.signal, what);
-  const forwarder = 'ssh' in target ? await startTcpForwarder(() => target.ssh.forwardOut('127.0.0.1', target.port ?? 80)) : undefined;
-  const url = forwarder ? `http://127.0.0.1:${forwarder.port}${('ssh' in target && target.path) || '/'}` : (target as { url: string }).url;
+  const forwarder = tunnelled ? await startTcpForwarder(() => tunnelled.ssh.forwardOut('127.0.0.1', tunnelled.port)) : undefined;
+  const url = forwarder && tunnelled ? `http://127.0.0.1:${forwarder.port}${tunnelled.path}` : (target as { url: string }).url;
   const durationS = o.durationS ?? 10;
   try {
     const instance = autocannon({ url, duration: durationS, connections: o.connections ?? 10 });
+    // Without a callback autocannon returns a thenable tracker that also has stop().
     const abort = () => (instance as unknown as { stop(): void }).stop();
     o.signal?.addEventListener('abort', abort, { once: true });
     let result: autocannon.Result;
@@ -61,21 +63,20 @@ export async function runHttpLoad(target: HttpTarget, o: HttpLoadOptions = {}): 
       o.signal?.removeEventListener('abort', abort);
       abort();
     }
-    throwIfAborted(o.signal, what);
     // The rate from the 2xx count over the run's duration: autocannon's per-second histogram
     // (requests.average) can miss the last tick of a short run and show 0.
     const ok = result['2xx'];
     if (ok <= 0) {
       const tunnel = forwarder?.errors.length ? `; tunnel: ${forwarder.errors.slice(-1)[0]}` : '';
       throw new PassbenchError(`${what}: no successful request (${result.errors} errors, ${result.non2xx} non-2xx)${tunnel}`, {
-        remedy: 'Check that the guest\'s HTTP server runs (busybox httpd -p 80 -h /www) and answers GET / with 200.',
+        remedy: 'Check that the guest\'s HTTP server runs (busybox httpd -p 80 -h /var/www) and answers GET / with 200.',
       });
     }
     return {
       requestsPerSecond: ok / result.duration, p50: result.latency.p50 / 1000, p90: result.latency.p90 / 1000,
       p99: result.latency.p99 / 1000, requests: ok + result.non2xx, errors: result.errors, timeouts: result.timeouts,
-      non2xx: result.non2xx, path: forwarder ? 'ssh-tunnel' : 'direct',
-      target: forwarder ? `127.0.0.1:${'ssh' in target ? target.port ?? 80 : 80} in ${(target as { ssh: Tunnel }).ssh.name} via SSH forwardOut` : url,
+      non2xx: result.non2xx, path: tunnelled ? 'ssh-tunnel' : 'direct',
+      target: tunnelled ? `127.0.0.1:${tunnelled.port} in ${tunnelled.ssh.name} via SSH forwardOut` : url,
     };
   } finally {
     await forwarder?.close();
