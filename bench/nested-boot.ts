@@ -5,7 +5,7 @@
  *   2. lab host start → SSH ready (passbench's own lab, TCG);
  *   3. nested guest start → SSH ready (QEMU inside the lab host, TCG in TCG), for a VF guest by default.
  *
- *   npx tsx bench/nested-boot.ts [--kind vf|e1000|whole-nic] [--boot kernel|iso] [--cpu max|qemu64]
+ *   npx tsx bench/nested-boot.ts [--kind vf|e1000|whole-nic] [--boot pvh|kernel|iso] [--cpu max|qemu64]
  *        [--mem 256] [--append "console=ttyS0 quiet …"] [--no-iso-build] [--runs 1]
  * Always says the accelerator, the load average and the revision: figures from a loaded 2-core
  * machine are not comparable with an idle one's.
@@ -24,7 +24,7 @@ import { setNumVfs } from '../harness/pci/sriov-ops.ts';
 
 const { values: a } = parseArgs({
   options: {
-    kind: { type: 'string', default: 'vf' }, boot: { type: 'string', default: 'kernel' }, cpu: { type: 'string' },
+    kind: { type: 'string', default: 'vf' }, boot: { type: 'string', default: 'pvh' }, cpu: { type: 'string' },
     mem: { type: 'string', default: '256' }, append: { type: 'string' }, 'no-iso-build': { type: 'boolean', default: false },
     runs: { type: 'string', default: '1' },
   },
@@ -71,7 +71,7 @@ try {
     for (let run = 1; run <= Number(a.runs); run++) {
       const g = await startLabGuest(host, lab, {
         name: `bench${run}`, kind, bdf, address: kind === 'vf' ? vfGuestAddress(0) : WHOLE_NIC_GUEST_ADDRESS,
-        images: state.guestImages!, boot: a.boot as 'kernel' | 'iso', cpuModel: a.cpu, memoryMiB: Number(a.mem),
+        images: state.guestImages!, boot: a.boot as 'pvh' | 'kernel' | 'iso', cpuModel: a.cpu, memoryMiB: Number(a.mem),
         append, controllerDir: keyDir, deadlineMs: 900_000, log: (l) => console.log(`  ${l}`),
       });
       console.log(`nested ${kind} guest start → SSH ready: ${s(g.sshReadyMs)} (${g.guest.accel} in ${state.accel}; boot ${a.boot}, `

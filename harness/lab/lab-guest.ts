@@ -32,8 +32,11 @@ export interface LabGuestOptions {
   /** `10.0.3.21/24` for hub guests; ignored for e1000 (10.0.2.15/24 on user-net). */
   address?: string;
   images: GuestImages;
-  /** kernel (default: -kernel/-initrd, fast) or iso (-cdrom, SeaBIOS + isolinux). */
-  boot?: 'kernel' | 'iso';
+  /**
+   * pvh (default): -kernel with the uncompressed vmlinux (PVH entry, no decompression; falls back to
+   * the bzImage when the image has none); kernel: -kernel bzImage; iso: -cdrom (SeaBIOS + isolinux).
+   */
+  boot?: 'pvh' | 'kernel' | 'iso';
   memoryMiB?: number;
   cpuModel?: string;
   /** Kernel arguments instead of GUEST_APPEND (kernel boot only). */
@@ -127,7 +130,10 @@ async function setUp(controller: Host, lab: SshHost, o: LabGuestOptions, log: (l
     name: o.name, accel: 'tcg', cpuModel: o.cpuModel, memoryMiB: o.memoryMiB ?? 256, cpus: 1,
     boot: o.boot === 'iso'
       ? { kind: 'iso', iso: o.images.iso }
-      : { kind: 'kernel', kernel: o.images.kernel, initrd: o.images.initrd, append: o.append ?? GUEST_APPEND },
+      : {
+        kind: 'kernel', initrd: o.images.initrd, append: o.append ?? GUEST_APPEND,
+        kernel: (o.boot ?? 'pvh') === 'pvh' ? o.images.vmlinux ?? o.images.kernel : o.images.kernel,
+      },
     vfio: o.kind === 'e1000' ? [] : [{ host: o.bdf!, romfile: '' }],
     nic: o.kind === 'e1000'
       ? { model: 'e1000', netdev: { kind: 'user', hostForwards: [{ hostPort: sshPort, guestPort: 22 }] } }

@@ -51,7 +51,10 @@ export interface LabState {
 /** Paths INSIDE the lab host (under /images) of build-guest.sh's outputs. */
 export interface GuestImages {
   iso: string;
+  /** bzImage (compressed; boots through the Linux boot protocol). */
   kernel: string;
+  /** The same kernel uncompressed (ELF, PVH entry): the fast nested boot. */
+  vmlinux?: string;
   initrd: string;
 }
 
@@ -217,7 +220,8 @@ export async function labUp(host: Host, o: LabUpOptions = {}): Promise<LabUpResu
     return `/images/${basename(f)}`;
   };
   const guestImages: GuestImages = {
-    iso: inLab(guestBuilt.ISO, 'ISO='), kernel: inLab(guestBuilt.GUEST_KERNEL, 'GUEST_KERNEL='), initrd: inLab(guestBuilt.GUEST_INITRD, 'GUEST_INITRD='),
+    iso: inLab(guestBuilt.ISO, 'ISO='), kernel: inLab(guestBuilt.GUEST_KERNEL, 'GUEST_KERNEL='),
+    vmlinux: inLab(guestBuilt.GUEST_VMLINUX, 'GUEST_VMLINUX='), initrd: inLab(guestBuilt.GUEST_INITRD, 'GUEST_INITRD='),
   };
 
   await ensureKeys(host, p);
