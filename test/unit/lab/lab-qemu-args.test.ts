@@ -24,6 +24,17 @@ describe('lab/lab-qemu-args', () => {
     assert.deepEqual(values(argv, '-accel').map((a) => a.split(',')[0]), ['tcg']);
   });
 
+  it('puts two igb PFs in slots 3 apart (their VF slots must not overlap) and shares only the guest image folder, read-only', () => {
+    const argv = labQemuArgs({ ...base, igbCount: 2, shareImages: '/cache/guest' });
+    const igbs = values(argv, '-device').filter((d) => d.startsWith('igb,'));
+    assert.deepEqual(igbs.map((d) => /addr=([0-9a-f]+)\.0/.exec(d)?.[1]), ['1', '4']);
+    const shares = values(argv, '-virtfs').filter((v) => v.includes('mount_tag=passbench_images'));
+    assert.equal(shares.length, 1);
+    assert.match(shares[0]!, /^local,path=\/cache\/guest,.*readonly=on/);
+    assert.ok(!labQemuArgs(base).some((a) => a.includes('passbench_images')));
+    assert.throws(() => labQemuArgs({ ...base, shareImages: '/a,b' }), UsageError);
+  });
+
   it('applies the QEMU 10.0.2 VF BAR workaround by default, and drops it when asked', () => {
     assert.ok(values(labQemuArgs(base), '-global').includes('q35-pcihost.pci-hole64-size=0'));
     assert.ok(!values(labQemuArgs({ ...base, vfBarWorkaround: false }), '-global').includes('q35-pcihost.pci-hole64-size=0'));
