@@ -4,6 +4,8 @@ import type { Host } from '../host/host.ts';
 import { SshHost } from '../host/ssh-host.ts';
 import { proveDevice } from '../guest/prove-device.ts';
 import { measureMode } from '../measure/measure-mode.ts';
+import { recordRun } from '../report/record-run.ts';
+import { openHistory } from '../results/history.ts';
 import { openRunWriter } from '../results/run-writer.ts';
 import type { HostMeta } from '../results/schema.ts';
 import type { HostRunConfig } from '../config/scenario-config.ts';
@@ -11,8 +13,8 @@ import type { RunOps } from './ops.ts';
 
 /**
  * The real RunOps. Host connection, doctor, metadata, proof, measurement and the results writer
- * are wired; booting a guest, SSH into it and the reports are wired by the integration (see the
- * NotWired messages: each names the function to call).
+ * history and reports are wired; booting a guest and SSH into it are wired by the integration
+ * (see the NotWired messages: each names the function to call).
  */
 export class NotWiredError extends PassbenchError {}
 
@@ -39,9 +41,20 @@ export function realOps(o: { accel: 'kvm' | 'tcg' }): RunOps {
     bootGuest: notWired('booting a guest', 'launchGuest + makeGuestKeys (GuestBoot → GuestSpec; RunningGuest → GuestHandle)'),
     // harness/guest/guest-ssh.ts connectGuest({ via: the lab host, address, port, hostKey, identityFile, deadlineMs, consoleTail }).
     connectGuest: notWired('SSH into a guest', 'connectGuest from harness/guest/guest-ssh.ts'),
-    // harness/results/history.ts openHistory(settings.history).importRun(runDir); harness/report/write-reports.ts writeReports;
-    // regressions from harness/results/compare-runs.ts against the e1000 / previous run.
-    report: notWired('history, reports and the comparison', 'openHistory + writeReports + compareRuns'),
+    report: async (runDir, settings, against) => {
+      const history = await openHistory(settings.history);
+      try {
+        // Into the history, reports written (their e1000 columns are the in-run baseline), and the
+        // comparison with the last passed run of the scenario on each host.
+        const recorded = await recordRun(runDir, history);
+        const regressions = !against.includes('previous') || settings.baseline.previous === 'none' ? [] : (recorded.comparison?.verdicts ?? [])
+          .filter((v) => v.comparison.verdict === 'regressed')
+          .map((v) => `${v.host}/${v.mode}/${v.guest} ${v.metric}: ${v.comparison.reason}${recorded.baselineRunId ? ` (vs run ${recorded.baselineRunId})` : ''}`);
+        return { regressions, paths: { ...recorded.reports } };
+      } finally {
+        await history.close();
+      }
+    },
   };
 }
 
