@@ -156,6 +156,9 @@ function clientError(cli: Tracked, what: string): PassbenchError {
   const exit = cli.exit;
   const how = !exit ? 'did not finish' : exit.signal ? `was killed by ${exit.signal}` : exit.exitCode === null ? 'lost its connection' : `exited with code ${exit.exitCode}`;
   const output = cli.lines.slice(-5).join(' | ');
-  return new PassbenchError(`${what}: the client ${how} without JSON results${output ? `: ${output}` : ''}`);
+  const lost = exit !== undefined && exit.exitCode === null && exit.signal === null;
+  return new PassbenchError(`${what}: the client ${how} without JSON results${output ? `: ${output}` : ''}`, {
+    remedy: lost ? `The connection to ${cli.host.name} dropped mid-test: check that it (its QEMU, if a guest) still runs; its console shows why it stopped.` : undefined,
+  });
 }
 

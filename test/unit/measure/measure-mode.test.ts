@@ -9,6 +9,9 @@ import { MeasurementError, measureMode, type MeasureContext } from '../../../har
 import { MeasurementAbortedError } from '../../../harness/measure/processes.ts';
 import { DEFAULT_REPETITION_POLICY } from '../../../harness/measure/statistics.ts';
 import { SampleSchema, type Sample } from '../../../harness/results/schema.ts';
+import { SshHost } from '../../../harness/host/ssh-host.ts';
+import { formatPublicKey } from '../../../harness/host/ssh-keys.ts';
+import { startSshd } from '../../support/sshd.ts';
 import { freePort, freePorts, livingProcesses, recordingHost } from './measure-support.ts';
 
 /** measureMode with both ends on this machine (LocalHost, 127.0.0.1): real iperf3, busybox ping and httpd, autocannon. */
@@ -107,5 +110,47 @@ describe('measure/measure-mode (real tools on 127.0.0.1)', function () {
     const samples: Sample[] = [];
     await assert.rejects(measureMode(await context({ samples, tests: ['tcp', 'dns' as never] })), /unknown test "dns"/);
     assert.equal(samples.length, 0);
+  });
+});
+
+/**
+ * The guest vanishing mid-measurement (what killing its QEMU looks like from the controller): the
+ * guest side runs over SSH to a real sshd, which is killed with every session under it.
+ */
+describe('measure/measure-mode with the guest over SSH vanishing mid-run', function () {
+  this.timeout(120_000);
+
+  it('fails with the test and repetition, keeps the earlier samples, leaves no iperf3', async () => {
+    const sshd = await startSshd();
+    const guest = await SshHost.connect({ address: sshd.address, port: sshd.port, user: sshd.user,
+      identityFile: sshd.clientKey.privateKeyPath, hostKey: formatPublicKey(sshd.hostKey.publicKey) });
+    const local = new LocalHost();
+    const port = await freePorts(1);
+    const samples: Sample[] = [];
+    // The peer's spawn 2 is repetition 1's server: 1 s into it, the guest "dies".
+    const peer = recordingHost(local, (_r, i) => {
+      if (i === 2) setTimeout(() => void sshd.stop(), 1_000);
+    });
+    try {
+      await assert.rejects(measureMode({
+        runId: '20261124T203000Z-ab12', host: 'lab', mode: 'nic', guest: 'nic0', guestHost: guest, peerHost: peer,
+        peerAddress: '127.0.0.1', guestAddress: '127.0.0.1', tests: ['tcp'], durationS: 4, omitS: 0, iperfPort: port,
+        policy: { ...DEFAULT_REPETITION_POLICY, minRepetitions: 3, maxRepetitions: 3 },
+        onSample: async (s) => void samples.push(SampleSchema.parse(s)),
+      }), (e: unknown) => {
+        assert.ok(e instanceof MeasurementError, String(e));
+        assert.equal(e.unit, 'tcp.tx');
+        assert.equal(e.repetition, 1);
+        if (process.env.PASSBENCH_SHOW_ERRORS) console.error(e.message);
+        assert.match(e.message, /measurement tcp\.tx repetition 1 failed for guest nic0 \(nic\) after 8 samples were kept/);
+        return true;
+      });
+      assert.equal(samples.length, 8);
+      assert.ok(peer.spawned.every((s) => s.ended), 'the peer\'s iperf3 server outlived the guest');
+      assert.deepEqual(await livingProcesses(`-p ${port}`), []);
+    } finally {
+      await guest.close();
+      await sshd.stop().catch(() => undefined);
+    }
   });
 });
