@@ -267,7 +267,9 @@ export function parseScenarioConfig(
       });
     }
   }
-  const run: RunSettings = extra && hasRunSection(selection!.text) ? extra.run : main.run;
+  // The selection's run: keys win one by one; the others keep the lab config's (e.g. the guest
+  // image `lab up` knows).
+  const run: RunSettings = extra ? { ...main.run, ...pick(extra.run, runKeysGiven(selection!.text)) } : main.run;
   const resolvedRun = { ...run, history: resolveHistory(run.history) };
   const hosts: Record<string, HostRunConfig> = {};
   for (const [name, connection] of Object.entries(labConfig.hosts)) {
@@ -322,9 +324,13 @@ function validate<S extends z.ZodType>(schema: S, text: string, source: string):
   });
 }
 
-function hasRunSection(text: string): boolean {
+function runKeysGiven(text: string): string[] {
   const raw = YAML.parse(text) as { run?: unknown } | null;
-  return Boolean(raw && typeof raw === 'object' && 'run' in raw);
+  return raw?.run && typeof raw.run === 'object' ? Object.keys(raw.run) : [];
+}
+
+function pick<T extends object>(value: T, keys: readonly string[]): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([k]) => keys.includes(k))) as Partial<T>;
 }
 
 /** A SQLite path stays relative to the working folder (the checkout), like reports/. */

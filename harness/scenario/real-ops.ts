@@ -1,3 +1,9 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { startLabGuest, type LabGuest } from '../lab/lab-guest.ts';
+import { LocalHost } from '../host/local-host.ts';
+import type { Bdf } from '../pci/bdf.ts';
 import { formatDoctorReport, runDoctor } from '../doctor/run-doctor.ts';
 import { PassbenchError } from '../errors.ts';
 import type { Host } from '../host/host.ts';
@@ -37,10 +43,12 @@ export function realOps(o: { accel: 'kvm' | 'tcg' }): RunOps {
     prove: (guestHost, expect) => proveDevice(guestHost, expect),
     measure: (ctx) => measureMode(ctx),
     openWriter: (dir, meta) => openRunWriter(dir, meta),
-    // harness/vm/launcher.ts launchGuest(host, GuestSpec) with harness/guest/guest-keys.ts makeGuestKeys (fw_cfg keys + net).
-    bootGuest: notWired('booting a guest', 'launchGuest + makeGuestKeys (GuestBoot → GuestSpec; RunningGuest → GuestHandle)'),
-    // harness/guest/guest-ssh.ts connectGuest({ via: the lab host, address, port, hostKey, identityFile, deadlineMs, consoleTail }).
-    connectGuest: notWired('SSH into a guest', 'connectGuest from harness/guest/guest-ssh.ts'),
+    ...(o.accel === 'tcg' ? nestedGuestOps() : {
+      // KVM hosts: harness/vm/launcher.ts launchGuest(host, GuestSpec) with harness/guest/guest-keys.ts makeGuestKeys
+      // (fw_cfg keys + net), then harness/guest/guest-ssh.ts connectGuest({ via: the lab host, … }).
+      bootGuest: notWired('booting a guest with KVM', 'launchGuest + makeGuestKeys (GuestBoot → GuestSpec; RunningGuest → GuestHandle)'),
+      connectGuest: notWired('SSH into a KVM guest', 'connectGuest from harness/guest/guest-ssh.ts'),
+    }),
     report: async (runDir, settings, against) => {
       const history = await openHistory(settings.history);
       try {
@@ -54,6 +62,41 @@ export function realOps(o: { accel: 'kvm' | 'tcg' }): RunOps {
       } finally {
         await history.close();
       }
+    },
+  };
+}
+
+/**
+ * TCG (the virtual lab): harness/lab/lab-guest.ts's startLabGuest boots the nested guest on the lab
+ * host and waits for its SSH; connectGuest hands out that connection.
+ */
+function nestedGuestOps(): Pick<RunOps, 'bootGuest' | 'connectGuest'> {
+  const started = new Map<string, LabGuest>();
+  let keysDir: Promise<string> | undefined;
+  return {
+    bootGuest: async (host, boot, { log }) => {
+      if (!(host instanceof SshHost)) throw new PassbenchError(`guest ${boot.name}: nested guests need the lab host over SSH, not ${host.name}`);
+      keysDir ??= fs.mkdtemp(path.join(os.tmpdir(), `passbench-guests-${boot.runId}-`));
+      const image = boot.image;
+      const lab = await startLabGuest(new LocalHost(), host, {
+        name: boot.name, kind: boot.mode === 'nic' ? 'whole-nic' : boot.mode === 'vf' ? 'vf' : 'e1000',
+        bdf: boot.vfio[0] as Bdf | undefined, address: boot.address,
+        images: { iso: image.iso ?? '', kernel: image.kernel ?? '', initrd: image.initrd ?? '' },
+        boot: image.iso ? 'iso' : 'kernel', append: image.append, memoryMiB: image.memoryMiB,
+        controllerDir: await keysDir, deadlineMs: boot.bootDeadlineMs, log,
+      });
+      started.set(`${host.name}/${boot.name}`, lab);
+      return {
+        name: boot.name,
+        address: boot.e1000 ? lab.expect.address?.split('/')[0] : boot.address?.split('/')[0],
+        stop: () => lab.stop(),
+        queryPci: async () => (await lab.guest.queryPci()).map((d) => `${d.vendorId}:${d.deviceId}`),
+      };
+    },
+    connectGuest: async (host, guest) => {
+      const lab = started.get(`${host.name}/${guest.name}`);
+      if (!lab) throw new PassbenchError(`guest ${guest.name} was not started by this run`);
+      return lab.ssh;
     },
   };
 }

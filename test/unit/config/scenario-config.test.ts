@@ -58,6 +58,12 @@ describe('config/scenario-config', () => {
     assert.equal(config.run.accel, 'tcg');
   });
 
+  it('the selection\'s run: keys override one by one; the lab config keeps the rest', () => {
+    const config = parse(`hosts:\n${HOST}run:\n  guest: { iso: /images/guest-6.12-ab.iso }\n  tests: [tcp]\n`, 'run:\n  tests: [udp, latency]\n');
+    assert.equal(config.run.guest?.iso, '/images/guest-6.12-ab.iso');
+    assert.deepEqual(config.run.tests, ['udp', 'latency']);
+  });
+
   it('a selection for a host the lab does not have is an error naming it', () => {
     assert.throws(() => parse(`hosts:\n${HOST}`, 'hosts:\n  lab7:\n    devices: [{ mode: e1000 }]\n'),
       (e: unknown) => e instanceof UsageError && /sel\.yaml: hosts\.lab7: no host "lab7" in lab config lab\.yaml/.test(e.message));
