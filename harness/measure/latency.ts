@@ -30,6 +30,8 @@ export interface LatencyResult {
   transmitted: number;
   received: number;
   rttS: number[];
+  /** ping's own output, to keep as an artifact. */
+  output: string;
 }
 
 export async function measureLatency(host: Host, address: string, o: LatencyOptions = {}): Promise<LatencyResult> {
@@ -59,7 +61,7 @@ export async function measureLatency(host: Host, address: string, o: LatencyOpti
   }
   return {
     p50: percentile(parsed.rttS, 0.5), p90: percentile(parsed.rttS, 0.9), p99: percentile(parsed.rttS, 0.99),
-    lossPercent: parsed.lossPercent, transmitted: parsed.transmitted, received: parsed.received, rttS: parsed.rttS,
+    lossPercent: parsed.lossPercent, transmitted: parsed.transmitted, received: parsed.received, rttS: parsed.rttS, output,
   };
 }
 

@@ -47,6 +47,11 @@ export interface MeasureContext {
   /** autocannon connections [10]; a direct URL instead of the SSH tunnel to guestAddress:80. */
   httpConnections?: number;
   httpUrl?: string;
+  /**
+   * Keeps a raw tool output (iperf3 JSON, ping text) under `name` (e.g. vf0.tcp.tx.r3.iperf3-0.json),
+   * e.g. via RunWriter.artifactPath; the returned path goes into the samples' labels.raw.
+   */
+  saveArtifact?: (name: string, content: string) => Promise<string>;
   /** Clock for Sample.at (tests). */
   now?: () => Date;
 }
@@ -83,7 +88,8 @@ async function repeatUnit(ctx: MeasureContext, unit: MeasureUnit, setup: UnitSet
     if (ctx.signal?.aborted) throw new MeasurementAbortedError(`measurement of ${ctx.guest} (${ctx.mode}) before ${unit.name} ${warmup ? 'warm-up' : `repetition ${repetition}`}`);
     let result;
     try {
-      result = await unit.run(setup);
+      const tag = `${ctx.guest}.${unit.name}.${warmup ? 'warmup' : `r${repetition}`}`;
+      result = await unit.run(setup, async (kind, content) => ctx.saveArtifact?.(`${tag}.${kind}`, content));
     } catch (error) {
       if (error instanceof MeasurementAbortedError || ctx.signal?.aborted) {
         throw new MeasurementAbortedError(`measurement ${unit.name} ${warmup ? 'warm-up' : `repetition ${repetition}`} of ${ctx.guest} (${ctx.mode})`);

@@ -42,11 +42,20 @@ export interface UnitSetup {
   signal?: AbortSignal;
 }
 
+/** Keeps a tool's raw output (iperf3 JSON, ping text) for this repetition; resolves to its path, if kept. */
+export type SaveRaw = (kind: string, content: string) => Promise<string | undefined>;
+
 export interface MeasureUnit {
   /** e.g. tcp.tx, latency.load: named in logs and errors. */
   name: string;
   primary: string;
-  run(setup: UnitSetup): Promise<UnitResult>;
+  run(setup: UnitSetup, save: SaveRaw): Promise<UnitResult>;
+}
+
+/** labels.raw: the kept raw outputs' paths, comma-separated (absent when nothing was kept). */
+async function rawLabel(save: SaveRaw, items: readonly [kind: string, content: string][]): Promise<Record<string, string>> {
+  const paths = (await Promise.all(items.map(([kind, content]) => save(kind, content)))).filter((p): p is string => !!p);
+  return paths.length ? { raw: paths.join(',') } : {};
 }
 
 const higher = 'higher-is-better' as const;
@@ -72,16 +81,18 @@ function iperfUnit(protocol: 'tcp' | 'udp', direction: 'tx' | 'rx'): MeasureUnit
   return {
     name: `${protocol}.${direction}`,
     primary: `${protocol}.${direction}.throughput`,
-    async run(s) {
+    async run(s, save) {
+      const json: [string, string][] = [];
       // tx = guest → peer: the guest is the client; rx = peer → guest: the same pair with -R.
       const r = await runIperf3(s.guestHost, s.peerHost, s.peerAddress, {
         protocol, reverse: direction === 'rx', streams: s.streams, durationS: s.durationS, omitS: s.omitS,
         udpBitrate: protocol === 'udp' ? s.udpBitrateBps : undefined, port: s.iperfPort, signal: s.signal,
+        onJson: (text, i) => json.push([`iperf3-${i}.json`, text]),
       });
       return {
         figures: iperfFigures(protocol, direction, r, s.lineRateBps),
         labels: { tool: r.version, streams: String(s.streams), peer: s.peerAddress, durationS: String(r.seconds.toFixed(3)),
-          ...(protocol === 'udp' ? { targetBitrate: String(s.udpBitrateBps) } : {}) },
+          ...(protocol === 'udp' ? { targetBitrate: String(s.udpBitrateBps) } : {}), ...await rawLabel(save, json) },
       };
     },
   };
@@ -97,16 +108,19 @@ function latencyFigures(kind: 'idle' | 'load', l: LatencyResult): Figure[] {
 const latencyIdle: MeasureUnit = {
   name: 'latency.idle',
   primary: 'latency.idle.p50',
-  async run(s) {
+  async run(s, save) {
     const l = await measureLatency(s.guestHost, s.peerAddress, { count: s.pingCount, pingCommand: s.pingCommand, signal: s.signal });
-    return { figures: latencyFigures('idle', l), labels: { peer: s.peerAddress, replies: `${l.received}/${l.transmitted}` } };
+    return {
+      figures: latencyFigures('idle', l),
+      labels: { peer: s.peerAddress, replies: `${l.received}/${l.transmitted}`, ...await rawLabel(save, [['ping.txt', l.output]]) },
+    };
   },
 };
 
 const latencyLoad: MeasureUnit = {
   name: 'latency.load',
   primary: 'latency.load.p50',
-  async run(s) {
+  async run(s, save) {
     const { latency, load } = await measureLoadedLatency(s.guestHost, s.peerAddress, {
       count: s.pingCount, pingCommand: s.pingCommand, signal: s.signal,
       load: { client: s.guestHost, server: s.peerHost, serverAddress: s.peerAddress,
@@ -114,7 +128,10 @@ const latencyLoad: MeasureUnit = {
     });
     return {
       figures: latencyFigures('load', latency),
-      labels: { peer: s.peerAddress, replies: `${latency.received}/${latency.transmitted}`, load: `iperf3 tcp guest→peer ${Math.round(load.bitsPerSecond)} bit/s` },
+      labels: {
+        peer: s.peerAddress, replies: `${latency.received}/${latency.transmitted}`, load: `iperf3 tcp guest→peer ${Math.round(load.bitsPerSecond)} bit/s`,
+        ...await rawLabel(save, [['ping.txt', latency.output]]),
+      },
     };
   },
 };

@@ -77,7 +77,13 @@ describe('measure/measure-mode (real tools on 127.0.0.1)', function () {
     const peer = recordingHost(local, (r, i) => {
       if (i === 2) setTimeout(() => void r.process.kill('SIGKILL'), 700);
     });
-    const ctx = await context({ samples, peerHost: peer, durationS: 3, lineRateBps: tcpGoodputBps(10e9) });
+    const kept = await fs.mkdtemp(path.join(os.tmpdir(), 'passbench-raw-'));
+    const ctx = await context({ samples, peerHost: peer, durationS: 3, lineRateBps: tcpGoodputBps(10e9),
+      saveArtifact: async (name, content) => {
+        const file = path.join(kept, name);
+        await fs.writeFile(file, content);
+        return file;
+      } });
     await assert.rejects(measureMode(ctx), (e: unknown) => {
       assert.ok(e instanceof MeasurementError, String(e));
       assert.equal(e.unit, 'tcp.tx');
@@ -88,6 +94,12 @@ describe('measure/measure-mode (real tools on 127.0.0.1)', function () {
     });
     assert.equal(samples.length, 10);
     assert.deepEqual([...new Set(samples.map((s) => `${s.warmup}:${s.repetition}`))], ['true:0', 'false:0']);
+    // Each repetition's raw iperf3 JSON is kept and named in its samples.
+    assert.deepEqual(await fs.readdir(kept), ['vf0.tcp.tx.r0.iperf3-0.json', 'vf0.tcp.tx.warmup.iperf3-0.json']);
+    const raw = samples.find((s) => !s.warmup)!.labels.raw!;
+    assert.equal(raw, path.join(kept, 'vf0.tcp.tx.r0.iperf3-0.json'));
+    assert.match(await fs.readFile(raw, 'utf8'), /"sum_received"/);
+    await fs.rm(kept, { recursive: true, force: true });
     assert.ok(peer.spawned.every((s) => s.ended));
     assert.deepEqual(await iperf3Left(ctx.iperfPort!), []);
   });
