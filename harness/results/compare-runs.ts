@@ -23,6 +23,8 @@ export interface ResolvedSide {
   /** What the user asked for, in words: "run 2026…", "kernel=6.1 (3 runs)". */
   label: string;
   runIds: string[];
+  /** Accelerators the side's runs used (kvm, tcg). */
+  accels: string[];
   samples: Sample[];
 }
 
@@ -30,6 +32,8 @@ export interface RunComparison extends SetComparison {
   baseline: Omit<ResolvedSide, 'samples'>;
   candidate: Omit<ResolvedSide, 'samples'>;
   regressed: boolean;
+  /** Why the figures may not be comparable (e.g. KVM against TCG). */
+  warnings: string[];
 }
 
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,63}$/;
@@ -61,11 +65,27 @@ async function isDirectory(p: string): Promise<boolean> {
   return fs.stat(p).then((s) => s.isDirectory(), () => false);
 }
 
+async function fromHistory(history: History, runIds: string[], filter: RunFilter = {}): Promise<Omit<ResolvedSide, 'label'>> {
+  const samples = await history.samples({ ...filter, runIds });
+  const accels = new Set((await history.listRuns({ runIds })).flatMap((r) => r.hosts.map((h) => h.accel)));
+  return { runIds, accels: [...accels].sort(), samples };
+}
+
+/** Figures from KVM and from TCG (the virtual lab) measure different things. */
+function comparabilityWarnings(baseline: ResolvedSide, candidate: ResolvedSide): string[] {
+  const a = baseline.accels.join('+');
+  const b = candidate.accels.join('+');
+  return a === b ? [] : [`the baseline ran under ${a.toUpperCase()} and the candidate under ${b.toUpperCase()}: the figures are not comparable`];
+}
+
 async function resolveSide(history: History, spec: SideSpec, other: ResolvedSide | undefined): Promise<ResolvedSide> {
   switch (spec.kind) {
     case 'dir': {
       const data = await readRunDir(spec.dir);
-      return { label: `run ${data.meta.runId} (${spec.dir})`, runIds: [data.meta.runId], samples: data.samples.filter((s) => !s.warmup) };
+      return {
+        label: `run ${data.meta.runId} (${spec.dir})`, runIds: [data.meta.runId],
+        accels: [...new Set(data.meta.hosts.map((h) => h.accel))], samples: data.samples.filter((s) => !s.warmup),
+      };
     }
     case 'run': {
       if (!(await history.getRun(spec.runId))) {
@@ -74,20 +94,20 @@ async function resolveSide(history: History, spec: SideSpec, other: ResolvedSide
           remedy: `import it (passbench history import reports/runs/${spec.runId}) or give its run directory`,
         });
       }
-      return { label: `run ${spec.runId}`, runIds: [spec.runId], samples: await history.samples({ runIds: [spec.runId] }) };
+      return { label: `run ${spec.runId}`, ...(await fromHistory(history, [spec.runId])) };
     }
     case 'selector': {
       const filter = { status: 'passed' as const, ...spec.filter };
       const runs = await history.listRuns({ ...filter, mode: undefined, metric: undefined });
       if (runs.length === 0) throw new PassbenchError(`no ${filter.status} run in the history ${history.location} matches ${spec.text}`, { remedy: 'list what is there with passbench history' });
       const runIds = runs.map((r) => r.runId);
-      return { label: `${spec.text} (${runs.length} run${runs.length === 1 ? '' : 's'})`, runIds, samples: await history.samples({ ...filter, runIds }) };
+      return { label: `${spec.text} (${runs.length} run${runs.length === 1 ? '' : 's'})`, ...(await fromHistory(history, runIds, filter)) };
     }
     case 'last-good': {
       if (!other || other.runIds.length !== 1) throw new UsageError('last-good needs a single candidate run (a run id or directory) to look back from');
       const good = await history.lastGoodBefore(other.runIds[0]!);
       if (!good) throw new PassbenchError(`no passed run of the same scenario and host before run ${other.runIds[0]} in the history ${history.location}`);
-      return { label: `last good night: run ${good.runId}`, runIds: [good.runId], samples: await history.samples({ runIds: [good.runId] }) };
+      return { label: `last good night: run ${good.runId}`, ...(await fromHistory(history, [good.runId])) };
     }
   }
 }
@@ -110,5 +130,6 @@ export async function compareRuns(
     candidate: candidateInfo,
     ...sets,
     regressed: sets.verdicts.some((v) => v.comparison.verdict === 'regressed'),
+    warnings: comparabilityWarnings(baseline, candidate),
   };
 }

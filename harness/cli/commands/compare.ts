@@ -41,6 +41,7 @@ export function formatComparison(c: RunComparison): string {
   for (const [side, keys] of [['baseline', c.onlyInBaseline], ['candidate', c.onlyInCandidate]] as const) {
     if (keys.length > 0) lines.push(`only in the ${side}: ${keys.join(', ')}`);
   }
+  for (const warning of c.warnings) lines.push(`warning: ${warning}`);
   lines.push('', `${counts}${c.regressed ? ' — REGRESSION' : ''}`);
   return lines.join('\n');
 }

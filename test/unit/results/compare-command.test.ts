@@ -44,6 +44,7 @@ describe('passbench compare', () => {
     assert.equal(table.code, 1);
     assert.match(table.stdout, /lab1 +nic +nic +tcp\.tx\.throughput +9\.\d\d Gbit\/s +[78]\.\d\d Gbit\/s +−1\d\.\d % .* REGRESSED/);
     assert.match(table.stdout, /\d+ regressed, 0 improved, .* — REGRESSION/);
+    assert.doesNotMatch(table.stdout, /warning/);
   });
 
   it('gives unchanged for two runs drawn from the same distribution (exit 0)', async () => {
@@ -70,6 +71,12 @@ describe('passbench compare', () => {
     const byDir = await runCli('compare', dir('base'), dir('again'), '--history', loc);
     assert.equal(byDir.code, 0, byDir.stderr);
     assert.match(byDir.stdout, /baseline: +run base \(/);
+  });
+
+  it('warns when KVM figures are compared with TCG ones', async () => {
+    await writeFakeRun(dir('tcg'), { runId: 'tcg', startedAt: new Date('2026-11-05T02:00:00Z'), seed: 15, accel: 'tcg', repetitions: 20, noise: 0.02 });
+    const result = await runCli('compare', 'base', dir('tcg'), '--history', loc);
+    assert.match(result.stdout, /warning: the baseline ran under KVM and the candidate under TCG: the figures are not comparable/);
   });
 
   it('a per-metric threshold changes the verdict: 20 % tolerates a 15 % drop', async () => {
