@@ -11,8 +11,10 @@
  * path, the same one for both methods. Pairs alternate their order (H,M then M,H …) so that drift
  * in the machine's load hits both alike; the first pair is a warm-up and is dropped.
  *
- *   npx tsx bench/iperf-fidelity.ts [pairs=8] [durationS=5] [omitS=1]
+ *   npx tsx bench/iperf-fidelity.ts [pairs=8] [durationS=5] [omitS=1] [lab|local]
  * Boots its own lab (`--name measure`, or PASSBENCH_BENCH_LAB) and takes it down at the end.
+ * `local` runs the same comparison over this machine's loopback (no lab, no SSH): there iperf3 is
+ * CPU-bound on the same cores as the harness, so any CPU the harness itself burned would show.
  */
 import { execFile, spawn } from 'node:child_process';
 import { LocalHost } from '../harness/host/local-host.ts';
@@ -36,8 +38,10 @@ function ratioInterval(a: number[], b: number[], resamples = 2000): [number, num
 const pairs = Number(process.argv[2] ?? 8);
 const durationS = Number(process.argv[3] ?? 5);
 const omitS = Number(process.argv[4] ?? 1);
+const where = process.argv[5] ?? 'lab';
+if (where !== 'lab' && where !== 'local') throw new Error(`path must be lab or local, got ${where}`);
 const labName = process.env.PASSBENCH_BENCH_LAB ?? 'measure';
-const SERVER_ADDRESS = '10.0.2.2';
+const SERVER_ADDRESS = where === 'lab' ? '10.0.2.2' : '127.0.0.1';
 const PORT = 5290;
 
 const controller = new LocalHost();
@@ -45,8 +49,8 @@ const revision = (await controller.run(['git', 'rev-parse', '--short', 'HEAD'], 
 const load = (await controller.readFile('/proc/loadavg')).split(' ').slice(0, 3).join(' ');
 const handChildren = new Set<ReturnType<typeof spawn>>();
 
-/** By hand: local `iperf3 -s -1`, then `ssh lab iperf3 -c 10.0.2.2 -J`, then JSON.parse. */
-async function byHand(sshArgs: string[]): Promise<number> {
+/** By hand: local `iperf3 -s -1`, then `ssh lab iperf3 -c 10.0.2.2 -J` (or plain iperf3 for `local`), then JSON.parse. */
+async function byHand(sshArgs: string[] | undefined): Promise<number> {
   const server = spawn('iperf3', ['-s', '-1', '-p', String(PORT), '--forceflush'], { stdio: ['ignore', 'pipe', 'pipe'] });
   handChildren.add(server);
   const ended = new Promise<void>((resolve) => server.once('exit', () => { handChildren.delete(server); resolve(); }));
@@ -56,8 +60,10 @@ async function byHand(sshArgs: string[]): Promise<number> {
     server.once('exit', () => reject(new Error(`by-hand iperf3 server exited: ${out}`)));
   });
   const json = await new Promise<string>((resolve, reject) => {
-    execFile('ssh', [...sshArgs, 'iperf3', '-c', SERVER_ADDRESS, '-p', String(PORT), '-J', '-t', String(durationS), '-O', String(omitS),
-      '--connect-timeout', '5000'], { timeout: (durationS + omitS + 60) * 1000, maxBuffer: 1 << 22 },
+    const client = ['iperf3', '-c', SERVER_ADDRESS, '-p', String(PORT), '-J', '-t', String(durationS), '-O', String(omitS),
+      '--connect-timeout', '5000'];
+    const [file, ...args] = sshArgs ? ['ssh', ...sshArgs, ...client] : client;
+    execFile(file!, args, { timeout: (durationS + omitS + 60) * 1000, maxBuffer: 1 << 22 },
     (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout)));
   });
   const parsed = JSON.parse(json) as { error?: string; end: { sum_received: { bits_per_second: number } } };
@@ -68,12 +74,18 @@ async function byHand(sshArgs: string[]): Promise<number> {
 
 let lab: SshHost | undefined;
 try {
-  console.log(`booting lab "${labName}" …`);
-  const { paths, state } = await labUp(controller, { name: labName, log: (l) => console.log(`  lab: ${l}`) });
-  const sshArgs = ['-o', 'BatchMode=yes', '-o', `UserKnownHostsFile=${paths.knownHosts}`, '-o', 'StrictHostKeyChecking=yes',
-    '-o', 'IdentitiesOnly=yes', '-i', paths.clientKey, '-p', String(state.port), 'root@127.0.0.1', '--'];
-  lab = await SshHost.connect({ address: '127.0.0.1', port: state.port, identityFile: paths.clientKey, knownHostsFile: paths.knownHosts });
-  const harness = () => runIperf3(lab!, controller, SERVER_ADDRESS, { protocol: 'tcp', durationS, omitS, port: PORT }).then((r) => r.bitsPerSecond);
+  let sshArgs: string[] | undefined;
+  let accel = 'none';
+  if (where === 'lab') {
+    console.log(`booting lab "${labName}" …`);
+    const { paths, state } = await labUp(controller, { name: labName, log: (l) => console.log(`  lab: ${l}`) });
+    accel = state.accel;
+    sshArgs = ['-o', 'BatchMode=yes', '-o', `UserKnownHostsFile=${paths.knownHosts}`, '-o', 'StrictHostKeyChecking=yes',
+      '-o', 'IdentitiesOnly=yes', '-i', paths.clientKey, '-p', String(state.port), 'root@127.0.0.1', '--'];
+    lab = await SshHost.connect({ address: '127.0.0.1', port: state.port, identityFile: paths.clientKey, knownHostsFile: paths.knownHosts });
+  }
+  const client = lab ?? controller;
+  const harness = () => runIperf3(client, controller, SERVER_ADDRESS, { protocol: 'tcp', durationS, omitS, port: PORT }).then((r) => r.bitsPerSecond);
 
   const viaHarness: number[] = [];
   const viaHand: number[] = [];
@@ -87,11 +99,12 @@ try {
     viaHarness.push(got.harness!);
     viaHand.push(got.hand!);
   }
-  const left = (await lab.run(['sh', '-c', 'pgrep -a iperf3 || true'])).stdout.trim();
+  const left = lab ? (await lab.run(['sh', '-c', 'pgrep -a iperf3 || true'])).stdout.trim() : '';
   const leftHere = (await controller.run(['pgrep', '-af', `iperf3 -s -1 -p ${PORT}`], { allowFailure: true })).stdout.trim();
   const mh = median(viaHarness), mm = median(viaHand);
   const span = (xs: number[]) => `${(Math.min(...xs) / 1e6).toFixed(1)}–${(Math.max(...xs) / 1e6).toFixed(1)}`;
-  console.log(`\niperf3 TCP lab host → controller (${SERVER_ADDRESS}, e1000 + slirp, ${state.accel}), ${durationS} s (+${omitS} s omitted) per run, `
+  const pathName = lab ? `lab host → controller (${SERVER_ADDRESS}, e1000 + slirp, ${accel})` : 'controller loopback (127.0.0.1)';
+  console.log(`\niperf3 TCP ${pathName}, ${durationS} s (+${omitS} s omitted) per run, `
     + `${viaHarness.length} pairs after warm-up, rev ${revision}, load ${load} at start`);
   console.log(`harness median ${(mh / 1e6).toFixed(1)} Mbit/s (range ${span(viaHarness)})`);
   console.log(`by-hand median ${(mm / 1e6).toFixed(1)} Mbit/s (range ${span(viaHand)})`);
@@ -100,10 +113,12 @@ try {
   console.log(`ratio harness/by-hand = ${(mh / mm).toFixed(3)}  (target ≥ 0.98) ${mh / mm >= 0.98 ? 'OK' : 'BELOW TARGET'}; `
     + `95 % bootstrap CI ${low.toFixed(3)}–${high.toFixed(3)}; median of per-pair ratios ${median(viaHarness.map((h, i) => h / viaHand[i]!)).toFixed(3)}; `
     + `run-to-run CV harness ${cv(viaHarness)}, by hand ${cv(viaHand)}`);
-  console.log(`iperf3 left running: lab ${left ? left : 'none'}; controller ${leftHere ? leftHere : 'none'}`);
+  console.log(`iperf3 left running: ${lab ? `lab ${left || 'none'}; ` : ''}controller ${leftHere || 'none'}`);
 } finally {
   for (const child of handChildren) child.kill('SIGKILL');
   await lab?.close();
-  await labDown(controller, { name: labName });
-  console.log(`lab "${labName}" down`);
+  if (where === 'lab') {
+    await labDown(controller, { name: labName });
+    console.log(`lab "${labName}" down`);
+  }
 }
