@@ -1,6 +1,7 @@
 /**
- * JUnit XML for Jenkins/GitLab: one test case per check and one per regression verdict.
- * fail / no-link checks and regressions are failures; skipped checks are skipped.
+ * JUnit XML for Jenkins/GitLab: one test case for the run's status, one per check and one per
+ * regression verdict. A run that did not pass, fail / no-link checks and regressions are
+ * failures; skipped checks are skipped.
  */
 import { escapeXml as x } from './escape.ts';
 import type { ReportData } from './report-data.ts';
@@ -22,13 +23,20 @@ function suite(name: string, cases: readonly Case[], timestamp: string): string 
 
 export function junitReport(data: ReportData): string {
   const { meta } = data;
-  const checks: Case[] = data.checks.map((c) => ({
+  // The run itself is a test case too: a run that failed or was aborted is a failure even
+  // when every check it got to passed.
+  const run: Case = {
+    classname: `passbench.${meta.scenario}.run`,
+    name: 'run-status',
+    ...(meta.status === 'passed' ? {} : { failure: { message: `run ${meta.status}${meta.error ? `: ${meta.error}` : ''}`, body: meta.error ?? `status ${meta.status}` } }),
+  };
+  const checks: Case[] = [run, ...data.checks.map((c) => ({
     classname: `passbench.${meta.scenario}.checks.${c.host}${c.mode ? `.${c.mode}` : ''}${c.guest ? `.${c.guest}` : ''}`,
     name: c.name,
     ...(c.status === 'fail' || c.status === 'no-link'
       ? { failure: { message: `${c.status}: ${c.message}`, body: c.details ?? c.message } }
       : c.status === 'skip' ? { skipped: c.message } : {}),
-  }));
+  }))];
   const verdicts: Case[] = (data.comparison?.verdicts ?? []).map((v) => {
     const row = verdictRow(v);
     return {

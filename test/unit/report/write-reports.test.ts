@@ -70,11 +70,12 @@ describe('reports', function () {
       const xml = await fs.readFile(files.junit, 'utf8');
       const json = JSON.parse(await fs.readFile(files.json, 'utf8'));
       const cases = xml.match(/<testcase /g)!.length;
-      assert.equal(cases, json.checks.length + json.verdicts.length);
+      assert.equal(cases, 1 + json.checks.length + json.verdicts.length);
+      assert.match(xml, /<testcase classname="passbench\.nightly\.run" name="run-status" time="0"\/>/);
       const regressed = json.verdicts.filter((v: { comparison: { verdict: string } }) => v.comparison.verdict === 'regressed').length;
       assert.ok(regressed >= 6, `throughput and rates of three modes regressed, got ${regressed}`);
       assert.equal(xml.match(/<failure /g)!.length, regressed + 1);
-      assert.match(xml, /<testsuite name="passbench r5 checks" tests="6" failures="1"/);
+      assert.match(xml, /<testsuite name="passbench r5 checks" tests="7" failures="1"/);
       assert.match(xml, /name="link-up" time="0"><failure message="no-link: eth1 has no carrier" type="failure">igbvf 0000:00:04\.0: &lt;link down&gt; &amp; &quot;no carrier&quot;<\/failure>/);
       assert.doesNotMatch(xml.replace(/&(amp|lt|gt|quot|apos);/g, ''), /&|<(?![/?a-z])/);
     });
@@ -87,6 +88,18 @@ describe('reports', function () {
       assert.equal(json.baseline.runId, 'r4');
       assert.equal(json.verdicts.length, 30);
     });
+  });
+
+  it('JUnit: a failed run is a failure even when its checks passed', async () => {
+    const history = await openHistory(path.join(root, 'history.sqlite'));
+    try {
+      const files = await writeReports(await buildReportHistory(root, history, { status: 'failed', failingCheck: false }), history);
+      const xml = await fs.readFile(files.junit, 'utf8');
+      assert.match(xml, /<testcase classname="passbench\.nightly\.run" name="run-status" time="0"><failure message="run failed"/);
+      assert.match(xml, /tests="7" failures="1"/);
+    } finally {
+      await history.close();
+    }
   });
 
   it('passbench report rewrites the reports of a run given by id or directory', async () => {
