@@ -80,6 +80,8 @@ const DeviceSchema = z.discriminatedUnion('mode', [
     expect: ExpectSchema.optional(),
     /** The guest's address on the test network. */
     address: Cidr.default('10.0.3.21/24'),
+    /** Take it even though the host uses one of its interfaces (route, address): bind's --force. Said in the results. */
+    force: z.boolean('expected true or false').default(false),
   }),
   z.strictObject({
     mode: z.literal('vf'),
@@ -230,6 +232,8 @@ export interface ResolvedDevice {
   addresses: string[];
   /** Where it came from, for messages: hosts.lab1.devices[0]. */
   source: string;
+  /** nic only: taken even when the host uses its interface. */
+  force?: boolean;
 }
 
 export interface HostRunConfig {
@@ -347,7 +351,7 @@ function resolveDevices(devices: readonly DeviceEntry[], models: Record<string, 
     const model = d.model === undefined ? undefined : models[d.model];
     if (d.mode === 'nic') {
       const expect = d.expect ?? model!.nic!;
-      return { mode: 'nic', id: `nic-${d.bdf}`, bdf: d.bdf, expect, hostId: model?.nic?.vendorDevice ?? d.expect?.vendorDevice, addresses: [d.address], source };
+      return { mode: 'nic', id: `nic-${d.bdf}`, bdf: d.bdf, expect, hostId: model?.nic?.vendorDevice ?? d.expect?.vendorDevice, addresses: [d.address], source, force: d.force };
     }
     const expect = d.expect ?? model!.vf!;
     return { mode: 'vf', id: `vf-${d.pf}`, pf: d.pf, count: d.count, expect, hostId: model?.nic?.vendorDevice,

@@ -53,7 +53,12 @@ export function bindGroup(): Step {
     const bdfs = ctx.case.guests.map((g) => g.bdf).filter((b): b is string => Boolean(b)) as Bdf[];
     if (bdfs.length === 0) throw new PassbenchError(`case ${ctx.case.id}: nothing to bind (a VF case needs createVfs() before bindGroup())`);
     pushRestore(ctx);
-    const result = await assignGroups(ctx.host, bdfs, { journalPath: ctx.config.journalPath, probeActive: ctx.ops.probeActive });
+    const force = Boolean(ctx.case.device.force);
+    const result = await assignGroups(ctx.host, bdfs, { journalPath: ctx.config.journalPath, probeActive: ctx.ops.probeActive, force });
+    for (const f of result.plan.forced) {
+      ctx.log(`warning (force): ${f.message}`);
+      await ctx.check({ name: 'forced', status: 'pass', message: `taken with force: ${f.message}` });
+    }
     await ctx.check({ name: 'bound-vfio', status: 'pass',
       message: `on vfio-pci: ${[...result.bound.map((b) => b.bdf), ...result.plan.skipped.map((s) => `${s.bdf} (${s.reason})`)].join(', ')}` });
   } };

@@ -44,7 +44,7 @@ export async function validateHost(host: Host, plan: HostPlan, probe: ActiveInte
       return undefined;
     }
   };
-  const nics: Bdf[] = [];
+  const nics: { bdf: Bdf; force: boolean }[] = [];
   for (const c of plan.cases) {
     const d = c.device;
     if (d.mode === 'e1000') continue;
@@ -53,13 +53,14 @@ export async function validateHost(host: Host, plan: HostPlan, probe: ActiveInte
     if (!f) continue;
     const id = await vendorDevice(host, bdf);
     if (d.hostId && id !== d.hostId) problems.push(`${d.source}: ${bdf} is ${id}, not ${d.hostId} as its model says (${d.mode === 'vf' ? 'the PF' : 'the NIC'})`);
-    if (d.mode === 'nic') nics.push(bdf);
+    if (d.mode === 'nic') nics.push({ bdf, force: Boolean(d.force) });
     else await checkVfDevice(host, d.count!, d.source, f, problems);
   }
-  const active = nics.some((b) => facts.get(b)?.netInterfaces.length) || [...facts.values()].some((f) => f.netInterfaces.length)
-    ? await probe(host) : [];
-  if (nics.length) {
-    const assign = planAssignGroup(nics, facts, active);
+  const active = [...facts.values()].some((f) => f.netInterfaces.length) ? await probe(host) : [];
+  for (const nic of nics) {
+    if (!facts.has(nic.bdf)) continue;
+    // The prepare layer's guards, as `passbench bind` applies them (force: only the forcible ones yield).
+    const assign = planAssignGroup([nic.bdf], facts, active, { force: nic.force });
     problems.push(...assign.refusals.map((r) => r.message));
   }
   if (problems.length) throw new HostValidationError(plan.name, problems);

@@ -103,6 +103,14 @@ describe('scenario/runner (fake ops on simulated lab hosts)', () => {
     assert.deepEqual(await t.after('lab1'), t.before.lab1);
   });
 
+  it('force: takes an active NIC as `bind --force` does, says so in a check, and restores it', async () => {
+    const t = await setup(['lab1'], {}, '    devices:\n      - { mode: nic, bdf: "0000:00:03.0", model: e1000, force: true }\n');
+    const outcome = await t.run();
+    assert.equal(outcome.exitCode, 0, JSON.stringify(outcome.verdicts));
+    assert.match(t.fake.writers[0]!.checks.find((c) => c.name === 'forced')!.message, /taken with force: 0000:00:03\.0 carries eth0/);
+    assert.deepEqual(await t.after('lab1'), t.before.lab1);
+  });
+
   it('refuses a host another run holds, naming the run, and leaves its lock alone', async () => {
     const t = await setup(['lab1']);
     const lockDir = path.join(t.labs.lab1!.root, 'var/lib/passbench/run.lock');
