@@ -23,6 +23,8 @@ export interface RunData {
   meta: RunMeta;
   samples: Sample[];
   checks: Check[];
+  /** Things a reader should know, e.g. a last line cut short by a crash (dropped). */
+  warnings?: string[];
 }
 
 function parseRecord<T>(schema: z.ZodType<T>, text: string, file: string, line: number | undefined): T {
@@ -60,15 +62,32 @@ async function readText(file: string, missingOk: boolean): Promise<string | unde
   }
 }
 
-/** Every non-empty line of a JSON Lines file, validated; a missing file is an empty list. */
-export async function readJsonLines<T>(file: string, schema: z.ZodType<T>): Promise<T[]> {
+/**
+ * Every non-empty line of a JSON Lines file, validated; a missing file is an empty list.
+ * A last line without its newline that is not valid JSON is a write cut short by a crash: it
+ * is dropped with a warning (every line before it was fsync'd whole). Anything else bad throws.
+ */
+export async function readJsonLines<T>(file: string, schema: z.ZodType<T>, warnings: string[] = []): Promise<T[]> {
   const text = await readText(file, true);
   if (text === undefined) return [];
+  const lines = text.split('\n');
+  const last = lines.length - 1;
+  const torn = lines[last] !== '' && !isJson(lines[last]!);
+  if (torn) warnings.push(`${file}:${last + 1}: last line cut short (${Buffer.byteLength(lines[last]!)} bytes without a newline), dropped`);
   const records: T[] = [];
-  text.split('\n').forEach((line, index) => {
-    if (line.trim() !== '') records.push(parseRecord(schema, line, file, index + 1));
+  lines.forEach((line, index) => {
+    if (line.trim() !== '' && !(torn && index === last)) records.push(parseRecord(schema, line, file, index + 1));
   });
   return records;
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export async function readRunMeta(dir: string): Promise<RunMeta> {
@@ -78,13 +97,14 @@ export async function readRunMeta(dir: string): Promise<RunMeta> {
 
 export async function readRunDir(dir: string): Promise<RunData> {
   const meta = await readRunMeta(dir);
-  const samples = await readJsonLines(path.join(dir, SAMPLES_FILE), SampleSchema);
-  const checks = await readJsonLines(path.join(dir, CHECKS_FILE), CheckSchema);
+  const warnings: string[] = [];
+  const samples = await readJsonLines(path.join(dir, SAMPLES_FILE), SampleSchema, warnings);
+  const checks = await readJsonLines(path.join(dir, CHECKS_FILE), CheckSchema, warnings);
   for (const [file, records] of [[SAMPLES_FILE, samples], [CHECKS_FILE, checks]] as const) {
     const stray = records.find((r) => r.runId !== meta.runId);
     if (stray) {
       throw new ResultFileError(path.join(dir, file), undefined, `holds a record of run ${stray.runId}, expected only run ${meta.runId} (from run.json)`);
     }
   }
-  return { dir, meta, samples, checks };
+  return { dir, meta, samples, checks, ...(warnings.length > 0 ? { warnings } : {}) };
 }

@@ -41,6 +41,18 @@ const TABLES = [
 ];
 
 export async function ensureHistorySchema(db: SqlDb): Promise<void> {
+  try {
+    await createOrCheck(db);
+  } catch (error) {
+    if (error instanceof PassbenchError) throw error;
+    throw new PassbenchError(`history ${db.location}: cannot create or read its tables: ${(error as Error).message}`, {
+      remedy: 'check that it is a passbench history and that this user may write to it',
+      cause: error,
+    });
+  }
+}
+
+async function createOrCheck(db: SqlDb): Promise<void> {
   await db.transaction(async () => {
     for (const statement of TABLES) await db.run(statement);
     const rows = await db.query('SELECT version FROM passbench_history');

@@ -2,12 +2,21 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { PassbenchError } from '../../errors.ts';
 import { createMutex, type SqlDb, type SqlRow, type SqlValue } from './sql-db.ts';
 
 export function openSqliteDb(file: string): SqlDb {
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
+  let db: Database.Database;
+  try {
+    db = new Database(file);
+    db.pragma('journal_mode = WAL');
+  } catch (error) {
+    throw new PassbenchError(`history ${file}: cannot open it as a SQLite database: ${(error as Error).message}`, {
+      remedy: 'give a SQLite history file (default reports/history.sqlite; created if missing) or a postgres:// URL',
+      cause: error,
+    });
+  }
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 10000');
   const statements = new Map<string, Database.Statement>();

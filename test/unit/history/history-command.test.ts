@@ -47,6 +47,15 @@ describe('passbench history', () => {
     assert.match((await runCli('history', '--history', loc, '--limit', 'lots')).stderr, /--limit "lots" is not a whole number/);
   });
 
+  it('a history file that is not SQLite is named, with the remedy', async () => {
+    const bogus = path.join(root, 'not-a-db.sqlite');
+    await fs.writeFile(bogus, 'this is not a database, it is a text file of some length that SQLite will not accept at all');
+    const result = await runCli('history', '--history', bogus);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /history .*not-a-db\.sqlite: cannot (open it as a SQLite database|create or read its tables): file is not a database/);
+    assert.match(result.stderr, /what to do: /);
+  });
+
   it('an import of a directory that is not a run fails, naming the file (exit 1)', async () => {
     const result = await runCli('history', 'import', root, '--history', path.join(root, 'x.sqlite'));
     assert.equal(result.code, 1);

@@ -72,6 +72,18 @@ describe('run writer and reader', () => {
     await assert.rejects(readRunDir(root), /samples\.jsonl:\d+: not valid JSON/);
   });
 
+  it('keeps every whole line of a run cut short by a crash, and says the last one was dropped', async () => {
+    await writeFakeRun(root, { runId: 'r7', modes: ['nic'], repetitions: 2, warmups: 0 });
+    const file = path.join(root, 'samples.jsonl');
+    await fs.appendFile(file, '{"schema":1,"runId":"r7","host":"la');
+    const back = await readRunDir(root);
+    assert.equal(back.samples.length, 10 * 2);
+    assert.deepEqual(back.warnings, [`${file}:21: last line cut short (35 bytes without a newline), dropped`]);
+    // A bad line in the middle is not a torn write: refused.
+    await fs.appendFile(file, '\n{"schema":1}\n');
+    await assert.rejects(readRunDir(root), /samples\.jsonl:21: not valid JSON/);
+  });
+
   it('says what a directory without run.json is', async () => {
     await assert.rejects(readRunDir(root), /run\.json: cannot be read: .*ENOENT/);
   });
