@@ -1,6 +1,8 @@
+import path from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.ts';
 import { DEFAULT_HISTORY, openHistory, type History, type RunFilter, type RunRow } from '../../results/history.ts';
+import { readRunDir } from '../../results/run-reader.ts';
 import type { Mode, RunMeta } from '../../results/schema.ts';
 import { formatTable, printJson, printLine } from '../output.ts';
 
@@ -88,7 +90,10 @@ export function registerHistoryCommand(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (dir: string, _options: unknown, command: Command) => {
       const options = command.optsWithGlobals<{ history?: string; json?: boolean }>();
-      const meta = await withHistory(options, (h) => h.importRun(dir));
+      const data = await readRunDir(dir);
+      await withHistory(options, (h) => h.importRunData({ ...data, dir: path.resolve(dir) }));
+      for (const warning of data.warnings ?? []) process.stderr.write(`passbench: warning: ${warning}\n`);
+      const { meta } = data;
       if (options.json) printJson({ runId: meta.runId, status: meta.status, history: historyLocation(options) });
       else printLine(`imported run ${meta.runId} (${meta.status}) into ${historyLocation(options)}`);
     });
