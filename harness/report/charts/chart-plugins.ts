@@ -76,13 +76,15 @@ export function verticalMarkersPlugin(markers: readonly VerticalMarker[], colour
       ctx.fillStyle = colour;
       ctx.setLineDash([4, 4]);
       ctx.font = '11px sans-serif';
-      ctx.textAlign = 'left';
       for (const marker of markers) {
         const px = x.getPixelForValue(marker.index);
         ctx.beginPath();
         ctx.moveTo(px, chartArea.top); ctx.lineTo(px, chartArea.bottom);
         ctx.stroke();
-        ctx.fillText(marker.label, px + 3, chartArea.top + 12);
+        // Right of the line, or left of it when the label would run past the chart's edge.
+        const fits = px + 3 + ctx.measureText(marker.label).width <= chartArea.right;
+        ctx.textAlign = fits ? 'left' : 'right';
+        ctx.fillText(marker.label, fits ? px + 3 : px - 3, chartArea.top + 12);
       }
       ctx.restore();
     },
