@@ -1,7 +1,7 @@
 /**
  * How long the reports of the newest run take when the history holds 1,000 runs:
  *
- *   npx tsx bench/report-render.ts [--runs N] [--repeat N]
+ *   npx tsx bench/report-render.ts [--runs N] [--repeat N] [--keep]   (--keep: leave the report to look at)
  *
  * Builds a synthetic SQLite history (nightly runs of one scenario on one host, three modes,
  * ten metrics, 12 repetitions + 1 warm-up each, kernel upgrades every 250 runs), writes the
@@ -72,5 +72,6 @@ try {
   console.log(`writeReports (newest run): warm-up ${warmupS.toFixed(2)} s (dropped); ${REPEAT} timed: median ${median(times).toFixed(2)} s, `
     + `min ${Math.min(...times).toFixed(2)} s, max ${Math.max(...times).toFixed(2)} s — target ≤ 3 s: ${median(times) <= 3 ? 'met' : 'NOT met'}`);
 } finally {
-  await fs.rm(root, { recursive: true, force: true });
+  if (process.argv.includes('--keep')) console.log(`kept: ${path.join(root, 'newest', 'report.html')}`);
+  else await fs.rm(root, { recursive: true, force: true });
 }

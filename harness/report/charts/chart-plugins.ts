@@ -82,9 +82,14 @@ export function verticalMarkersPlugin(markers: readonly VerticalMarker[], colour
         ctx.moveTo(px, chartArea.top); ctx.lineTo(px, chartArea.bottom);
         ctx.stroke();
         // Right of the line, or left of it when the label would run past the chart's edge.
-        const fits = px + 3 + ctx.measureText(marker.label).width <= chartArea.right;
-        ctx.textAlign = fits ? 'left' : 'right';
-        ctx.fillText(marker.label, fits ? px + 3 : px - 3, chartArea.top + 12);
+        const width = ctx.measureText(marker.label).width;
+        const fits = px + 3 + width <= chartArea.right;
+        const left = fits ? px + 3 : px - 3 - width;
+        ctx.fillStyle = 'rgba(255, 255, 255, 0.85)';
+        ctx.fillRect(left - 1, chartArea.top + 2, width + 2, 13);
+        ctx.fillStyle = colour;
+        ctx.textAlign = 'left';
+        ctx.fillText(marker.label, left, chartArea.top + 12);
       }
       ctx.restore();
     },
