@@ -198,7 +198,7 @@ export class HostRun {
     } catch (error) {
       if (error instanceof AbortedError) {
         // Let the step finish or roll back its own change before the cleanup runs beside it.
-        await Promise.race([work.catch(() => undefined), new Promise((r) => setTimeout(r, this.o.graceMs ?? 10_000).unref())]);
+        await Promise.race([work.catch(() => undefined), new Promise((r) => setTimeout(r, this.o.graceMs ?? 30_000).unref())]);
       }
       throw error;
     } finally {

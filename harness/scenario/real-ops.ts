@@ -74,17 +74,20 @@ function nestedGuestOps(): Pick<RunOps, 'bootGuest' | 'connectGuest'> {
   const started = new Map<string, LabGuest>();
   let keysDir: Promise<string> | undefined;
   return {
-    bootGuest: async (host, boot, { log }) => {
+    bootGuest: async (host, boot, { log, signal }) => {
       if (!(host instanceof SshHost)) throw new PassbenchError(`guest ${boot.name}: nested guests need the lab host over SSH, not ${host.name}`);
       keysDir ??= fs.mkdtemp(path.join(os.tmpdir(), `passbench-guests-${boot.runId}-`));
       const image = boot.image;
-      const lab = await startLabGuest(new LocalHost(), host, {
+      // A vmlinux boots the fast way (PVH); a bzImage through the boot protocol; an ISO through SeaBIOS.
+      const pvh = image.kernel?.endsWith('vmlinux') ?? false;
+      const starting = startLabGuest(new LocalHost(), host, {
         name: boot.name, kind: boot.mode === 'nic' ? 'whole-nic' : boot.mode === 'vf' ? 'vf' : 'e1000',
         bdf: boot.vfio[0] as Bdf | undefined, address: boot.address,
-        images: { iso: image.iso ?? '', kernel: image.kernel ?? '', initrd: image.initrd ?? '' },
-        boot: image.iso ? 'iso' : 'kernel', append: image.append, memoryMiB: image.memoryMiB,
+        images: { iso: image.iso ?? '', kernel: image.kernel ?? '', vmlinux: pvh ? image.kernel : undefined, initrd: image.initrd ?? '' },
+        boot: image.iso ? 'iso' : pvh ? 'pvh' : 'kernel', append: image.append, memoryMiB: image.memoryMiB,
         controllerDir: await keysDir, deadlineMs: boot.bootDeadlineMs, log,
       });
+      const lab = await untilAborted(starting, signal, () => killNestedQemu(host, boot.name));
       started.set(`${host.name}/${boot.name}`, lab);
       return {
         name: boot.name,
@@ -99,6 +102,34 @@ function nestedGuestOps(): Pick<RunOps, 'bootGuest' | 'connectGuest'> {
       return lab.ssh;
     },
   };
+}
+
+/**
+ * startLabGuest has no abort: on Ctrl-C the QEMU it started (pid file in the guest's folder on the
+ * lab host) is killed, so the device is free before the journal is replayed.
+ */
+async function untilAborted(starting: Promise<LabGuest>, signal: AbortSignal, kill: () => Promise<void>): Promise<LabGuest> {
+  let onAbort = (): void => undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => { void kill().catch(() => undefined).then(() => reject(new PassbenchError('guest boot aborted; its QEMU was killed'))); };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([starting, aborted]);
+  } catch (error) {
+    // A boot that still finishes after the abort is stopped at once; a late failure is already reported.
+    void starting.then((g) => g.stop(), () => undefined);
+    throw error;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
+async function killNestedQemu(host: Host, name: string): Promise<void> {
+  const pid = (await host.readFile(`/run/passbench/guests/${name}/qemu.pid`)).trim();
+  if (!/^\d{1,9}$/.test(pid)) return;
+  await host.run(['kill', '-KILL', pid], { allowFailure: true });
 }
 
 function sshOptions(config: HostRunConfig) {

@@ -74,7 +74,7 @@ export function bootGuests(): Step {
         runId: ctx.runId, name: g.name, mode: g.mode, image, accel: ctx.settings.accel,
         vfio: g.bdf ? [g.bdf] : [], e1000: g.mode === 'e1000', address: g.address,
         peerAddress: ctx.config.peer?.address, bootDeadlineMs: ctx.settings.durations.bootS * 1000,
-      }, { signal: ctx.signal, log: (l) => ctx.log(`${g.name}: ${l}`) });
+      }, { signal: ctx.signal, log: (l) => ctx.log(l) });
       ctx.guests.set(g.name, guest);
       ctx.cleanup.push(`stop guest ${g.name}`, () => guest.stop());
       if (guest.queryPci && g.mode !== 'e1000') await checkQueryPci(ctx, g.name, await guest.queryPci());
