@@ -60,6 +60,9 @@ Exit codes: 0 passed; 1 a check failed, a host was not restored, or a regression
 or config (nothing was changed); 3 a host is not fit (doctor), busy, or unreachable.`)
     .action(async (scenario: string, options: RunOptions) => {
       process.exitCode = await runScenarioCommand(scenario, options);
+      // Guests are stopped and hosts restored by now; a wait a lower layer could not cancel (a boot
+      // abandoned on Ctrl-C polls until its own deadline) must not keep the process alive.
+      setTimeout(() => process.exit(), 2_000).unref();
     });
 }
 
