@@ -84,9 +84,10 @@ export async function runIperf3(client: Host, server: Host, serverAddress: strin
   const basePort = o.port ?? 5201;
   const what = `iperf3 ${o.protocol}${o.reverse ? ' -R' : ''} from ${client.name} to ${serverAddress} (server on ${server.name}, port ${basePort})`;
   throwIfAborted(o.signal, what);
-  const version = await iperf3Version(client);
-  const processes = multiThreaded(version) ? 1 : streams;
-  const perProcess = multiThreaded(version) ? streams : 1;
+  // -P spreads streams over threads only when both ends run ≥ 3.16.
+  const threaded = streams > 1 && (await Promise.all([iperf3Version(client), iperf3Version(server)])).every(multiThreaded);
+  const processes = threaded ? 1 : streams;
+  const perProcess = threaded ? streams : 1;
   const rate = o.udpBitrate === undefined ? undefined : o.udpBitrate / processes;
   return withProcessGroup(what, async (group) => {
     const servers: Tracked[] = [];
