@@ -13,7 +13,7 @@ import { printJson, printLine } from '../output.ts';
 export interface RunOptions {
   lab?: string;
   config?: string;
-  host: string[];
+  host?: string[];
   dryRun?: boolean;
   history?: string;
   json?: boolean;
@@ -34,7 +34,7 @@ export function registerRunCommand(program: Command): void {
     .argument('<scenario>', 'a name from scenarios/ (smoke, passthrough, sriov, e1000-baseline, nightly) or a .ts file')
     .option('--lab <file>', 'lab config: the hosts, how to reach them, and (optionally) what to test on each')
     .option('--config <file>', 'what to test (devices, peer, guest image, tests, repetitions…), laid over --lab')
-    .option('--host <name>', 'run on this host of the lab config; repeat for several (default: every host)', collect, [])
+    .option('--host <name>', 'run on this host of the lab config; repeat for several (default: every host)', collect)
     .option('--history <location>', 'history database: a .sqlite file or postgres://user@host/db (default: run.history)')
     .option('--dry-run', 'print the plan (cases, guests, steps) and stop: no host is contacted')
     .option('--json', 'print the outcome as JSON')
@@ -52,7 +52,7 @@ What runs comes from the config (see harness/config/scenario-config.ts): per hos
   - { mode: e1000 }                                            the emulated baseline
 and under run: the guest image, tests, repetitions, durations, history and baseline.
 
-Each host is locked while a run uses it (${'/var/lib/passbench/run.lock'}); every change is journalled
+Each host is locked while a run uses it (/var/lib/passbench/run.lock); every change is journalled
 and undone at the end, also on failure, Ctrl-C or SIGTERM (\`passbench restore\` replays the journal
 after a crash). Samples are stored as they are measured.
 
@@ -66,8 +66,8 @@ or config (nothing was changed); 3 a host is not fit (doctor), busy, or unreacha
     });
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 export async function runScenarioCommand(scenarioArg: string, options: RunOptions, deps: RunDeps = {}): Promise<number> {
@@ -77,7 +77,7 @@ export async function runScenarioCommand(scenarioArg: string, options: RunOption
   const { scenario, file, hash } = await loadScenario(scenarioArg);
   const config = await loadScenarioConfig({ lab: options.lab, config: options.config });
   const settings = history ? { ...config.run, history } : config.run;
-  const plan = expandPlan(scenario, config, options.host);
+  const plan = expandPlan(scenario, config, options.host ?? []);
   if (options.dryRun) {
     if (options.json) printJson(plan.hosts.map((h) => ({ host: h.name, cases: h.cases })));
     else print(formatPlan(plan));
