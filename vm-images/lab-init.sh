@@ -92,8 +92,9 @@ load_modules -vE
 # ping target); the igb PFs are up without an address (their VFs need the PF up: "PF still in reset").
 for n in /sys/class/net/*; do
   case "$(basename "$(readlink $n/device/driver 2>/dev/null)")" in
-    e1000e) ip addr add 10.0.3.10/24 dev "$(basename $n)"; ip link set "$(basename $n)" up
-            say "peer $(basename $n) 10.0.3.10/24" ;;
+    e1000e) ip addr add 10.0.3.10/24 dev "$(basename $n)"; ip addr add 10.0.3.2/24 dev "$(basename $n)"
+            ip link set "$(basename $n)" up
+            say "peer $(basename $n) 10.0.3.10/24 (+ 10.0.3.2, the hub's former gateway address)" ;;
     igb)    ip link set "$(basename $n)" up; say "igb PF $(basename $n) up ($(basename "$(readlink $n/device)"))" ;;
   esac
 done

@@ -97,10 +97,10 @@ export function labQemuArgs(o: LabQemuOptions): string[] {
   if (o.vfBarWorkaround ?? true) args.push('-global', 'q35-pcihost.pci-hole64-size=0');
 
   // Device under test: igb PF(s) (SR-IOV, 8086:10c9, VFs 8086:10ca) on a QEMU hub with a peer
-  // e1000e (the "other port" to send traffic to) and a restricted user-net (10.0.3.0/24,
-  // gateway 10.0.3.2) so a VF or the PF can ping something without reaching the outside.
-  args.push('-netdev', 'user,id=dutnet,net=10.0.3.0/24,restrict=on');
-  args.push('-netdev', 'hubport,id=dutnet-port,hubid=1,netdev=dutnet');
+  // e1000e (the "other port" to send traffic to; lab-init.sh gives it 10.0.3.10 and 10.0.3.2).
+  // No user-net on this hub: slirp takes every IP frame on the hub whatever its MAC, and in
+  // restrict mode answers a TCP SYN to any address with a RST — faster than a nested guest's
+  // SYN-ACK, so SSH to a guest on the hub was "Connection refused" while ping worked.
   for (let i = 0; i < igbs; i++) {
     args.push('-netdev', `hubport,id=igb${i},hubid=1`);
     // Fixed slots 3 apart: a PF in slot S puts its 7 VFs (offset 0x80, stride 2) in slots S+0x10
