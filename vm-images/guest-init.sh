@@ -109,7 +109,13 @@ report_links() {
   done
 }
 report_links
-(sleep 30; report_links) &
-wait
 say "ready"
-while :; do sleep 3600; done
+# Watch the links for the guest's lifetime: any carrier change is reported on the console with the
+# driver's messages (a VF that loses its link cannot say so over SSH; it goes through that link).
+links() { for n in /sys/class/net/*; do [ -e $n/device ] && read -r c <$n/carrier 2>/dev/null; printf '%s=%s ' "${n##*/}" "${c:-0}"; c=; done; }
+prev=$(links)
+while :; do
+  sleep 3
+  cur=$(links)
+  [ "$cur" = "$prev" ] || { say "link change: $cur"; report_links; prev=$cur; }
+done
