@@ -126,12 +126,17 @@ describe('nested guests in the virtual lab (vfio-pci whole NIC, VF, e1000)', fun
         state = consoleLinkState(await g.guest.consoleTail(400), g.expect.vendorDevice);
       }
       assert.ok(state, `no link report for ${g.expect.vendorDevice} on the console:\n${await g.guest.consoleTail(30)}`);
+      // The driver's dmesg lines follow the "nic" line on the console, one at a time (slowly, nested).
+      for (let i = 0; i < 15 && !state.linkUp && state.kernelMessages.length === 0; i++) {
+        await new Promise((r) => setTimeout(r, 2_000));
+        state = consoleLinkState(await g.guest.consoleTail(400), g.expect.vendorDevice) ?? state;
+      }
       const verdict = linkVerdict(state);
       log(`vf with its PF down: ${verdict.text}`);
       assert.equal(state.linkUp, false, verdict.text);
       assert.equal(verdict.ok, false);
       assert.match(verdict.text, /NO LINK/);
-      assert.ok(state.kernelMessages.some((m) => /igbvf/.test(m)), `no igbvf message: ${state.kernelMessages.join(' | ')}`);
+      assert.ok(state.kernelMessages.some((m) => /igbvf/.test(m)), `no igbvf message: ${state.kernelMessages.join(' | ')}\n${await g.guest.consoleTail(30)}`);
     } finally {
       await lab.run(['ip', 'link', 'set', pfIface, 'up']);
     }
