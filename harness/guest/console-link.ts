@@ -19,10 +19,11 @@ export function consoleLinkState(console: string, vendorDevice: string): DeviceP
   if (!m || last < 0) return undefined;
   const [, iface, driver, pciAddress, , , carrier, operstate] = m as RegExpExecArray;
   const kernelMessages: string[] = [];
+  // Other programs (dropbear's log) write to the same console: skip their lines, stop at the next report.
   for (const l of lines.slice(last + 1)) {
+    if (/passbench-guest: \[[\d.]+\] (nic |link change)/.test(l)) break;
     const d = /passbench-guest: \[[\d.]+\] dmesg: (.*)$/.exec(l);
-    if (!d) break;
-    kernelMessages.push(d[1]!.trim());
+    if (d) kernelMessages.push(d[1]!.trim());
   }
   return {
     iface: iface!, pciAddress: pciAddress!, vendorDevice: `${vendor}:${device}`, driver: driver!,
