@@ -1,8 +1,11 @@
-import type { Expect, GuestImage, HostRunConfig, RunSettings, TestName } from '../config/scenario-config.ts';
+import type { Expect, GuestImage, HostRunConfig, RunSettings } from '../config/scenario-config.ts';
 import type { Host } from '../host/host.ts';
-import type { RepetitionPolicy } from '../measure/statistics.ts';
 import type { ActiveInterfaceProbe } from '../prepare/assign-group.ts';
-import type { Check, HostMeta, Mode, RunMeta, Sample } from '../results/schema.ts';
+import type { MeasureContext } from '../measure/measure-mode.ts';
+import type { RunWriter } from '../results/run-writer.ts';
+import type { HostMeta, Mode, RunMeta } from '../results/schema.ts';
+
+export type { RunWriter } from '../results/run-writer.ts';
 
 /**
  * What the runner needs from the layers beside it (vm, guest, measure, results, report), as one
@@ -65,33 +68,8 @@ export interface DeviceProof {
   kernelMessages: string[];
 }
 
-/** harness/measure/measure-mode.ts's MeasureContext. */
-export interface MeasureRequest {
-  runId: string;
-  host: string;
-  mode: Mode;
-  guest: string;
-  guestHost: Host;
-  peerHost: Host;
-  peerAddress: string;
-  guestAddress: string;
-  tests: TestName[];
-  policy: RepetitionPolicy;
-  durationS: number;
-  lineRateBps?: number;
-  onSample(s: Sample): Promise<void>;
-  signal?: AbortSignal;
-  log?: (l: string) => void;
-}
-
-/** harness/results/run-writer.ts's RunWriter. */
-export interface RunWriter {
-  dir: string;
-  appendSample(s: Sample): Promise<void>;
-  appendCheck(c: Check): Promise<void>;
-  artifactPath(name: string): string;
-  finish(status: RunMeta['status'], error?: string): Promise<RunMeta>;
-}
+/** The measurement suite's input (harness/measure/measure-mode.ts). */
+export type MeasureRequest = MeasureContext;
 
 export interface ReportOutcome {
   regressions: string[];
