@@ -18,7 +18,8 @@ import { labQemuArgs } from './lab-qemu-args.ts';
  *   host_key.dropbear      the same key in dropbear's format, handed in through fw_cfg
  *   authorized_keys        handed in through fw_cfg
  *   known_hosts            the pinned key for [127.0.0.1]:<port>
- *   lab.yaml               lab config: hosts: {lab: {address, port, user, identityFile, hostKey}}
+ *   lab.yaml               lab config: hosts: {lab: {address, port, user, identityFile, hostKey}},
+ *                          run: {accel, guest: the nested-guest image under /images}
  *   qemu.pid, qmp.sock, serial.log, state.json
  */
 export interface LabPaths {
@@ -93,11 +94,19 @@ export function labPaths(dir: string): LabPaths {
   };
 }
 
-/** The lab config in the shape harness/config/lab-config.ts reads. */
-export function labConfigYaml(name: string, port: number, identityFile: string, hostKeyLine: string): string {
-  return stringify({
-    hosts: { [name]: { address: '127.0.0.1', port, user: 'root', identityFile, hostKey: hostKeyLine } },
-  });
+/**
+ * The lab config in the shape harness/config/scenario-config.ts reads: the host and, when known,
+ * run.accel and run.guest: the nested-guest image (vmlinux + initrd: PVH boot, the fast one), so a
+ * selection such as scenarios/virtual-lab.yaml names no hash-named image path. The ISO of the same
+ * build is written as a comment (one boot method per image; `guest: { iso: … }` boots through SeaBIOS).
+ */
+export function labConfigYaml(name: string, port: number, identityFile: string, hostKeyLine: string,
+  run?: { accel: 'kvm' | 'tcg'; guest: GuestImages }): string {
+  const hosts = { [name]: { address: '127.0.0.1', port, user: 'root', identityFile, hostKey: hostKeyLine } };
+  if (!run) return stringify({ hosts });
+  const g = run.guest;
+  return stringify({ hosts, run: { accel: run.accel, guest: { kernel: g.vmlinux ?? g.kernel, initrd: g.initrd } } })
+    + `# the same guest from its ISO (slower, SeaBIOS): guest: { iso: ${g.iso} }\n`;
 }
 
 /** ssh argv with the host key pinned (never "accept anything"); each remote word is quoted. */
@@ -286,7 +295,7 @@ export async function labUp(host: Host, o: LabUpOptions = {}): Promise<LabUpResu
   }
   const readyMs = Date.now() - t0;
   if (sshReadyMs < 0) sshReadyMs = readyMs;
-  await host.writeFile(p.config, labConfigYaml(name, port, p.clientKey, hostKeyLine), { mode: 0o600 });
+  await host.writeFile(p.config, labConfigYaml(name, port, p.clientKey, hostKeyLine, { accel, guest: guestImages }), { mode: 0o600 });
   const state: LabState = { pid, port, accel, kernel, initrd, argv, startedAt: new Date(t0).toISOString(), sshReadyMs, guestImages };
   await host.writeFile(p.state, JSON.stringify(state, null, 2) + '\n', { mode: 0o600 });
   log(`lab ${name} ready in ${(readyMs / 1000).toFixed(1)} s (ssh after ${(sshReadyMs / 1000).toFixed(1)} s); config ${p.config}`);
