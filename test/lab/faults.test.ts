@@ -1,22 +1,21 @@
 import assert from 'node:assert/strict';
 import { execa } from 'execa';
-import { labShell, sharedLab, sharedLabName } from '../support/shared-lab.ts';
+import { sharedLab, sharedLabName } from '../support/shared-lab.ts';
+import { controllerLeftovers, labLeftovers, labSh as labShell, resetLab, SNAPSHOT, startFaultRun, VF_PF, waitFor, type FaultRun } from './fault-run.ts';
 
 /**
  * Faults against the virtual lab (real kernel, over SSH). The state before and after is read
  * independently of the harness (a shell loop over sysfs) and must be equal.
  *
- * Here: the harness SIGKILLed in the middle of binding VFs to vfio-pci, then `passbench restore`.
- * The faults that need guests (QEMU killed, a guest hanging at boot, SSH dropped, iperf3 hanging)
- * follow once the runner drives real guests.
+ * Each fault goes through the real runner (`passbench run` as a child process, one VF guest, TCP
+ * only) and must end with: a clear error (exit code, message naming what happened), no nested
+ * QEMU/iperf3 left in the lab and nothing of the run left on the controller, every sample measured
+ * before the fault kept in samples.jsonl, and the lab's drivers/overrides/numvfs as before.
+ * Nested guests boot in minutes under TCG-in-TCG: only the faults that need one boot one.
  */
-const SNAPSHOT = `for d in /sys/bus/pci/devices/*; do
-  printf '%s driver=%s override=%s numvfs=%s\\n' "$(basename $d)" \
-    "$(basename "$(readlink $d/driver)" 2>/dev/null)" "$(cat $d/driver_override)" "$(cat $d/sriov_numvfs 2>/dev/null)"
-done`;
 
 describe('faults in the virtual lab', function () {
-  this.timeout(900_000);
+  this.timeout(3_000_000);
   let config = '';
   const journal = '/run/passbench-faults-journal.json';
   const passbench = (...args: string[]) =>
@@ -24,6 +23,11 @@ describe('faults in the virtual lab', function () {
 
   before(async () => {
     config = (await sharedLab()).paths.config;
+  });
+
+  // A failed fault test may leave the lab changed: put it back so the next test starts clean.
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') await resetLab([journal]);
   });
 
   it('SIGKILL of the harness mid-bind, then `passbench restore`: the host is as before', async () => {
@@ -54,5 +58,130 @@ describe('faults in the virtual lab', function () {
     assert.equal((await labShell(`test -e ${journal} && echo left; true`)).trim(), '');
     // Nothing of the killed run lingers on the controller.
     assert.throws(() => process.kill(child.pid!, 0), /ESRCH/);
+  });
+  /** After every fault run: the run ended, nothing of it runs anywhere, the lab is as before. */
+  async function assertCleanEnd(run: FaultRun, before: string): Promise<void> {
+    assert.notEqual(run.child.exitCode, null, 'the run is still going');
+    assert.equal(await labLeftovers(), '', 'nested QEMU or iperf3 left running in the lab');
+    assert.equal(await controllerLeftovers(run, run.child.pid), '', 'processes of the run left on the controller');
+    assert.equal(await labShell(SNAPSHOT), before, 'drivers/overrides/numvfs of the lab host differ from before the run');
+  }
+
+  /** Waits for the run to end (generous: the lab is TCG on a shared 2-core machine). */
+  async function ended(run: FaultRun, ms = 900_000) {
+    await waitFor('the run to end', ms, async () => run.child.exitCode !== null || run.child.signalCode !== null);
+    return run.child;
+  }
+
+  it('VF creation refused (someone else\'s VF on vfio-pci): refused by validation, nothing changed, no guest', async () => {
+    const original = await labShell(SNAPSHOT);
+    // "Someone else": one VF of the PF, bound to vfio-pci as a VM of theirs would have it.
+    const vf = (await labShell(`set -e; pf=/sys/bus/pci/devices/${VF_PF}; echo 1 > $pf/sriov_numvfs; i=0; while [ ! -e $pf/virtfn0 ] && [ $i -lt 50 ]; do sleep 0.2; i=$((i+1)); done
+      vf=$(basename $(readlink $pf/virtfn0)); d=/sys/bus/pci/devices/$vf
+      echo vfio-pci > $d/driver_override; [ -e $d/driver ] && echo $vf > $d/driver/unbind; echo $vf > /sys/bus/pci/drivers_probe; echo $vf`)).trim();
+    try {
+      const before = await labShell(SNAPSHOT);
+      assert.match(before, new RegExp(`${vf.replace(/[.]/g, '\\.')} driver=vfio-pci`), 'the other user\'s VF is not on vfio-pci');
+      const run = await startFaultRun({ scenario: 'sriov', count: 2 });
+      const r = await ended(run);
+      const out = run.output();
+      // The runner's read-only validation refuses before anything changes (exit 2: the plan does not fit the host).
+      assert.equal(r.exitCode, 2, out);
+      assert.match(out, new RegExp(`host ${sharedLabName}: the plan does not fit this host, nothing was changed:\\s+- ${VF_PF} is an SR-IOV PF with VFs in use \\(${vf} on vfio-pci\\)`), out);
+      assert.match(out, new RegExp(`host ${sharedLabName}: INVALID`), out);
+      assert.doesNotMatch(out, /boot the guests/, 'a guest was booted after the refusal');
+      assert.deepEqual(await run.samples(), []);
+      await assertCleanEnd(run, before);
+    } finally {
+      await labShell(`d=/sys/bus/pci/devices/${vf}; [ -e $d/driver ] && echo ${vf} > $d/driver/unbind; echo > $d/driver_override; echo 0 > /sys/bus/pci/devices/${VF_PF}/sriov_numvfs; true`);
+    }
+    assert.equal(await labShell(SNAPSHOT), original);
+  });
+
+  it('a guest that hangs at boot: the boot deadline fails the run with the console\'s last lines; host restored', async () => {
+    const before = await labShell(SNAPSHOT);
+    // Without `quiet` the kernel writes its boot log to the console; 60 s is far too short for a
+    // nested TCG boot, so the guest is still booting (for the runner: hanging) at the deadline.
+    const run = await startFaultRun({ scenario: 'sriov', durations: { bootS: 60 }, append: ['console=ttyS0', 'ignore_loglevel', 'mitigations=off'] });
+    const r = await ended(run);
+    const out = run.output();
+    assert.equal(r.exitCode, 1, out);
+    assert.match(out, /boot the guests: guest vf0: console did not show .* within 60 s; last lines:/, out);
+    // The console's lines are in the error: the kernel's own timestamped lines.
+    assert.match(out.slice(out.indexOf('last lines:')), /\[\s*\d+\.\d+\]/, out);
+    assert.deepEqual(await run.samples(), []);
+    await assertCleanEnd(run, before);
+  });
+
+  it('QEMU killed mid-measurement: the run fails naming the measurement, samples kept, host restored', async () => {
+    const before = await labShell(SNAPSHOT);
+    const run = await startFaultRun({ scenario: 'sriov' });
+    const kept = await waitFor('a first sample', 2_400_000, async () => {
+      if (run.child.exitCode !== null) throw new Error(`the run ended before measuring:\n${run.output()}`);
+      const s = await run.samples();
+      return s.length > 0 ? s : undefined;
+    }, 3_000);
+    const killed = (await labShell('for p in /proc/[0-9]*; do case "$(cat $p/comm 2>/dev/null)" in qemu*) kill -KILL ${p#/proc/}; echo ${p#/proc/};; esac; done; true')).trim();
+    assert.ok(killed, 'no nested QEMU to kill');
+    const r = await ended(run);
+    const out = run.output();
+    assert.equal(r.exitCode, 1, out);
+    assert.match(out, /measure: measurement tcp\S* (warm-up|repetition \d+) failed for guest vf0 \(vf\) after \d+ samples were kept/, out);
+    const samples = await run.samples();
+    assert.ok(samples.length >= kept.length, `samples.jsonl has ${samples.length} samples, ${kept.length} were there before the kill`);
+    assert.deepEqual(samples.slice(0, kept.length), kept);
+    await assertCleanEnd(run, before);
+  });
+
+  it('iperf3 hanging (server SIGSTOPped): the deadline kills it and names the test and repetition; samples kept', async () => {
+    const before = await labShell(SNAPSHOT);
+    const run = await startFaultRun({ scenario: 'sriov', durations: { measureS: 8 } });
+    const kept = await waitFor('a first sample', 2_400_000, async () => {
+      if (run.child.exitCode !== null) throw new Error(`the run ended before measuring:\n${run.output()}`);
+      const s = await run.samples();
+      return s.length > 0 ? s : undefined;
+    }, 3_000);
+    // The next server that has been running for a while (its client connected, the test under way).
+    const findServer = 'for p in /proc/[0-9]*; do [ "$(cat $p/comm 2>/dev/null)" = iperf3 ] && echo ${p#/proc/}; done; true';
+    const stopped = await waitFor('an iperf3 server under way', 600_000, async () => {
+      const first = (await labShell(findServer)).trim();
+      if (!first) return undefined;
+      await new Promise((r) => setTimeout(r, 3_000));
+      const again = (await labShell(findServer)).trim();
+      if (again !== first) return undefined;
+      await labShell(`kill -STOP ${first}`);
+      return first;
+    }, 1_000);
+    assert.ok(stopped);
+    const r = await ended(run);
+    const out = run.output();
+    assert.equal(r.exitCode, 1, out);
+    assert.match(out, /measurement tcp\S* (warm-up|repetition \d+) failed for guest vf0 \(vf\) after \d+ samples were kept: iperf3 tcp.*no result after \d+ ms/, out);
+    const samples = await run.samples();
+    assert.ok(samples.length >= kept.length);
+    assert.deepEqual(samples.slice(0, kept.length), kept);
+    await assertCleanEnd(run, before);
+  });
+  it('the SSH connection to the guest dropped mid-measurement: clear error, samples kept, guest stopped, host restored', async () => {
+    const before = await labShell(SNAPSHOT);
+    const run = await startFaultRun({ scenario: 'sriov', durations: { measureS: 8 } });
+    const kept = await waitFor('a first sample', 2_400_000, async () => {
+      if (run.child.exitCode !== null) throw new Error(`the run ended before measuring:\n${run.output()}`);
+      const s = await run.samples();
+      return s.length > 0 ? s : undefined;
+    }, 3_000);
+    // The runner reaches the guest through the lab host (SSH via): the lab's end of that TCP
+    // connection to the guest's port 22 is destroyed by the lab kernel (ss -K), as a network drop would.
+    const dropped = await labShell("ss -K -t -n state established '( dport = :22 and dst 10.0.3.31 )'; true");
+    assert.match(dropped, /10\.0\.3\.31:22/, `ss -K found no connection to the guest's SSH to drop:\n${dropped}`);
+    const r = await ended(run);
+    const out = run.output();
+    assert.equal(r.exitCode, 1, out);
+    assert.match(out, /measure: measurement tcp\S* (warm-up|repetition \d+) failed for guest vf0 \(vf\) after \d+ samples were kept/, out);
+    assert.doesNotMatch(out, /CLEANUP FAILED/, out);
+    const samples = await run.samples();
+    assert.ok(samples.length >= kept.length);
+    assert.deepEqual(samples.slice(0, kept.length), kept);
+    await assertCleanEnd(run, before);
   });
 });

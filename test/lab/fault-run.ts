@@ -1,0 +1,131 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+import YAML from 'yaml';
+import { labShell, sharedLab, sharedLabName } from '../support/shared-lab.ts';
+
+/**
+ * `passbench run` against the shared virtual lab as a child process, for the fault tests: a
+ * selection config with one VF guest and TCP only, its output collected while it runs, and what
+ * the fault tests read afterwards (the run's samples, the lab's processes, the lab's PCI state).
+ */
+
+/** drivers, overrides and numvfs of every PCI function of the lab host, read by a shell loop (not the harness). */
+export const SNAPSHOT = `for d in /sys/bus/pci/devices/*; do
+  printf '%s driver=%s override=%s numvfs=%s\\n' "$(basename $d)" \
+    "$(basename "$(readlink $d/driver)" 2>/dev/null)" "$(cat $d/driver_override)" "$(cat $d/sriov_numvfs 2>/dev/null)"
+done`;
+
+/** The lab's first igb PF, whose VFs the fault runs use. */
+export const VF_PF = '0000:00:01.0';
+
+export interface FaultRunOptions {
+  scenario: string;
+  /** Overrides of run: (durations, repetitions, guest.append…). */
+  durations?: { measureS?: number; bootS?: number; sshS?: number };
+  repetitions?: { min: number; max: number; targetCi: number };
+  count?: number;
+  append?: string[];
+}
+
+export interface FaultRun {
+  dir: string;
+  child: ResultPromise<{ reject: false; all: true; buffer: true }>;
+  /** stdout + stderr so far. */
+  output(): string;
+  /** Every sample line of the run's samples.jsonl (none before the run directory exists). */
+  samples(): Promise<Array<Record<string, unknown>>>;
+}
+
+export async function startFaultRun(o: FaultRunOptions): Promise<FaultRun> {
+  const lab = await sharedLab();
+  const images = lab.state.guestImages;
+  if (!images) throw new Error('the shared lab has no guest images (state.json guestImages)');
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'passbench-fault-'));
+  const kernel = images.vmlinux ?? images.kernel;
+  const selection = {
+    run: {
+      accel: 'tcg',
+      devices: [{ mode: 'vf', pf: VF_PF, count: o.count ?? 1, model: 'igb' }],
+      peer: { address: '10.0.3.10' },
+      guest: { kernel, initrd: images.initrd, memoryMiB: 256, ...(o.append ? { append: o.append } : {}) },
+      tests: ['tcp'],
+      repetitions: o.repetitions ?? { min: 30, max: 30, targetCi: 0.5 },
+      durations: { measureS: 2, bootS: 1800, sshS: 900, ...o.durations },
+      history: path.join(dir, 'history.sqlite'),
+      resultsDir: path.join(dir, 'runs'),
+      baseline: { mode: 'none', previous: 'none' },
+    },
+  };
+  const config = path.join(dir, 'selection.yaml');
+  await fs.writeFile(config, YAML.stringify(selection));
+  let text = '';
+  const child = execa('./bin/passbench.js', ['run', o.scenario, '--lab', lab.paths.config, '--config', config, '--host', sharedLabName],
+    { reject: false, all: true, buffer: true });
+  child.all?.on('data', (d: Buffer) => {
+    text += d.toString();
+    if (process.env.PASSBENCH_FAULTS_VERBOSE) process.stderr.write(d);
+  });
+  return {
+    dir, child, output: () => text,
+    samples: async () => {
+      const runs = await fs.readdir(path.join(dir, 'runs')).catch(() => [] as string[]);
+      if (runs.length === 0) return [];
+      const body = await fs.readFile(path.join(dir, 'runs', runs[0]!, 'samples.jsonl'), 'utf8').catch(() => '');
+      return body.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as Record<string, unknown>);
+    },
+  };
+}
+
+/**
+ * labShell, again when ssh itself failed (exit 255: the loaded lab's dropbear did not answer within
+ * ssh's 3 s connect timeout; the script did not run). Scripts here are read-only or idempotent.
+ */
+export async function labSh(script: string): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await labShell(script);
+    } catch (error) {
+      if (attempt >= 6 || !/exited with code 255/.test(String(error))) throw error;
+      await new Promise((r) => setTimeout(r, 2_000 * attempt));
+    }
+  }
+}
+
+/**
+ * After a failed fault test: the lab back to how lab up left it, so the next test starts clean
+ * (nested QEMU/iperf3 killed, VFs of the PF unbound and removed, journals gone).
+ */
+export async function resetLab(journals: string[]): Promise<void> {
+  await labSh(`for p in /proc/[0-9]*; do case "$(cat $p/comm 2>/dev/null)" in qemu*|iperf3) kill -KILL \${p#/proc/};; esac; done; sleep 1
+    for pf in /sys/bus/pci/devices/*; do [ -e $pf/sriov_numvfs ] || continue
+      for v in $pf/virtfn*; do [ -e $v ] || continue; d=$(readlink -f $v); [ -e $d/driver ] && basename $d > $d/driver/unbind; echo > $d/driver_override; done
+      echo 0 > $pf/sriov_numvfs; done
+    rm -f ${journals.join(' ')} /var/lib/passbench/journal.json; rm -rf /var/lib/passbench/run.lock; true`);
+}
+
+/** Polls `probe` until it returns something truthy, or fails naming `what` after `ms`. */
+export async function waitFor<T>(what: string, ms: number, probe: () => Promise<T | undefined | false>, everyMs = 2_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`gave up waiting for ${what} after ${ms / 1000} s`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** Nested QEMU and iperf3 processes still running in the lab host ("pid comm" lines). */
+export async function labLeftovers(): Promise<string> {
+  return (await labSh('for p in /proc/[0-9]*; do c=$(cat $p/comm 2>/dev/null); case "$c" in qemu*|iperf3) echo "${p#/proc/} $c";; esac; done; true')).trim();
+}
+
+/** Processes on the controller that belong to the run (its folder in their argv, or a child of it). */
+export async function controllerLeftovers(run: FaultRun, pid: number | undefined): Promise<string> {
+  const ps = await execa('ps', ['-eo', 'pid=,ppid=,args='], { reject: false });
+  return ps.stdout.split('\n').filter((l) => {
+    const [p, pp] = l.trim().split(/\s+/, 2);
+    return l.includes(run.dir) || (pid !== undefined && (Number(p) === pid || Number(pp) === pid));
+  }).join('\n');
+}
