@@ -94,8 +94,10 @@ export async function runIperf3(client: Host, server: Host, serverAddress: strin
     for (let i = 0; i < processes; i++) servers.push(await startServer(group, server, basePort + i, o, what));
     const runs = servers.map(async (srv, i) => {
       const argv = iperf3ClientArgv(serverAddress, basePort + i, o, perProcess, rate);
-      const cli = await group.spawn(client, argv);
       const limit = ((o.durationS ?? 10) + (o.omitS ?? 1)) * 1000 + RUN_SLACK_MS;
+      // Starting it has a deadline too: over an SSH connection whose peer died (the guest's QEMU
+      // killed), the channel open is never answered.
+      const cli = await deadline(group.spawn(client, argv), limit, `${what}: starting client ${i} on ${client.name}`, o.signal);
       await deadline(Promise.race([cli.process.exited, serverDeath(srv)]), limit, `${what}: client ${i}`, o.signal);
       const json = cli.lines.join('\n');
       o.onJson?.(json, i);
@@ -121,9 +123,9 @@ async function startServer(group: ProcessGroup, host: Host, port: number, o: Ipe
   let listening: () => void = () => {};
   const ready = new Promise<void>((resolve) => (listening = resolve));
   // --forceflush: the "Server listening" line must arrive through a pipe at once, not at exit.
-  const srv = await group.spawn(host, ['iperf3', '-s', '-1', '-p', String(port), '--forceflush'], (line) => {
+  const srv = await deadline(group.spawn(host, ['iperf3', '-s', '-1', '-p', String(port), '--forceflush'], (line) => {
     if (line.includes(`Server listening on ${port}`)) listening();
-  });
+  }), o.listenTimeoutMs ?? LISTEN_TIMEOUT_MS, `${what}: starting the server on ${host.name}`, o.signal);
   const outcome = await deadline(
     Promise.race([ready.then(() => 'ready' as const), srv.process.exited.then(() => 'exited' as const)]),
     o.listenTimeoutMs ?? LISTEN_TIMEOUT_MS, `${what}: waiting for the server to listen on port ${port}`, o.signal,
