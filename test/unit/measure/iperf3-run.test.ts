@@ -88,6 +88,16 @@ describe('measure/iperf3 runIperf3 (real iperf3 on 127.0.0.1)', function () {
     assert.deepEqual(await livingProcesses('sleep 31.25'), []);
   });
 
+  it('gives up on a client that never starts (its SSH connection dead) at the run deadline, and stops the server', async () => {
+    const port = await freePorts(1);
+    const deadClient = recordingHost(local);
+    // As an SshHost whose peer vanished: the exec channel is never answered.
+    deadClient.spawn = () => new Promise(() => undefined);
+    await assert.rejects(runIperf3(deadClient, local, '127.0.0.1', { protocol: 'tcp', port, ...short }),
+      (e: Error) => e instanceof TimeoutError && /starting client 0 on .*no result after 31000 ms/.test(e.message));
+    await assertNoIperf3On(port);
+  });
+
   it('stops at once when aborted mid-run and kills both ends', async () => {
     const port = await freePorts(1);
     const controller = new AbortController();
