@@ -3,6 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import YAML from 'yaml';
+import { labSshArgv } from '../../harness/lab/lab-up.ts';
+import { shellQuote } from '../../harness/host/shell-quote.ts';
 import { labShell, sharedLab, sharedLabName } from '../support/shared-lab.ts';
 
 /**
@@ -103,6 +105,30 @@ export async function resetLab(journals: string[]): Promise<void> {
       for v in $pf/virtfn*; do [ -e $v ] || continue; d=$(readlink -f $v); [ -e $d/driver ] && basename $d > $d/driver/unbind; echo > $d/driver_override; done
       echo 0 > $pf/sriov_numvfs; done
     rm -f ${journals.join(' ')} /var/lib/passbench/journal.json; rm -rf /var/lib/passbench/run.lock; true`);
+}
+
+/**
+ * Inside the run's guest (SSH through the lab host with the client key the runner made for it):
+ * SIGKILL every dropbear child serving a connection other than this one, i.e. the runner's session.
+ * Returns what was killed ("killed PID" lines). The guest's host key is not checked: a test's own
+ * look into a guest it just watched the runner boot.
+ */
+export async function dropGuestSessions(run: FaultRun, guest: string, address: string): Promise<string> {
+  const { paths, state } = await sharedLab();
+  const runIds = await fs.readdir(path.join(run.dir, 'runs'));
+  const keyDirs = (await fs.readdir(os.tmpdir())).filter((d) => d.startsWith(`passbench-guests-${runIds[0]}-`));
+  if (keyDirs.length !== 1) throw new Error(`expected one key folder of run ${runIds[0]} in ${os.tmpdir()}, found ${keyDirs.length}`);
+  const proxy = labSshArgv(paths, state.port, []).filter((a) => a !== '--');
+  proxy.splice(proxy.length - 1, 0, '-W', `${address}:22`);
+  const script = `me=" "; p=$$; while [ "$p" -gt 1 ]; do me="$me$p "; set -- $(cat /proc/$p/stat); p=$4; done
+    for d in /proc/[0-9]*; do pid=\${d#/proc/}; [ "$(cat $d/comm 2>/dev/null)" = dropbear ] || continue
+      set -- $(cat $d/stat); [ "$(cat /proc/$4/comm 2>/dev/null)" = dropbear ] || continue
+      case "$me" in *" $pid "*) continue;; esac; kill -KILL $pid && echo killed $pid; done; true`;
+  const r = await execa('ssh', ['-q', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=30', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null',
+    '-o', 'IdentitiesOnly=yes', '-i', path.join(os.tmpdir(), keyDirs[0]!, `${guest}-client`), '-o', `ProxyCommand=${proxy.map(shellQuote).join(' ')}`,
+    `root@${address}`, '--', 'sh', '-c', shellQuote(script)], { reject: false, timeout: 180_000 });
+  if (r.exitCode !== 0) throw new Error(`ssh into guest ${guest} failed (exit ${r.exitCode}): ${r.stderr}`);
+  return r.stdout;
 }
 
 /** Polls `probe` until it returns something truthy, or fails naming `what` after `ms`. */
