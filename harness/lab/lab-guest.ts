@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Host } from '../host/host.ts';
 import type { SshHost } from '../host/ssh-host.ts';
 import type { Bdf } from '../pci/bdf.ts';
-import { UsageError } from '../errors.ts';
+import { PassbenchError, UsageError } from '../errors.ts';
 import { makeGuestKeys, type GuestKeys } from '../guest/guest-keys.ts';
 import { connectGuest } from '../guest/guest-ssh.ts';
 import { waitForConsole } from '../guest/console-wait.ts';
@@ -45,6 +45,8 @@ export interface LabGuestOptions {
   controllerDir: string;
   /** Until SSH works. Default 300 s (nested TCG). */
   deadlineMs?: number;
+  /** Aborting ends the boot at once: QEMU is stopped (killed) and startLabGuest rejects. */
+  signal?: AbortSignal;
   log?: (line: string) => void;
 }
 
@@ -88,16 +90,25 @@ export async function startLabGuest(controller: Host, lab: SshHost, o: LabGuestO
     release();
   }
   const { guest, keys, spec, sshPort, address, t0 } = launched;
+  const aborted = abortedPromise(o.signal, o.name);
   try {
     const deadlineMs = o.deadlineMs ?? 300_000;
-    const consoleMs = await waitForConsole(async () => (await lab.run(['cat', spec.serialLog], { timeoutMs: 30_000 })).stdout, {
-      ready: /passbench-guest: \[[\d.]+\] services started/, deadlineMs, what: `guest ${o.name}`,
-    });
+    const consoleMs = await Promise.race([aborted.promise, waitForConsole(async () => {
+      // An abort also ends the poll loop (not only the wait for it).
+      if (o.signal?.aborted) throw new GuestBootAbortedError(o.name);
+      return (await lab.run(['cat', spec.serialLog], { timeoutMs: 30_000 })).stdout;
+    }, { ready: /passbench-guest: \[[\d.]+\] services started/, deadlineMs, what: `guest ${o.name}` })]);
     log(`console: services started ${((Date.now() - t0) / 1000).toFixed(1)} s after QEMU start (waited ${(consoleMs / 1000).toFixed(1)} s)`);
-    const ssh = await connectGuest({
+    const connecting = connectGuest({
       via: lab, address: o.kind === 'e1000' ? '127.0.0.1' : address.split('/')[0]!, port: sshPort,
       hostKey: keys.hostKey, identityFile: keys.identityFile, deadlineMs: Math.max(60_000, deadlineMs - (Date.now() - t0)),
       consoleTail: () => guest.consoleTail(25), log,
+    });
+    // A connection that still comes up after an abort is closed.
+    connecting.catch(() => undefined);
+    const ssh = await Promise.race([aborted.promise, connecting]).catch(async (error: unknown) => {
+      if (error instanceof GuestBootAbortedError) void connecting.then((c) => c.close(), () => undefined);
+      throw error;
     });
     const sshReadyMs = Date.now() - t0;
     let stopping: Promise<void> | undefined;
@@ -110,9 +121,31 @@ export async function startLabGuest(controller: Host, lab: SshHost, o: LabGuestO
       })()),
     };
   } catch (error) {
-    await guest.stop({ powerdownMs: 1_000 }).catch(() => {});
+    // Aborted: no courtesy powerdown, the device must be free for the host's restore at once.
+    await guest.stop({ powerdownMs: o.signal?.aborted ? 0 : 1_000 }).catch(() => {});
     throw error;
+  } finally {
+    aborted.dispose();
   }
+}
+
+export class GuestBootAbortedError extends PassbenchError {
+  constructor(name: string) {
+    super(`guest ${name}: boot aborted; its QEMU was stopped`);
+  }
+}
+
+/** A promise that rejects when the signal aborts (never otherwise); dispose removes the listener. */
+function abortedPromise(signal: AbortSignal | undefined, name: string): { promise: Promise<never>; dispose(): void } {
+  if (!signal) return { promise: new Promise<never>(() => undefined), dispose: () => undefined };
+  let onAbort = (): void => undefined;
+  const promise = new Promise<never>((_, reject) => {
+    onAbort = () => reject(new GuestBootAbortedError(name));
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  promise.catch(() => undefined);
+  return { promise, dispose: () => signal.removeEventListener('abort', onAbort) };
 }
 
 let setupChain: Promise<void> = Promise.resolve();

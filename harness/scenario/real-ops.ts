@@ -28,6 +28,8 @@ const notWired = (what: string, where: string) => async (): Promise<never> => {
   throw new NotWiredError(`${what} is not wired into the runner yet`, { remedy: `Implement it in harness/scenario/real-ops.ts with ${where}.` });
 };
 
+const TCG_HTTP_MIN_S = 15;
+
 /** With accel tcg (the virtual lab), missing KVM is expected: those FAILs do not make the host unfit. */
 const KVM_CHECKS = new Set(['cpu-virt', 'kvm-device']);
 
@@ -41,7 +43,15 @@ export function realOps(o: { accel: 'kvm' | 'tcg' }): RunOps {
     },
     hostMeta,
     prove: (guestHost, expect) => proveDevice(guestHost, expect),
-    measure: (ctx) => measureMode(ctx),
+    measure: async (ctx) => {
+      // Nested TCG: an HTTP request through the guest's SSH tunnel (itself inside the lab host's)
+      // can take seconds, and autocannon drops what is still in flight when its time is up: a 3 s
+      // run saw no response at all. HTTP gets at least TCG_HTTP_MIN_S there; the rest keeps durationS.
+      if (o.accel !== 'tcg' || !ctx.tests.includes('http') || ctx.durationS >= TCG_HTTP_MIN_S) return measureMode(ctx);
+      const others = ctx.tests.filter((t) => t !== 'http');
+      if (others.length) await measureMode({ ...ctx, tests: others });
+      await measureMode({ ...ctx, tests: ['http'], durationS: TCG_HTTP_MIN_S });
+    },
     openWriter: (dir, meta) => openRunWriter(dir, meta),
     ...(o.accel === 'tcg' ? nestedGuestOps() : {
       // KVM hosts: harness/vm/launcher.ts launchGuest(host, GuestSpec) with harness/guest/guest-keys.ts makeGuestKeys
@@ -76,18 +86,20 @@ function nestedGuestOps(): Pick<RunOps, 'bootGuest' | 'connectGuest'> {
   return {
     bootGuest: async (host, boot, { log, signal }) => {
       if (!(host instanceof SshHost)) throw new PassbenchError(`guest ${boot.name}: nested guests need the lab host over SSH, not ${host.name}`);
+      // One folder per host: guest names (e1000, vf0 …) repeat across hosts, their keys must not.
       keysDir ??= fs.mkdtemp(path.join(os.tmpdir(), `passbench-guests-${boot.runId}-`));
       const image = boot.image;
       // A vmlinux boots the fast way (PVH); a bzImage through the boot protocol; an ISO through SeaBIOS.
       const pvh = image.kernel?.endsWith('vmlinux') ?? false;
-      const starting = startLabGuest(new LocalHost(), host, {
+      // The signal (Ctrl-C, SIGTERM) ends a boot at once: its QEMU is stopped before this rejects,
+      // so the device is free before the journal is replayed.
+      const lab = await startLabGuest(new LocalHost(), host, {
         name: boot.name, kind: boot.mode === 'nic' ? 'whole-nic' : boot.mode === 'vf' ? 'vf' : 'e1000',
         bdf: boot.vfio[0] as Bdf | undefined, address: boot.address,
         images: { iso: image.iso ?? '', kernel: image.kernel ?? '', vmlinux: pvh ? image.kernel : undefined, initrd: image.initrd ?? '' },
         boot: image.iso ? 'iso' : pvh ? 'pvh' : 'kernel', append: image.append, memoryMiB: image.memoryMiB,
-        controllerDir: await keysDir, deadlineMs: boot.bootDeadlineMs, log,
+        controllerDir: path.join(await keysDir, host.name), deadlineMs: boot.bootDeadlineMs, signal, log,
       });
-      const lab = await untilAborted(starting, signal, () => killNestedQemu(host, boot.name));
       started.set(`${host.name}/${boot.name}`, lab);
       return {
         name: boot.name,
@@ -102,34 +114,6 @@ function nestedGuestOps(): Pick<RunOps, 'bootGuest' | 'connectGuest'> {
       return lab.ssh;
     },
   };
-}
-
-/**
- * startLabGuest has no abort: on Ctrl-C the QEMU it started (pid file in the guest's folder on the
- * lab host) is killed, so the device is free before the journal is replayed.
- */
-async function untilAborted(starting: Promise<LabGuest>, signal: AbortSignal, kill: () => Promise<void>): Promise<LabGuest> {
-  let onAbort = (): void => undefined;
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => { void kill().catch(() => undefined).then(() => reject(new PassbenchError('guest boot aborted; its QEMU was killed'))); };
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-  });
-  try {
-    return await Promise.race([starting, aborted]);
-  } catch (error) {
-    // A boot that still finishes after the abort is stopped at once; a late failure is already reported.
-    void starting.then((g) => g.stop(), () => undefined);
-    throw error;
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-  }
-}
-
-async function killNestedQemu(host: Host, name: string): Promise<void> {
-  const pid = (await host.readFile(`/run/passbench/guests/${name}/qemu.pid`)).trim();
-  if (!/^\d{1,9}$/.test(pid)) return;
-  await host.run(['kill', '-KILL', pid], { allowFailure: true });
 }
 
 function sshOptions(config: HostRunConfig) {
