@@ -22,7 +22,7 @@ import { sharedLab } from '../support/shared-lab.ts';
  * passing traffic to the peer 10.0.3.10. The three boot in parallel (the slow part: minutes).
  */
 describe('nested guests in the virtual lab (vfio-pci whole NIC, VF, e1000)', function () {
-  this.timeout(1_500_000);
+  this.timeout(2_700_000);
   const controller = new LocalHost();
   let lab: SshHost;
   let nics: LabNics;
@@ -45,8 +45,10 @@ describe('nested guests in the virtual lab (vfio-pci whole NIC, VF, e1000)', fun
     iperfServer = await lab.spawn(['iperf3', '-s', '-B', LAB_PEER_ADDRESS]);
 
     const images = state.guestImages!;
-    // Three nested TCG guests share the lab's 2 vCPUs: on a loaded 2-core machine that is minutes.
-    const base = { images, controllerDir: keyDir, log, deadlineMs: 1_200_000 } satisfies Partial<LabGuestOptions>;
+    // Three nested TCG guests share the lab's 2 vCPUs: ~5 min on a quiet 2-core machine, but one
+    // CI run with two other labs beside it took 707 s just to reach the guests' /init. The deadline
+    // only catches a hang; it is not a speed target (bench/nested-boot.ts measures speed).
+    const base = { images, controllerDir: keyDir, log, deadlineMs: 2_400_000 } satisfies Partial<LabGuestOptions>;
     const specs: LabGuestOptions[] = [
       { ...base, name: 'whole-nic', kind: 'whole-nic', bdf: pfWhole, address: WHOLE_NIC_GUEST_ADDRESS },
       { ...base, name: 'vf', kind: 'vf', bdf: vf, address: vfGuestAddress(0) },
