@@ -40,6 +40,9 @@ export interface FaultRun {
   samples(): Promise<Array<Record<string, unknown>>>;
 }
 
+/** The run started last: a failed test's reset ends it first, so it cannot clean up beside the next run. */
+let latest: FaultRun | undefined;
+
 export async function startFaultRun(o: FaultRunOptions): Promise<FaultRun> {
   const lab = await sharedLab();
   const images = lab.state.guestImages;
@@ -69,7 +72,7 @@ export async function startFaultRun(o: FaultRunOptions): Promise<FaultRun> {
     text += d.toString();
     if (process.env.PASSBENCH_FAULTS_VERBOSE) process.stderr.write(d);
   });
-  return {
+  return latest = {
     dir, child, output: () => text,
     samples: async () => {
       const runs = await fs.readdir(path.join(dir, 'runs')).catch(() => [] as string[]);
@@ -100,6 +103,10 @@ export async function labSh(script: string): Promise<string> {
  * (nested QEMU/iperf3 killed, VFs of the PF unbound and removed, journals gone).
  */
 export async function resetLab(journals: string[]): Promise<void> {
+  if (latest && latest.child.exitCode === null && latest.child.signalCode === null) {
+    latest.child.kill('SIGKILL');
+    await latest.child.catch(() => undefined);
+  }
   await labSh(`for p in /proc/[0-9]*; do case "$(cat $p/comm 2>/dev/null)" in qemu*|iperf3) kill -KILL \${p#/proc/};; esac; done; sleep 1
     for pf in /sys/bus/pci/devices/*; do [ -e $pf/sriov_numvfs ] || continue
       for v in $pf/virtfn*; do [ -e $v ] || continue; d=$(readlink -f $v); [ -e $d/driver ] && basename $d > $d/driver/unbind; echo > $d/driver_override; done
