@@ -100,11 +100,24 @@ function nestedGuestOps(): Pick<RunOps, 'bootGuest' | 'connectGuest'> {
         boot: image.iso ? 'iso' : pvh ? 'pvh' : 'kernel', append: image.append, memoryMiB: image.memoryMiB,
         controllerDir: path.join(await keysDir, host.name), deadlineMs: boot.bootDeadlineMs, signal, log,
       });
-      started.set(`${host.name}/${boot.name}`, lab);
+      const key = `${host.name}/${boot.name}`;
+      started.set(key, lab);
       return {
         name: boot.name,
         address: boot.e1000 ? lab.expect.address?.split('/')[0] : boot.address?.split('/')[0],
-        stop: () => lab.stop(),
+        stop: async () => {
+          try {
+            await lab.stop();
+          } finally {
+            // The folder holds the guests' private keys: gone with the last guest of the run.
+            started.delete(key);
+            const dir = keysDir;
+            if (started.size === 0 && dir) {
+              keysDir = undefined;
+              await fs.rm(await dir, { recursive: true, force: true });
+            }
+          }
+        },
         queryPci: async () => (await lab.guest.queryPci()).map((d) => `${d.vendorId}:${d.deviceId}`),
       };
     },
