@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from 'node:net';
 import type { Host } from '../host/host.ts';
 
 const handedOut = new Set<string>();
@@ -26,4 +27,16 @@ export async function pickFreePort(host: Host): Promise<number> {
     return port;
   }
   throw new Error(`no free TCP port found on ${host.name}`);
+}
+
+/** A TCP port on this machine's loopback that nothing listens on right now (the kernel's pick). */
+export async function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
 }

@@ -1,4 +1,4 @@
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { basename, dirname, join } from 'node:path';
 import { homedir } from 'node:os';
@@ -7,6 +7,7 @@ import type { Host } from '../host/host.ts';
 import { shellQuote } from '../host/shell-quote.ts';
 import { generateKeyPair } from '../host/ssh-keys.ts';
 import { PassbenchError, UsageError } from '../errors.ts';
+import { freeLoopbackPort } from './free-port.ts';
 import { labQemuArgs } from './lab-qemu-args.ts';
 
 /**
@@ -118,17 +119,6 @@ export function labSshArgv(p: LabPaths, port: number, remote: readonly string[])
   ];
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function kvmUsable(host: Host): Promise<boolean> {
   const r = await host.run(['test', '-r', '/dev/kvm', '-a', '-w', '/dev/kvm'], { allowFailure: true });
@@ -240,7 +230,7 @@ export async function labUp(host: Host, o: LabUpOptions = {}): Promise<LabUpResu
     throw new PassbenchError('lab asked for KVM but /dev/kvm is missing or not read-writable', { remedy: 'Load kvm-intel/kvm-amd, or use accel tcg.' });
   }
   const accels: ('kvm' | 'tcg')[] = wanted === 'tcg' ? ['tcg'] : kvmOpen ? (wanted === 'kvm' ? ['kvm'] : ['kvm', 'tcg']) : ['tcg'];
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const hostKeyLine = (await host.readFile(`${p.hostKeyOpenssh}.pub`)).trim().split(/\s+/).slice(0, 2).join(' ');
   await host.writeFile(p.knownHosts, `[127.0.0.1]:${port} ${hostKeyLine}\n`, { mode: 0o600 });
   for (const f of [p.pidFile, p.qmpSocket, p.serialLog]) await host.remove(f);

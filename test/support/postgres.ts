@@ -6,11 +6,11 @@
  * Missing PostgreSQL is a failure with the remedy, never a skip.
  */
 import fs from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import pg from 'pg';
+import { freeLoopbackPort } from '../../harness/lab/free-port.ts';
 
 export interface PostgresServer {
   /** Connection URL of a fresh, empty database. */
@@ -29,16 +29,6 @@ async function findBinDir(): Promise<string> {
     + 'Install it with `apt-get install postgresql` (scripts/setup-debian.sh does); the history tests need a real server.');
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export async function startPostgres(): Promise<PostgresServer> {
   const bin = await findBinDir();
@@ -48,7 +38,7 @@ export async function startPostgres(): Promise<PostgresServer> {
   // initdb refuses to run as root: hand the directory to the postgres user and run as it.
   if (asRoot) await execa('chown', ['postgres:postgres', root]);
   const as = (argv: string[]) => (asRoot ? execa('runuser', ['-u', 'postgres', '--', ...argv]) : execa(argv[0]!, argv.slice(1)));
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   await as([path.join(bin, 'initdb'), '-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale', 'C']);
   await as([path.join(bin, 'pg_ctl'), '-D', data, '-l', path.join(root, 'server.log'), '-w', '-t', '60',
     '-o', `-k ${root} -p ${port} -c listen_addresses= -c fsync=off`, 'start']);

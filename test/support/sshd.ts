@@ -3,12 +3,12 @@
  * listening on 127.0.0.1 on a free port, logging to stderr (kept in `logs`). `stop()` kills it.
  */
 import fs from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { HostProcess } from '../../harness/host/host.ts';
 import { LocalHost } from '../../harness/host/local-host.ts';
 import { formatPublicKey, generateKeyPair, type KeyPair } from '../../harness/host/ssh-keys.ts';
+import { freeLoopbackPort } from '../../harness/lab/free-port.ts';
 
 export interface Sshd {
   address: '127.0.0.1';
@@ -33,7 +33,7 @@ export async function startSshd(options: { extraConfig?: string[] } = {}): Promi
   const hostKey = await generateKeyPair(local, dir, 'host_ed25519', 'passbench-test-host');
   const clientKey = await generateKeyPair(local, dir, 'client_ed25519', 'passbench-test-client');
   await local.writeFile(path.join(dir, 'authorized_keys'), `${formatPublicKey(clientKey.publicKey)}\n`, { mode: 0o600 });
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const config = [
     `Port ${port}`,
     'ListenAddress 127.0.0.1',
@@ -119,13 +119,3 @@ function killQuietly(pid: number): void {
   }
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}

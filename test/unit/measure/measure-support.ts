@@ -24,16 +24,7 @@ export function recordingHost(inner: Host, onSpawn?: (r: Recorded, index: number
   return wrapper;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      srv.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
+export { freeLoopbackPort as freePort } from '../../../harness/lab/free-port.ts';
 
 /** Free consecutive ports (as far as a check can tell) for iperf3 servers. */
 export async function freePorts(count: number): Promise<number> {

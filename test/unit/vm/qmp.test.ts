@@ -10,6 +10,7 @@ import type { HostProcess } from '../../../harness/host/host.ts';
 import { guestQemuArgs, type GuestSpec } from '../../../harness/vm/qemu-args.ts';
 import { flattenQueryPci, powerdownAndQuit, queryPci, queryStatus, quit } from '../../../harness/vm/qmp-queries.ts';
 import { QmpClient, QmpClosedError, QmpCommandError } from '../../../harness/vm/qmp.ts';
+import { freeLoopbackPort } from '../../../harness/lab/free-port.ts';
 
 type Reply = (message: { execute: string; arguments?: unknown; id?: unknown }, socket: net.Socket) => void;
 
@@ -136,14 +137,6 @@ describe('vm/qmp', () => {
     assert.deepEqual(seen, ['system_powerdown']);
   });
 
-  /** A loopback TCP port nothing listens on right now. */
-  async function freePort(): Promise<number> {
-    const probe = net.createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const { port } = probe.address() as net.AddressInfo;
-    await new Promise((resolve) => probe.close(resolve));
-    return port;
-  }
 
   /** Connects to a real QEMU's QMP socket, failing with QEMU's own output if it exits first. */
   async function connectToRunning(qemu: HostProcess, socketPath: string, output: string[]): Promise<QmpClient> {
@@ -223,7 +216,7 @@ describe('vm/qmp', () => {
         name, accel: 'tcg', memoryMiB: 128, cpus: 1, paused: true,
         // An empty image: paused with -S, nothing is read from it; only the argv is under test.
         boot: { kind: 'iso', iso: path.join(qemuDir, 'empty.iso') },
-        nic: { model: 'virtio-net-pci', mac: '52:54:00:12:34:56', netdev: { kind: 'user', hostForwards: [{ hostPort: await freePort(), guestPort: 22 }] } },
+        nic: { model: 'virtio-net-pci', mac: '52:54:00:12:34:56', netdev: { kind: 'user', hostForwards: [{ hostPort: await freeLoopbackPort(), guestPort: 22 }] } },
         qmpSocket: path.join(qemuDir, 'qmp.sock'), serialLog: path.join(qemuDir, 'serial.log'),
         fwCfg: [{ name: 'authorized_keys', file: '/etc/hostname' }], pidFile: path.join(qemuDir, 'qemu.pid'),
       };
