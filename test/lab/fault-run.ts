@@ -13,11 +13,7 @@ import { labShell, sharedLab, sharedLabName } from '../support/shared-lab.ts';
  * the fault tests read afterwards (the run's samples, the lab's processes, the lab's PCI state).
  */
 
-/** drivers, overrides and numvfs of every PCI function of the lab host, read by a shell loop (not the harness). */
-export const SNAPSHOT = `for d in /sys/bus/pci/devices/*; do
-  printf '%s driver=%s override=%s numvfs=%s\\n' "$(basename $d)" \
-    "$(basename "$(readlink $d/driver)" 2>/dev/null)" "$(cat $d/driver_override)" "$(cat $d/sriov_numvfs 2>/dev/null)"
-done`;
+export { SNAPSHOT } from '../support/shared-lab.ts';
 
 /** The lab's first igb PF, whose VFs the fault runs use. */
 export const VF_PF = '0000:00:01.0';

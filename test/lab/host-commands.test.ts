@@ -1,16 +1,12 @@
 import assert from 'node:assert/strict';
 import { execa } from 'execa';
-import { labShell, sharedLab, sharedLabName } from '../support/shared-lab.ts';
+import { labShell, sharedLab, sharedLabName, SNAPSHOT } from '../support/shared-lab.ts';
 
 /**
  * The host commands (doctor, devices, sriov, bind, restore) run against the virtual lab host over
  * SSH, exactly as a lab engineer runs them against a real one. The before/after state is read
  * independently of the harness (a shell loop over sysfs) and must be equal.
  */
-const SNAPSHOT = `for d in /sys/bus/pci/devices/*; do
-  printf '%s driver=%s override=%s numvfs=%s\\n' "$(basename $d)" \
-    "$(basename "$(readlink $d/driver)" 2>/dev/null)" "$(cat $d/driver_override)" "$(cat $d/sriov_numvfs 2>/dev/null)"
-done`;
 
 describe('host commands against the virtual lab (real kernel, over SSH)', function () {
   this.timeout(600_000);

@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { labShell, sharedLab, sharedLabName } from '../support/shared-lab.ts';
+import { labShell, sharedLab, sharedLabName, SNAPSHOT } from '../support/shared-lab.ts';
 
 /**
  * `passbench run smoke` against the virtual lab, the way CI runs it: the lab config `lab up` wrote
@@ -12,10 +12,6 @@ import { labShell, sharedLab, sharedLabName } from '../support/shared-lab.ts';
  * over SSH; the host's drivers, overrides and VF counts, read by a shell loop outside the harness,
  * are the same before and after.
  */
-const SNAPSHOT = `for d in /sys/bus/pci/devices/*; do
-  printf '%s driver=%s override=%s numvfs=%s\\n' "$(basename $d)" \
-    "$(basename "$(readlink $d/driver)" 2>/dev/null)" "$(cat $d/driver_override)" "$(cat $d/sriov_numvfs 2>/dev/null)"
-done`;
 
 interface Outcome { runId: string; runDir?: string; status: string; verdicts: { host: string; status: string }[]; reports: Record<string, string> }
 interface CheckLine { name: string; status: string; mode?: string; message: string }

@@ -18,6 +18,12 @@ export function sharedLab(): Promise<LabUpResult> {
 
 export const sharedLabName = LAB_NAME;
 
+/** Drivers, overrides and numvfs of every PCI function of the lab host, read by a shell loop (not the harness). */
+export const SNAPSHOT = `for d in /sys/bus/pci/devices/*; do
+  printf '%s driver=%s override=%s numvfs=%s\\n' "$(basename $d)" \
+    "$(basename "$(readlink $d/driver)" 2>/dev/null)" "$(cat $d/driver_override)" "$(cat $d/sriov_numvfs 2>/dev/null)"
+done`;
+
 /** Runs a script in the lab host over SSH (pinned key), outside the code under test. */
 export async function labShell(script: string, timeoutMs = 60_000): Promise<string> {
   const { paths, state } = await sharedLab();
