@@ -41,6 +41,12 @@ export interface CaseContext {
   check(c: Omit<Check, 'schema' | 'runId' | 'host' | 'at'>): Promise<void>;
   /** Hands a measured sample to the results writer at once (a later failure keeps it). */
   sample(s: Sample): Promise<void>;
+  /**
+   * Keeps `content` in the run's artifacts/ as `<host>-<name>` (serial consoles, raw iperf3 JSON …);
+   * returns the path relative to the run directory. A file that cannot be written is logged, not
+   * thrown: losing a raw log must not lose the measurement it belongs to.
+   */
+  artifact(name: string, content: string): Promise<string>;
   /** The peer's host (the lab host itself unless peer.host names another). */
   peerHost(): Promise<Host>;
   vfs: Bdf[];

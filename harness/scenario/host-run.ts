@@ -1,4 +1,6 @@
+import fs from 'node:fs/promises';
 import os from 'node:os';
+import path from 'node:path';
 import { PassbenchError, errorMessage } from '../errors.ts';
 import type { Host } from '../host/host.ts';
 import { SCHEMA_VERSION, type Check, type HostMeta, type Sample } from '../results/schema.ts';
@@ -161,9 +163,21 @@ export class HostRun {
         await writer.appendCheck(this.checkOf(c, partial));
       },
       sample: (s: Sample) => writer.appendSample(s),
+      artifact: (name, content) => this.saveArtifact(writer, `${this.plan.name}-${name}`, content),
       peerHost: () => this.peerHost(),
       vfs: [], guests: new Map(), guestHosts: new Map(), proofs: new Map(), restorePushed: false,
     };
+  }
+
+  private async saveArtifact(writer: RunWriter, name: string, content: string): Promise<string> {
+    const file = writer.artifactPath(name);
+    try {
+      await fs.mkdir(path.dirname(file), { recursive: true });
+      await fs.writeFile(file, content);
+    } catch (error) {
+      this.o.progress.log(this.plan.name, `warning: could not keep ${file}: ${errorMessage(error)}`);
+    }
+    return path.relative(writer.dir, file);
   }
 
   private peerHost(): Promise<Host> {

@@ -54,6 +54,8 @@ export interface GuestHandle {
   address?: string;
   /** Stops QEMU (powerdown → quit → kill); idempotent. */
   stop(): Promise<void>;
+  /** The guest's whole serial console so far (kept with the results when the guest stops). */
+  consoleLog?(): Promise<string>;
   /** query-pci's vendor:device list, for the check that the device is in the guest. */
   queryPci?(): Promise<string[]>;
 }

@@ -119,6 +119,7 @@ function nestedGuestOps(): Pick<RunOps, 'bootGuest' | 'connectGuest'> {
           }
         },
         queryPci: async () => (await lab.guest.queryPci()).map((d) => `${d.vendorId}:${d.deviceId}`),
+        consoleLog: () => host.readFile(lab.guest.serialLog),
       };
     },
     connectGuest: async (host, guest) => {

@@ -76,7 +76,14 @@ export function bootGuests(): Step {
         peerAddress: ctx.config.peer?.address, bootDeadlineMs: ctx.settings.durations.bootS * 1000,
       }, { signal: ctx.signal, log: (l) => ctx.log(l) });
       ctx.guests.set(g.name, guest);
-      ctx.cleanup.push(`stop guest ${g.name}`, () => guest.stop());
+      ctx.cleanup.push(`stop guest ${g.name}`, async () => {
+        await guest.stop();
+        // After the stop, so the log ends with the shutdown (or shows it never came).
+        if (guest.consoleLog) {
+          await guest.consoleLog().then((log) => ctx.artifact(`${g.name}-console.log`, log),
+            (error: unknown) => ctx.log(`warning: the console of ${g.name} was not kept: ${errorMessage(error)}`));
+        }
+      });
       if (guest.queryPci && g.mode !== 'e1000') await checkQueryPci(ctx, g.name, await guest.queryPci());
     }));
     const failed = booted.find((b): b is PromiseRejectedResult => b.status === 'rejected');
@@ -150,6 +157,7 @@ export function measure(): Step {
         tests: [...ctx.settings.tests],
         policy: { ...DEFAULT_REPETITION_POLICY, minRepetitions: r.min, maxRepetitions: r.max, targetRelativeHalfWidth: r.targetCi },
         durationS: ctx.settings.durations.measureS, onSample: (s) => ctx.sample(s), signal: ctx.signal, log: (l) => ctx.log(`${g.name}: ${l}`),
+        saveArtifact: (name, content) => ctx.artifact(name, content),
       });
     }
   } };

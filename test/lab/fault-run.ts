@@ -111,7 +111,8 @@ export async function resetLab(journals: string[]): Promise<void> {
 }
 
 /**
- * Inside the run's guest (SSH through the lab host with the client key the runner made for it):
+ * Inside the run's guest (SSH through the lab host with the client key the runner made for it, in
+ * the run's key folder under the host's name):
  * SIGKILL every dropbear child serving a connection other than this one, i.e. the runner's session.
  * Returns what was killed ("killed PID" lines). The guest's host key is not checked: a test's own
  * look into a guest it just watched the runner boot.
@@ -128,7 +129,7 @@ export async function dropGuestSessions(run: FaultRun, guest: string, address: s
       set -- $(cat $d/stat); [ "$(cat /proc/$4/comm 2>/dev/null)" = dropbear ] || continue
       case "$me" in *" $pid "*) continue;; esac; kill -KILL $pid && echo killed $pid; done; true`;
   const r = await execa('ssh', ['-q', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=30', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null',
-    '-o', 'IdentitiesOnly=yes', '-i', path.join(os.tmpdir(), keyDirs[0]!, `${guest}-client`), '-o', `ProxyCommand=${proxy.map(shellQuote).join(' ')}`,
+    '-o', 'IdentitiesOnly=yes', '-i', path.join(os.tmpdir(), keyDirs[0]!, sharedLabName, `${guest}-client`), '-o', `ProxyCommand=${proxy.map(shellQuote).join(' ')}`,
     `root@${address}`, '--', 'sh', '-c', shellQuote(script)], { reject: false, timeout: 180_000 });
   if (r.exitCode !== 0) throw new Error(`ssh into guest ${guest} failed (exit ${r.exitCode}): ${r.stderr}`);
   return r.stdout;

@@ -100,6 +100,7 @@ export function fakeOps(o: FakeOpsOptions) {
           events.push(`stop ${name}/${boot.name}`);
           if (o.stopFails?.includes(boot.name)) throw new Error(`QEMU of ${boot.name} would not die`);
         },
+        consoleLog: async () => `console of ${name}/${boot.name}\n`,
       };
     },
     connectGuest: async (host, guest) => {
@@ -115,6 +116,7 @@ export function fakeOps(o: FakeOpsOptions) {
         linkUp: true, address: expect.address, kernelMessages: [] };
     },
     measure: async (ctx) => {
+      await ctx.saveArtifact?.(`${ctx.guest}.tcp.r0.json`, `{"raw":"${ctx.host}/${ctx.guest}"}`);
       for (let i = 0; i < (o.samplesPerGuest ?? 2); i++) {
         await hook('measure', ctx.host, ctx.guest);
         ctx.signal?.throwIfAborted();

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { parseScenarioConfig } from '../../../harness/config/scenario-config.ts';
 import { expandPlan } from '../../../harness/scenario/plan.ts';
@@ -19,8 +20,9 @@ describe('scenario/runner (fake ops on simulated lab hosts)', () => {
     const config = parseScenarioConfig({ text: labYaml(Object.fromEntries(names.map((n) => [n, devices]))), source: 'lab.yaml', baseDir: '/tmp' });
     const fake = fakeOps({ ...o, hosts: Object.fromEntries(names.map((n) => [n, labs[n]!.sim])) });
     const lines: string[] = [];
+    const resultsDir = await fs.mkdtemp(path.join(os.tmpdir(), 'passbench-runner-'));
     const run = (scenario = nightly, extra: Partial<RunnerOptions> = {}) => runPlan({
-      plan: expandPlan(scenario, config), settings: config.run, ops: fake.ops, scenarioFile: 'scenarios/nightly.ts', scenarioHash: 'a'.repeat(64),
+      plan: expandPlan(scenario, config), settings: { ...config.run, resultsDir }, ops: fake.ops, scenarioFile: 'scenarios/nightly.ts', scenarioHash: 'a'.repeat(64),
       runId: '20261124T203000Z-abcd', progress: plainProgress((t) => lines.push(t)), controller: 'ctl', pid: 4242, graceMs: 50, ...extra,
     });
     const after = async (n: string) => snapshot(labs[n]!.root);
@@ -45,6 +47,10 @@ describe('scenario/runner (fake ops on simulated lab hosts)', () => {
     assert.equal(writer.samples.length, 8); // 4 guests × 2
     assert.deepEqual(writer.checks.filter((c) => c.name === 'host-restored').map((c) => c.status), ['pass', 'pass']);
     assert.equal(writer.finished?.status, 'passed');
+    // Each guest's serial console and the raw measurement output, kept with the results.
+    const artifacts = path.join(writer.dir, 'artifacts');
+    assert.equal(await fs.readFile(path.join(artifacts, 'lab1-vf1-console.log'), 'utf8'), 'console of lab1/vf1\n');
+    assert.equal(await fs.readFile(path.join(artifacts, 'lab1-vf1.tcp.r0.json'), 'utf8'), '{"raw":"lab1/vf1"}');
     assert.match(t.lines.join(''), /lab1 \[\d+\/17\] lab1\/vf-0000:00:02\.0: boot the guests.*step\(s\) left, ETA/);
   });
 
