@@ -34,6 +34,8 @@ export interface RunOps {
 /** One guest to boot: what harness/vm/launcher.ts's GuestSpec is built from. */
 export interface GuestBoot {
   runId: string;
+  /** The lab host's name in the config (a plain name: it names folders). */
+  host: string;
   name: string;
   mode: Mode;
   image: GuestImage;

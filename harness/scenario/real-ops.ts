@@ -82,26 +82,41 @@ export function realOps(o: { accel: 'kvm' | 'tcg' }): RunOps {
  */
 function nestedGuestOps(): Pick<RunOps, 'bootGuest' | 'connectGuest'> {
   const started = new Map<string, LabGuest>();
+  let booting = 0;
+  // The guests' private keys: one folder for the run, gone once no guest is booting or running.
   let keysDir: Promise<string> | undefined;
+  const releaseKeys = async () => {
+    const dir = keysDir;
+    if (!dir || booting > 0 || started.size > 0) return;
+    keysDir = undefined;
+    await fs.rm(await dir, { recursive: true, force: true });
+  };
   return {
     bootGuest: async (host, boot, { log, signal }) => {
       if (!(host instanceof SshHost)) throw new PassbenchError(`guest ${boot.name}: nested guests need the lab host over SSH, not ${host.name}`);
-      // One folder per host: guest names (e1000, vf0 …) repeat across hosts, their keys must not.
       keysDir ??= fs.mkdtemp(path.join(os.tmpdir(), `passbench-guests-${boot.runId}-`));
       const image = boot.image;
       // A vmlinux boots the fast way (PVH); a bzImage through the boot protocol; an ISO through SeaBIOS.
       const pvh = image.kernel?.endsWith('vmlinux') ?? false;
-      // The signal (Ctrl-C, SIGTERM) ends a boot at once: its QEMU is stopped before this rejects,
-      // so the device is free before the journal is replayed.
-      const lab = await startLabGuest(new LocalHost(), host, {
-        name: boot.name, kind: boot.mode === 'nic' ? 'whole-nic' : boot.mode === 'vf' ? 'vf' : 'e1000',
-        bdf: boot.vfio[0] as Bdf | undefined, address: boot.address,
-        images: { iso: image.iso ?? '', kernel: image.kernel ?? '', vmlinux: pvh ? image.kernel : undefined, initrd: image.initrd ?? '' },
-        boot: image.iso ? 'iso' : pvh ? 'pvh' : 'kernel', append: image.append, memoryMiB: image.memoryMiB,
-        controllerDir: path.join(await keysDir, host.name), deadlineMs: boot.bootDeadlineMs, signal, log,
-      });
       const key = `${host.name}/${boot.name}`;
-      started.set(key, lab);
+      booting += 1;
+      let lab: LabGuest;
+      try {
+        // The signal (Ctrl-C, SIGTERM) ends a boot at once: its QEMU is stopped before this rejects,
+        // so the device is free before the journal is replayed.
+        lab = await startLabGuest(new LocalHost(), host, {
+          name: boot.name, kind: boot.mode === 'nic' ? 'whole-nic' : boot.mode === 'vf' ? 'vf' : 'e1000',
+          bdf: boot.vfio[0] as Bdf | undefined, address: boot.address,
+          images: { iso: image.iso ?? '', kernel: image.kernel ?? '', vmlinux: pvh ? image.kernel : undefined, initrd: image.initrd ?? '' },
+          boot: image.iso ? 'iso' : pvh ? 'pvh' : 'kernel', append: image.append, memoryMiB: image.memoryMiB,
+          // One subfolder per host: guest names (e1000, vf0 …) repeat across hosts, their keys must not.
+          controllerDir: path.join(await keysDir, boot.host), deadlineMs: boot.bootDeadlineMs, signal, log,
+        });
+        started.set(key, lab);
+      } finally {
+        booting -= 1;
+        await releaseKeys();
+      }
       return {
         name: boot.name,
         address: boot.e1000 ? lab.expect.address?.split('/')[0] : boot.address?.split('/')[0],
@@ -109,13 +124,8 @@ function nestedGuestOps(): Pick<RunOps, 'bootGuest' | 'connectGuest'> {
           try {
             await lab.stop();
           } finally {
-            // The folder holds the guests' private keys: gone with the last guest of the run.
             started.delete(key);
-            const dir = keysDir;
-            if (started.size === 0 && dir) {
-              keysDir = undefined;
-              await fs.rm(await dir, { recursive: true, force: true });
-            }
+            await releaseKeys();
           }
         },
         queryPci: async () => (await lab.guest.queryPci()).map((d) => `${d.vendorId}:${d.deviceId}`),

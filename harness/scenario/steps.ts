@@ -71,7 +71,7 @@ export function bootGuests(): Step {
     const booted = await Promise.allSettled(ctx.case.guests.map(async (g) => {
       ctx.onGuest(g.name);
       const guest = await ctx.ops.bootGuest(ctx.host, {
-        runId: ctx.runId, name: g.name, mode: g.mode, image, accel: ctx.settings.accel,
+        runId: ctx.runId, host: ctx.config.name, name: g.name, mode: g.mode, image, accel: ctx.settings.accel,
         vfio: g.bdf ? [g.bdf] : [], e1000: g.mode === 'e1000', address: g.address,
         peerAddress: ctx.config.peer?.address, bootDeadlineMs: ctx.settings.durations.bootS * 1000,
       }, { signal: ctx.signal, log: (l) => ctx.log(l) });

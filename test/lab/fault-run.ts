@@ -119,9 +119,8 @@ export async function resetLab(journals: string[]): Promise<void> {
  */
 export async function dropGuestSessions(run: FaultRun, guest: string, address: string): Promise<string> {
   const { paths, state } = await sharedLab();
-  const runIds = await fs.readdir(path.join(run.dir, 'runs'));
-  const keyDirs = (await fs.readdir(os.tmpdir())).filter((d) => d.startsWith(`passbench-guests-${runIds[0]}-`));
-  if (keyDirs.length !== 1) throw new Error(`expected one key folder of run ${runIds[0]} in ${os.tmpdir()}, found ${keyDirs.length}`);
+  const keyDirs = await keyFolders(run);
+  if (keyDirs.length !== 1) throw new Error(`expected one key folder of the run in ${os.tmpdir()}, found ${keyDirs.length}`);
   const proxy = labSshArgv(paths, state.port, []).filter((a) => a !== '--');
   proxy.splice(proxy.length - 1, 0, '-W', `${address}:22`);
   const script = `me=" "; p=$$; while [ "$p" -gt 1 ]; do me="$me$p "; set -- $(cat /proc/$p/stat); p=$4; done
@@ -133,6 +132,12 @@ export async function dropGuestSessions(run: FaultRun, guest: string, address: s
     `root@${address}`, '--', 'sh', '-c', shellQuote(script)], { reject: false, timeout: 180_000 });
   if (r.exitCode !== 0) throw new Error(`ssh into guest ${guest} failed (exit ${r.exitCode}): ${r.stderr}`);
   return r.stdout;
+}
+
+/** The run's guest-key folders in the temp folder (private keys: none may outlive the run's guests). */
+export async function keyFolders(run: FaultRun): Promise<string[]> {
+  const runIds = await fs.readdir(path.join(run.dir, 'runs')).catch(() => [] as string[]);
+  return (await fs.readdir(os.tmpdir())).filter((d) => runIds.some((id) => d.startsWith(`passbench-guests-${id}-`)));
 }
 
 /** Polls `probe` until it returns something truthy, or fails naming `what` after `ms`. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execa } from 'execa';
 import { sharedLab, sharedLabName } from '../support/shared-lab.ts';
-import { controllerLeftovers, dropGuestSessions, labLeftovers, labSh as labShell, resetLab, SNAPSHOT, startFaultRun, VF_PF, waitFor, type FaultRun } from './fault-run.ts';
+import { controllerLeftovers, dropGuestSessions, keyFolders, labLeftovers, labSh as labShell, resetLab, SNAPSHOT, startFaultRun, VF_PF, waitFor, type FaultRun } from './fault-run.ts';
 
 /**
  * Faults against the virtual lab (real kernel, over SSH). The state before and after is read
@@ -74,6 +74,7 @@ describe('faults in the virtual lab', function () {
     assert.equal(await labLeftovers(), '', 'nested QEMU or iperf3 left running in the lab');
     assert.equal(await controllerLeftovers(run, run.child.pid), '', 'processes of the run left on the controller');
     assert.equal(await labShell(SNAPSHOT), before, 'drivers/overrides/numvfs of the lab host differ from before the run');
+    assert.deepEqual(await keyFolders(run), [], 'the run\'s guest keys were left in the temp folder');
   }
 
   /** Waits for the run to end (generous: the lab is TCG on a shared 2-core machine). */
