@@ -13,9 +13,9 @@ import type { GuestImages } from './lab-up.ts';
 import { pickFreePort } from './free-port.ts';
 
 /**
- * A nested guest inside the virtual lab host: QEMU runs ON the lab host (its own, from the shared
- * /usr), the guest image comes from /images, keys are fresh per guest, and SSH goes through the
- * lab host (SshHost `via`) with the guest's host key pinned.
+ * A guest on a lab host: QEMU runs ON the lab host (with KVM on a real one; in the virtual lab, a
+ * nested TCG guest with QEMU from the shared /usr and the image from /images), keys are fresh per
+ * guest, and SSH goes through the lab host (SshHost `via`) with the guest's host key pinned.
  *
  *   whole-nic  a whole igb PF of the lab host (8086:10c9, igb), -device vfio-pci; 10.0.3.21 on hub 1
  *   vf         an igb VF (8086:10ca, igbvf), -device vfio-pci; 10.0.3.(31+i) on hub 1
@@ -38,6 +38,10 @@ export interface LabGuestOptions {
    */
   boot?: 'pvh' | 'kernel' | 'iso';
   memoryMiB?: number;
+  /** Default 1 (nested TCG gains nothing from more). */
+  cpus?: number;
+  /** Default tcg (the virtual lab); kvm on a real lab host (-enable-kvm). */
+  accel?: 'kvm' | 'tcg';
   cpuModel?: string;
   /** Kernel arguments instead of GUEST_APPEND (kernel boot only). */
   append?: readonly string[];
@@ -160,7 +164,7 @@ async function setUp(controller: Host, lab: SshHost, o: LabGuestOptions, log: (l
   const qmpTcpPort = await pickFreePort(lab);
   const sshPort = o.kind === 'e1000' ? await pickFreePort(lab) : 22;
   const spec: GuestSpec = {
-    name: o.name, accel: 'tcg', cpuModel: o.cpuModel, memoryMiB: o.memoryMiB ?? 256, cpus: 1,
+    name: o.name, accel: o.accel ?? 'tcg', cpuModel: o.cpuModel, memoryMiB: o.memoryMiB ?? 256, cpus: o.cpus ?? 1,
     boot: o.boot === 'iso'
       ? { kind: 'iso', iso: o.images.iso }
       : {

@@ -17,22 +17,15 @@ import type { HostMeta } from '../results/schema.ts';
 import type { HostRunConfig } from '../config/scenario-config.ts';
 import type { RunOps } from './ops.ts';
 
-/**
- * The real RunOps. Host connection, doctor, metadata, proof, measurement and the results writer
- * history and reports are wired; booting a guest and SSH into it are wired by the integration
- * (see the NotWired messages: each names the function to call).
- */
-export class NotWiredError extends PassbenchError {}
-
-const notWired = (what: string, where: string) => async (): Promise<never> => {
-  throw new NotWiredError(`${what} is not wired into the runner yet`, { remedy: `Implement it in harness/scenario/real-ops.ts with ${where}.` });
-};
-
 const TCG_HTTP_MIN_S = 15;
 
 /** With accel tcg (the virtual lab), missing KVM is expected: those FAILs do not make the host unfit. */
 const KVM_CHECKS = new Set(['cpu-virt', 'kvm-device']);
 
+/**
+ * The real RunOps: hosts over SSH, doctor, metadata, guests (harness/lab/lab-guest.ts), proof,
+ * measurement, the results writer, history and reports.
+ */
 export function realOps(o: { accel: 'kvm' | 'tcg' }): RunOps {
   return {
     connect: (config) => SshHost.connect(sshOptions(config)),
@@ -53,12 +46,7 @@ export function realOps(o: { accel: 'kvm' | 'tcg' }): RunOps {
       await measureMode({ ...ctx, tests: ['http'], durationS: TCG_HTTP_MIN_S });
     },
     openWriter: (dir, meta) => openRunWriter(dir, meta),
-    ...(o.accel === 'tcg' ? nestedGuestOps() : {
-      // KVM hosts: harness/vm/launcher.ts launchGuest(host, GuestSpec) with harness/guest/guest-keys.ts makeGuestKeys
-      // (fw_cfg keys + net), then harness/guest/guest-ssh.ts connectGuest({ via: the lab host, … }).
-      bootGuest: notWired('booting a guest with KVM', 'launchGuest + makeGuestKeys (GuestBoot → GuestSpec; RunningGuest → GuestHandle)'),
-      connectGuest: notWired('SSH into a KVM guest', 'connectGuest from harness/guest/guest-ssh.ts'),
-    }),
+    ...guestOps(),
     report: async (runDir, settings, against) => {
       const history = await openHistory(settings.history);
       try {
@@ -77,10 +65,10 @@ export function realOps(o: { accel: 'kvm' | 'tcg' }): RunOps {
 }
 
 /**
- * TCG (the virtual lab): harness/lab/lab-guest.ts's startLabGuest boots the nested guest on the lab
- * host and waits for its SSH; connectGuest hands out that connection.
+ * Guests run on the lab host (QEMU there: KVM on a real one, TCG inside the virtual lab) and are
+ * reached over SSH through it, host key pinned: harness/lab/lab-guest.ts's startLabGuest.
  */
-function nestedGuestOps(): Pick<RunOps, 'bootGuest' | 'connectGuest'> {
+function guestOps(): Pick<RunOps, 'bootGuest' | 'connectGuest'> {
   const started = new Map<string, LabGuest>();
   let booting = 0;
   // The guests' private keys: one folder for the run, gone once no guest is booting or running.
@@ -93,7 +81,7 @@ function nestedGuestOps(): Pick<RunOps, 'bootGuest' | 'connectGuest'> {
   };
   return {
     bootGuest: async (host, boot, { log, signal }) => {
-      if (!(host instanceof SshHost)) throw new PassbenchError(`guest ${boot.name}: nested guests need the lab host over SSH, not ${host.name}`);
+      if (!(host instanceof SshHost)) throw new PassbenchError(`guest ${boot.name}: guests are started on a lab host over SSH, not on ${host.name}`);
       keysDir ??= fs.mkdtemp(path.join(os.tmpdir(), `passbench-guests-${boot.runId}-`));
       const image = boot.image;
       // A vmlinux boots the fast way (PVH); a bzImage through the boot protocol; an ISO through SeaBIOS.
@@ -108,7 +96,7 @@ function nestedGuestOps(): Pick<RunOps, 'bootGuest' | 'connectGuest'> {
           name: boot.name, kind: boot.mode === 'nic' ? 'whole-nic' : boot.mode === 'vf' ? 'vf' : 'e1000',
           bdf: boot.vfio[0] as Bdf | undefined, address: boot.address,
           images: { iso: image.iso ?? '', kernel: image.kernel ?? '', vmlinux: pvh ? image.kernel : undefined, initrd: image.initrd ?? '' },
-          boot: image.iso ? 'iso' : pvh ? 'pvh' : 'kernel', append: image.append, memoryMiB: image.memoryMiB,
+          boot: image.iso ? 'iso' : pvh ? 'pvh' : 'kernel', append: image.append, memoryMiB: image.memoryMiB, cpus: image.cpus, accel: boot.accel,
           // One subfolder per host: guest names (e1000, vf0 …) repeat across hosts, their keys must not.
           controllerDir: path.join(await keysDir, boot.host), deadlineMs: boot.bootDeadlineMs, signal, log,
         });
