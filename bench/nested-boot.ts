@@ -6,7 +6,7 @@
  *   3. nested guest start → SSH ready (QEMU inside the lab host, TCG in TCG), for a VF guest by default.
  *
  *   npx tsx bench/nested-boot.ts [--kind vf|e1000|whole-nic] [--boot pvh|kernel|iso] [--cpu max|qemu64]
- *        [--mem 256] [--append "console=ttyS0 quiet …"] [--no-iso-build] [--runs 1]
+ *        [--mem 256] [--append "console=ttyS0 quiet …"] [--lab-cpu max,-avx2] [--no-iso-build] [--runs 1]
  * Always says the accelerator, the load average and the revision: figures from a loaded 2-core
  * machine are not comparable with an idle one's.
  */
@@ -25,7 +25,7 @@ import { setNumVfs } from '../harness/pci/sriov-ops.ts';
 const { values: a } = parseArgs({
   options: {
     kind: { type: 'string', default: 'vf' }, boot: { type: 'string', default: 'pvh' }, cpu: { type: 'string' },
-    mem: { type: 'string', default: '256' }, append: { type: 'string' }, 'no-iso-build': { type: 'boolean', default: false },
+    mem: { type: 'string', default: '256' }, 'lab-cpu': { type: 'string' }, append: { type: 'string' }, 'no-iso-build': { type: 'boolean', default: false },
     runs: { type: 'string', default: '1' },
   },
 });
@@ -53,8 +53,8 @@ if (!a['no-iso-build']) {
 const name = 'nestbench';
 const keyDir = await mkdtemp(path.join(os.tmpdir(), 'pb-nestbench-'));
 try {
-  const { paths, state } = await labUp(host, { name });
-  console.log(`lab host start → SSH ready: ${s(state.sshReadyMs)} (${state.accel})`);
+  const { paths, state } = await labUp(host, { name, cpuModel: a['lab-cpu'] });
+  console.log(`lab host start → SSH ready: ${s(state.sshReadyMs)} (${state.accel}, lab cpu ${a['lab-cpu'] ?? 'max'})`);
   const lab = await connectLab(paths, state);
   try {
     const nics = await ensureLabPeer(lab);

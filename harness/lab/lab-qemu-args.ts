@@ -32,6 +32,8 @@ export interface LabQemuOptions {
   shareImages?: string;
   memoryMiB?: number;
   cpus?: number;
+  /** TCG's CPU model (default max); with KVM always host. bench/nested-boot.ts --lab-cpu compares them. */
+  cpuModel?: string;
   /** Number of SR-IOV capable igb PFs (the 82599 stand-in). Default 1. */
   igbCount?: number;
   /**
@@ -87,7 +89,7 @@ export function labQemuArgs(o: LabQemuOptions): string[] {
     '-name', 'passbench-lab',
     '-machine', 'q35,kernel-irqchip=split',
     '-accel', o.accel === 'kvm' ? 'kvm' : 'tcg,thread=multi',
-    '-cpu', o.accel === 'kvm' ? 'host' : 'max',
+    '-cpu', o.accel === 'kvm' ? 'host' : checkCpuModel(o.cpuModel ?? 'max'),
     '-m', String(mem),
     '-smp', String(cpus),
     '-nodefaults', '-no-user-config', '-vga', 'none', '-display', 'none',
@@ -135,4 +137,9 @@ export function labQemuArgs(o: LabQemuOptions): string[] {
   args.push('-monitor', 'none');
   if (o.pidFile !== undefined) args.push('-pidfile', checkPath('pidFile', o.pidFile), '-daemonize');
   return args;
+}
+
+function checkCpuModel(model: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.=,+-]*$/.test(model)) throw new UsageError(`lab CPU model ${JSON.stringify(model)}: expected a QEMU -cpu value like max or max,-avx2`);
+  return model;
 }

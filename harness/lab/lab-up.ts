@@ -184,6 +184,8 @@ export interface LabUpOptions {
   deadlineMs?: number;
   /** auto (default): KVM when /dev/kvm works, else TCG with a warning; kvm: fail without it; tcg: always TCG. */
   accel?: 'auto' | 'kvm' | 'tcg';
+  /** The lab's CPU model under TCG (default max). */
+  cpuModel?: string;
   env?: NodeJS.ProcessEnv;
   log?: (line: string) => void;
 }
@@ -245,7 +247,7 @@ export async function labUp(host: Host, o: LabUpOptions = {}): Promise<LabUpResu
       hostKeyFile: p.hostKeyDropbear, authorizedKeysFile: p.authorizedKeys,
       serialLog: p.serialLog, qmpSocket: p.qmpSocket, pidFile: p.pidFile,
       // Two PFs: dut0 keeps its VFs, dut1 is passed through whole to a nested guest.
-      igbCount: 2, shareImages: imageDir,
+      igbCount: 2, shareImages: imageDir, cpuModel: o.cpuModel,
     });
     log(`starting QEMU (${accel}), ssh on 127.0.0.1:${port}`);
     t0 = Date.now();

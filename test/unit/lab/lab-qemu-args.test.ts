@@ -40,8 +40,16 @@ describe('lab/lab-qemu-args', () => {
     assert.ok(!values(labQemuArgs({ ...base, vfBarWorkaround: false }), '-global').includes('q35-pcihost.pci-hole64-size=0'));
   });
 
-  it('uses KVM when told to', () => {
-    assert.deepEqual(values(labQemuArgs({ ...base, accel: 'kvm' }), '-accel').map((a) => a.split(',')[0]), ['kvm']);
+  it('uses KVM (with -cpu host) when told to', () => {
+    const argv = labQemuArgs({ ...base, accel: 'kvm', cpuModel: 'max,-avx2' });
+    assert.deepEqual(values(argv, '-accel').map((a) => a.split(',')[0]), ['kvm']);
+    assert.deepEqual(values(argv, '-cpu'), ['host']);
+  });
+
+  it('takes a TCG CPU model (default max) and refuses one that is not a -cpu value', () => {
+    assert.deepEqual(values(labQemuArgs(base), '-cpu'), ['max']);
+    assert.deepEqual(values(labQemuArgs({ ...base, cpuModel: 'max,-avx,-avx2' }), '-cpu'), ['max,-avx,-avx2']);
+    assert.throws(() => labQemuArgs({ ...base, cpuModel: 'max -s' }), /lab CPU model "max -s": expected a QEMU -cpu value/);
   });
 
   for (const [field, value] of [['kernel', '/a,b/vmlinuz'], ['serialLog', '/tmp/x y.log'], ['qmpSocket', '/tmp/q,server=off']] as const) {
