@@ -1,4 +1,4 @@
-import type { DeviceMode } from '../config/scenario-config.ts';
+import type { DeviceMode, RunSettings } from '../config/scenario-config.ts';
 import type { CaseContext } from './case-context.ts';
 
 /**
@@ -14,6 +14,8 @@ export interface Step {
   /** The modes it applies to; all when absent. */
   modes?: readonly DeviceMode[];
   run(ctx: CaseContext): Promise<void>;
+  /** Expected seconds for a case with `guests` guests, for the progress estimate (default 2). */
+  estimateS?(settings: RunSettings, guests: number): number;
 }
 
 export type CompareAgainst = 'e1000' | 'previous';

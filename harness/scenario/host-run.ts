@@ -9,7 +9,8 @@ import { CleanupStack } from './cleanup-stack.ts';
 import { acquireHostLock, LockError, pidAlive } from './host-lock.ts';
 import type { RunOps, RunWriter } from './ops.ts';
 import type { HostPlan, Plan } from './plan.ts';
-import type { Progress } from './progress.ts';
+import { estimateRemaining, type Progress } from './progress.ts';
+import type { Step } from './define-scenario.ts';
 import { HostValidationError, PendingJournalError, validateHost } from './validate-host.ts';
 import type { RunSettings } from '../config/scenario-config.ts';
 
@@ -55,10 +56,16 @@ export class HostRun {
   private readonly peers = new Map<string, Promise<Host>>();
   private done = 0;
   private readonly total: number;
+  // For the estimate: expected seconds of all steps and of those finished, and when the last ended.
+  private readonly expectedTotalS: number;
+  private expectedDoneS = 0;
+  private startedMs = 0;
+  private elapsedAtLastStepMs = 0;
 
   constructor(readonly plan: HostPlan, private readonly o: HostRunOptions) {
     this.verdict = { host: plan.name, status: 'passed', cases: plan.cases.map((c) => ({ id: c.id, status: 'skipped' })), errors: [], cleanupFailures: [] };
     this.total = plan.cases.reduce((n, c) => n + c.stepIds.length, 0);
+    this.expectedTotalS = plan.cases.reduce((n, c) => n + this.stepsOf(c).reduce((m, s) => m + this.expectedS(s, c), 0), 0);
   }
 
   get ready(): boolean {
@@ -94,6 +101,7 @@ export class HostRun {
 
   /** Phase 2: the cases, one after another. */
   async runCases(writer: RunWriter): Promise<void> {
+    this.startedMs = this.now().getTime();
     for (const [i, c] of this.plan.cases.entries()) {
       if (this.o.signal.aborted) {
         this.verdict.cases[i]!.status = 'aborted';
@@ -115,11 +123,11 @@ export class HostRun {
     const cleanup = new CleanupStack();
     let failedChecks = 0;
     const ctx = this.context(c, writer, cleanup, () => { failedChecks += 1; });
-    const steps = this.o.plan.scenario.steps.filter((s) => c.stepIds.includes(s.id));
+    const steps = this.stepsOf(c);
     let outcome: { status: CaseStatus; error?: string } = { status: 'passed' };
     for (const [i, s] of steps.entries()) {
-      if (this.o.signal.aborted) { outcome = { status: 'aborted', error: 'aborted (Ctrl-C or SIGTERM)' }; this.done += steps.length - i; break; }
-      this.o.progress.update({ host: this.plan.name, caseId: c.id, step: s.title, done: this.done, total: this.total });
+      if (this.o.signal.aborted) { outcome = { status: 'aborted', error: 'aborted (Ctrl-C or SIGTERM)' }; this.stepsEnded(c, steps.slice(i)); break; }
+      this.update(c, s.title);
       try {
         await this.untilAbort(s.run(ctx));
       } catch (error) {
@@ -129,13 +137,13 @@ export class HostRun {
         this.o.progress.log(this.plan.name, `${c.id}: ${s.title} FAILED: ${message}`);
         await writer.appendCheck(this.checkOf(c, { name: `step.${s.id}`, status: 'fail', message: `${s.title}: ${message}`,
           details: (error as PassbenchError).remedy })).catch(() => undefined);
-        this.done += steps.length - i;
+        this.stepsEnded(c, steps.slice(i));
         break;
       }
-      this.done += 1;
+      this.stepsEnded(c, [s]);
     }
     if (outcome.status === 'passed' && failedChecks > 0) outcome = { status: 'failed', error: `${failedChecks} check(s) failed` };
-    this.o.progress.update({ host: this.plan.name, caseId: c.id, step: 'cleanup', done: this.done, total: this.total });
+    this.update(c, 'cleanup');
     const failures = await cleanup.unwind((l) => this.o.progress.log(this.plan.name, `${c.id}: ${l}`));
     this.recordCleanupFailures(failures.map((f) => `${c.id}: ${f.label}: ${f.error}`));
     if (ctx.restorePushed) await this.checkRestored(c, writer);
@@ -157,7 +165,7 @@ export class HostRun {
       runId: this.o.runId, case: c, host, config: this.plan.config, settings: this.o.settings, ops: this.o.ops,
       cleanup, signal: this.o.signal,
       log: (line) => this.o.progress.log(this.plan.name, `${c.id}: ${line}`),
-      onGuest: (guest) => this.o.progress.update({ host: this.plan.name, caseId: c.id, step: 'guest', guest, done: this.done, total: this.total }),
+      onGuest: (guest) => this.update(c, 'guest', guest),
       check: async (partial) => {
         if (partial.status === 'fail') onFail();
         await writer.appendCheck(this.checkOf(c, partial));
@@ -178,6 +186,25 @@ export class HostRun {
       this.o.progress.log(this.plan.name, `warning: could not keep ${file}: ${errorMessage(error)}`);
     }
     return path.relative(writer.dir, file);
+  }
+
+  private stepsOf(c: Case): Step[] {
+    return this.o.plan.scenario.steps.filter((s) => c.stepIds.includes(s.id));
+  }
+
+  private expectedS(s: Step, c: Case): number {
+    return s.estimateS?.(this.o.settings, c.guests.length) ?? 2;
+  }
+
+  private stepsEnded(c: Case, steps: Step[]): void {
+    this.done += steps.length;
+    this.expectedDoneS += steps.reduce((n, s) => n + this.expectedS(s, c), 0);
+    this.elapsedAtLastStepMs = this.now().getTime() - this.startedMs;
+  }
+
+  private update(c: Case, step: string, guest?: string): void {
+    const etaMs = estimateRemaining(this.elapsedAtLastStepMs, this.expectedDoneS, this.expectedTotalS - this.expectedDoneS);
+    this.o.progress.update({ host: this.plan.name, caseId: c.id, step, guest, done: this.done, total: this.total, etaMs });
   }
 
   private peerHost(): Promise<Host> {

@@ -12,6 +12,8 @@ export interface ProgressUpdate {
   /** Steps finished on this host, and its total. */
   done: number;
   total: number;
+  /** Expected time left on this host (estimateRemaining); unknown when absent. */
+  etaMs?: number;
 }
 
 export interface Progress {
@@ -27,18 +29,20 @@ export function formatEta(ms: number | undefined): string {
   return s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${Math.floor(s / 3600)}h${String(Math.floor(s / 60) % 60).padStart(2, '0')}m`;
 }
 
-/** Remaining time from the average step so far (none before the first step ends). */
-export function estimateRemaining(startedMs: number, nowMs: number, done: number, total: number): number | undefined {
-  return done === 0 ? undefined : ((nowMs - startedMs) / done) * (total - done);
+/**
+ * Time left: the remaining steps' expected seconds (Step.estimateS), scaled by how long the finished
+ * steps took against theirs (a slow machine stays slow). Before any step has ended: the estimates.
+ */
+export function estimateRemaining(elapsedMs: number, doneExpectedS: number, leftExpectedS: number): number {
+  const pace = doneExpectedS > 0 && elapsedMs > 0 ? elapsedMs / (doneExpectedS * 1000) : 1;
+  return leftExpectedS * 1000 * pace;
 }
 
 export function plainProgress(write: (text: string) => void, now: () => Date = () => new Date()): Progress {
-  const started = new Map<string, number>();
   return {
-    begin: (hosts) => { for (const h of hosts) started.set(h.name, now().getTime()); },
+    begin: () => undefined,
     update: (u) => {
-      const eta = estimateRemaining(started.get(u.host) ?? now().getTime(), now().getTime(), u.done, u.total);
-      write(`${now().toISOString()} ${u.host} [${u.done}/${u.total}] ${u.caseId}: ${u.step}${u.guest ? ` (${u.guest})` : ''}; ${u.total - u.done} step(s) left, ETA ${formatEta(eta)}\n`);
+      write(`${now().toISOString()} ${u.host} [${u.done}/${u.total}] ${u.caseId}: ${u.step}${u.guest ? ` (${u.guest})` : ''}; ${u.total - u.done} step(s) left, ETA ${formatEta(u.etaMs)}\n`);
     },
     log: (host, line) => write(`${now().toISOString()} ${host} ${line}\n`),
     end: () => undefined,
@@ -48,12 +52,12 @@ export function plainProgress(write: (text: string) => void, now: () => Date = (
 export function ttyProgress(stream: NodeJS.WriteStream = process.stderr): Progress {
   const multi = new cliProgress.MultiBar({
     stream, clearOnComplete: false, hideCursor: true, etaBuffer: 5,
-    format: '{host} [{bar}] {value}/{total} | {step}{guest} | ETA {eta_formatted}',
+    format: '{host} [{bar}] {value}/{total} | {step}{guest} | ETA {left}',
   }, cliProgress.Presets.shades_classic);
   const bars = new Map<string, cliProgress.SingleBar>();
   return {
-    begin: (hosts) => { for (const h of hosts) bars.set(h.name, multi.create(h.total, 0, { host: h.name.padEnd(12), step: 'starting', guest: '' })); },
-    update: (u) => bars.get(u.host)?.update(u.done, { step: `${u.caseId}: ${u.step}`, guest: u.guest ? ` (${u.guest})` : '' }),
+    begin: (hosts) => { for (const h of hosts) bars.set(h.name, multi.create(h.total, 0, { host: h.name.padEnd(12), step: 'starting', guest: '', left: 'unknown' })); },
+    update: (u) => bars.get(u.host)?.update(u.done, { step: `${u.caseId}: ${u.step}`, guest: u.guest ? ` (${u.guest})` : '', left: formatEta(u.etaMs) }),
     log: (host, line) => multi.log(`${host} ${line}\n`),
     end: () => multi.stop(),
   };

@@ -8,6 +8,7 @@ import { restoreFromJournal } from '../prepare/restore.ts';
 import { configureVfs } from '../prepare/sriov.ts';
 import type { CaseContext } from './case-context.ts';
 import type { Step } from './define-scenario.ts';
+import type { RunSettings } from '../config/scenario-config.ts';
 
 /**
  * The seed's procedure, one step each. Every step that changes the lab host first puts
@@ -19,7 +20,7 @@ export class CheckFailedError extends PassbenchError {}
 
 /** 1. The device (or the VFs' PF) has an IOMMU group: passthrough is possible at all. */
 export function checkIommu(): Step {
-  return { id: 'check-iommu', title: 'check the IOMMU', modes: ['nic', 'vf'], run: async (ctx) => {
+  return { id: 'check-iommu', title: 'check the IOMMU', modes: ['nic', 'vf'], estimateS: () => 1, run: async (ctx) => {
     const bdf = (ctx.case.device.bdf ?? ctx.case.device.pf) as Bdf;
     const facts = await readDeviceFacts(ctx.host, bdf);
     const refusals = iommuRefusals(facts);
@@ -35,7 +36,7 @@ export function checkIommu(): Step {
 
 /** 2. SR-IOV: the configured number of VFs on the PF (journalled). */
 export function createVfs(): Step {
-  return { id: 'create-vfs', title: 'create the VFs', modes: ['vf'], run: async (ctx) => {
+  return { id: 'create-vfs', title: 'create the VFs', modes: ['vf'], estimateS: () => 5, run: async (ctx) => {
     const { pf, count } = ctx.case.device;
     pushRestore(ctx);
     const result = await configureVfs(ctx.host, pf as Bdf, count!, { journalPath: ctx.config.journalPath });
@@ -49,7 +50,7 @@ export function createVfs(): Step {
 
 /** 3. Bind the device (or every VF) and the rest of its IOMMU group to vfio-pci (journalled). */
 export function bindGroup(): Step {
-  return { id: 'bind-group', title: 'bind the IOMMU group to vfio-pci', modes: ['nic', 'vf'], run: async (ctx) => {
+  return { id: 'bind-group', title: 'bind the IOMMU group to vfio-pci', modes: ['nic', 'vf'], estimateS: () => 3, run: async (ctx) => {
     const bdfs = ctx.case.guests.map((g) => g.bdf).filter((b): b is string => Boolean(b)) as Bdf[];
     if (bdfs.length === 0) throw new PassbenchError(`case ${ctx.case.id}: nothing to bind (a VF case needs createVfs() before bindGroup())`);
     pushRestore(ctx);
@@ -66,7 +67,9 @@ export function bindGroup(): Step {
 
 /** 4. Boot every guest of the case at once, from the configured image, each with its device. */
 export function bootGuests(): Step {
-  return { id: 'boot-guests', title: 'boot the guests', run: async (ctx) => {
+  // Guests boot at once; nested TCG (the virtual lab) takes minutes, and longer the more share its 2 cores.
+  const estimateS = (s: RunSettings, guests: number) => (s.accel === 'tcg' ? 100 + 60 * (guests - 1) : 20);
+  return { id: 'boot-guests', title: 'boot the guests', estimateS, run: async (ctx) => {
     const image = ctx.config.guest!;
     const booted = await Promise.allSettled(ctx.case.guests.map(async (g) => {
       ctx.onGuest(g.name);
@@ -101,7 +104,7 @@ async function checkQueryPci(ctx: CaseContext, guest: string, ids: string[]): Pr
 
 /** 5. SSH into every guest (host key pinned), each within the deadline. */
 export function sshIn(): Step {
-  return { id: 'ssh-in', title: 'SSH into the guests', run: async (ctx) => {
+  return { id: 'ssh-in', title: 'SSH into the guests', estimateS: (s) => (s.accel === 'tcg' ? 15 : 3), run: async (ctx) => {
     await Promise.all(ctx.case.guests.map(async (g) => {
       ctx.onGuest(g.name);
       const guestHost = await ctx.ops.connectGuest(ctx.host, ctx.guests.get(g.name)!, { deadlineMs: ctx.settings.durations.sshS * 1000, signal: ctx.signal });
@@ -113,7 +116,7 @@ export function sshIn(): Step {
 
 /** 6. Inside each guest: the expected vendor:device, its driver bound, link up, address set. */
 export function prove(): Step {
-  return { id: 'prove', title: 'prove the device in each guest', run: async (ctx) => {
+  return { id: 'prove', title: 'prove the device in each guest', estimateS: (s, guests) => guests * (s.accel === 'tcg' ? 15 : 2), run: async (ctx) => {
     const wrong: string[] = [];
     for (const g of ctx.case.guests) {
       ctx.onGuest(g.name);
@@ -141,7 +144,12 @@ export function prove(): Step {
 
 /** 7. Measure each guest with a link against the peer; every sample is written as it comes. */
 export function measure(): Step {
-  return { id: 'measure', title: 'measure', run: async (ctx) => {
+  // Each test: a warm-up and about the middle of the repetition range, plus per-run set-up.
+  const estimateS = (s: RunSettings, guests: number) => {
+    const runs = 1 + (s.repetitions.min + s.repetitions.max) / 2;
+    return guests * s.tests.length * runs * (s.durations.measureS + (s.accel === 'tcg' ? 10 : 2));
+  };
+  return { id: 'measure', title: 'measure', estimateS, run: async (ctx) => {
     const peer = ctx.config.peer;
     if (!peer) throw new PassbenchError(`host ${ctx.config.name}: no peer to measure against`, { remedy: `Set hosts.${ctx.config.name}.peer (or run.peer) in the config.` });
     const peerHost = await ctx.peerHost();

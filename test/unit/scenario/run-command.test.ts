@@ -36,9 +36,10 @@ describe('passbench run (command, fake ops on a simulated host)', () => {
     assert.equal(signals.listenerCount('SIGTERM') + signals.listenerCount('SIGINT'), 0);
   });
 
-  it('estimates what is left from the steps so far', () => {
-    assert.equal(estimateRemaining(0, 60_000, 3, 10), 140_000);
-    assert.equal(estimateRemaining(0, 1000, 0, 10), undefined);
+  it('estimates what is left from the steps\' expected times, at the pace of those finished', () => {
+    assert.equal(estimateRemaining(0, 0, 100), 100_000);
+    assert.equal(estimateRemaining(60_000, 30, 70), 140_000); // twice as slow as expected so far
+    assert.equal(estimateRemaining(15_000, 30, 70), 35_000);
     assert.deepEqual([formatEta(undefined), formatEta(42_000), formatEta(140_000), formatEta(2 * 3600_000 + 60_000)], ['unknown', '42s', '2m20s', '2h01m']);
   });
 });
