@@ -38,11 +38,14 @@ export async function simHost(lab: ReturnType<typeof useSimLabs>, options: Param
   return l;
 }
 
-export function labYaml(hosts: Record<string, string>, run = 'guest: { iso: /images/guest.iso }\n  peer: { address: 10.0.3.10 }'): string {
+export function labYaml(hosts: Record<string, string>, run = `guest: { iso: /images/guest.iso }\n  peer: { address: 10.0.3.10 }\n  resultsDir: ${TEST_RESULTS}`): string {
   const entries = Object.entries(hosts).map(([name, devices], i) =>
     `  ${name}:\n    address: 10.0.0.${i + 1}\n    identityFile: /tmp/id\n    hostKey: ${KEY}\n${devices}`).join('');
   return `hosts:\n${entries}run:\n  ${run}\n`;
 }
+
+/** Where the fake runs' folders go (never the checkout's reports/). */
+const TEST_RESULTS = path.join(os.tmpdir(), 'passbench-test-runs');
 
 /** The sim lab's devices: the e1000 spare as a whole NIC, 2 igb VFs, the e1000 baseline. */
 export const ALL_DEVICES = `    devices:
