@@ -1,4 +1,5 @@
 import { UsageError } from '../errors.ts';
+import { checkCpuModel } from '../vm/qemu-values.ts';
 
 /**
  * The virtual lab host's QEMU command line, as an argv array (no shell anywhere).
@@ -89,7 +90,7 @@ export function labQemuArgs(o: LabQemuOptions): string[] {
     '-name', 'passbench-lab',
     '-machine', 'q35,kernel-irqchip=split',
     '-accel', o.accel === 'kvm' ? 'kvm' : 'tcg,thread=multi',
-    '-cpu', o.accel === 'kvm' ? 'host' : checkCpuModel(o.cpuModel ?? 'max'),
+    '-cpu', o.accel === 'kvm' ? 'host' : checkCpuModel('lab CPU model', o.cpuModel ?? 'max'),
     '-m', String(mem),
     '-smp', String(cpus),
     '-nodefaults', '-no-user-config', '-vga', 'none', '-display', 'none',
@@ -137,9 +138,4 @@ export function labQemuArgs(o: LabQemuOptions): string[] {
   args.push('-monitor', 'none');
   if (o.pidFile !== undefined) args.push('-pidfile', checkPath('pidFile', o.pidFile), '-daemonize');
   return args;
-}
-
-function checkCpuModel(model: string): string {
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.=,+-]*$/.test(model)) throw new UsageError(`lab CPU model ${JSON.stringify(model)}: expected a QEMU -cpu value like max or max,-avx2`);
-  return model;
 }

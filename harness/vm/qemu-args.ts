@@ -1,7 +1,7 @@
 import { UsageError } from '../errors.ts';
 import { bootArgs, type BootSpec } from './boot-args.ts';
 import { nicArgs, type NicSpec } from './nic-args.ts';
-import { checkInt, checkName, checkPath } from './qemu-values.ts';
+import { checkCpuModel, checkInt, checkName, checkPath } from './qemu-values.ts';
 import { vfioArgs, type VfioDeviceSpec } from './vfio-args.ts';
 
 export type { BootSpec } from './boot-args.ts';
@@ -71,7 +71,7 @@ export function guestQemuArgs(spec: GuestSpec): string[] {
 }
 
 export function accelArgs(accel: 'kvm' | 'tcg', cpuModel?: string): string[] {
-  const cpu = cpuModel === undefined ? (accel === 'kvm' ? 'host' : 'max') : checkName('cpuModel', cpuModel);
+  const cpu = cpuModel === undefined ? (accel === 'kvm' ? 'host' : 'max') : checkCpuModel('cpuModel', cpuModel);
   return ['-accel', accel, '-cpu', cpu];
 }
 

@@ -27,6 +27,16 @@ export function checkName(field: string, value: string): string {
   return value;
 }
 
+/** A -cpu value: a model, then comma-separated features (`max,-la57`, `host,+vmx`, `max,l3-cache=on`). */
+export function checkCpuModel(field: string, value: string): string {
+  if (!/^[A-Za-z][A-Za-z0-9_.-]*(,[+-]?[A-Za-z0-9_.-]+(=[A-Za-z0-9_.-]+)?)*$/.test(value)) {
+    throw new UsageError(`${field} ${JSON.stringify(value)} is not a QEMU -cpu value`, {
+      remedy: 'Give a CPU model, then comma-separated features: max, max,-la57, host.',
+    });
+  }
+  return value;
+}
+
 export function checkInt(field: string, value: number, min: number, max: number): number {
   if (!Number.isInteger(value) || value < min || value > max) {
     throw new UsageError(`${field} must be an integer from ${min} to ${max}, not ${value}`);

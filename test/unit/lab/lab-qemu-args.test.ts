@@ -49,7 +49,7 @@ describe('lab/lab-qemu-args', () => {
   it('takes a TCG CPU model (default max) and refuses one that is not a -cpu value', () => {
     assert.deepEqual(values(labQemuArgs(base), '-cpu'), ['max']);
     assert.deepEqual(values(labQemuArgs({ ...base, cpuModel: 'max,-avx,-avx2' }), '-cpu'), ['max,-avx,-avx2']);
-    assert.throws(() => labQemuArgs({ ...base, cpuModel: 'max -s' }), /lab CPU model "max -s": expected a QEMU -cpu value/);
+    assert.throws(() => labQemuArgs({ ...base, cpuModel: 'max -s' }), /lab CPU model "max -s" is not a QEMU -cpu value/);
   });
 
   for (const [field, value] of [['kernel', '/a,b/vmlinuz'], ['serialLog', '/tmp/x y.log'], ['qmpSocket', '/tmp/q,server=off']] as const) {

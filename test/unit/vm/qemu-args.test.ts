@@ -39,6 +39,13 @@ describe('vm/qemu-args', () => {
     assert.deepEqual([values(argv, '-accel'), values(argv, '-cpu')], [['kvm'], ['host']]);
   });
 
+  it('takes a CPU model with features, and refuses anything else in -cpu', () => {
+    assert.deepEqual(values(guestQemuArgs({ ...base, cpuModel: 'max,-la57,+avx2,l3-cache=on' }), '-cpu'), ['max,-la57,+avx2,l3-cache=on']);
+    for (const bad of ['max -s', 'max,,x', 'max,-la57 ', '-cpu']) {
+      assert.throws(() => guestQemuArgs({ ...base, cpuModel: bad }), new RegExp(`cpuModel ${JSON.stringify(bad).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not a QEMU -cpu value`));
+    }
+  });
+
   it('boots a kernel with its initrd and command line', () => {
     const argv = guestQemuArgs({ ...base, boot: { kind: 'kernel', kernel: '/k/vmlinuz', initrd: '/k/initrd.gz', append: ['console=ttyS0', 'quiet'] } });
     assert.deepEqual([values(argv, '-kernel'), values(argv, '-initrd'), values(argv, '-append')], [['/k/vmlinuz'], ['/k/initrd.gz'], ['console=ttyS0 quiet']]);
