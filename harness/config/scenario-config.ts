@@ -20,6 +20,7 @@
  *   tests: [tcp, udp, latency, http]
  *   repetitions: { min: 12, max: 30, targetCi: 0.015 }
  *   durations: { measureS: 10, bootS: 600, sshS: 300 }
+ *   iperf3: { streams: 1, udpBitrate: 100M }       # parallel streams; UDP's offered rate (bit/s)
  *   history: reports/history.sqlite               # or postgres://user@db/passbench
  *   baseline: { mode: e1000, previous: last-passed }
  * ```
@@ -139,6 +140,20 @@ const DurationsSchema = z.strictObject({
   sshS: z.int().min(5, 'expected 5-7200 s').max(7200, 'expected 5-7200 s').default(300),
 });
 
+// bit/s with an SI suffix, as iperf3's -b takes it: 100M, 2.5G, 500K.
+const BITRATE = /^(\d+(?:\.\d+)?)([KMG]?)$/;
+const UNIT: Record<string, number> = { '': 1, K: 1e3, M: 1e6, G: 1e9 };
+const BitrateSchema = z.string().regex(BITRATE, 'expected bit/s like 100M, 2.5G or 500K')
+  .transform((v) => { const [, n, u] = BITRATE.exec(v)!; return Number(n) * UNIT[u!]!; })
+  .refine((bps) => bps >= 1e3 && bps <= 400e9, 'expected 1K-400G');
+
+const Iperf3Schema = z.strictObject({
+  /** Parallel streams (-P from iperf3 3.16, else as many processes side by side). */
+  streams: z.int('expected a whole number 1-128').min(1, 'expected 1-128').max(128, 'expected 1-128').default(1),
+  /** UDP's offered rate in total: above what the path carries, loss shows it. */
+  udpBitrate: BitrateSchema.default(100e6),
+});
+
 const HistorySchema = z.string().refine((h) => /^postgres(ql)?:\/\/[^\s'"`;$]+$/.test(h) || /^[A-Za-z0-9._/~+-]+\.sqlite$/.test(h),
   'expected a SQLite file path ending in .sqlite or a postgres://user@host/db URL');
 
@@ -162,6 +177,7 @@ const RunSchema = z.strictObject({
     .refine((t) => new Set(t).size === t.length, 'a test is listed twice').default([...TESTS]),
   repetitions: RepetitionsSchema.default({ min: 12, max: 30, targetCi: 0.015 }),
   durations: DurationsSchema.default({ measureS: 10, bootS: 600, sshS: 300 }),
+  iperf3: Iperf3Schema.default({ streams: 1, udpBitrate: 100e6 }),
   history: HistorySchema.default('reports/history.sqlite'),
   /** kvm: doctor must pass in full. tcg: for the virtual lab only: KVM may be missing, every figure is an emulated one. */
   accel: z.enum(['kvm', 'tcg']).default('kvm'),

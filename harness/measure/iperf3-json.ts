@@ -5,7 +5,10 @@
  *
  *   end.sum_sent / end.sum_received   TCP and UDP: bits_per_second of each side; TCP's sum_sent
  *                                     carries the sender's retransmits (the server's with -R)
- *   end.sum_received (UDP)            the receiver's jitter_ms, lost_packets, packets, lost_percent
+ *   end.sum_received (UDP)            the receiver's jitter_ms, lost_packets, packets, lost_percent;
+ *                                     its loss counts only gaps below the highest sequence number
+ *                                     seen, so a receiver flooded into seeing 1 datagram says 0 %:
+ *                                     end.sum_sent.packets (what was sent) is the check on it
  *   end.cpu_utilization_percent       host_total (this client) and remote_total (the server), in %
  *                                     of one CPU over the test
  *   error                             set instead of results when the test failed (exit code is 0!)
@@ -27,7 +30,7 @@ export interface Iperf3Result {
   retransmits?: number;
   /** UDP only: the receiver's jitter, seconds. */
   jitterS?: number;
-  /** UDP only: datagrams lost, % of those sent. */
+  /** UDP only: datagrams lost, % of those sent (of the sender's count when the JSON has it). */
   lostPercent?: number;
   lostPackets?: number;
   packets?: number;
@@ -97,9 +100,19 @@ export function parseIperf3Json(text: string): Iperf3Result {
     result.retransmits = numberAt(sent, 'end.sum_sent', 'retransmits');
   } else {
     result.jitterS = numberAt(received, 'end.sum_received', 'jitter_ms') / 1000;
-    result.lostPackets = numberAt(received, 'end.sum_received', 'lost_packets');
-    result.packets = numberAt(received, 'end.sum_received', 'packets');
-    result.lostPercent = numberAt(received, 'end.sum_received', 'lost_percent');
+    const seen = numberAt(received, 'end.sum_received', 'packets');
+    const lost = numberAt(received, 'end.sum_received', 'lost_packets');
+    const sentPackets = typeof sent.packets === 'number' && sent.packets > seen ? sent.packets : undefined;
+    if (sentPackets === undefined) {
+      result.packets = seen;
+      result.lostPackets = lost;
+      result.lostPercent = numberAt(received, 'end.sum_received', 'lost_percent');
+    } else {
+      // Datagrams sent that never arrived, also those after the last one the receiver saw.
+      result.packets = sentPackets;
+      result.lostPackets = sentPackets - (seen - lost);
+      result.lostPercent = (100 * result.lostPackets) / sentPackets;
+    }
   }
   return result;
 }

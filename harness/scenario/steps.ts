@@ -164,7 +164,7 @@ export function measure(): Step {
         guestHost: ctx.guestHosts.get(g.name)!, peerHost, peerAddress: peer.address, guestAddress,
         tests: [...ctx.settings.tests],
         policy: { ...DEFAULT_REPETITION_POLICY, minRepetitions: r.min, maxRepetitions: r.max, targetRelativeHalfWidth: r.targetCi },
-        durationS: ctx.settings.durations.measureS, onSample: (s) => ctx.sample(s), signal: ctx.signal, log: (l) => ctx.log(`${g.name}: ${l}`),
+        durationS: ctx.settings.durations.measureS, streams: ctx.settings.iperf3.streams, udpBitrateBps: ctx.settings.iperf3.udpBitrate, onSample: (s) => ctx.sample(s), signal: ctx.signal, log: (l) => ctx.log(`${g.name}: ${l}`),
         saveArtifact: (name, content) => ctx.artifact(name, content),
       });
     }

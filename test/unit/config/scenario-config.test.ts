@@ -20,6 +20,7 @@ describe('config/scenario-config', () => {
     assert.deepEqual(config.run.baseline, { mode: 'e1000', previous: 'last-passed' });
     assert.equal(config.run.history, 'reports/history.sqlite');
     assert.equal(config.run.accel, 'kvm');
+    assert.deepEqual(config.run.iperf3, { streams: 1, udpBitrate: 100e6 });
   });
 
   it('host entries with a selection still parse for the host commands (lab-config.ts)', () => {
@@ -87,6 +88,15 @@ describe('config/scenario-config', () => {
     assert.equal(parseHistoryLocation('postgres://pb@db.lab:5432/passbench'), 'postgres://pb@db.lab:5432/passbench');
     assert.equal(parseHistoryLocation('reports/h.sqlite'), 'reports/h.sqlite');
     for (const bad of ['h.db', 'postgres://x; rm', '$(id).sqlite']) assert.throws(() => parseHistoryLocation(bad), /expected a SQLite file path/);
+  });
+
+  it('iperf3: streams and a UDP rate with an SI suffix; a bad rate is named with what is expected', () => {
+    const run = (iperf3: string) => parse(`hosts:\n${HOST}run: { iperf3: ${iperf3} }\n`).run.iperf3;
+    assert.deepEqual(run('{ streams: 4, udpBitrate: 9.5G }'), { streams: 4, udpBitrate: 9.5e9 });
+    assert.equal(run('{ udpBitrate: 500K }').udpBitrate, 500e3);
+    assert.throws(() => run('{ udpBitrate: 10 Mbit }'), /run\.iperf3\.udpBitrate: expected bit\/s like 100M, 2\.5G or 500K, got "10 Mbit"/);
+    assert.throws(() => run('{ udpBitrate: 900G }'), /run\.iperf3\.udpBitrate.*expected 1K-400G/s);
+    assert.throws(() => run('{ streams: 0 }'), /run\.iperf3\.streams.*expected 1-128/s);
   });
 
   it('adds to an address across octets', () => {

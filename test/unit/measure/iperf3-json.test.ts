@@ -42,6 +42,16 @@ describe('measure/iperf3-json', () => {
     assert.ok(Math.abs(r.jitterS! - 0.008097316323076637e-3) < 1e-15);
   });
 
+  it('counts UDP loss against what the sender sent: a flooded receiver that saw 1 datagram is not 0 % loss', () => {
+    // Nested TCG lab, -R at 100 Mbit/s: the peer sent 76964 datagrams, the guest saw only the first,
+    // and iperf3's receiver (which counts gaps below the highest sequence number seen) said 0 % lost.
+    const r = parseIperf3Json(fixture('udp-reverse-flooded.json'));
+    assert.equal(r.receiverBitsPerSecond, 3535.8813819240277);
+    assert.equal(r.packets, 76964);
+    assert.equal(r.lostPackets, 76963);
+    assert.ok(r.lostPercent! > 99.99, String(r.lostPercent));
+  });
+
   it('turns iperf3\'s "error" field (exit code 0!) into an Iperf3Error with its text', () => {
     assert.throws(() => parseIperf3Json(fixture('error-refused.json')), (e: unknown) =>
       e instanceof Iperf3Error && /unable to connect to server: Connection refused/.test(e.message));

@@ -119,6 +119,7 @@ export function fakeOps(o: FakeOpsOptions) {
         linkUp: true, address: expect.address, kernelMessages: [] };
     },
     measure: async (ctx) => {
+      events.push(`measure ${ctx.host}/${ctx.guest} streams=${ctx.streams} udp=${ctx.udpBitrateBps}`);
       await ctx.saveArtifact?.(`${ctx.guest}.tcp.r0.json`, `{"raw":"${ctx.host}/${ctx.guest}"}`);
       for (let i = 0; i < (o.samplesPerGuest ?? 2); i++) {
         await hook('measure', ctx.host, ctx.guest);

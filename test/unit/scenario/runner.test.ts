@@ -45,6 +45,7 @@ describe('scenario/runner (fake ops on simulated lab hosts)', () => {
     assert.ok(await t.journalGone('lab1'), 'journal replayed and removed');
     const writer = t.fake.writers[0]!;
     assert.equal(writer.samples.length, 8); // 4 guests × 2
+    assert.ok(t.fake.events.includes('measure lab1/vf1 streams=1 udp=100000000'), 'run.iperf3 defaults not handed to the measurement');
     assert.deepEqual(writer.checks.filter((c) => c.name === 'host-restored').map((c) => c.status), ['pass', 'pass']);
     assert.equal(writer.finished?.status, 'passed');
     // Each guest's serial console and the raw measurement output, kept with the results.
