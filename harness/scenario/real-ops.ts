@@ -9,6 +9,7 @@ import { PassbenchError } from '../errors.ts';
 import type { Host } from '../host/host.ts';
 import { SshHost } from '../host/ssh-host.ts';
 import { proveDevice } from '../guest/prove-device.ts';
+import { qemuVersion } from '../vm/qemu-version.ts';
 import { measureMode } from '../measure/measure-mode.ts';
 import { recordRun } from '../report/record-run.ts';
 import { openHistory } from '../results/history.ts';
@@ -34,7 +35,7 @@ export function realOps(o: { accel: 'kvm' | 'tcg' }): RunOps {
       const blocking = report.checks.filter((c) => c.grade === 'FAIL' && !(o.accel === 'tcg' && KVM_CHECKS.has(c.id)));
       return { fit: blocking.length === 0, text: formatDoctorReport(report) };
     },
-    hostMeta,
+    hostMeta: (host, config) => hostMeta(host, config, o.accel),
     prove: (guestHost, expect) => proveDevice(guestHost, expect),
     measure: async (ctx) => {
       // Nested TCG: an HTTP request through the guest's SSH tunnel (itself inside the lab host's)
@@ -133,7 +134,7 @@ function sshOptions(config: HostRunConfig) {
   return { address: c.address, port: c.port, user: c.user, identityFile: c.identityFile, hostKey: c.hostKey, knownHostsFile: c.knownHostsFile };
 }
 
-async function hostMeta(host: Host, config: HostRunConfig): Promise<HostMeta> {
+async function hostMeta(host: Host, config: HostRunConfig, accel: 'kvm' | 'tcg'): Promise<HostMeta> {
   const text = async (argv: string[]) => (await host.run(argv, { allowFailure: true })).stdout.trim();
   const kvm = await host.exists('/dev/kvm');
   return {
@@ -141,8 +142,9 @@ async function hostMeta(host: Host, config: HostRunConfig): Promise<HostMeta> {
     address: config.connection.address,
     kernel: await text(['uname', '-r']),
     kernelCmdline: (await host.readFile('/proc/cmdline').catch(() => '')).trim(),
-    qemu: (await text(['qemu-system-x86_64', '--version'])).split('\n')[0] ?? '',
-    accel: kvm ? 'kvm' : 'tcg',
+    qemu: qemuVersion(await text(['qemu-system-x86_64', '--version'])),
+    // What the run's guests use (run.accel), not merely whether /dev/kvm exists.
+    accel,
     virtualLab: config.connection.address === '127.0.0.1' && !kvm,
   };
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { UsageError } from '../../../harness/errors.ts';
 import { parseBdf } from '../../../harness/pci/bdf.ts';
 import { guestQemuArgs, type GuestSpec } from '../../../harness/vm/qemu-args.ts';
+import { qemuVersion } from '../../../harness/vm/qemu-version.ts';
 
 const base: GuestSpec = {
   name: 'pb-guest-1', accel: 'tcg', memoryMiB: 1024, cpus: 2,
@@ -121,5 +122,14 @@ describe('vm/qemu-args', () => {
       () => guestQemuArgs({ ...base, nic: { model: 'e1000', netdev: { kind: 'user', hostForwards: [{ hostPort: 70000, guestPort: 22 }] } } }),
       /nic\.netdev\.hostForwards\[0\]\.hostPort must be an integer from 1 to 65535, not 70000/,
     );
+  });
+});
+
+describe('vm/qemu-version', () => {
+  it('keeps the version from `--version`, without the prefix, so qemu=10.0 filters match it', () => {
+    assert.equal(qemuVersion('QEMU emulator version 10.0.2 (Debian 1:10.0.2+ds-2+deb13u1~bpo12+1)\nCopyright (c) 2003-2025 Fabrice Bellard'),
+      '10.0.2 (Debian 1:10.0.2+ds-2+deb13u1~bpo12+1)');
+    assert.equal(qemuVersion('QEMU emulator version 7.2.15\n'), '7.2.15');
+    assert.equal(qemuVersion(''), '');
   });
 });
