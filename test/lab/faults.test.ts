@@ -151,8 +151,9 @@ describe('faults in the virtual lab', function () {
       await new Promise((r) => setTimeout(r, 3_000));
       const again = (await labShell(findServer)).trim();
       if (again !== first) return undefined;
-      await labShell(`kill -STOP ${first}`);
-      return first;
+      // It may have ended its test in between (iperf3 -s -1): then look for the next one.
+      const stopped = (await labShell(`kill -STOP ${first} 2>/dev/null && echo stopped; true`)).trim();
+      return stopped === 'stopped' ? first : undefined;
     }, 1_000);
     assert.ok(stopped);
     const r = await ended(run);
