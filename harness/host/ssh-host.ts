@@ -373,7 +373,9 @@ export class SshHost implements Host {
 
   /**
    * Opens an exec channel. sshd frees a session slightly after the channel closes, so a refused open
-   * (nothing ran) is retried briefly rather than failing a command that waited its turn.
+   * (nothing ran) is retried briefly rather than failing a command that waited its turn. So is an exec
+   * the server closed before starting it ("Unable to exec": the virtual lab's dropbear, busy with
+   * three nested guests' forwards, once did that to `cat /proc/net/tcp`): nothing ran either.
    */
   private async openExec(command: string): Promise<ClientChannel> {
     for (let attempt = 1; ; attempt++) {
@@ -382,7 +384,7 @@ export class SshHost implements Host {
           this.client.exec(command, (error, channel) => (error ? reject(error) : resolve(channel)));
         });
       } catch (error) {
-        if (attempt >= 6 || !/Channel open failure/i.test(errorMessage(error))) throw error;
+        if (attempt >= 6 || !/Channel open failure|Unable to exec/i.test(errorMessage(error))) throw error;
         await delay(25 * 2 ** attempt);
       }
     }
