@@ -80,21 +80,6 @@ export async function startFaultRun(o: FaultRunOptions): Promise<FaultRun> {
 }
 
 /**
- * labShell, again when ssh itself failed (exit 255: the loaded lab's dropbear did not answer within
- * ssh's 3 s connect timeout; the script did not run). Scripts here are read-only or idempotent.
- */
-export async function labSh(script: string): Promise<string> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await labShell(script);
-    } catch (error) {
-      if (attempt >= 6 || !/exited with code 255/.test(String(error))) throw error;
-      await new Promise((r) => setTimeout(r, 2_000 * attempt));
-    }
-  }
-}
-
-/**
  * After a failed fault test: the lab back to how lab up left it, so the next test starts clean
  * (nested QEMU/iperf3 killed, VFs of the PF unbound and removed, journals gone).
  */
@@ -103,7 +88,7 @@ export async function resetLab(journals: string[]): Promise<void> {
     latest.child.kill('SIGKILL');
     await latest.child.catch(() => undefined);
   }
-  await labSh(`for p in /proc/[0-9]*; do case "$(cat $p/comm 2>/dev/null)" in qemu*|iperf3) kill -KILL \${p#/proc/};; esac; done; sleep 1
+  await labShell(`for p in /proc/[0-9]*; do case "$(cat $p/comm 2>/dev/null)" in qemu*|iperf3) kill -KILL \${p#/proc/};; esac; done; sleep 1
     for pf in /sys/bus/pci/devices/*; do [ -e $pf/sriov_numvfs ] || continue
       for v in $pf/virtfn*; do [ -e $v ] || continue; d=$(readlink -f $v); [ -e $d/driver ] && basename $d > $d/driver/unbind; echo > $d/driver_override; done
       echo 0 > $pf/sriov_numvfs; done
@@ -153,7 +138,7 @@ export async function waitFor<T>(what: string, ms: number, probe: () => Promise<
 
 /** Nested QEMU and iperf3 processes still running in the lab host ("pid comm" lines). */
 export async function labLeftovers(): Promise<string> {
-  return (await labSh('for p in /proc/[0-9]*; do c=$(cat $p/comm 2>/dev/null); case "$c" in qemu*|iperf3) echo "${p#/proc/} $c";; esac; done; true')).trim();
+  return (await labShell('for p in /proc/[0-9]*; do c=$(cat $p/comm 2>/dev/null); case "$c" in qemu*|iperf3) echo "${p#/proc/} $c";; esac; done; true')).trim();
 }
 
 /** Processes on the controller that belong to the run (its folder in their argv, or a child of it). */

@@ -28,7 +28,16 @@ done`;
 export async function labShell(script: string, timeoutMs = 60_000): Promise<string> {
   const { paths, state } = await sharedLab();
   const argv = labSshArgv(paths, state.port, ['sh', '-c', `PATH=/usr/sbin:/usr/bin:/sbin:/bin; ${script}`]);
-  return (await controller.run(argv, { timeoutMs })).stdout;
+  // Again when ssh itself failed (exit 255: a loaded lab's dropbear did not answer within ssh's 3 s
+  // connect timeout, the script did not run). Scripts given here are read-only or idempotent.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return (await controller.run(argv, { timeoutMs })).stdout;
+    } catch (error) {
+      if (attempt >= 6 || !/exited with code 255/.test(String(error))) throw error;
+      await new Promise((r) => setTimeout(r, 2_000 * attempt));
+    }
+  }
 }
 
 after(async function () {
