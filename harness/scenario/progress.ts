@@ -29,12 +29,16 @@ export function formatEta(ms: number | undefined): string {
   return s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${Math.floor(s / 3600)}h${String(Math.floor(s / 60) % 60).padStart(2, '0')}m`;
 }
 
+/** Expected seconds of work before the measured pace outweighs the steps' own estimates. */
+const PACE_PRIOR_S = 60;
+
 /**
  * Time left: the remaining steps' expected seconds (Step.estimateS), scaled by how long the finished
- * steps took against theirs (a slow machine stays slow). Before any step has ended: the estimates.
+ * steps took against theirs (a slow machine stays slow). The pace starts at 1 and follows the
+ * measured one as work gets done, so one quick first step cannot make a 20-minute run say 2 minutes.
  */
 export function estimateRemaining(elapsedMs: number, doneExpectedS: number, leftExpectedS: number): number {
-  const pace = doneExpectedS > 0 && elapsedMs > 0 ? elapsedMs / (doneExpectedS * 1000) : 1;
+  const pace = (elapsedMs / 1000 + PACE_PRIOR_S) / (doneExpectedS + PACE_PRIOR_S);
   return leftExpectedS * 1000 * pace;
 }
 

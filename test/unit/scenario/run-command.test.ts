@@ -38,8 +38,11 @@ describe('passbench run (command, fake ops on a simulated host)', () => {
 
   it('estimates what is left from the steps\' expected times, at the pace of those finished', () => {
     assert.equal(estimateRemaining(0, 0, 100), 100_000);
-    assert.equal(estimateRemaining(60_000, 30, 70), 140_000); // twice as slow as expected so far
-    assert.equal(estimateRemaining(15_000, 30, 70), 35_000);
+    // 20 min of work that was expected to take 10: the rest will be about twice as slow too.
+    assert.equal(Math.round(estimateRemaining(1_200_000, 600, 300)), Math.round(((1200 + 60) / (600 + 60)) * 300_000));
+    assert.ok(estimateRemaining(300_000, 600, 300) < 200_000);
+    // A first step that took 0.1 s of an expected 1 s does not shrink a 17-minute estimate to 2.
+    assert.ok(estimateRemaining(100, 1, 1000) > 900_000);
     assert.deepEqual([formatEta(undefined), formatEta(42_000), formatEta(140_000), formatEta(2 * 3600_000 + 60_000)], ['unknown', '42s', '2m20s', '2h01m']);
   });
 });
