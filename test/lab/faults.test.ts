@@ -143,18 +143,18 @@ describe('faults in the virtual lab', function () {
     const before = await labShell(SNAPSHOT);
     const run = await startFaultRun({ scenario: 'sriov', durations: { measureS: 8 } });
     const kept = await firstSamples(run);
-    // The next server that has been running for a while (its client connected, the test under way).
+    // The next repetition's server, stopped the moment it appears (before or while its client
+    // talks to it): one picked later could be past its test already, and the run would not notice.
     const findServer = 'for p in /proc/[0-9]*; do [ "$(cat $p/comm 2>/dev/null)" = iperf3 ] && echo ${p#/proc/}; done; true';
-    const stopped = await waitFor('an iperf3 server under way', 600_000, async () => {
-      const first = (await labShell(findServer)).trim();
-      if (!first) return undefined;
-      await new Promise((r) => setTimeout(r, 3_000));
-      const again = (await labShell(findServer)).trim();
-      if (again !== first) return undefined;
-      // It may have ended its test in between (iperf3 -s -1): then look for the next one.
-      const stopped = (await labShell(`kill -STOP ${first} 2>/dev/null && echo stopped; true`)).trim();
-      return stopped === 'stopped' ? first : undefined;
-    }, 1_000);
+    const pids = async () => (await labShell(findServer)).trim().split('\n').filter(Boolean);
+    const seen = new Set(await pids());
+    const stopped = await waitFor('a new iperf3 server', 600_000, async () => {
+      const fresh = (await pids()).find((p) => !seen.has(p));
+      if (!fresh) return undefined;
+      seen.add(fresh);
+      // It may have ended in between: then wait for the next one.
+      return (await labShell(`kill -STOP ${fresh} 2>/dev/null && echo stopped; true`)).trim() === 'stopped' ? fresh : undefined;
+    }, 300);
     assert.ok(stopped);
     const r = await ended(run);
     const out = run.output();
