@@ -119,7 +119,6 @@ export function labSshArgv(p: LabPaths, port: number, remote: readonly string[])
   ];
 }
 
-
 async function kvmUsable(host: Host): Promise<boolean> {
   const r = await host.run(['test', '-r', '/dev/kvm', '-a', '-w', '/dev/kvm'], { allowFailure: true });
   return r.exitCode === 0;

@@ -180,7 +180,6 @@ export class HostRun {
   private async saveArtifact(writer: RunWriter, name: string, content: string): Promise<string> {
     const file = writer.artifactPath(name);
     try {
-      await fs.mkdir(path.dirname(file), { recursive: true });
       await fs.writeFile(file, content);
     } catch (error) {
       this.o.progress.log(this.plan.name, `warning: could not keep ${file}: ${errorMessage(error)}`);

@@ -13,7 +13,6 @@ import { labShell, sharedLab, sharedLabName } from '../support/shared-lab.ts';
  * the fault tests read afterwards (the run's samples, the lab's processes, the lab's PCI state).
  */
 
-export { SNAPSHOT } from '../support/shared-lab.ts';
 
 /** The lab's first igb PF, whose VFs the fault runs use. */
 export const VF_PF = '0000:00:01.0';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execa } from 'execa';
-import { labShell, sharedLab, sharedLabName } from '../support/shared-lab.ts';
-import { controllerLeftovers, dropGuestSessions, keyFolders, labLeftovers, resetLab, SNAPSHOT, startFaultRun, VF_PF, waitFor, type FaultRun } from './fault-run.ts';
+import { labShell, sharedLab, sharedLabName, SNAPSHOT } from '../support/shared-lab.ts';
+import { controllerLeftovers, dropGuestSessions, keyFolders, labLeftovers, resetLab, startFaultRun, VF_PF, waitFor, type FaultRun } from './fault-run.ts';
 
 /**
  * Faults against the virtual lab (real kernel, over SSH). The state before and after is read

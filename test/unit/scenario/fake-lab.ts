@@ -129,6 +129,8 @@ export function fakeOps(o: FakeOpsOptions) {
       }
     },
     openWriter: async (dir, meta) => {
+      // As openRunWriter does: artifacts/ exists from the start.
+      await fs.mkdir(path.join(dir, 'artifacts'), { recursive: true });
       const w = new FakeWriter(dir, meta, events);
       writers.push(w);
       return w;

@@ -43,7 +43,8 @@ describe('vm/qemu-args', () => {
   it('takes a CPU model with features, and refuses anything else in -cpu', () => {
     assert.deepEqual(values(guestQemuArgs({ ...base, cpuModel: 'max,-la57,+avx2,l3-cache=on' }), '-cpu'), ['max,-la57,+avx2,l3-cache=on']);
     for (const bad of ['max -s', 'max,,x', 'max,-la57 ', '-cpu']) {
-      assert.throws(() => guestQemuArgs({ ...base, cpuModel: bad }), new RegExp(`cpuModel ${JSON.stringify(bad).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not a QEMU -cpu value`));
+      assert.throws(() => guestQemuArgs({ ...base, cpuModel: bad }), (e: unknown) =>
+        e instanceof UsageError && e.message === `cpuModel ${JSON.stringify(bad)} is not a QEMU -cpu value`);
     }
   });
 
