@@ -9,7 +9,7 @@ import { CleanupStack } from './cleanup-stack.ts';
 import { acquireHostLock, LockError, pidAlive } from './host-lock.ts';
 import type { RunOps, RunWriter } from './ops.ts';
 import type { HostPlan, Plan } from './plan.ts';
-import { estimateRemaining, type Progress } from './progress.ts';
+import { estimateRemaining, SteadyEstimate, type Progress } from './progress.ts';
 import type { Step } from './define-scenario.ts';
 import { HostValidationError, PendingJournalError, validateHost } from './validate-host.ts';
 import type { RunSettings } from '../config/scenario-config.ts';
@@ -61,6 +61,7 @@ export class HostRun {
   private expectedDoneS = 0;
   private startedMs = 0;
   private elapsedAtLastStepMs = 0;
+  private readonly eta = new SteadyEstimate();
 
   constructor(readonly plan: HostPlan, private readonly o: HostRunOptions) {
     this.verdict = { host: plan.name, status: 'passed', cases: plan.cases.map((c) => ({ id: c.id, status: 'skipped' })), errors: [], cleanupFailures: [] };
@@ -202,7 +203,8 @@ export class HostRun {
   }
 
   private update(c: Case, step: string, guest?: string): void {
-    const etaMs = estimateRemaining(this.elapsedAtLastStepMs, this.expectedDoneS, this.expectedTotalS - this.expectedDoneS);
+    const measuredMs = estimateRemaining(this.elapsedAtLastStepMs, this.expectedDoneS, this.expectedTotalS - this.expectedDoneS);
+    const etaMs = this.eta.next(measuredMs, this.now().getTime());
     this.o.progress.update({ host: this.plan.name, caseId: c.id, step, guest, done: this.done, total: this.total, etaMs });
   }
 

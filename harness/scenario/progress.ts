@@ -1,8 +1,9 @@
 import cliProgress from 'cli-progress';
 
 /**
- * Progress for long runs: which host, step and guest, what is left and an estimate. On a TTY, one
- * cli-progress bar per host; otherwise plain timestamped lines (CI logs).
+ * Progress for long runs: which host, step and guest, what is left and an estimate. On a terminal,
+ * one cli-progress bar per host; otherwise (cron, CI, `>log 2>&1`) plain timestamped lines that
+ * carry no terminal control at all.
  */
 export interface ProgressUpdate {
   host: string;
@@ -12,7 +13,7 @@ export interface ProgressUpdate {
   /** Steps finished on this host, and its total. */
   done: number;
   total: number;
-  /** Expected time left on this host (estimateRemaining); unknown when absent. */
+  /** Expected time left on this host (estimateRemaining, held steady by SteadyEstimate); unknown when absent. */
   etaMs?: number;
 }
 
@@ -42,13 +43,73 @@ export function estimateRemaining(elapsedMs: number, doneExpectedS: number, left
   return leftExpectedS * 1000 * pace;
 }
 
+/** How far one estimate may move from what the one before it leaves for now. */
+const MAX_STEP_FACTOR = 2;
+
+export interface TimedEstimate {
+  etaMs: number;
+  /** When it was made (ms, any fixed origin). */
+  atMs: number;
+}
+
+/**
+ * A measured estimate bounded by the previous one. The previous estimate, less the time since it was
+ * made, is what it expects to be left now; the new one stays within 2× of that. The time since may
+ * take at most half of the previous estimate off: a step that overran its whole estimate must not
+ * pin the bound at zero. So one very slow step (a nested boot, minutes over) or one very quick one
+ * (adaptive repetitions that stopped early) moves the ETA at most 2×, and a pace that stays slow is
+ * reached within a few steps.
+ */
+export function boundEstimate(previous: TimedEstimate, measuredMs: number, atMs: number): number {
+  if (!(previous.etaMs > 0) || !(measuredMs > 0)) return measuredMs; // nothing was or is left: nothing to hold
+  const sinceMs = Math.max(0, atMs - previous.atMs);
+  const expectedNowMs = Math.max(previous.etaMs - sinceMs, previous.etaMs / MAX_STEP_FACTOR);
+  return Math.min(Math.max(measuredMs, expectedNowMs / MAX_STEP_FACTOR), expectedNowMs * MAX_STEP_FACTOR);
+}
+
+/** One host's ETA over a run: each measured estimate (estimateRemaining) bounded by the last shown. */
+export class SteadyEstimate {
+  private last?: TimedEstimate;
+
+  next(measuredMs: number, atMs: number): number {
+    const etaMs = this.last ? boundEstimate(this.last, measuredMs, atMs) : measuredMs;
+    this.last = { etaMs, atMs };
+    return etaMs;
+  }
+}
+
+// CSI (colours, cursor moves, erase), OSC (titles, ended by BEL or ST), and other two-byte ESC sequences.
+// eslint-disable-next-line no-control-regex
+const TERMINAL_ESCAPES = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-_]/g;
+// Other control characters a log cannot show (backspace redraws, NUL, …); tab and line breaks stay.
+// eslint-disable-next-line no-control-regex
+const OTHER_CONTROLS = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g;
+
+/**
+ * Text as plain log lines: no escape sequences, no carriage-return redraws (each redrawn state
+ * becomes its own line, so nothing is hidden), no trailing blanks, no empty lines. Lines from
+ * elsewhere (QEMU's stderr, a command's error output, a guest) pass through here.
+ */
+export function plainLines(text: string): string[] {
+  return text
+    .replace(TERMINAL_ESCAPES, '')
+    .replace(OTHER_CONTROLS, '')
+    .split(/\r\n|\r|\n/)
+    .map((line) => line.trimEnd())
+    .filter((line) => line.length > 0);
+}
+
 export function plainProgress(write: (text: string) => void, now: () => Date = () => new Date()): Progress {
+  // Every line starts with the time and the host, also the continuation lines of a long message.
+  const emit = (host: string, text: string) => {
+    const prefix = `${now().toISOString()} ${host} `;
+    const lines = plainLines(text);
+    if (lines.length) write(lines.map((line) => `${prefix}${line}\n`).join(''));
+  };
   return {
     begin: () => undefined,
-    update: (u) => {
-      write(`${now().toISOString()} ${u.host} [${u.done}/${u.total}] ${u.caseId}: ${u.step}${u.guest ? ` (${u.guest})` : ''}; ${u.total - u.done} step(s) left, ETA ${formatEta(u.etaMs)}\n`);
-    },
-    log: (host, line) => write(`${now().toISOString()} ${host} ${line}\n`),
+    update: (u) => emit(u.host, `[${u.done}/${u.total}] ${u.caseId}: ${u.step}${u.guest ? ` (${u.guest})` : ''}; ${u.total - u.done} step(s) left, ETA ${formatEta(u.etaMs)}`),
+    log: emit,
     end: () => undefined,
   };
 }
@@ -67,6 +128,10 @@ export function ttyProgress(stream: NodeJS.WriteStream = process.stderr): Progre
   };
 }
 
-export function chooseProgress(stream: NodeJS.WriteStream = process.stderr): Progress {
-  return stream.isTTY ? ttyProgress(stream) : plainProgress((t) => stream.write(t));
+/**
+ * Bars only where they are drawn: the stream progress writes to (stderr) must itself be a terminal
+ * that understands cursor movement. Where stdout goes does not matter: progress never writes there.
+ */
+export function chooseProgress(stream: NodeJS.WriteStream = process.stderr, env: NodeJS.ProcessEnv = process.env): Progress {
+  return stream.isTTY === true && env.TERM !== 'dumb' ? ttyProgress(stream) : plainProgress((t) => stream.write(t));
 }
