@@ -1,8 +1,8 @@
 import { isBdf, type Bdf } from './bdf.ts';
 import type { Host } from '../host/host.ts';
 import {
-  PCI_BUS, SysfsError, assertDeviceExists, devicePath, driverPath, errnoOf, pollUntil, readDriver,
-  readIommuGroupId, readOverride, writeAttr,
+  PCI_BUS, SysfsError, assertDeviceExists, devicePath, driverPath, errnoOf, readDriver,
+  readIommuGroupId, readOverride, waitForSysfs, writeAttr,
 } from './sysfs-write.ts';
 
 /**
@@ -136,7 +136,8 @@ async function unboundDevicesWithId(host: Host, vendor: string, device: string, 
 async function confirmDriver(host: Host, bdf: Bdf, driver: string, options: DriverOpOptions): Promise<void> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   let found: string | undefined;
-  await pollUntil(
+  await waitForSysfs(
+    `${bdf} bound to ${driver}`,
     async () => ((found = await readDriver(host, bdf)) === driver ? true : undefined),
     timeoutMs,
     () => new SysfsError(bdf, devicePath(bdf, 'driver'), `driver ${driver}`, found ?? 'no driver', {
@@ -150,7 +151,8 @@ async function confirmDriver(host: Host, bdf: Bdf, driver: string, options: Driv
       remedy: 'Boot with intel_iommu=on (or amd_iommu=on) iommu=pt; see `passbench doctor`.',
     });
   }
-  await pollUntil(
+  await waitForSysfs(
+    `/dev/vfio/${group} for ${bdf}`,
     async () => ((await host.exists(`/dev/vfio/${group}`)) ? true : undefined),
     timeoutMs,
     () => new SysfsError(bdf, `/dev/vfio/${group}`, 'the VFIO group node', 'it missing', {

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Host } from '../host/host.ts';
 import { isBdf, type Bdf } from './bdf.ts';
 import {
-  SysfsError, assertDeviceExists, devicePath, pollUntil, readDriver, readIntAttr, writeAttr,
+  SysfsError, assertDeviceExists, devicePath, readDriver, readIntAttr, waitForSysfs, writeAttr,
 } from './sysfs-write.ts';
 
 /** SR-IOV primitives on one PF: read its VFs, set sriov_numvfs. Repeatable: same n is a no-op. */
@@ -59,7 +59,8 @@ export async function setNumVfs(host: Host, pf: Bdf, n: number, options: SetNumV
   }
   const timeoutMs = options.timeoutMs ?? 30_000;
   let found = 0;
-  return pollUntil(
+  return waitForSysfs(
+    `${n} VFs of ${pf}`,
     async () => {
       const vfs = await listVfs(host, pf);
       found = vfs.length;

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { HostFileError, PassbenchError } from '../errors.ts';
 import type { Host } from '../host/host.ts';
 import type { Bdf } from './bdf.ts';
+import { WaitTimeoutError, waitUntil } from '../wait/index.ts';
 
 /**
  * Sysfs paths, small reads and checked writes shared by driver-ops and sriov-ops.
@@ -101,19 +102,21 @@ export async function readIntAttr(host: Host, bdf: Bdf, leaf: string): Promise<n
   return Number.parseInt((await host.readFile(file)).trim(), 10);
 }
 
-/** Polls until `check` returns a value; on the deadline throws what `onTimeout` builds. */
-export async function pollUntil<T>(
+/**
+ * Polls `check` (every 50 ms: sysfs answers in microseconds) until it returns a value; at the
+ * deadline throws the SysfsError `onTimeout` builds, with the wait's figures as its cause.
+ */
+export async function waitForSysfs<T>(
+  what: string,
   check: () => Promise<T | undefined>,
   timeoutMs: number,
-  onTimeout: () => Error,
-  intervalMs = 50,
+  onTimeout: () => SysfsError,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() >= deadline) throw onTimeout();
-    await new Promise((r) => setTimeout(r, intervalMs));
+  try {
+    return await waitUntil(what, check, { deadline: timeoutMs, intervalMs: 50 });
+  } catch (error) {
+    if (!(error instanceof WaitTimeoutError)) throw error;
+    const sysfs = onTimeout();
+    throw new SysfsError(sysfs.bdf, sysfs.path, sysfs.expected, sysfs.found, { remedy: sysfs.remedy!, code: sysfs.code, cause: error });
   }
 }
-

@@ -5,6 +5,7 @@ import { queryPci, quit, type GuestPciDevice } from './qmp-queries.ts';
 import { QmpClient } from './qmp.ts';
 import { connectQmpOnHost } from './qmp-on-host.ts';
 import { explainQemuFailure, lastLines } from './qemu-failure.ts';
+import { WaitTimeoutError, asDeadline, waitUntil, within, type DeadlineLike } from '../wait/index.ts';
 
 /**
  * QEMU on any Host (this machine, or a lab host over SSH). QEMU runs in the foreground of a
@@ -38,8 +39,8 @@ export interface StopOptions {
 }
 
 export interface LaunchOptions {
-  /** Until QMP answers and query-pci shows every vfio device. Default 120 s. */
-  deadlineMs?: number;
+  /** Until QEMU's pid file and QMP answer (each). Default 120 s; a Deadline from Pace.scaled says how it was chosen. */
+  deadlineMs?: DeadlineLike;
   log?: (line: string) => void;
 }
 
@@ -47,10 +48,12 @@ export interface LaunchOptions {
 export class GuestLaunchError extends PassbenchError {}
 
 const OUTPUT_LINES = 200;
+/** SIGKILL cannot be refused; this only bounds the wait for its exit to be reported (over SSH). */
+const KILL_GRACE_MS = 15_000;
 
 export async function launchGuest(host: Host, spec: GuestSpec, o: LaunchOptions = {}): Promise<RunningGuest> {
   const log = o.log ?? (() => {});
-  const deadlineMs = o.deadlineMs ?? 120_000;
+  const deadline = asDeadline(o.deadlineMs ?? 120_000);
   const argv = guestQemuArgs(spec);
   const output: string[] = [];
   const t0 = Date.now();
@@ -68,12 +71,12 @@ export async function launchGuest(host: Host, spec: GuestSpec, o: LaunchOptions 
     gone = true;
     return { code: e.exitCode, output: output.join('\n') };
   });
-  const pid = await readPid(host, proc, spec);
+  const pid = await readPid(host, proc, spec, deadline, log);
 
   let qmp: QmpClient | undefined;
   try {
     qmp = await Promise.race([
-      connectQmpOnHost(host, spec, deadlineMs, () => gone),
+      connectQmpOnHost(host, spec, deadline, () => gone),
       exited.then((e) => { throw new Error(`QEMU exited with code ${e.code} before QMP answered`); }),
     ]);
     const kvm = await qmp.execute<{ enabled?: boolean }>('query-kvm');
@@ -140,26 +143,36 @@ async function stopGuest(p: Parts, o: StopOptions): Promise<void> {
   }
   if (!p.isGone() && !p.qmp.isClosed) await quit(p.qmp, o.quitMs ?? 10_000).catch((e: unknown) => steps.push(`quit: ${errorMessage(e)}`));
   p.qmp.close();
-  const exitedInTime = await Promise.race([p.exited.then(() => true), delay(o.quitMs ?? 10_000).then(() => false)]);
-  if (!exitedInTime) await killAndWait(p.proc, p.exited);
+  const exitedInTime = await within(p.exited, o.quitMs ?? 10_000);
+  if (exitedInTime === undefined) await killAndWait(p.proc, p.exited);
 }
 
 async function killAndWait(proc: HostProcess, exited: Promise<unknown>): Promise<void> {
   await proc.kill('SIGKILL').catch(() => {});
-  const done = await Promise.race([exited.then(() => true), delay(15_000).then(() => false)]);
-  if (!done) throw new PassbenchError(`QEMU (${proc.argv.slice(0, 3).join(' ')}…) did not exit 15 s after SIGKILL`);
+  const done = await within(exited.then(() => true), KILL_GRACE_MS);
+  if (!done) throw new PassbenchError(`QEMU (${proc.argv.slice(0, 3).join(' ')}…) did not exit ${KILL_GRACE_MS / 1000} s after SIGKILL`);
 }
 
-async function readPid(host: Host, proc: HostProcess, spec: GuestSpec): Promise<number> {
-  if (spec.pidFile === undefined) return -1;
-  const until = Date.now() + 30_000;
-  while (Date.now() < until) {
-    const text = (await host.run(['cat', spec.pidFile], { allowFailure: true, timeoutMs: 10_000 }).catch(() => undefined))?.stdout ?? '';
-    if (/^\d+\s*$/.test(text)) return Number(text.trim());
-    const ended = await Promise.race([proc.exited.then(() => true), delay(200).then(() => false)]);
-    if (ended) return -1;
+/**
+ * QEMU's pid on its host, from its pid file; -1 when it exits first (the QMP step then says why)
+ * or when the file never shows a pid: the guest runs all the same, only `pid` is unknown.
+ */
+async function readPid(host: Host, proc: HostProcess, spec: GuestSpec, deadline: DeadlineLike, log: (line: string) => void): Promise<number> {
+  const pidFile = spec.pidFile;
+  if (pidFile === undefined) return -1;
+  let ended = false;
+  void proc.exited.then(() => (ended = true));
+  try {
+    return await waitUntil(`QEMU's pid in ${pidFile} on ${host.name}`, async () => {
+      const text = (await host.run(['cat', pidFile], { allowFailure: true, timeoutMs: 10_000 }).catch(() => undefined))?.stdout ?? '';
+      if (/^\d+\s*$/.test(text)) return Number(text.trim());
+      return ended ? -1 : undefined;
+    }, { deadline, intervalMs: 200 });
+  } catch (error) {
+    if (!(error instanceof WaitTimeoutError)) throw error;
+    log(`${spec.name}: warning: ${error.message}; going on without its pid`);
+    return -1;
   }
-  return -1;
 }
 
 /** The last lines of a file on the host (a command, not SFTP: see guest-keys.ts). */
@@ -168,5 +181,3 @@ async function tail(host: Host, file: string, lines: number): Promise<string> {
     .catch((e: unknown) => ({ exitCode: 1, stdout: '', stderr: errorMessage(e) }));
   return r.exitCode === 0 ? r.stdout.trimEnd() : `(cannot read ${file}: ${r.stderr.trim()})`;
 }
-
-const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());

@@ -1,6 +1,7 @@
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { TimeoutError } from '../errors.ts';
+import { asDeadline, waitUntil, withDeadline, type DeadlineLike } from '../wait/index.ts';
 import { QmpClosedError, QmpCommandError, QmpProtocolError } from './qmp-errors.ts';
 
 export { QmpClosedError, QmpCommandError, QmpProtocolError } from './qmp-errors.ts';
@@ -20,7 +21,7 @@ export type QmpTarget = { path: string } | { stream: Duplex; label: string };
 
 export interface QmpConnectOptions {
   /** Until then, a missing or refused socket is retried (QEMU creates it a little after it starts). Default 10 s. */
-  deadlineMs?: number;
+  deadlineMs?: DeadlineLike;
   /** Per-command deadline used when `execute` is given none. Default 30 s. */
   commandDeadlineMs?: number;
 }
@@ -65,10 +66,11 @@ export class QmpClient {
 
   /** Opens the socket, reads the greeting, negotiates capabilities. Throws `TimeoutError` past the deadline. */
   static async connect(target: QmpTarget, options: QmpConnectOptions = {}): Promise<QmpClient> {
-    const deadlineMs = options.deadlineMs ?? 10_000;
+    const deadline = asDeadline(options.deadlineMs ?? 10_000);
+    const deadlineMs = deadline.ms;
     const until = Date.now() + deadlineMs;
     const label = 'path' in target ? target.path : target.label;
-    const stream = 'path' in target ? await connectUnix(target.path, until, deadlineMs) : target.stream;
+    const stream = 'path' in target ? await connectUnix(target.path, deadline) : target.stream;
     const client = new QmpClient(stream, label, options.commandDeadlineMs ?? 30_000);
     try {
       await client.greeting(Math.max(until - Date.now(), 1), deadlineMs);
@@ -119,13 +121,7 @@ export class QmpClient {
   /** Waits (bounded) until the socket has closed: QEMU exits after `quit`. */
   waitClosed(deadlineMs: number): Promise<void> {
     if (this.closed) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new TimeoutError(`QMP socket ${this.label} still open after ${deadlineMs} ms`)), deadlineMs);
-      void this.closedPromise.then(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    return withDeadline(this.closedPromise, deadlineMs, `QMP socket ${this.label} closing`);
   }
 
   get isClosed(): boolean {
@@ -224,27 +220,17 @@ export class QmpClient {
 
 const RETRYABLE = new Set(['ENOENT', 'ECONNREFUSED']);
 
-/** Connects to a unix socket, retrying while it is missing or refused, until the deadline. */
-async function connectUnix(path: string, until: number, deadlineMs: number): Promise<net.Socket> {
-  let last: unknown;
-  while (Date.now() < until) {
-    try {
-      return await new Promise<net.Socket>((resolve, reject) => {
-        const socket = net.createConnection({ path });
-        socket.once('connect', () => {
-          socket.removeListener('error', reject);
-          resolve(socket);
-        });
-        socket.once('error', reject);
-      });
-    } catch (error) {
-      last = error;
-      if (!RETRYABLE.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  throw new TimeoutError(`could not connect to QMP socket ${path} within ${deadlineMs} ms: ${(last as Error | undefined)?.message ?? 'no attempt'}`, {
-    cause: last,
+/** Connects to a unix socket, retrying while it is missing or refused (QEMU has not made it yet), until the deadline. */
+function connectUnix(path: string, deadline: DeadlineLike): Promise<net.Socket> {
+  return waitUntil(`QMP socket ${path} to accept a connection`, () => new Promise<net.Socket>((resolve, reject) => {
+    const socket = net.createConnection({ path });
+    socket.once('connect', () => {
+      socket.removeListener('error', reject);
+      resolve(socket);
+    });
+    socket.once('error', reject);
+  }), {
+    deadline, intervalMs: 50, fatal: (error) => !RETRYABLE.has((error as NodeJS.ErrnoException).code ?? ''),
     remedy: 'Check that QEMU started (its stderr) and that -qmp names this path.',
   });
 }
