@@ -12,6 +12,7 @@ import type { FileStat, Host, HostProcess, RunOptions, RunResult, SpawnOptions }
 import { splitLines } from './lines.ts';
 import { shellJoin } from './shell-quote.ts';
 import { findKnownHostKeys, fingerprint, knownHostsName, parsePublicKey, type PublicKey } from './ssh-keys.ts';
+import { Pace, Semaphore, asDeadline, WaitTimeoutError, waitUntil, within, withDeadline, type Deadline, type DeadlineLike } from '../wait/index.ts';
 
 export interface SshHostOptions {
   address: string;
@@ -29,6 +30,10 @@ export interface SshHostOptions {
   via?: SshHost;
   /** Deadline for TCP connect + handshake + authentication. Default 20 s. */
   connectTimeoutMs?: number;
+  /** Scales the deadline of each SFTP operation (SFTP_BASE_MS). Default: factor 1. */
+  pace?: Pace;
+  /** Each SFTP operation's deadline instead of pace × SFTP_BASE_MS. */
+  sftpDeadlineMs?: DeadlineLike;
 }
 
 /** The host presented a key other than the pinned one. Nothing was run. */
@@ -55,6 +60,17 @@ const KERNEL_FILE = /^\/(sys|proc|dev)\//;
 const S_IFMT = 0o170000;
 /** Below sshd's default MaxSessions (10), leaving room for the SFTP channel and one urgent `kill`. */
 const MAX_EXEC_SESSIONS = 8;
+/**
+ * Each SFTP request (and opening the SFTP session) gets this, times the pace: a server that never
+ * answers one must not hang a run. Requests are small (sysfs attributes, keys, a serial log).
+ */
+const SFTP_BASE_MS = 60_000;
+/** A refused exec channel is retried this often (nothing ran), with a back-off from 50 ms to 0.8 s. */
+const EXEC_ATTEMPTS = 6;
+/** What openExec may take over its attempts: they need 1.6 s of pauses; the rest is the server's answers. */
+const EXEC_RETRY_MS = 30_000;
+/** close(): how long a spawned process and then the connection get to end. */
+const CLOSE_GRACE_MS = 2_000;
 
 interface StartIo {
   onStdout: (chunk: Buffer) => void;
@@ -78,11 +94,11 @@ interface RemoteCommand {
 export class SshHost implements Host {
   private sftpSession?: Promise<SFTPWrapper>;
   private readonly live = new Set<HostProcess>();
-  private readonly sessions = new SessionPool(MAX_EXEC_SESSIONS);
-  private readonly urgentSessions = new SessionPool(1);
+  private readonly sessions = new Semaphore(MAX_EXEC_SESSIONS);
+  private readonly urgentSessions = new Semaphore(1);
   private closed = false;
 
-  private constructor(readonly name: string, private readonly client: Client) {}
+  private constructor(readonly name: string, private readonly client: Client, private readonly sftpDeadline: Deadline) {}
 
   static async connect(options: SshHostOptions): Promise<SshHost> {
     const port = options.port ?? 22;
@@ -124,7 +140,7 @@ export class SshHost implements Host {
     }
     // After the handshake, failures surface on the channel in use; keep an error here from crashing the process.
     client.on('error', () => {});
-    return new SshHost(name, client);
+    return new SshHost(name, client, asDeadline(options.sftpDeadlineMs ?? (options.pace ?? Pace.neutral()).scaled(SFTP_BASE_MS)));
   }
 
   async run(argv: readonly string[], options: RunOptions & { urgent?: boolean } = {}): Promise<RunResult> {
@@ -152,7 +168,7 @@ export class SshHost implements Host {
             + 'held by running commands and spawned processes); it never started');
         }
         // Already on its way: wait (bounded) for its PID so it is killed before we report the timeout.
-        const late = await Promise.race([starting.catch(() => undefined), delay(ABORT_GRACE_MS)]);
+        const late = await within(starting.catch(() => undefined), ABORT_GRACE_MS);
         if (late) await this.abort(late);
         else starting.then((c) => this.abort(c), () => {});
       } else {
@@ -219,13 +235,14 @@ export class SshHost implements Host {
   async readFile(file: string): Promise<string> {
     const sftp = await this.sftp(file, 'read');
     // A stream reads until EOF: sysfs files report a size (4096) that is not their length.
+    let stream: ReturnType<SFTPWrapper['createReadStream']> | undefined;
     return this.fileCall('read', file, () => new Promise<string>((resolve, reject) => {
       const chunks: Buffer[] = [];
-      sftp.createReadStream(file)
+      stream = sftp.createReadStream(file)
         .on('data', (chunk: Buffer) => chunks.push(chunk))
         .on('error', reject)
         .on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    }));
+    }), () => stream?.destroy());
   }
 
   async writeFile(file: string, data: string, options: { mode?: number } = {}): Promise<void> {
@@ -255,12 +272,12 @@ export class SshHost implements Host {
   async stat(file: string): Promise<FileStat | undefined> {
     const sftp = await this.sftp(file, 'stat');
     try {
-      const s = await promisify<{ mode: number }>((cb) => sftp.lstat(file, cb));
+      const s = await this.fileCall('stat', file, () => promisify<{ mode: number }>((cb) => sftp.lstat(file, cb)));
       const type = s.mode & S_IFMT;
       return { isFile: type === 0o100000, isDirectory: type === 0o040000, isSymbolicLink: type === 0o120000, mode: s.mode };
     } catch (error) {
-      if (sftpCode(error) === 'ENOENT') return undefined;
-      throw new HostFileError(this.name, file, 'stat', { cause: error, code: sftpCode(error) });
+      if (error instanceof HostFileError && error.code === 'ENOENT') return undefined;
+      throw error;
     }
   }
 
@@ -304,14 +321,13 @@ export class SshHost implements Host {
     // Without a terminal, sshd leaves a command running when its channel closes: stop ours first.
     await Promise.allSettled([...this.live].map(async (p) => {
       await p.kill('SIGTERM');
-      await Promise.race([p.exited, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
+      await within(p.exited, CLOSE_GRACE_MS);
     }));
     this.closed = true;
-    await new Promise<void>((resolve) => {
+    await within(new Promise<void>((resolve) => {
       this.client.once('close', () => resolve());
       this.client.end();
-      setTimeout(resolve, 2_000).unref();
-    });
+    }), CLOSE_GRACE_MS);
   }
 
   /**
@@ -323,9 +339,7 @@ export class SshHost implements Host {
     if (argv.length === 0) throw new TypeError('run() needs a command');
     if (this.closed) throw new CommandError(this.name, argv, undefined, '', 0, { reason: 'not run: the SSH connection is closed' });
     // sshd allows MaxSessions (default 10) channels per connection: queue beyond that instead of failing.
-    const pool = io.urgent ? this.urgentSessions : this.sessions;
-    await pool.acquire();
-    const release = once(() => pool.release());
+    const release = await (io.urgent ? this.urgentSessions : this.sessions).acquire();
     if (io.gate) io.gate.admitted = true;
     if (io.gate?.cancelled) {
       release();
@@ -377,17 +391,14 @@ export class SshHost implements Host {
    * the server closed before starting it ("Unable to exec": the virtual lab's dropbear, busy with
    * three nested guests' forwards, once did that to `cat /proc/net/tcp`): nothing ran either.
    */
-  private async openExec(command: string): Promise<ClientChannel> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await new Promise<ClientChannel>((resolve, reject) => {
-          this.client.exec(command, (error, channel) => (error ? reject(error) : resolve(channel)));
-        });
-      } catch (error) {
-        if (attempt >= 6 || !/Channel open failure|Unable to exec/i.test(errorMessage(error))) throw error;
-        await delay(25 * 2 ** attempt);
-      }
-    }
+  private openExec(command: string): Promise<ClientChannel> {
+    return waitUntil(`an exec channel on ${this.name}`, () => new Promise<ClientChannel>((resolve, reject) => {
+      this.client.exec(command, (error, channel) => (error ? reject(error) : resolve(channel)));
+    }), {
+      deadline: EXEC_RETRY_MS, maxAttempts: EXEC_ATTEMPTS, intervalMs: (attempt) => 25 * 2 ** attempt,
+      fatal: (error) => !/Channel open failure|Unable to exec/i.test(errorMessage(error)),
+      remedy: `The server refused every session: raise MaxSessions in ${this.name}'s sshd_config, or run fewer commands at once.`,
+    });
   }
 
   private async abort(command: RemoteCommand): Promise<void> {
@@ -415,58 +426,40 @@ export class SshHost implements Host {
 
   private sftp(file: string, operation: string): Promise<SFTPWrapper> {
     absolute(file);
-    this.sftpSession ??= new Promise<SFTPWrapper>((resolve, reject) => {
+    this.sftpSession ??= withDeadline(new Promise<SFTPWrapper>((resolve, reject) => {
       this.client.sftp((error, sftp) => (error ? reject(error) : resolve(sftp)));
-    });
+    }), this.sftpDeadline, 'opening the SFTP session');
     return this.sftpSession.catch((error: unknown) => {
       this.sftpSession = undefined;
       throw new HostFileError(this.name, file, operation, {
-        cause: error,
-        remedy: 'Enable the SFTP subsystem in the host\'s sshd_config (Subsystem sftp internal-sftp).',
+        cause: error, code: error instanceof WaitTimeoutError ? 'ETIMEDOUT' : undefined,
+        remedy: error instanceof WaitTimeoutError ? this.sftpTimeoutRemedy()
+          : 'Enable the SFTP subsystem in the host\'s sshd_config (Subsystem sftp internal-sftp).',
       });
     });
   }
 
-  private async fileCall<T>(operation: string, file: string, call: () => Promise<T>): Promise<T> {
+  /**
+   * One SFTP request with the SFTP deadline; any failure becomes a HostFileError naming this host,
+   * the path and the operation (ETIMEDOUT when the server never answered; `cancel` then ends what
+   * the request left open, such as a read stream).
+   */
+  private async fileCall<T>(operation: string, file: string, call: () => Promise<T>, cancel?: () => void): Promise<T> {
     try {
-      return await call();
+      return await withDeadline(call(), this.sftpDeadline, `SFTP ${operation}`);
     } catch (error) {
-      throw new HostFileError(this.name, file, operation, { cause: error, code: sftpCode(error) });
+      if (!(error instanceof WaitTimeoutError)) throw new HostFileError(this.name, file, operation, { cause: error, code: sftpCode(error) });
+      cancel?.();
+      throw new HostFileError(this.name, file, operation, {
+        cause: error, code: 'ETIMEDOUT',
+        remedy: this.sftpTimeoutRemedy(),
+      });
     }
   }
-}
 
-function delay(ms: number): Promise<undefined> {
-  return new Promise((resolve) => setTimeout(() => resolve(undefined), ms).unref());
-}
-
-/** A counting semaphore: at most `size` holders, the rest wait in order. */
-class SessionPool {
-  private used = 0;
-  private readonly waiting: (() => void)[] = [];
-  constructor(private readonly size: number) {}
-
-  async acquire(): Promise<void> {
-    if (this.used < this.size) {
-      this.used++;
-      return;
-    }
-    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  private sftpTimeoutRemedy(): string {
+    return `${this.name} answered no SFTP request in time: check its load and its sshd (is the sftp subsystem hung?).`;
   }
-
-  release(): void {
-    const next = this.waiting.shift();
-    if (next) next(); // the slot passes straight to the next in line
-    else this.used--;
-  }
-}
-
-function once(call: () => void): () => void {
-  let done = false;
-  return () => {
-    if (!done) call();
-    done = true;
-  };
 }
 
 function absolute(file: string): string {

@@ -65,8 +65,10 @@ export async function waitUntil<T>(
       lastError = error;
     }
     const remaining = deadline.ms - (Date.now() - started);
-    if (remaining <= 0 || (o.maxAttempts !== undefined && attempts >= o.maxAttempts)) {
-      throw await timeoutError({ what, waitedMs: Date.now() - started, deadline, attempts, lastError, lastSeen: o.describeLast?.() }, o);
+    const exhausted = o.maxAttempts !== undefined && attempts >= o.maxAttempts;
+    if (remaining <= 0 || exhausted) {
+      const facts = { what, waitedMs: Date.now() - started, deadline, attempts, lastError, lastSeen: o.describeLast?.() };
+      throw await timeoutError(facts, o, exhausted && remaining > 0);
     }
     const pause = typeof o.intervalMs === 'function' ? o.intervalMs(attempts) : o.intervalMs ?? DEFAULT_INTERVAL_MS;
     await delay(Math.min(pause, remaining), o.signal).catch(() => {
@@ -75,8 +77,9 @@ export async function waitUntil<T>(
   }
 }
 
-async function timeoutError(facts: WaitFacts, o: WaitOptions): Promise<WaitTimeoutError> {
-  const headline = o.failure ? `${o.failure} within ${seconds(facts.deadline.ms)} s` : `timed out waiting for ${facts.what}`;
+async function timeoutError(facts: WaitFacts, o: WaitOptions, outOfAttempts: boolean): Promise<WaitTimeoutError> {
+  const headline = outOfAttempts ? `gave up waiting for ${facts.what} after ${facts.attempts} attempts`
+    : o.failure ? `${o.failure} within ${seconds(facts.deadline.ms)} s` : `timed out waiting for ${facts.what}`;
   let message = `${headline}: ${describeWait(facts)}`;
   if (o.context) {
     const context = await Promise.resolve().then(o.context).catch((error: unknown) => `(unreadable: ${errorMessage(error)})`);

@@ -134,6 +134,28 @@ describe('host/ssh-host (against a real sshd on 127.0.0.1)', function () {
     assert.equal(errnoFromMessage("dd: error writing '/sys/x/sriov_numvfs': Device or resource busy"), 'EBUSY');
   });
 
+  it('gives every SFTP request a deadline: one the server never answers fails naming host, path and operation', async () => {
+    // The server's SFTP process blocks opening a FIFO nobody writes to: a request that is never answered.
+    const fifo = `${work}/never-written`;
+    await host.run(['mkfifo', fifo]);
+    const slow = await connect({ sftpDeadlineMs: 3_000 });
+    try {
+      await slow.writeFile(`${work}/quick.txt`, 'quick');
+      assert.equal(await slow.readFile(`${work}/quick.txt`), 'quick');
+      await assert.rejects(slow.readFile(fifo), (e: unknown) => {
+        assert.ok(e instanceof HostFileError, String(e));
+        assert.equal(e.code, 'ETIMEDOUT');
+        assert.match(e.message, new RegExp(`^on ${slow.name}: read ${fifo}: SFTP read: no result after 3000 ms \\(deadline 3 s\\)$`));
+        assert.match(e.remedy ?? '', /answered no SFTP request in time/);
+        return true;
+      });
+    } finally {
+      // A writer lets the blocked open finish, so the server's SFTP process can end.
+      await host.run(['sh', '-c', `echo x > ${fifo}`], { timeoutMs: 5_000, allowFailure: true }).catch(() => undefined);
+      await slow.close();
+    }
+  });
+
   it('spawns a process, streams its lines, and kill() leaves nothing running', async () => {
     const lines: string[] = [];
     const proc = await host.spawn(['sh', '-c', 'echo started; echo warn >&2; exec sleep 3017'], { onLine: (line, stream) => lines.push(`${stream}:${line}`) });

@@ -63,7 +63,8 @@ describe('wait/waitUntil', () => {
   it('gives up after maxAttempts with the same kind of timeout', async () => {
     let calls = 0;
     await assert.rejects(waitUntil('a channel', () => { calls += 1; throw new Error('Channel open failure'); },
-      { deadline: 60_000, maxAttempts: 3, intervalMs: (n) => n }), (e: unknown) => e instanceof WaitTimeoutError && /3 attempts; last failure: Channel open failure/.test(e.message));
+      { deadline: 60_000, maxAttempts: 3, intervalMs: (n) => n }), (e: unknown) => e instanceof WaitTimeoutError
+        && /^gave up waiting for a channel after 3 attempts: waited .*, 3 attempts; last failure: Channel open failure$/.test(e.message));
     assert.equal(calls, 3);
   });
 
