@@ -1,25 +1,44 @@
-import { TimeoutError, PassbenchError } from '../errors.ts';
+import { PassbenchError } from '../errors.ts';
+import { waitUntil, type DeadlineLike } from '../wait/index.ts';
+
+/** The guest's /init printed a FATAL line: waiting longer cannot help. */
+export class GuestInitError extends PassbenchError {}
+
+export interface ConsoleWaitOptions {
+  ready: RegExp;
+  deadline: DeadlineLike;
+  /** Names the guest in messages ("guest vf0"). */
+  what: string;
+  pollMs?: number;
+  signal?: AbortSignal;
+  abortError?: () => Error;
+}
 
 /**
  * Waits until the guest's console shows `ready` (guest-init.sh prints "services started" once
- * dropbear listens), polling `read` (the serial log). A `FATAL` line from /init fails at once.
- * Waiting for the console before the first SSH attempt matters through a dropbear jump host: its
- * forward to an address that does not answer yet stalls the whole jump connection for a TCP timeout.
+ * dropbear listens), polling `read` (the serial log), and returns the ms waited. A `FATAL` line
+ * from /init fails at once. Waiting for the console before the first SSH attempt matters through a
+ * dropbear jump host: its forward to an address that does not answer yet stalls the whole jump
+ * connection for a TCP timeout.
  */
-export async function waitForConsole(read: () => Promise<string>, o: { ready: RegExp; deadlineMs: number; what: string; pollMs?: number }): Promise<number> {
+export async function waitForConsole(read: () => Promise<string>, o: ConsoleWaitOptions): Promise<number> {
   const started = Date.now();
-  for (;;) {
-    const text = await read().catch(() => '');
-    if (o.ready.test(text)) return Date.now() - started;
+  let text = '';
+  await waitUntil(`${o.what}'s console to show ${o.ready}`, async () => {
+    text = await read();
+    if (o.ready.test(text)) return true;
     const fatal = /^.*FATAL.*$/m.exec(text);
-    if (fatal) throw new PassbenchError(`${o.what}: the guest's /init failed: ${fatal[0]}\nconsole:\n${tailOf(text)}`);
-    if (Date.now() - started > o.deadlineMs) {
-      throw new TimeoutError(`${o.what}: console did not show ${o.ready} within ${o.deadlineMs / 1000} s; last lines:\n${tailOf(text)}`, {
-        remedy: 'Nested TCG guests take minutes on a loaded 2-core machine; raise the deadline, or read the whole serial log.',
-      });
-    }
-    await new Promise((r) => setTimeout(r, o.pollMs ?? 2_000));
-  }
+    if (fatal) throw new GuestInitError(`${o.what}: the guest's /init failed: ${fatal[0]}\nconsole:\n${tailOf(text)}`);
+    return undefined;
+  }, {
+    deadline: o.deadline, intervalMs: o.pollMs ?? 2_000, signal: o.signal, abortError: o.abortError,
+    fatal: (error) => error instanceof GuestInitError,
+    failure: `${o.what}: console did not show ${o.ready}`,
+    describeLast: () => `${text.trimEnd() ? text.trimEnd().split('\n').length : 0} console lines, none matching`,
+    context: () => tailOf(text), contextLabel: 'last lines',
+    remedy: 'Nested TCG guests take minutes on a loaded 2-core machine; raise the deadline, or read the whole serial log.',
+  });
+  return Date.now() - started;
 }
 
 function tailOf(text: string): string {

@@ -3,11 +3,12 @@ import type { Host } from '../host/host.ts';
 import type { SshHost } from '../host/ssh-host.ts';
 import type { Bdf } from '../pci/bdf.ts';
 import { PassbenchError, UsageError } from '../errors.ts';
-import { makeGuestKeys, type GuestKeys } from '../guest/guest-keys.ts';
+import { makeGuestKeys } from '../guest/guest-keys.ts';
 import { connectGuest } from '../guest/guest-ssh.ts';
 import { waitForConsole } from '../guest/console-wait.ts';
 import type { DeviceExpectation } from '../guest/prove-device.ts';
 import { launchGuest, type RunningGuest } from '../vm/launcher.ts';
+import { Mutex, Pace, asDeadline, describeDeadline, type Deadline, type DeadlineLike } from '../wait/index.ts';
 import type { GuestSpec } from '../vm/qemu-args.ts';
 import type { GuestImages } from './lab-up.ts';
 import { pickFreePort } from './free-port.ts';
@@ -47,8 +48,15 @@ export interface LabGuestOptions {
   append?: readonly string[];
   /** Controller folder for the guests' client keys. */
   controllerDir: string;
-  /** Until SSH works. Default 300 s (nested TCG). */
-  deadlineMs?: number;
+  /**
+   * Until the console shows the guest's services started: ms, or a Deadline saying where it came
+   * from (run.durations.bootS). Default: pace × BOOT_BASE_MS.
+   */
+  deadlineMs?: DeadlineLike;
+  /** Then until SSH works. Default: what is left of the boot deadline, at least pace × SSH_FLOOR_BASE_MS. */
+  sshDeadlineMs?: DeadlineLike;
+  /** Scales the default deadlines. Default: the accelerator's (Pace.forAccel), nothing measured. */
+  pace?: Pace;
   /** Aborting ends the boot at once: QEMU is stopped (killed) and startLabGuest rejects. */
   signal?: AbortSignal;
   log?: (line: string) => void;
@@ -70,6 +78,15 @@ export interface LabGuest {
 /** Kernel arguments for nested guests; vm-images/README.md "Boot speed" has what each one bought. */
 export const GUEST_APPEND: readonly string[] = ['console=ttyS0', 'quiet', 'mitigations=off', 'tsc=reliable', 'no_timer_check'];
 
+/**
+ * Bases for the deadlines, on an idle KVM host with room to spare; the pace scales them (TCG 5:
+ * boot 600 s, QMP 120 s, SSH at least 60 s). Nested TCG guests took 93–210 s to SSH here, and
+ * 5–6 min three at a time on 2 cores (README, vm-images/README).
+ */
+export const BOOT_BASE_MS = 120_000;
+export const QMP_BASE_MS = 24_000;
+export const SSH_FLOOR_BASE_MS = 12_000;
+
 const EXPECT: Record<LabGuestKind, { vendorDevice: string; driver: string }> = {
   'whole-nic': { vendorDevice: '8086:10c9', driver: 'igb' },
   vf: { vendorDevice: '8086:10ca', driver: 'igbvf' },
@@ -81,38 +98,26 @@ export async function startLabGuest(controller: Host, lab: SshHost, o: LabGuestO
   if (o.kind !== 'e1000' && (o.bdf === undefined || o.address === undefined)) {
     throw new UsageError(`lab guest ${o.name} (${o.kind}) needs bdf and address`);
   }
-  // One guest at a time from keys to QMP: the lab host's SSH connection is shared, and setups
-  // overlapping on it were seen to stall (then the guests boot, in parallel).
-  const previous = setupChain;
-  let release!: () => void;
-  setupChain = new Promise<void>((r) => (release = r));
-  await previous;
-  let launched: { guest: RunningGuest; keys: GuestKeys; spec: GuestSpec; sshPort: number; address: string; t0: number };
-  try {
-    launched = await setUp(controller, lab, o, log);
-  } finally {
-    release();
-  }
+  const pace = o.pace ?? Pace.forAccel(o.accel ?? 'tcg');
+  const bootDeadline = asDeadline(o.deadlineMs ?? pace.scaled(BOOT_BASE_MS));
+  const abortError = () => new GuestBootAbortedError(o.name);
+  // One guest at a time from keys to QMP on each lab host: its SSH connection is shared, and
+  // setups overlapping on it were seen to stall (then the guests boot, in parallel).
+  const launched = await setupLock(lab).use(async () => {
+    if (o.signal?.aborted) throw new GuestBootAbortedError(o.name, false);
+    return setUp(controller, lab, o, pace, log);
+  });
   const { guest, keys, spec, sshPort, address, t0 } = launched;
-  const aborted = abortedPromise(o.signal, o.name);
   try {
-    const deadlineMs = o.deadlineMs ?? 300_000;
-    const consoleMs = await Promise.race([aborted.promise, waitForConsole(async () => {
-      // An abort also ends the poll loop (not only the wait for it).
-      if (o.signal?.aborted) throw new GuestBootAbortedError(o.name);
-      return (await lab.run(['cat', spec.serialLog], { timeoutMs: 30_000 })).stdout;
-    }, { ready: /passbench-guest: \[[\d.]+\] services started/, deadlineMs, what: `guest ${o.name}` })]);
-    log(`console: services started ${((Date.now() - t0) / 1000).toFixed(1)} s after QEMU start (waited ${(consoleMs / 1000).toFixed(1)} s)`);
-    const connecting = connectGuest({
-      via: lab, address: o.kind === 'e1000' ? '127.0.0.1' : address.split('/')[0]!, port: sshPort,
-      hostKey: keys.hostKey, identityFile: keys.identityFile, deadlineMs: Math.max(60_000, deadlineMs - (Date.now() - t0)),
-      consoleTail: () => guest.consoleTail(25), log,
+    const consoleMs = await waitForConsole(async () => (await lab.run(['cat', spec.serialLog], { timeoutMs: 30_000 })).stdout, {
+      ready: /passbench-guest: \[[\d.]+\] services started/, deadline: bootDeadline, what: `guest ${o.name}`, signal: o.signal, abortError,
     });
-    // A connection that still comes up after an abort is closed.
-    connecting.catch(() => undefined);
-    const ssh = await Promise.race([aborted.promise, connecting]).catch(async (error: unknown) => {
-      if (error instanceof GuestBootAbortedError) void connecting.then((c) => c.close(), () => undefined);
-      throw error;
+    log(`console: services started ${((Date.now() - t0) / 1000).toFixed(1)} s after QEMU start (waited ${(consoleMs / 1000).toFixed(1)} s)`);
+    const ssh = await connectGuest({
+      via: lab, address: o.kind === 'e1000' ? '127.0.0.1' : address.split('/')[0]!, port: sshPort,
+      hostKey: keys.hostKey, identityFile: keys.identityFile,
+      deadline: o.sshDeadlineMs ?? sshDeadline(bootDeadline, Date.now() - t0, pace),
+      signal: o.signal, abortError, pace, consoleTail: () => guest.consoleTail(25), log,
     });
     const sshReadyMs = Date.now() - t0;
     let stopping: Promise<void> | undefined;
@@ -128,33 +133,32 @@ export async function startLabGuest(controller: Host, lab: SshHost, o: LabGuestO
     // Aborted: no courtesy powerdown, the device must be free for the host's restore at once.
     await guest.stop({ powerdownMs: o.signal?.aborted ? 0 : 1_000 }).catch(() => {});
     throw error;
-  } finally {
-    aborted.dispose();
   }
+}
+
+/** SSH gets what is left of the boot deadline once the console is ready, but never less than a floor. */
+function sshDeadline(boot: Deadline, elapsedMs: number, pace: Pace): Deadline {
+  const floor = pace.scaled(SSH_FLOOR_BASE_MS);
+  const left = boot.ms - elapsedMs;
+  return left > floor.ms ? { ms: left, origin: `, what was left of the boot's ${describeDeadline(boot)}` } : floor;
 }
 
 export class GuestBootAbortedError extends PassbenchError {
-  constructor(name: string) {
-    super(`guest ${name}: boot aborted; its QEMU was stopped`);
+  constructor(name: string, qemuStarted = true) {
+    super(`guest ${name}: boot aborted${qemuStarted ? '; its QEMU was stopped' : ' before its QEMU started'}`);
   }
 }
 
-/** A promise that rejects when the signal aborts (never otherwise); dispose removes the listener. */
-function abortedPromise(signal: AbortSignal | undefined, name: string): { promise: Promise<never>; dispose(): void } {
-  if (!signal) return { promise: new Promise<never>(() => undefined), dispose: () => undefined };
-  let onAbort = (): void => undefined;
-  const promise = new Promise<never>((_, reject) => {
-    onAbort = () => reject(new GuestBootAbortedError(name));
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-  });
-  promise.catch(() => undefined);
-  return { promise, dispose: () => signal.removeEventListener('abort', onAbort) };
+/** Per lab-host connection: guests on different lab hosts set up side by side. */
+const setupLocks = new WeakMap<SshHost, Mutex>();
+
+function setupLock(lab: SshHost): Mutex {
+  let lock = setupLocks.get(lab);
+  if (!lock) setupLocks.set(lab, lock = new Mutex());
+  return lock;
 }
 
-let setupChain: Promise<void> = Promise.resolve();
-
-async function setUp(controller: Host, lab: SshHost, o: LabGuestOptions, log: (l: string) => void) {
+async function setUp(controller: Host, lab: SshHost, o: LabGuestOptions, pace: Pace, log: (l: string) => void) {
   const address = o.kind === 'e1000' ? '10.0.2.15/24' : o.address!;
   const dir = `/run/passbench/guests/${o.name}`;
   const keys = await makeGuestKeys(controller, lab, {
@@ -179,6 +183,6 @@ async function setUp(controller: Host, lab: SshHost, o: LabGuestOptions, log: (l
     fwCfg: keys.fwCfg,
   };
   const t0 = Date.now();
-  const guest = await launchGuest(lab, spec, { log });
+  const guest = await launchGuest(lab, spec, { log, deadlineMs: pace.scaled(QMP_BASE_MS) });
   return { guest, keys, spec, sshPort, address, t0 };
 }

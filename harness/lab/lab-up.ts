@@ -9,6 +9,7 @@ import { generateKeyPair } from '../host/ssh-keys.ts';
 import { PassbenchError, UsageError } from '../errors.ts';
 import { freeLoopbackPort } from './free-port.ts';
 import { labQemuArgs } from './lab-qemu-args.ts';
+import { WaitTimeoutError, seconds, waitUntil, type Deadline } from '../wait/index.ts';
 
 /**
  * `lab up / status / down`: the virtual lab host on the controller (see vm-images/README.md).
@@ -123,8 +124,6 @@ async function kvmUsable(host: Host): Promise<boolean> {
   const r = await host.run(['test', '-r', '/dev/kvm', '-a', '-w', '/dev/kvm'], { allowFailure: true });
   return r.exitCode === 0;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Resolves once something on 127.0.0.1:port sends an SSH banner, false at the deadline.
@@ -259,30 +258,27 @@ export async function labUp(host: Host, o: LabUpOptions = {}): Promise<LabUpResu
   }
   const pid = Number((await host.readFile(p.pidFile)).trim());
 
-  const deadline = t0 + (o.deadlineMs ?? 120_000);
-  let sshReadyMs = -1;
-  await waitForSshBanner(port, deadline);
+  const totalMs = o.deadlineMs ?? 120_000;
+  await waitForSshBanner(port, t0 + totalMs);
   log(`SSH banner after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  for (;;) {
-    const r = await host.run(labSshArgv(p, port, ['test', '-e', '/run/passbench/ready']), {
-      allowFailure: true, timeoutMs: 15_000,
+  let sshReadyMs = -1;
+  try {
+    await waitUntil(`the lab host to answer SSH on 127.0.0.1:${port} and show /run/passbench/ready`, async () => {
+      const r = await host.run(labSshArgv(p, port, ['test', '-e', '/run/passbench/ready']), { allowFailure: true, timeoutMs: 15_000 });
+      if (r.exitCode === 0) return true;
+      if (sshReadyMs < 0 && r.exitCode === 1) sshReadyMs = Date.now() - t0; // ssh worked, not ready yet
+      const alive = await host.run(['kill', '-0', String(pid)], { allowFailure: true });
+      if (alive.exitCode !== 0) throw new LabBootError(`lab QEMU (pid ${pid}) exited during boot; serial console tail:\n${await serialTail(host, p)}`);
+      return undefined;
+    }, {
+      deadline: restOf(totalMs, t0), intervalMs: 200, fatal: (error) => error instanceof LabBootError,
+      describeLast: () => (sshReadyMs < 0 ? 'ssh did not connect' : 'ssh works, /run/passbench/ready missing'),
+      context: () => serialTail(host, p), contextLabel: `serial console (${p.serialLog}) tail`,
+      remedy: 'Check the serial log; under TCG a loaded machine boots slower — raise the deadline.',
     });
-    if (r.exitCode === 0) break;
-    if (sshReadyMs < 0 && r.exitCode === 1) sshReadyMs = Date.now() - t0; // ssh worked, not ready yet
-    const alive = await host.run(['kill', '-0', String(pid)], { allowFailure: true });
-    const tail = async () => (await host.readFile(p.serialLog).catch(() => '')).split('\n').slice(-15).join('\n');
-    if (alive.exitCode !== 0) {
-      throw new PassbenchError(`lab QEMU (pid ${pid}) exited during boot; serial console tail:\n${await tail()}`);
-    }
-    if (Date.now() > deadline) {
-      await labDown(host, { name, env: o.env });
-      throw new PassbenchError(
-        `lab host not reachable over SSH on 127.0.0.1:${port} within ${(o.deadlineMs ?? 120_000) / 1000} s; ` +
-          `serial console (${p.serialLog}) tail:\n${await tail()}`,
-        { remedy: 'Check the serial log; under TCG a loaded machine boots slower — raise the deadline.' },
-      );
-    }
-    await sleep(200);
+  } catch (error) {
+    if (error instanceof WaitTimeoutError) await labDown(host, { name, env: o.env });
+    throw error;
   }
   const readyMs = Date.now() - t0;
   if (sshReadyMs < 0) sshReadyMs = readyMs;
@@ -291,6 +287,18 @@ export async function labUp(host: Host, o: LabUpOptions = {}): Promise<LabUpResu
   await host.writeFile(p.state, JSON.stringify(state, null, 2) + '\n', { mode: 0o600 });
   log(`lab ${name} ready in ${(readyMs / 1000).toFixed(1)} s (ssh after ${(sshReadyMs / 1000).toFixed(1)} s); config ${p.config}`);
   return { paths: p, state };
+}
+
+/** The lab's QEMU ended while it booted: waiting longer cannot help. */
+export class LabBootError extends PassbenchError {}
+
+/** What is left of `totalMs` counted from `t0` (QEMU's start), saying so in a timeout. */
+function restOf(totalMs: number, t0: number): Deadline {
+  return { ms: Math.max(0, t0 + totalMs - Date.now()), origin: `, the rest of ${seconds(totalMs)} s since QEMU started` };
+}
+
+async function serialTail(host: Host, p: LabPaths): Promise<string> {
+  return (await host.readFile(p.serialLog).catch(() => '')).split('\n').slice(-15).join('\n');
 }
 
 async function readPid(host: Host, p: LabPaths): Promise<number | undefined> {
@@ -332,6 +340,10 @@ export async function labStatus(host: Host, o: { name?: string; env?: NodeJS.Pro
   return { running: true, pid: state.pid, sshOk: r.exitCode === 0, config: p.config, state };
 }
 
+/** How long the lab QEMU gets to exit after SIGTERM, and after SIGKILL (which it cannot refuse: only a hung I/O delays it). */
+const TERM_GRACE_MS = 5_000;
+const KILL_DEADLINE_MS = 30_000;
+
 /** Stops the lab QEMU (SIGTERM, then SIGKILL after 5 s) and removes the run files. Idempotent. */
 export async function labDown(host: Host, o: { name?: string; env?: NodeJS.ProcessEnv } = {}): Promise<boolean> {
   const p = labPaths(labStateDir(o.name ?? 'lab', o.env));
@@ -339,11 +351,21 @@ export async function labDown(host: Host, o: { name?: string; env?: NodeJS.Proce
   let stopped = false;
   // Follow the pid read once: QEMU deletes the pid file before it is gone.
   if (pid !== undefined && (await isLiveQemu(host, pid))) {
+    const exited = async () => ((await isLiveQemu(host, pid)) ? undefined : true);
     await host.run(['kill', '-TERM', String(pid)], { allowFailure: true });
-    const until = Date.now() + 5000;
-    while (Date.now() < until && (await isLiveQemu(host, pid))) await sleep(100);
-    if (await isLiveQemu(host, pid)) await host.run(['kill', '-KILL', String(pid)], { allowFailure: true });
-    while (await isLiveQemu(host, pid)) await sleep(100);
+    const termed = await waitUntil(`lab QEMU (pid ${pid}) to exit after SIGTERM`, exited, { deadline: TERM_GRACE_MS, intervalMs: 100 })
+      .catch((error: unknown) => {
+        if (error instanceof WaitTimeoutError) return false;
+        throw error;
+      });
+    if (!termed) {
+      await host.run(['kill', '-KILL', String(pid)], { allowFailure: true });
+      await waitUntil(`lab QEMU (pid ${pid}) to exit after SIGKILL`, exited, {
+        deadline: KILL_DEADLINE_MS, intervalMs: 100,
+        remedy: `See \`ps -o pid,stat,wchan -p ${pid}\`: a QEMU in state D waits for I/O (a hung 9p share?) and exits when that ends; `
+          + `then run \`passbench lab down\` again to remove the run files in ${p.dir}.`,
+      });
+    }
     stopped = true;
   }
   for (const f of [p.pidFile, p.qmpSocket, p.state, p.config, p.knownHosts]) await host.remove(f);

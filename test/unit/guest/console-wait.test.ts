@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { GuestInitError, waitForConsole } from '../../../harness/guest/console-wait.ts';
+import { WaitTimeoutError, fixedDeadline } from '../../../harness/wait/index.ts';
+
+describe('guest/console-wait', () => {
+  const ready = /services started/;
+
+  it('returns once the console shows the ready line, retrying reads that fail', async () => {
+    const texts = ['', 'booting', 'x\nservices started\n'];
+    let reads = 0;
+    const waited = await waitForConsole(async () => {
+      reads += 1;
+      if (reads === 2) throw new Error('cat: busy');
+      return texts.shift()!;
+    }, { ready, deadline: 5_000, what: 'guest vf0', pollMs: 1 });
+    assert.equal(reads, 4);
+    assert.ok(waited >= 0);
+  });
+
+  it('fails at once on a FATAL line from /init, with the console', async () => {
+    let reads = 0;
+    await assert.rejects(waitForConsole(async () => { reads += 1; return 'early\nFATAL: no root\n'; }, { ready, deadline: 60_000, what: 'guest vf0' }),
+      (e: unknown) => e instanceof GuestInitError && /^guest vf0: the guest's \/init failed: FATAL: no root\nconsole:\nearly\nFATAL: no root$/.test(e.message));
+    assert.equal(reads, 1);
+  });
+
+  it('at the deadline: the console\'s last lines after the headline, then what the wait saw', async () => {
+    const lines = Array.from({ length: 30 }, (_, i) => `[ ${i}.000] line ${i}`).join('\n');
+    await assert.rejects(waitForConsole(async () => lines, { ready, deadline: fixedDeadline(60, 'run.durations.bootS'), what: 'guest vf0', pollMs: 10 }),
+      (e: unknown) => {
+        assert.ok(e instanceof WaitTimeoutError);
+        // The wording the lab's fault test looks for: "console did not show … within N s; last lines:".
+        assert.match(e.message, /^guest vf0: console did not show \/services started\/ within 0\.06 s; last lines:\n\[ 10\.000\] line 10\n/);
+        assert.match(e.message, /\[ 29\.000\] line 29\nwaited 0\.\d+ s \(deadline 0\.06 s, set by run\.durations\.bootS\), \d+ attempts; last seen: 30 console lines, none matching$/);
+        assert.doesNotMatch(e.message, /line 9\n/);
+        assert.match(e.remedy ?? '', /raise the deadline/);
+        return true;
+      });
+  });
+
+  it('ends at once when aborted, with the caller\'s error', async () => {
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 20);
+    await assert.rejects(waitForConsole(async () => 'booting', {
+      ready, deadline: 60_000, what: 'guest vf0', pollMs: 10_000, signal: controller.signal, abortError: () => new Error('guest vf0: boot aborted'),
+    }), /boot aborted/);
+  });
+});
