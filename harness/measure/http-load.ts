@@ -10,6 +10,10 @@ import type { Duplex } from 'node:stream';
 import { PassbenchError } from '../errors.ts';
 import { deadline, throwIfAborted } from './processes.ts';
 import { startTcpForwarder } from './tcp-forwarder.ts';
+import { Pace } from '../wait/index.ts';
+
+/** Beyond the run's duration: autocannon's start and the requests still in flight at its end. */
+const HTTP_SLACK_MS = 30_000;
 
 /** What can open a TCP stream as seen from the guest: SshHost has this. */
 export interface Tunnel {
@@ -25,6 +29,8 @@ export interface HttpLoadOptions {
   durationS?: number;
   /** Concurrent connections (default 10). */
   connections?: number;
+  /** Scales the deadline (a nested TCG guest is slow at everything). Default: factor 1. */
+  pace?: Pace;
   signal?: AbortSignal;
 }
 
@@ -58,7 +64,7 @@ export async function runHttpLoad(target: HttpTarget, o: HttpLoadOptions = {}): 
     o.signal?.addEventListener('abort', abort, { once: true });
     let result: autocannon.Result;
     try {
-      result = await deadline(instance as unknown as Promise<autocannon.Result>, durationS * 1000 + 30_000, what, o.signal);
+      result = await deadline(instance as unknown as Promise<autocannon.Result>, (o.pace ?? Pace.neutral()).scaled(durationS * 1000 + HTTP_SLACK_MS), what, o.signal);
     } finally {
       o.signal?.removeEventListener('abort', abort);
       abort();

@@ -9,6 +9,7 @@ import { PassbenchError } from '../errors.ts';
 import type { Host } from '../host/host.ts';
 import { Iperf3Error, parseIperf3Json, sumIperf3Results, type Iperf3Result } from './iperf3-json.ts';
 import { deadline, throwIfAborted, within, withProcessGroup, type ProcessGroup, type Tracked } from './processes.ts';
+import { Pace, delay } from '../wait/index.ts';
 
 export { Iperf3Error, parseIperf3Json, sumIperf3Results, type Iperf3Result } from './iperf3-json.ts';
 
@@ -26,15 +27,17 @@ export interface Iperf3Options {
   udpBitrate?: number;
   /** First server port (default 5201); stream processes use the following ones. */
   port?: number;
-  /** Deadline for the server to listen. Default 15 s. */
+  /** Deadline for the server to listen. Default: pace × 15 s. */
   listenTimeoutMs?: number;
+  /** Scales the deadlines (a nested TCG guest is slow at everything). Default: factor 1. */
+  pace?: Pace;
   signal?: AbortSignal;
   /** Raw JSON of each client process, e.g. to keep it as an artifact. */
   onJson?: (json: string, index: number) => void;
 }
 
-const LISTEN_TIMEOUT_MS = 15_000;
-/** Beyond -t and -O: connect, parameter exchange and the results exchange. */
+const LISTEN_BASE_MS = 15_000;
+/** Beyond -t and -O: connect, parameter exchange and the results exchange (scaled by the pace, as the test is). */
 const RUN_SLACK_MS = 30_000;
 const STOP_TIMEOUT_MS = 5_000;
 const SERVER_DEATH_GRACE_MS = 5_000;
@@ -89,12 +92,14 @@ export async function runIperf3(client: Host, server: Host, serverAddress: strin
   const processes = threaded ? 1 : streams;
   const perProcess = threaded ? streams : 1;
   const rate = o.udpBitrate === undefined ? undefined : o.udpBitrate / processes;
+  const pace = o.pace ?? Pace.neutral();
+  // The test's own length plus set-up, both as slow as this run goes.
+  const limit = pace.scaled(((o.durationS ?? 10) + (o.omitS ?? 1)) * 1000 + RUN_SLACK_MS);
   return withProcessGroup(what, async (group) => {
     const servers: Tracked[] = [];
-    for (let i = 0; i < processes; i++) servers.push(await startServer(group, server, basePort + i, o, what));
+    for (let i = 0; i < processes; i++) servers.push(await startServer(group, server, basePort + i, o, what, pace));
     const runs = servers.map(async (srv, i) => {
       const argv = iperf3ClientArgv(serverAddress, basePort + i, o, perProcess, rate);
-      const limit = ((o.durationS ?? 10) + (o.omitS ?? 1)) * 1000 + RUN_SLACK_MS;
       // Starting it has a deadline too: over an SSH connection whose peer died (the guest's QEMU
       // killed), the channel open is never answered.
       const cli = await deadline(group.spawn(client, argv), limit, `${what}: starting client ${i} on ${client.name}`, o.signal);
@@ -119,16 +124,17 @@ export async function runIperf3(client: Host, server: Host, serverAddress: strin
   });
 }
 
-async function startServer(group: ProcessGroup, host: Host, port: number, o: Iperf3Options, what: string): Promise<Tracked> {
+async function startServer(group: ProcessGroup, host: Host, port: number, o: Iperf3Options, what: string, pace: Pace): Promise<Tracked> {
+  const listenLimit = o.listenTimeoutMs ?? pace.scaled(LISTEN_BASE_MS);
   let listening: () => void = () => {};
   const ready = new Promise<void>((resolve) => (listening = resolve));
   // --forceflush: the "Server listening" line must arrive through a pipe at once, not at exit.
   const srv = await deadline(group.spawn(host, ['iperf3', '-s', '-1', '-p', String(port), '--forceflush'], (line) => {
     if (line.includes(`Server listening on ${port}`)) listening();
-  }), o.listenTimeoutMs ?? LISTEN_TIMEOUT_MS, `${what}: starting the server on ${host.name}`, o.signal);
+  }), listenLimit, `${what}: starting the server on ${host.name}`, o.signal);
   const outcome = await deadline(
     Promise.race([ready.then(() => 'ready' as const), srv.process.exited.then(() => 'exited' as const)]),
-    o.listenTimeoutMs ?? LISTEN_TIMEOUT_MS, `${what}: waiting for the server to listen on port ${port}`, o.signal,
+    listenLimit, `${what}: waiting for the server to listen on port ${port}`, o.signal,
   );
   if (outcome === 'exited') {
     throw new PassbenchError(`${what}: the server on ${host.name} exited before listening on port ${port}: ${srv.lines.slice(-5).join(' | ')}`, {
@@ -146,7 +152,7 @@ async function startServer(group: ProcessGroup, host: Host, port: number, o: Ipe
 async function serverDeath(srv: Tracked): Promise<void> {
   const exit = await srv.process.exited;
   if (exit.exitCode === 0) return new Promise<void>(() => {});
-  await new Promise((resolve) => setTimeout(resolve, SERVER_DEATH_GRACE_MS).unref());
+  await delay(SERVER_DEATH_GRACE_MS);
 }
 
 function serverNote(srv: Tracked): string | undefined {

@@ -6,10 +6,14 @@ import { PassbenchError } from '../errors.ts';
 import type { Host } from '../host/host.ts';
 import { runIperf3, type Iperf3Options, type Iperf3Result } from './iperf3.ts';
 import { parsePingOutput } from './ping-output.ts';
-import { deadline, throwIfAborted, withProcessGroup } from './processes.ts';
+import { MeasurementAbortedError, deadline, throwIfAborted, withProcessGroup } from './processes.ts';
+import { Pace, delay } from '../wait/index.ts';
 import { percentile } from './statistics.ts';
 
 export { parsePingOutput, type PingOutput } from './ping-output.ts';
+
+/** Beyond count × interval: starting ping (over SSH, in a guest) and its last reply's wait. */
+const PING_SLACK_S = 15;
 
 export interface LatencyOptions {
   /** Echo requests (default 50). */
@@ -18,6 +22,8 @@ export interface LatencyOptions {
   intervalS?: number;
   /** The ping command (default ['ping']; ['busybox', 'ping'] where no ping is installed). */
   pingCommand?: readonly string[];
+  /** Scales the deadline (a nested TCG guest is slow at everything). Default: factor 1. */
+  pace?: Pace;
   signal?: AbortSignal;
 }
 
@@ -43,7 +49,8 @@ export async function measureLatency(host: Host, address: string, o: LatencyOpti
   const output = await withProcessGroup(what, async (group) => {
     const ping = await group.spawn(host, argv);
     // Every request is sent within count × interval; busybox waits up to -W (1 s) after the last one.
-    const exit = await deadline(ping.process.exited, (count * interval + 15) * 1000, what, o.signal);
+    const limit = (o.pace ?? Pace.neutral()).scaled((count * interval + PING_SLACK_S) * 1000);
+    const exit = await deadline(ping.process.exited, limit, what, o.signal);
     const text = ping.lines.join('\n');
     if (exit.exitCode === null) throw new PassbenchError(`${what} ended without an exit status (connection lost?): ${text.slice(-300)}`);
     return text;
@@ -86,11 +93,13 @@ export async function measureLoadedLatency(
   const abort = () => controller.abort();
   o.signal?.addEventListener('abort', abort, { once: true });
   try {
-    const load = runIperf3(o.load.client, o.load.server, o.load.serverAddress, { ...o.load.options, protocol: 'tcp', signal: controller.signal });
+    const load = runIperf3(o.load.client, o.load.server, o.load.serverAddress, { pace: o.pace, ...o.load.options, protocol: 'tcp', signal: controller.signal });
     // If the load fails first, stop the ping too.
     load.catch(abort);
     const ping = (async () => {
-      await new Promise((resolve) => setTimeout(resolve, (omitS + 0.5) * 1000));
+      await delay((omitS + 0.5) * 1000, controller.signal).catch(() => {
+        throw new MeasurementAbortedError(`ping ${address} from ${host.name} under load`);
+      });
       return measureLatency(host, address, { ...o, count, signal: controller.signal });
     })();
     ping.catch(abort);

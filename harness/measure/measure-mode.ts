@@ -4,7 +4,8 @@
  * (within the policy's min/max). Every Sample goes to ctx.onSample the moment it is measured, so a
  * failure later keeps what was measured before it; the failure's error says which test and
  * repetition failed. ctx.signal aborts between and during repetitions (the running iperf3/ping
- * processes are killed).
+ * processes are killed). Deadlines follow ctx.pace until a unit's warm-up has run; from then on, how
+ * long that warm-up took against its nominal length.
  */
 import { PassbenchError, errorMessage } from '../errors.ts';
 import type { Host } from '../host/host.ts';
@@ -12,6 +13,7 @@ import { SCHEMA_VERSION, type Mode, type Sample } from '../results/schema.ts';
 import { MeasurementAbortedError } from './processes.ts';
 import { unitsFor, type MeasureUnit, type TestName, type UnitSetup } from './measure-units.ts';
 import { decideRepetition, type RepetitionPolicy } from './statistics.ts';
+import { Pace } from '../wait/index.ts';
 
 export type { TestName } from './measure-units.ts';
 
@@ -31,6 +33,8 @@ export interface MeasureContext {
   policy: RepetitionPolicy;
   /** Seconds per iperf3 / HTTP run. */
   durationS: number;
+  /** Scales the tools' deadlines until each unit's warm-up has measured its own pace. Default: factor 1. */
+  pace?: Pace;
   /** Line rate for tcp.*.line_rate, bit/s (e.g. tcpGoodputBps(10e9, 1500)); no line-rate figure without it. */
   lineRateBps?: number;
   onSample(s: Sample): Promise<void>;
@@ -73,23 +77,27 @@ export async function measureMode(ctx: MeasureContext): Promise<void> {
     guestHost: ctx.guestHost, peerHost: ctx.peerHost, peerAddress: ctx.peerAddress, guestAddress: ctx.guestAddress,
     durationS: ctx.durationS, omitS: ctx.omitS ?? 1, streams: ctx.streams ?? 1, udpBitrateBps: ctx.udpBitrateBps ?? 100e6,
     iperfPort: ctx.iperfPort ?? 5201, lineRateBps: ctx.lineRateBps, pingCommand: ctx.pingCommand, pingCount: ctx.pingCount ?? 50,
-    httpConnections: ctx.httpConnections ?? 10, httpUrl: ctx.httpUrl, signal: ctx.signal,
+    httpConnections: ctx.httpConnections ?? 10, httpUrl: ctx.httpUrl, pace: ctx.pace ?? Pace.neutral(), signal: ctx.signal,
   };
   const delivered = { count: 0 };
   for (const unit of units) await repeatUnit(ctx, unit, setup, delivered);
 }
 
-async function repeatUnit(ctx: MeasureContext, unit: MeasureUnit, setup: UnitSetup, delivered: { count: number }): Promise<void> {
+async function repeatUnit(ctx: MeasureContext, unit: MeasureUnit, runSetup: UnitSetup, delivered: { count: number }): Promise<void> {
   const primary: number[] = [];
+  let setup = runSetup;
   // Repetition 0 is the warm-up; the measured ones are numbered from 0 after it.
   for (let index = -1; ; index++) {
     const warmup = index < 0;
     const repetition = Math.max(index, 0);
     if (ctx.signal?.aborted) throw new MeasurementAbortedError(`measurement of ${ctx.guest} (${ctx.mode}) before ${unit.name} ${warmup ? 'warm-up' : `repetition ${repetition}`}`);
     let result;
+    let tookMs: number;
+    const started = Date.now();
     try {
       const tag = `${ctx.guest}.${unit.name}.${warmup ? 'warmup' : `r${repetition}`}`;
       result = await unit.run(setup, async (kind, content) => ctx.saveArtifact?.(`${tag}.${kind}`, content));
+      tookMs = Date.now() - started;
     } catch (error) {
       if (error instanceof MeasurementAbortedError || ctx.signal?.aborted) {
         throw new MeasurementAbortedError(`measurement ${unit.name} ${warmup ? 'warm-up' : `repetition ${repetition}`} of ${ctx.guest} (${ctx.mode})`);
@@ -107,7 +115,9 @@ async function repeatUnit(ctx: MeasureContext, unit: MeasureUnit, setup: UnitSet
     const main = result.figures.find((f) => f.metric === unit.primary);
     if (!main) throw new MeasurementError(unit.name, repetition, warmup, delivered.count, ctx.guest, ctx.mode, new Error(`no ${unit.primary} figure`));
     if (warmup) {
-      ctx.log?.(`${ctx.guest} ${unit.name} warm-up: ${unit.primary} = ${main.value}`);
+      // The repetitions' deadlines follow what this very measurement took, not a guess.
+      setup = { ...setup, pace: Pace.fromRun(tookMs, unit.nominalMs(setup), `the ${unit.name} warm-up of ${ctx.guest}`) };
+      ctx.log?.(`${ctx.guest} ${unit.name} warm-up: ${unit.primary} = ${main.value}; ${setup.pace}`);
       continue;
     }
     primary.push(main.value);

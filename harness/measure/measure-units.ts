@@ -9,6 +9,7 @@ import { runHttpLoad, type HttpTarget, type Tunnel } from './http-load.ts';
 import { runIperf3, type Iperf3Result } from './iperf3.ts';
 import { measureLatency, measureLoadedLatency, type LatencyResult } from './latency.ts';
 import { percentOfLineRate } from './line-rate.ts';
+import type { Pace } from '../wait/index.ts';
 
 export type TestName = 'tcp' | 'udp' | 'latency' | 'http';
 
@@ -39,6 +40,8 @@ export interface UnitSetup {
   pingCount: number;
   httpConnections: number;
   httpUrl?: string;
+  /** Scales every tool's deadline: the run's pace, then what this unit's warm-up showed. */
+  pace: Pace;
   signal?: AbortSignal;
 }
 
@@ -49,8 +52,14 @@ export interface MeasureUnit {
   /** e.g. tcp.tx, latency.load: named in logs and errors. */
   name: string;
   primary: string;
+  /** How long one run takes by its settings (-t and -O, ping count × interval …): the warm-up's pace is measured against it. */
+  nominalMs(setup: UnitSetup): number;
   run(setup: UnitSetup, save: SaveRaw): Promise<UnitResult>;
 }
+
+const iperfNominalMs = (s: UnitSetup) => (s.durationS + s.omitS) * 1000;
+/** measureLatency's default interval between echo requests. */
+const PING_INTERVAL_MS = 200;
 
 /** labels.raw: the kept raw outputs' paths, comma-separated (absent when nothing was kept). */
 async function rawLabel(save: SaveRaw, items: readonly [kind: string, content: string][]): Promise<Record<string, string>> {
@@ -81,12 +90,13 @@ function iperfUnit(protocol: 'tcp' | 'udp', direction: 'tx' | 'rx'): MeasureUnit
   return {
     name: `${protocol}.${direction}`,
     primary: `${protocol}.${direction}.throughput`,
+    nominalMs: iperfNominalMs,
     async run(s, save) {
       const json: [string, string][] = [];
       // tx = guest → peer: the guest is the client; rx = peer → guest: the same pair with -R.
       const r = await runIperf3(s.guestHost, s.peerHost, s.peerAddress, {
         protocol, reverse: direction === 'rx', streams: s.streams, durationS: s.durationS, omitS: s.omitS,
-        udpBitrate: protocol === 'udp' ? s.udpBitrateBps : undefined, port: s.iperfPort, signal: s.signal,
+        udpBitrate: protocol === 'udp' ? s.udpBitrateBps : undefined, port: s.iperfPort, pace: s.pace, signal: s.signal,
         onJson: (text, i) => json.push([`iperf3-${i}.json`, text]),
       });
       return {
@@ -108,8 +118,9 @@ function latencyFigures(kind: 'idle' | 'load', l: LatencyResult): Figure[] {
 const latencyIdle: MeasureUnit = {
   name: 'latency.idle',
   primary: 'latency.idle.p50',
+  nominalMs: (s) => s.pingCount * PING_INTERVAL_MS,
   async run(s, save) {
-    const l = await measureLatency(s.guestHost, s.peerAddress, { count: s.pingCount, pingCommand: s.pingCommand, signal: s.signal });
+    const l = await measureLatency(s.guestHost, s.peerAddress, { count: s.pingCount, pingCommand: s.pingCommand, pace: s.pace, signal: s.signal });
     return {
       figures: latencyFigures('idle', l),
       labels: { peer: s.peerAddress, replies: `${l.received}/${l.transmitted}`, ...await rawLabel(save, [['ping.txt', l.output]]) },
@@ -120,9 +131,10 @@ const latencyIdle: MeasureUnit = {
 const latencyLoad: MeasureUnit = {
   name: 'latency.load',
   primary: 'latency.load.p50',
+  nominalMs: iperfNominalMs,
   async run(s, save) {
     const { latency, load } = await measureLoadedLatency(s.guestHost, s.peerAddress, {
-      count: s.pingCount, pingCommand: s.pingCommand, signal: s.signal,
+      count: s.pingCount, pingCommand: s.pingCommand, pace: s.pace, signal: s.signal,
       load: { client: s.guestHost, server: s.peerHost, serverAddress: s.peerAddress,
         options: { durationS: s.durationS, omitS: s.omitS, streams: s.streams, port: s.iperfPort } },
     });
@@ -143,11 +155,12 @@ function hasTunnel(host: Host): host is Host & Tunnel {
 const http: MeasureUnit = {
   name: 'http',
   primary: 'http.rate',
+  nominalMs: (s) => s.durationS * 1000,
   async run(s) {
     const target: HttpTarget = s.httpUrl ? { url: s.httpUrl }
       : hasTunnel(s.guestHost) ? { ssh: s.guestHost, port: 80 }
         : { url: `http://${s.guestAddress.includes(':') ? `[${s.guestAddress}]` : s.guestAddress}:80/` };
-    const r = await runHttpLoad(target, { durationS: s.durationS, connections: s.httpConnections, signal: s.signal });
+    const r = await runHttpLoad(target, { durationS: s.durationS, connections: s.httpConnections, pace: s.pace, signal: s.signal });
     return {
       figures: [
         { metric: 'http.rate', unit: 'req/s', direction: higher, value: r.requestsPerSecond },

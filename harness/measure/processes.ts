@@ -3,8 +3,11 @@
  * wait has a deadline, and `killAll` ends whatever is still running, so nothing outlives the
  * measurement, whichever way it ends.
  */
-import { PassbenchError, TimeoutError } from '../errors.ts';
+import { PassbenchError } from '../errors.ts';
 import type { Host, HostProcess, SpawnOptions } from '../host/host.ts';
+import { within, withDeadline, type DeadlineLike } from '../wait/index.ts';
+
+export { within } from '../wait/index.ts';
 
 export interface Tracked {
   host: Host;
@@ -70,38 +73,12 @@ export async function withProcessGroup<T>(what: string, body: (group: ProcessGro
   return result;
 }
 
-/** The promise's value, or undefined once `ms` have passed. */
-export async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /**
- * Races `promise` against a deadline and an AbortSignal: a TimeoutError naming `what` after `ms`,
- * a MeasurementAbortedError on abort.
+ * Races `promise` against a deadline and an AbortSignal: a TimeoutError "<what>: no result after
+ * N ms (deadline …)" after the deadline, a MeasurementAbortedError on abort.
  */
-export async function deadline<T>(promise: Promise<T>, ms: number, what: string, signal?: AbortSignal): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  let onAbort: (() => void) | undefined;
-  const limits = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TimeoutError(`${what}: no result after ${ms} ms`)), ms);
-    if (signal) {
-      onAbort = () => reject(new MeasurementAbortedError(what));
-      if (signal.aborted) onAbort();
-      else signal.addEventListener('abort', onAbort, { once: true });
-    }
-  });
-  try {
-    return await Promise.race([promise, limits]);
-  } finally {
-    clearTimeout(timer);
-    if (onAbort) signal?.removeEventListener('abort', onAbort);
-  }
+export function deadline<T>(promise: Promise<T>, limit: DeadlineLike, what: string, signal?: AbortSignal): Promise<T> {
+  return withDeadline(promise, limit, what, { signal, abortError: () => new MeasurementAbortedError(what) });
 }
 
 export function throwIfAborted(signal: AbortSignal | undefined, what: string): void {
