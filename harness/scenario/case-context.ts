@@ -4,6 +4,7 @@ import type { Bdf } from '../pci/bdf.ts';
 import type { Check, Mode, Sample } from '../results/schema.ts';
 import type { CleanupStack } from './cleanup-stack.ts';
 import type { DeviceProof, GuestHandle, RunOps } from './ops.ts';
+import type { Pace } from '../wait/index.ts';
 
 /** One guest of a case, as planned (VF guests learn their BDF when the VFs exist). */
 export interface GuestPlan {
@@ -34,6 +35,8 @@ export interface CaseContext {
   ops: RunOps;
   cleanup: CleanupStack;
   signal: AbortSignal;
+  /** How slow this run goes (measured before it started): scales the default deadlines of the steps. */
+  pace: Pace;
   log(line: string): void;
   /** Tells the progress display which guest the step is on. */
   onGuest(guest: string): void;

@@ -13,6 +13,7 @@ import { estimateRemaining, SteadyEstimate, type Progress } from './progress.ts'
 import type { Step } from './define-scenario.ts';
 import { HostValidationError, PendingJournalError, validateHost } from './validate-host.ts';
 import type { RunSettings } from '../config/scenario-config.ts';
+import { Pace, raceAbort, within } from '../wait/index.ts';
 
 /**
  * One lab host's share of a run: connect, lock, doctor, validate (read-only), then each case in
@@ -45,6 +46,8 @@ export interface HostRunOptions {
   isAlive?: (pid: number) => boolean;
   /** After an abort, how long a running step may take to settle before cleanup starts. */
   graceMs?: number;
+  /** Scales the steps' default deadlines (guest boot, SSH, measurement). Default: the accelerator's. */
+  pace?: Pace;
   now?: () => Date;
 }
 
@@ -164,7 +167,7 @@ export class HostRun {
     const host = this.host!;
     return {
       runId: this.o.runId, case: c, host, config: this.plan.config, settings: this.o.settings, ops: this.o.ops,
-      cleanup, signal: this.o.signal,
+      cleanup, signal: this.o.signal, pace: this.o.pace ?? Pace.forAccel(this.o.settings.accel),
       log: (line) => this.o.progress.log(this.plan.name, `${c.id}: ${line}`),
       onGuest: (guest) => this.update(c, 'guest', guest),
       check: async (partial) => {
@@ -228,23 +231,13 @@ export class HostRun {
 
   /** A step's promise, or AbortedError once the run is aborted (after a grace period for the step). */
   private async untilAbort<T>(work: Promise<T>): Promise<T> {
-    const signal = this.o.signal;
-    if (signal.aborted) throw new AbortedError('aborted');
-    let onAbort = () => undefined as void;
-    const aborted = new Promise<never>((_, reject) => {
-      onAbort = () => reject(new AbortedError('aborted (Ctrl-C or SIGTERM)'));
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
+    if (this.o.signal.aborted) throw new AbortedError('aborted');
     try {
-      return await Promise.race([work, aborted]);
+      return await raceAbort(work, this.o.signal, () => new AbortedError('aborted (Ctrl-C or SIGTERM)'));
     } catch (error) {
-      if (error instanceof AbortedError) {
-        // Let the step finish or roll back its own change before the cleanup runs beside it.
-        await Promise.race([work.catch(() => undefined), new Promise((r) => setTimeout(r, this.o.graceMs ?? 30_000).unref())]);
-      }
+      // Let the step finish or roll back its own change before the cleanup runs beside it.
+      if (error instanceof AbortedError) await within(work.catch(() => undefined), this.o.graceMs ?? 30_000);
       throw error;
-    } finally {
-      signal.removeEventListener('abort', onAbort);
     }
   }
 

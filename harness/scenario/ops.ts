@@ -3,6 +3,7 @@ import type { Host } from '../host/host.ts';
 import type { ActiveInterfaceProbe } from '../prepare/assign-group.ts';
 import type { MeasureContext } from '../measure/measure-mode.ts';
 import type { RunWriter } from '../results/run-writer.ts';
+import type { Deadline, DeadlineLike, Pace } from '../wait/index.ts';
 import type { HostMeta, Mode, RunMeta } from '../results/schema.ts';
 
 export type { RunWriter } from '../results/run-writer.ts';
@@ -23,7 +24,7 @@ export interface RunOps {
   /** Which interfaces the host uses (default: harness/pci's findActiveInterfaces). */
   probeActive?: ActiveInterfaceProbe;
   bootGuest(host: Host, boot: GuestBoot, o: { signal: AbortSignal; log: (l: string) => void }): Promise<GuestHandle>;
-  connectGuest(host: Host, guest: GuestHandle, o: { deadlineMs: number; signal: AbortSignal }): Promise<Host>;
+  connectGuest(host: Host, guest: GuestHandle, o: { deadline: DeadlineLike; signal: AbortSignal }): Promise<Host>;
   prove(guestHost: Host, expect: Expect & { address?: string }): Promise<DeviceProof>;
   measure(ctx: MeasureRequest): Promise<void>;
   openWriter(dir: string, meta: RunMeta): Promise<RunWriter>;
@@ -47,7 +48,10 @@ export interface GuestBoot {
   /** Static address on the test network (fw_cfg net); none for the e1000 guest. */
   address?: string;
   peerAddress?: string;
-  bootDeadlineMs: number;
+  /** Set by run.durations.bootS / sshS; absent: the guest layer's bases scaled by `pace`. */
+  bootDeadline?: Deadline;
+  sshDeadline?: Deadline;
+  pace: Pace;
 }
 
 export interface GuestHandle {

@@ -17,6 +17,7 @@ import { openRunWriter } from '../results/run-writer.ts';
 import type { HostMeta } from '../results/schema.ts';
 import type { HostRunConfig } from '../config/scenario-config.ts';
 import type { RunOps } from './ops.ts';
+import { Pace } from '../wait/index.ts';
 
 const TCG_HTTP_MIN_S = 15;
 
@@ -27,9 +28,10 @@ const KVM_CHECKS = new Set(['cpu-virt', 'kvm-device']);
  * The real RunOps: hosts over SSH, doctor, metadata, guests (harness/lab/lab-guest.ts), proof,
  * measurement, the results writer, history and reports.
  */
-export function realOps(o: { accel: 'kvm' | 'tcg' }): RunOps {
+export function realOps(o: { accel: 'kvm' | 'tcg'; pace?: Pace }): RunOps {
+  const pace = o.pace ?? Pace.forAccel(o.accel);
   return {
-    connect: (config) => SshHost.connect(sshOptions(config)),
+    connect: (config) => SshHost.connect({ ...sshOptions(config), pace }),
     doctor: async (host) => {
       const report = await runDoctor(host);
       const blocking = report.checks.filter((c) => c.grade === 'FAIL' && !(o.accel === 'tcg' && KVM_CHECKS.has(c.id)));
@@ -99,7 +101,8 @@ function guestOps(): Pick<RunOps, 'bootGuest' | 'connectGuest'> {
           images: { iso: image.iso ?? '', kernel: image.kernel ?? '', vmlinux: pvh ? image.kernel : undefined, initrd: image.initrd ?? '' },
           boot: image.iso ? 'iso' : pvh ? 'pvh' : 'kernel', append: image.append, memoryMiB: image.memoryMiB, cpus: image.cpus, accel: boot.accel,
           // One subfolder per host: guest names (e1000, vf0 …) repeat across hosts, their keys must not.
-          controllerDir: path.join(await keysDir, boot.host), deadlineMs: boot.bootDeadlineMs, signal, log,
+          controllerDir: path.join(await keysDir, boot.host), signal, log,
+          deadlineMs: boot.bootDeadline, sshDeadlineMs: boot.sshDeadline, pace: boot.pace,
         });
         started.set(key, lab);
       } finally {

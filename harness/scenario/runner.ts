@@ -7,6 +7,7 @@ import { HostRun, type HostRunOptions, type HostVerdict } from './host-run.ts';
 import type { ReportOutcome, RunOps, RunWriter } from './ops.ts';
 import type { Plan } from './plan.ts';
 import { plainProgress, type Progress } from './progress.ts';
+import type { Pace } from '../wait/index.ts';
 
 /**
  * Runs a plan on every host at once (one HostRun each) into one run directory, then the reports
@@ -30,6 +31,8 @@ export interface RunnerOptions {
   pid?: number;
   isAlive?: (pid: number) => boolean;
   graceMs?: number;
+  /** Scales default deadlines (guest boot, SSH, measurement); default: the accelerator's pace. */
+  pace?: Pace;
   now?: () => Date;
 }
 
@@ -52,10 +55,12 @@ export async function runPlan(o: RunnerOptions): Promise<RunOutcome> {
   const now = o.now ?? (() => new Date());
   const hostOptions: HostRunOptions = {
     runId, plan: o.plan, settings: o.settings, ops: o.ops, progress, signal, scenarioName: o.plan.scenario.name,
-    controller: o.controller, pid: o.pid, isAlive: o.isAlive, graceMs: o.graceMs, now,
+    controller: o.controller, pid: o.pid, isAlive: o.isAlive, graceMs: o.graceMs, pace: o.pace, now,
   };
   const runs = o.plan.hosts.map((h) => new HostRun(h, hostOptions));
   progress.begin(runs.map((r) => ({ name: r.plan.name, total: r.stepsTotal })));
+  // Every default deadline of the run is a base times this: say once what it is and where it came from.
+  if (o.pace) for (const r of runs) progress.log(r.plan.name, `deadlines scaled by ${o.pace}`);
   let writer: RunWriter | undefined;
   let writerError: string | undefined;
   try {

@@ -9,6 +9,7 @@ import { configureVfs } from '../prepare/sriov.ts';
 import type { CaseContext } from './case-context.ts';
 import type { Step } from './define-scenario.ts';
 import type { RunSettings } from '../config/scenario-config.ts';
+import { fixedDeadline, type Deadline } from '../wait/index.ts';
 
 /**
  * The seed's procedure, one step each. Every step that changes the lab host first puts
@@ -76,7 +77,9 @@ export function bootGuests(): Step {
       const guest = await ctx.ops.bootGuest(ctx.host, {
         runId: ctx.runId, host: ctx.config.name, name: g.name, mode: g.mode, image, accel: ctx.settings.accel,
         vfio: g.bdf ? [g.bdf] : [], e1000: g.mode === 'e1000', address: g.address,
-        peerAddress: ctx.config.peer?.address, bootDeadlineMs: ctx.settings.durations.bootS * 1000,
+        peerAddress: ctx.config.peer?.address, pace: ctx.pace,
+        bootDeadline: configured(ctx.settings.durations.bootS, 'run.durations.bootS'),
+        sshDeadline: configured(ctx.settings.durations.sshS, 'run.durations.sshS'),
       }, { signal: ctx.signal, log: (l) => ctx.log(l) });
       ctx.guests.set(g.name, guest);
       ctx.cleanup.push(`stop guest ${g.name}`, async () => {
@@ -102,12 +105,21 @@ async function checkQueryPci(ctx: CaseContext, guest: string, ids: string[]): Pr
   if (!found) throw new CheckFailedError(`guest ${guest}: QEMU's query-pci does not list ${want} (found ${ids.join(', ') || 'nothing'})`);
 }
 
+/** Until a booted guest answers SSH, on an idle KVM host; the run's pace scales it. */
+const SSH_BASE_MS = 60_000;
+
+/** A deadline the config sets (seconds), or undefined to let the pace choose. */
+function configured(seconds: number | undefined, setting: string): Deadline | undefined {
+  return seconds === undefined ? undefined : fixedDeadline(seconds * 1000, setting);
+}
+
 /** 5. SSH into every guest (host key pinned), each within the deadline. */
 export function sshIn(): Step {
   return { id: 'ssh-in', title: 'SSH into the guests', estimateS: (s) => (s.accel === 'tcg' ? 15 : 3), run: async (ctx) => {
     await Promise.all(ctx.case.guests.map(async (g) => {
       ctx.onGuest(g.name);
-      const guestHost = await ctx.ops.connectGuest(ctx.host, ctx.guests.get(g.name)!, { deadlineMs: ctx.settings.durations.sshS * 1000, signal: ctx.signal });
+      const deadline = configured(ctx.settings.durations.sshS, 'run.durations.sshS') ?? ctx.pace.scaled(SSH_BASE_MS);
+      const guestHost = await ctx.ops.connectGuest(ctx.host, ctx.guests.get(g.name)!, { deadline, signal: ctx.signal });
       ctx.guestHosts.set(g.name, guestHost);
       ctx.cleanup.push(`close SSH to ${g.name}`, () => guestHost.close());
     }));
@@ -164,7 +176,7 @@ export function measure(): Step {
         guestHost: ctx.guestHosts.get(g.name)!, peerHost, peerAddress: peer.address, guestAddress,
         tests: [...ctx.settings.tests],
         policy: { ...DEFAULT_REPETITION_POLICY, minRepetitions: r.min, maxRepetitions: r.max, targetRelativeHalfWidth: r.targetCi },
-        durationS: ctx.settings.durations.measureS, streams: ctx.settings.iperf3.streams, udpBitrateBps: ctx.settings.iperf3.udpBitrate, onSample: (s) => ctx.sample(s), signal: ctx.signal, log: (l) => ctx.log(`${g.name}: ${l}`),
+        durationS: ctx.settings.durations.measureS, pace: ctx.pace, streams: ctx.settings.iperf3.streams, udpBitrateBps: ctx.settings.iperf3.udpBitrate, onSample: (s) => ctx.sample(s), signal: ctx.signal, log: (l) => ctx.log(`${g.name}: ${l}`),
         saveArtifact: (name, content) => ctx.artifact(name, content),
       });
     }

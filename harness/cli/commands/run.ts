@@ -6,6 +6,8 @@ import type { RunOps } from '../../scenario/ops.ts';
 import { expandPlan, formatPlan } from '../../scenario/plan.ts';
 import { chooseProgress, type Progress } from '../../scenario/progress.ts';
 import { realOps } from '../../scenario/real-ops.ts';
+import { runPace } from '../../lab/lab-pace.ts';
+import type { Pace } from '../../wait/index.ts';
 import { formatOutcome, runPlan } from '../../scenario/runner.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { printJson, printLine } from '../output.ts';
@@ -21,7 +23,7 @@ export interface RunOptions {
 
 /** What tests replace: the ops, the progress display, where signals come from. */
 export interface RunDeps {
-  ops?: (accel: 'kvm' | 'tcg') => RunOps;
+  ops?: (accel: 'kvm' | 'tcg', pace: Pace) => RunOps;
   progress?: Progress;
   signals?: Pick<NodeJS.Process, 'on' | 'off'>;
   print?: (text: string) => void;
@@ -97,8 +99,10 @@ export async function runScenarioCommand(scenarioArg: string, options: RunOption
   signals.on('SIGINT', onSignal);
   signals.on('SIGTERM', onSignal);
   try {
+    // Deadlines scale with how slowly this machine goes (the virtual lab's own boot, if that is the lab).
+    const pace = await runPace(options.lab, settings.accel);
     const outcome = await runPlan({
-      plan, settings, ops: (deps.ops ?? ((accel) => realOps({ accel })))(settings.accel),
+      plan, settings, pace, ops: (deps.ops ?? ((accel, p) => realOps({ accel, pace: p })))(settings.accel, pace),
       scenarioFile: file, scenarioHash: createHash('sha256').update(hash).update(config.source).digest('hex'),
       progress: deps.progress ?? chooseProgress(), signal: abort.signal,
     });
