@@ -10,6 +10,8 @@ import nightly from '../../../scenarios/nightly.ts';
 import sriov from '../../../scenarios/sriov.ts';
 import { snapshot, useSimLabs } from '../../support/sim-kernel.ts';
 import { ALL_DEVICES, fakeOps, labYaml, simHost, type FakeOpsOptions } from './fake-lab.ts';
+import type { GuestBoot, MeasureRequest, RunOps } from '../../../harness/scenario/ops.ts';
+import { Pace, asDeadline, describeDeadline, type DeadlineLike } from '../../../harness/wait/index.ts';
 
 describe('scenario/runner (fake ops on simulated lab hosts)', () => {
   const lab = useSimLabs();
@@ -176,6 +178,42 @@ describe('scenario/runner (fake ops on simulated lab hosts)', () => {
     assert.equal(outcome.exitCode, 1);
     assert.ok(t.fake.writers[0]!.samples.some((s) => s.host === 'lab1') && !t.fake.writers[0]!.samples.some((s) => s.host === 'lab2'));
     for (const n of ['lab1', 'lab2']) assert.deepEqual(await t.after(n), t.before[n]);
+  });
+
+  /** Keeps what the steps hand to bootGuest, connectGuest and measure. */
+  function recordDeadlines(ops: RunOps) {
+    const seen = { boots: [] as GuestBoot[], ssh: [] as DeadlineLike[], measures: [] as MeasureRequest[] };
+    const { bootGuest, connectGuest, measure } = ops;
+    ops.bootGuest = (h, b, o) => (seen.boots.push(b), bootGuest(h, b, o));
+    ops.connectGuest = (h, g, o) => (seen.ssh.push(o.deadline), connectGuest(h, g, o));
+    ops.measure = (m) => (seen.measures.push(m), measure(m));
+    return seen;
+  }
+
+  it('paces the guests\' boot, SSH and measurement deadlines with the run\'s pace, and logs it once per host', async () => {
+    const t = await setup(['lab1']);
+    const seen = recordDeadlines(t.fake.ops);
+    const pace = Pace.fromLabBoot(16_000, 'tcg');
+    assert.equal((await t.run(sriov, { pace })).exitCode, 0);
+    assert.ok(seen.boots.length > 0 && seen.boots.every((b) => b.pace === pace && b.bootDeadline === undefined && b.sshDeadline === undefined));
+    assert.ok(seen.measures.length > 0 && seen.measures.every((m) => m.pace === pace));
+    assert.deepEqual(seen.ssh.map((d) => describeDeadline(d)), seen.boots.map(() =>
+      'deadline 600 s = base 60 s × pace 10, from the lab host\'s boot (SSH after 16 s, 8 s when idle) × tcg 5'));
+    assert.equal(t.lines.filter((l) => l.includes('deadlines scaled by pace 10 (the lab host\'s boot')).length, 1);
+  });
+
+  it('takes run.durations.bootS and sshS as fixed deadlines, and says where they came from', async () => {
+    const t = await setup(['lab1']);
+    const seen = recordDeadlines(t.fake.ops);
+    const fixed = parseScenarioConfig({ text: labYaml({ lab1: ALL_DEVICES }, 'guest: { iso: /images/guest.iso }\n  durations: { bootS: 60, sshS: 30 }'), source: 'lab.yaml', baseDir: '/tmp' });
+    const resultsDir = await fs.mkdtemp(path.join(os.tmpdir(), 'passbench-runner-'));
+    assert.equal((await t.run(sriov, { settings: { ...fixed.run, resultsDir } })).exitCode, 0);
+    assert.ok(seen.boots.length > 0);
+    for (const b of seen.boots) {
+      assert.equal(describeDeadline(b.bootDeadline!), 'deadline 60 s, set by run.durations.bootS');
+      assert.equal(describeDeadline(b.sshDeadline!), 'deadline 30 s, set by run.durations.sshS');
+    }
+    assert.ok(seen.ssh.every((d) => asDeadline(d).ms === 30_000));
   });
 
   it('one host unreachable: the other still runs; exit 3 only when nothing failed', async () => {
