@@ -26,9 +26,9 @@ describe('wait/waitUntil', () => {
     await assert.rejects(waitUntil('the socket /tmp/x.sock', () => { throw new Error('ECONNREFUSED'); },
       { deadline: Pace.forAccel('tcg').scaled(20), intervalMs: 10, remedy: 'Start QEMU.' }), (e: unknown) => {
       assert.ok(e instanceof WaitTimeoutError && e instanceof TimeoutError);
-      assert.match(e.message, /^timed out waiting for the socket \/tmp\/x\.sock: waited 0\.\d+ s \(deadline 0\.1 s = base 0\.02 s × pace 5, from tcg, nothing measured yet\), \d+ attempts; last failure: ECONNREFUSED$/);
+      assert.match(e.message, /^timed out waiting for the socket \/tmp\/x\.sock: waited [\d.]+ s \(deadline 0\.1 s = base 0\.02 s × pace 5, from tcg, nothing measured yet\), \d+ attempts; last failure: ECONNREFUSED$/);
       assert.ok(e.attempts! >= 2);
-      assert.ok(e.waitedMs >= 100 && Date.now() - started < 2_000, String(e.waitedMs));
+      assert.ok(e.waitedMs >= 100 && Date.now() - started < 10_000, String(e.waitedMs));
       assert.equal((e.cause as Error).message, 'ECONNREFUSED');
       assert.equal(e.remedy, 'Start QEMU.');
       return true;
@@ -42,7 +42,7 @@ describe('wait/waitUntil', () => {
       describeLast: () => 'no match in 3 lines', context: () => { reads += 1; return 'line 1\nline 2\n'; }, contextLabel: 'last lines',
     }), (e: unknown) => {
       assert.ok(e instanceof WaitTimeoutError);
-      assert.match(e.message, /^guest vf0: console did not show \/ready\/ within 0\.03 s; last lines:\nline 1\nline 2\nwaited 0\.\d+ s \(deadline 0\.03 s, set by run\.durations\.bootS\), \d+ attempts; last seen: no match in 3 lines$/);
+      assert.match(e.message, /^guest vf0: console did not show \/ready\/ within 0\.03 s; last lines:\nline 1\nline 2\nwaited [\d.]+ s \(deadline 0\.03 s, set by run\.durations\.bootS\), \d+ attempts; last seen: no match in 3 lines$/);
       return true;
     });
     assert.equal(reads, 1);
