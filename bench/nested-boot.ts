@@ -1,12 +1,15 @@
 /**
  * Nested boot benchmark (issue 3 point 6). Prints:
- *   1. ISO build time, cold: vm-images/build-guest.sh into an empty temporary cache (the kernel .deb
- *      is linked in from the real cache: download time is the network's, not the build's);
+ *   1. with --cold-build, the image build time from an empty temporary cache: the guest kernel from
+ *      linux-source, its initramfs and ISO, the lab's kernel and initramfs (the .deb files are linked
+ *      in from the real cache: download time is the network's, not the build's);
  *   2. lab host start → SSH ready (passbench's own lab, TCG);
- *   3. nested guest start → SSH ready (QEMU inside the lab host, TCG in TCG), for a VF guest by default.
+ *   3. --runs nested guest boots (QEMU inside the lab host, TCG in TCG), a VF guest by default, each
+ *      split into phases (QEMU start → QMP → kernel → /init → services → SSH), then the median and
+ *      range of each phase.
  *
  *   npx tsx bench/nested-boot.ts [--kind vf|e1000|whole-nic] [--boot pvh|kernel|iso] [--cpu max|qemu64]
- *        [--mem 256] [--append "console=ttyS0 quiet …"] [--lab-cpu max,-avx2] [--no-iso-build] [--runs 1]
+ *        [--mem 256] [--append "console=ttyS0 quiet …"] [--lab-cpu max,-avx2] [--cold-build] [--show-console] [--runs 5]
  * Always says the accelerator, the load average and the revision: figures from a loaded 2-core
  * machine are not comparable with an idle one's.
  */
@@ -25,8 +28,8 @@ import { setNumVfs } from '../harness/pci/sriov-ops.ts';
 const { values: a } = parseArgs({
   options: {
     kind: { type: 'string', default: 'vf' }, boot: { type: 'string', default: 'pvh' }, cpu: { type: 'string' },
-    mem: { type: 'string', default: '256' }, 'lab-cpu': { type: 'string' }, append: { type: 'string' }, 'no-iso-build': { type: 'boolean', default: false },
-    runs: { type: 'string', default: '1' },
+    mem: { type: 'string', default: '256' }, 'lab-cpu': { type: 'string' }, append: { type: 'string' }, 'cold-build': { type: 'boolean', default: false }, 'show-console': { type: 'boolean', default: false },
+    runs: { type: 'string', default: '5' },
   },
 });
 const host = new LocalHost();
@@ -34,9 +37,29 @@ const repo = path.join(path.dirname(new URL(import.meta.url).pathname), '..');
 const revision = (await host.run(['git', '-C', repo, 'rev-parse', '--short', 'HEAD'], { allowFailure: true })).stdout.trim();
 const load = async () => (await host.readFile('/proc/loadavg')).split(' ').slice(0, 3).join(' ');
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/**
+ * Where a nested boot's time goes, from the harness's clocks (QEMU start → QMP, → console ready,
+ * → SSH) and the guest kernel's uptime stamps on the console ("passbench-guest: [uptime] start" at
+ * /init, "… services started"): the part before the kernel's clock starts is QEMU's start plus the
+ * firmware loading the kernel and initrd.
+ */
+const PHASES = ['qemu start → QMP', 'QMP → kernel', 'kernel → /init', '/init → services', 'services → SSH'] as const;
+type Phases = Record<(typeof PHASES)[number] | 'total', number>;
+function bootPhases(console: string, qmpMs: number, consoleReadyMs: number, sshReadyMs: number): Phases {
+  const uptime = (what: string) => Number(new RegExp(`passbench-guest: \\[([\\d.]+)\\] ${what}`).exec(console)?.[1] ?? Number.NaN) * 1000;
+  const init = uptime('start');
+  const services = uptime('services started');
+  // The console is polled: the kernel's own stamp of "services started" is the closer figure.
+  const kernelStartMs = consoleReadyMs - services;
+  return {
+    'qemu start → QMP': qmpMs, 'QMP → kernel': kernelStartMs - qmpMs, 'kernel → /init': init,
+    '/init → services': services - init, 'services → SSH': sshReadyMs - consoleReadyMs, total: sshReadyMs,
+  };
+}
 console.log(`nested-boot bench, rev ${revision}, load ${await load()}`);
 
-if (!a['no-iso-build']) {
+if (a['cold-build']) {
   const cache = await mkdtemp(path.join(os.tmpdir(), 'pb-cold-cache-'));
   try {
     const real = process.env.PASSBENCH_CACHE ?? path.join(os.homedir(), '.cache', 'passbench');
@@ -44,7 +67,7 @@ if (!a['no-iso-build']) {
     await symlink(path.join(real, 'debs'), path.join(cache, 'debs'));
     const t0 = Date.now();
     await host.run(['env', `PASSBENCH_CACHE=${cache}`, 'bash', path.join(repo, 'vm-images', 'build-guest.sh')], { timeoutMs: 900_000 });
-    console.log(`ISO build, cold (kernel extract + lab initramfs + guest initramfs + ISO): ${s(Date.now() - t0)}`);
+    console.log(`image build, cold (guest kernel + initramfs + ISO, lab kernel extract + initramfs): ${s(Date.now() - t0)}`);
   } finally {
     await rm(cache, { recursive: true, force: true });
   }
@@ -68,15 +91,25 @@ try {
       await bindWithDriverOverride(lab, bdf, 'vfio-pci');
     }
     const append = a.append?.split(/\s+/).filter(Boolean) ?? GUEST_APPEND;
+    const boots: Phases[] = [];
     for (let run = 1; run <= Number(a.runs); run++) {
       const g = await startLabGuest(host, lab, {
         name: `bench${run}`, kind, bdf, address: kind === 'vf' ? vfGuestAddress(0) : WHOLE_NIC_GUEST_ADDRESS,
         images: state.guestImages!, boot: a.boot as 'pvh' | 'kernel' | 'iso', cpuModel: a.cpu, memoryMiB: Number(a.mem),
         append, controllerDir: keyDir, deadlineMs: 900_000, log: (l) => console.log(`  ${l}`),
       });
-      console.log(`nested ${kind} guest start → SSH ready: ${s(g.sshReadyMs)} (${g.guest.accel} in ${state.accel}; boot ${a.boot}, `
-        + `cpu ${a.cpu ?? 'max'}, ${a.mem} MiB, append "${a.boot === 'iso' ? '(isolinux.cfg)' : append.join(' ')}"; load ${await load()})`);
+      const consoleText = await g.guest.consoleTail(5000);
+      if (a['show-console']) console.log(consoleText);
+      const phases = bootPhases(consoleText, g.guest.startedMs, g.consoleReadyMs, g.sshReadyMs);
+      boots.push(phases);
+      console.log(`run ${run}: nested ${kind} guest start → SSH ready ${s(g.sshReadyMs)}: ${PHASES.map((p) => `${p} ${s(phases[p])}`).join(', ')}; load ${await load()}`);
       await g.stop();
+    }
+    console.log(`\nnested ${kind} guest (${state.accel} in ${state.accel}; boot ${a.boot}, cpu ${a.cpu ?? 'max'}, ${a.mem} MiB, `
+      + `append "${a.boot === 'iso' ? '(isolinux.cfg)' : append.join(' ')}"), ${boots.length} boots: median [min–max]`);
+    for (const p of [...PHASES, 'total'] as const) {
+      const v = boots.map((b) => b[p]).sort((x, y) => x - y);
+      console.log(`  ${p.padEnd(22)} ${s(v[Math.floor((v.length - 1) / 2)]!)} [${s(v[0]!)}–${s(v.at(-1)!)}]`);
     }
   } finally {
     await lab.close();

@@ -47,6 +47,9 @@ main() {
   name=${PASSBENCH_LAB_NAME:-nightly}
   scratch=$(mktemp -d -t passbench-nightly.XXXXXX)
   trap clean_up EXIT
+  # The guest image first, with its progress on show: on a fresh machine it compiles the guest
+  # kernel (4-6 min); afterwards it is cached and takes a second.
+  vm-images/build-guest.sh >/dev/null
   # lab.yaml: how to reach the lab host, and run.guest: the nested-guest image build-guest.sh made.
   local lab_config
   lab_config=$(npx passbench lab up --name "$name")

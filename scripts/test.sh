@@ -5,8 +5,9 @@ cd "$(dirname "$0")/.."
 if [ "$(id -u)" -ne 0 ]; then exec sudo "$0" "$@"; fi
 ./scripts/setup-debian.sh
 npm ci --no-audit --no-fund
-# The lab kernel + initramfs and the nested-guest image (kernel, initramfs, ISO), before the lab
-# tests need them (cached in ~/.cache/passbench; `lab up` would build them too, inside its deadline).
+# The lab kernel + initramfs and the nested-guest image (its own kernel, built from linux-source in
+# ~4-6 min the first time; initramfs; ISO), before the lab tests need them (cached in
+# ~/.cache/passbench; `lab up` would build them too, inside its deadline).
 vm-images/build-lab.sh >/dev/null
 vm-images/build-guest.sh >/dev/null
 npm test

@@ -69,7 +69,8 @@ export interface LabGuest {
   ssh: SshHost;
   /** What proveDevice must find. */
   expect: DeviceExpectation;
-  /** ms from QEMU start to SSH working. */
+  /** ms from QEMU start to the console's "services started", and to SSH working. */
+  consoleReadyMs: number;
   sshReadyMs: number;
   /** Closes SSH, stops QEMU (deadlines), removes the key folder on the lab host. Idempotent. */
   stop(): Promise<void>;
@@ -112,7 +113,8 @@ export async function startLabGuest(controller: Host, lab: SshHost, o: LabGuestO
     const consoleMs = await waitForConsole(async () => (await lab.run(['cat', spec.serialLog], { timeoutMs: 30_000 })).stdout, {
       ready: /passbench-guest: \[[\d.]+\] services started/, deadline: bootDeadline, what: `guest ${o.name}`, signal: o.signal, abortError,
     });
-    log(`console: services started ${((Date.now() - t0) / 1000).toFixed(1)} s after QEMU start (waited ${(consoleMs / 1000).toFixed(1)} s)`);
+    const consoleReadyMs = Date.now() - t0;
+    log(`console: services started ${(consoleReadyMs / 1000).toFixed(1)} s after QEMU start (waited ${(consoleMs / 1000).toFixed(1)} s)`);
     const ssh = await connectGuest({
       via: lab, address: o.kind === 'e1000' ? '127.0.0.1' : address.split('/')[0]!, port: sshPort,
       hostKey: keys.hostKey, identityFile: keys.identityFile,
@@ -122,7 +124,7 @@ export async function startLabGuest(controller: Host, lab: SshHost, o: LabGuestO
     const sshReadyMs = Date.now() - t0;
     let stopping: Promise<void> | undefined;
     return {
-      name: o.name, kind: o.kind, guest, ssh, sshReadyMs,
+      name: o.name, kind: o.kind, guest, ssh, consoleReadyMs, sshReadyMs,
       expect: { ...EXPECT[o.kind], address },
       stop: () => (stopping ??= (async () => {
         await ssh.close().catch(() => {});
@@ -174,6 +176,7 @@ async function setUp(controller: Host, lab: SshHost, o: LabGuestOptions, pace: P
       : {
         kind: 'kernel', initrd: o.images.initrd, append: o.append ?? GUEST_APPEND,
         kernel: (o.boot ?? 'pvh') === 'pvh' ? o.images.vmlinux ?? o.images.kernel : o.images.kernel,
+        firmware: 'qboot',
       },
     vfio: o.kind === 'e1000' ? [] : [{ host: o.bdf!, romfile: '' }],
     nic: o.kind === 'e1000'

@@ -24,6 +24,12 @@ import { WaitTimeoutError, seconds, waitUntil, type Deadline } from '../wait/ind
  *                          run: {accel, guest: the nested-guest image under /images}
  *   qemu.pid, qmp.sock, serial.log, state.json
  */
+
+/**
+ * The first build of the guest image compiles its kernel from linux-source: 4-6 min on an idle 2-core
+ * machine, so the limit is generous (later builds are cached: a second).
+ */
+const GUEST_IMAGE_BUILD_MS = 30 * 60_000;
 export interface LabPaths {
   dir: string;
   clientKey: string;
@@ -212,7 +218,7 @@ export async function labUp(host: Host, o: LabUpOptions = {}): Promise<LabUpResu
   const kernel = vars.KERNEL, initrd = vars.INITRD;
   if (!kernel || !initrd) throw new PassbenchError(`build-lab.sh printed no KERNEL=/INITRD=: ${built.stdout}`);
   log('building the nested-guest image (cached)');
-  const guestBuilt = parseVars((await host.run(['bash', join(dirname(script), 'build-guest.sh')], { timeoutMs: 600_000 })).stdout);
+  const guestBuilt = parseVars((await host.run(['bash', join(dirname(script), 'build-guest.sh')], { timeoutMs: GUEST_IMAGE_BUILD_MS })).stdout);
   const imageDir = guestImageDir(o.env);
   const inLab = (f: string | undefined, what: string) => {
     if (!f || dirname(f) !== imageDir) throw new PassbenchError(`build-guest.sh printed no ${what} under ${imageDir}: ${JSON.stringify(guestBuilt)}`);

@@ -52,6 +52,13 @@ describe('vm/qemu-args', () => {
     const argv = guestQemuArgs({ ...base, boot: { kind: 'kernel', kernel: '/k/vmlinuz', initrd: '/k/initrd.gz', append: ['console=ttyS0', 'quiet'] } });
     assert.deepEqual([values(argv, '-kernel'), values(argv, '-initrd'), values(argv, '-append')], [['/k/vmlinuz'], ['/k/initrd.gz'], ['console=ttyS0 quiet']]);
     assert.deepEqual(values(argv, '-cdrom'), []);
+    assert.deepEqual(values(argv, '-bios'), [], 'SeaBIOS (no -bios) unless qboot is asked for');
+  });
+
+  it('boots a kernel through qboot when asked (QEMU finds qboot.rom in its data directory)', () => {
+    const argv = guestQemuArgs({ ...base, boot: { kind: 'kernel', kernel: '/k/vmlinux', initrd: '/k/initrd', firmware: 'qboot' } });
+    assert.deepEqual(values(argv, '-bios'), ['qboot.rom']);
+    assert.deepEqual(values(argv, '-kernel'), ['/k/vmlinux']);
   });
 
   it('assigns any number of vfio-pci devices with ids hostdev0.. and optional romfile', () => {
