@@ -101,7 +101,7 @@ describe('scenario/progress: a steady ETA from the measured pace', () => {
         plan: expandPlan(nightly, config), settings: { ...config.run, resultsDir }, ops: fake.ops,
         scenarioFile: 'scenarios/nightly.ts', scenarioHash: 'a'.repeat(64), runId: '20261203T020000Z-abcd',
         progress: plainProgress((t) => lines.push(t), () => new Date(clockMs)), now: () => new Date(clockMs), graceMs: 50,
-      });
+      }).finally(() => fs.rm(resultsDir, { recursive: true, force: true }));
       assert.equal(outcome.exitCode, 0, JSON.stringify(outcome.verdicts));
       const shown = lines.flatMap((line) => {
         const m = /^(\S+) lab1 \[(\d+)\/(\d+)\].*ETA (\S+)$/.exec(line.trimEnd());
