@@ -176,7 +176,9 @@ async function setUp(controller: Host, lab: SshHost, o: LabGuestOptions, pace: P
       : {
         kind: 'kernel', initrd: o.images.initrd, append: o.append ?? GUEST_APPEND,
         kernel: (o.boot ?? 'pvh') === 'pvh' ? o.images.vmlinux ?? o.images.kernel : o.images.kernel,
-        firmware: 'qboot',
+        // qboot saves seconds only where firmware is emulated (TCG); under KVM SeaBIOS costs little,
+        // and not every distribution's QEMU ships qboot.rom.
+        firmware: (o.accel ?? 'tcg') === 'tcg' ? 'qboot' : 'seabios',
       },
     vfio: o.kind === 'e1000' ? [] : [{ host: o.bdf!, romfile: '' }],
     nic: o.kind === 'e1000'
