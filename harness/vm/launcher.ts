@@ -41,6 +41,7 @@ export interface StopOptions {
 export interface LaunchOptions {
   /** Until QEMU's pid file and QMP answer (each). Default 120 s; a Deadline from Pace.scaled says how it was chosen. */
   deadlineMs?: DeadlineLike;
+  /** Progress lines, without the guest's name: the caller's log names it. */
   log?: (line: string) => void;
 }
 
@@ -58,12 +59,12 @@ export async function launchGuest(host: Host, spec: GuestSpec, o: LaunchOptions 
   const output: string[] = [];
   const t0 = Date.now();
   await host.remove(spec.serialLog);
-  log(`${spec.name}: starting QEMU on ${host.name} (${spec.accel})`);
+  log(`starting QEMU on ${host.name} (${spec.accel})`);
   const proc = await host.spawn(argv, {
     onLine: (line) => {
       output.push(line);
       if (output.length > OUTPUT_LINES) output.shift();
-      log(`${spec.name}: qemu: ${line}`);
+      log(`qemu: ${line}`);
     },
   });
   let gone = false;
@@ -90,7 +91,7 @@ export async function launchGuest(host: Host, spec: GuestSpec, o: LaunchOptions 
       }
     });
     const startedMs = Date.now() - t0;
-    log(`${spec.name}: QMP up after ${(startedMs / 1000).toFixed(1)} s, accel ${accel}, pid ${pid}`);
+    log(`QMP up after ${(startedMs / 1000).toFixed(1)} s, accel ${accel}, pid ${pid}`);
     return makeRunningGuest(host, spec, { proc, pid, qmp, accel, argv, startedMs, exited, isGone: () => gone });
   } catch (error) {
     qmp?.close();
@@ -170,7 +171,7 @@ async function readPid(host: Host, proc: HostProcess, spec: GuestSpec, deadline:
     }, { deadline, intervalMs: 200 });
   } catch (error) {
     if (!(error instanceof WaitTimeoutError)) throw error;
-    log(`${spec.name}: warning: ${error.message}; going on without its pid`);
+    log(`warning: ${error.message}; going on without its pid`);
     return -1;
   }
 }
