@@ -63,7 +63,6 @@ printf 'root:x:0:\n' >"$root/etc/group"
 printf '/bin/sh\n' >"$root/etc/shells"
 printf 'passbench guest\n' >"$root/var/www/index.html"
 
-
 (cd "$root" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --quiet) | gzip -9 >"$cd9660/isolinux/initrd.gz"
 cp "$BZIMAGE" "$cd9660/isolinux/vmlinuz"
 cp "$isolinux_bin" "$ldlinux" "$cd9660/isolinux/"
