@@ -30,7 +30,8 @@ pkg=$(apt-cache depends -t bookworm-backports linux-source 2>/dev/null | awk '/D
 deb=$(ls "$cache/debs/${pkg}_"*.deb 2>/dev/null | head -n1 || true)
 if [ -z "$deb" ]; then
   log "downloading $pkg"
-  (cd "$cache/debs" && apt-get download -t bookworm-backports "$pkg" >&2 2>/dev/null)
+  (cd "$cache/debs" && apt-get download -t bookworm-backports "$pkg" >&2) \
+    || die "could not download $pkg (apt-get download above says why; run apt-get update?)"
   deb=$(ls "$cache/debs/${pkg}_"*.deb | head -n1)
 fi
 
