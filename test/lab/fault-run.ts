@@ -6,6 +6,7 @@ import YAML from 'yaml';
 import { labSshArgv } from '../../harness/lab/lab-up.ts';
 import { shellQuote } from '../../harness/host/shell-quote.ts';
 import { labShell, sharedLab, sharedLabName } from '../support/shared-lab.ts';
+import { tempDir } from '../support/temp-dirs.ts';
 
 /**
  * `passbench run` against the shared virtual lab as a child process, for the fault tests: a
@@ -42,7 +43,7 @@ export async function startFaultRun(o: FaultRunOptions): Promise<FaultRun> {
   const lab = await sharedLab();
   const images = lab.state.guestImages;
   if (!images) throw new Error('the shared lab has no guest images (state.json guestImages)');
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'passbench-fault-'));
+  const dir = await tempDir('passbench-fault-');
   const kernel = images.vmlinux ?? images.kernel;
   const selection = {
     run: {

@@ -6,6 +6,7 @@ import type { ActiveInterface } from '../../../harness/pci/types.ts';
 import type { Check, HostMeta, RunMeta, Sample } from '../../../harness/results/schema.ts';
 import type { GuestHandle, RunOps, RunWriter } from '../../../harness/scenario/ops.ts';
 import { LAB, useSimLabs, type SimKernel } from '../../support/sim-kernel.ts';
+import { tempDir } from '../../support/temp-dirs.ts';
 
 /**
  * Fakes of the ops the runner drives, over simulated lab hosts (test/support/sim-kernel.ts):
@@ -141,7 +142,7 @@ export function fakeOps(o: FakeOpsOptions) {
 }
 
 export async function writeTemp(name: string, text: string): Promise<string> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'passbench-scenario-'));
+  const dir = await tempDir('passbench-scenario-');
   const file = path.join(dir, name);
   await fs.writeFile(file, text);
   return file;

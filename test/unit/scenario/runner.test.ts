@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { parseScenarioConfig } from '../../../harness/config/scenario-config.ts';
 import { expandPlan } from '../../../harness/scenario/plan.ts';
@@ -12,6 +11,7 @@ import { snapshot, useSimLabs } from '../../support/sim-kernel.ts';
 import { ALL_DEVICES, fakeOps, labYaml, simHost, type FakeOpsOptions } from './fake-lab.ts';
 import type { GuestBoot, MeasureRequest, RunOps } from '../../../harness/scenario/ops.ts';
 import { Pace, asDeadline, describeDeadline, type DeadlineLike } from '../../../harness/wait/index.ts';
+import { tempDir } from '../../support/temp-dirs.ts';
 
 describe('scenario/runner (fake ops on simulated lab hosts)', () => {
   const lab = useSimLabs();
@@ -22,7 +22,7 @@ describe('scenario/runner (fake ops on simulated lab hosts)', () => {
     const config = parseScenarioConfig({ text: labYaml(Object.fromEntries(names.map((n) => [n, devices]))), source: 'lab.yaml', baseDir: '/tmp' });
     const fake = fakeOps({ ...o, hosts: Object.fromEntries(names.map((n) => [n, labs[n]!.sim])) });
     const lines: string[] = [];
-    const resultsDir = await fs.mkdtemp(path.join(os.tmpdir(), 'passbench-runner-'));
+    const resultsDir = await tempDir('passbench-runner-');
     const run = (scenario = nightly, extra: Partial<RunnerOptions> = {}) => runPlan({
       plan: expandPlan(scenario, config), settings: { ...config.run, resultsDir }, ops: fake.ops, scenarioFile: 'scenarios/nightly.ts', scenarioHash: 'a'.repeat(64),
       runId: '20261124T203000Z-abcd', progress: plainProgress((t) => lines.push(t)), controller: 'ctl', pid: 4242, graceMs: 50, ...extra,
@@ -206,7 +206,7 @@ describe('scenario/runner (fake ops on simulated lab hosts)', () => {
     const t = await setup(['lab1']);
     const seen = recordDeadlines(t.fake.ops);
     const fixed = parseScenarioConfig({ text: labYaml({ lab1: ALL_DEVICES }, 'guest: { iso: /images/guest.iso }\n  durations: { bootS: 60, sshS: 30 }'), source: 'lab.yaml', baseDir: '/tmp' });
-    const resultsDir = await fs.mkdtemp(path.join(os.tmpdir(), 'passbench-runner-'));
+    const resultsDir = await tempDir('passbench-runner-');
     assert.equal((await t.run(sriov, { settings: { ...fixed.run, resultsDir } })).exitCode, 0);
     assert.ok(seen.boots.length > 0);
     for (const b of seen.boots) {
