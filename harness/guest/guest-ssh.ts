@@ -1,4 +1,5 @@
-import { SshHost, HostKeyMismatchError } from '../host/ssh-host.ts';
+import { SshHost } from '../host/ssh-host.ts';
+import { HostKeyMismatchError } from '../host/ssh-errors.ts';
 import { waitUntil, type DeadlineLike, type Pace } from '../wait/index.ts';
 
 export interface ConnectGuestOptions {

@@ -3,15 +3,15 @@
  * SFTP. Key authentication only, and the host key is pinned: the caller says which key the host
  * must present and anything else is refused before a single command runs.
  */
-import fs from 'node:fs/promises';
 // ssh2 is CommonJS without named ESM exports: take the default export.
 import ssh2 from 'ssh2';
 import type { Client, ClientChannel, ConnectConfig, SFTPWrapper } from 'ssh2';
-import { CommandError, HostFileError, PassbenchError, UsageError, errorMessage } from '../errors.ts';
+import { CommandError, HostFileError, errorMessage } from '../errors.ts';
 import type { FileStat, Host, HostProcess, RunOptions, RunResult, SpawnOptions } from './host.ts';
 import { splitLines } from './lines.ts';
 import { shellJoin } from './shell-quote.ts';
-import { findKnownHostKeys, fingerprint, knownHostsName, parsePublicKey, type PublicKey } from './ssh-keys.ts';
+import { describeKey, hostKeyAlgorithms, readIdentity, readPinnedKeys } from './ssh-credentials.ts';
+import { HostKeyMismatchError, SshConnectError, connectError, errnoFromMessage, sftpCode } from './ssh-errors.ts';
 import { Pace, Semaphore, asDeadline, WaitTimeoutError, waitUntil, within, withDeadline, type Deadline, type DeadlineLike } from '../wait/index.ts';
 
 export interface SshHostOptions {
@@ -34,23 +34,6 @@ export interface SshHostOptions {
   pace?: Pace;
   /** Each SFTP operation's deadline instead of pace × SFTP_BASE_MS. */
   sftpDeadlineMs?: DeadlineLike;
-}
-
-/** The host presented a key other than the pinned one. Nothing was run. */
-export class HostKeyMismatchError extends PassbenchError {
-  constructor(readonly target: string, readonly expected: readonly string[], readonly found: string) {
-    super(`host key mismatch for ${target}: expected ${expected.join(' or ')}, found ${found}; refused before running anything`, {
-      remedy: 'If the host was reinstalled, check the new key on its console (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) '
-        + 'and update hostKey / knownHostsFile in the lab config. Otherwise the connection may be intercepted: do not proceed.',
-    });
-  }
-}
-
-/** The SSH connection could not be made (network, authentication, jump host). */
-export class SshConnectError extends PassbenchError {
-  constructor(readonly target: string, reason: string, details: { remedy?: string; cause?: unknown } = {}) {
-    super(`cannot connect to ${target}: ${reason}`, details);
-  }
 }
 
 const DEFAULT_TIMEOUT_MS = 60_000;
@@ -469,99 +452,4 @@ function absolute(file: string): string {
 
 function promisify<T>(call: (cb: (error: Error | null | undefined, value: T) => void) => void): Promise<T> {
   return new Promise((resolve, reject) => call((error, value) => (error ? reject(error) : resolve(value))));
-}
-
-/** SFTP status codes are coarse; name the two that map to an errno, and keep the others recognizable. */
-function sftpCode(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  if (typeof code === 'string') return code;
-  if (code === 2) return 'ENOENT';
-  if (code === 3) return 'EACCES';
-  if (code === 4) return 'SFTP_FAILURE';
-  if (code === 8) return 'SFTP_OP_UNSUPPORTED';
-  return typeof code === 'number' ? `SFTP_${code}` : undefined;
-}
-
-const ERRNO_TEXT: Record<string, string> = {
-  'No such device': 'ENODEV', 'Invalid argument': 'EINVAL', 'Device or resource busy': 'EBUSY',
-  'No such file or directory': 'ENOENT', 'Permission denied': 'EACCES', 'Operation not permitted': 'EPERM',
-  'File exists': 'EEXIST', 'No space left on device': 'ENOSPC', 'Input/output error': 'EIO',
-  'Cannot allocate memory': 'ENOMEM', 'No such device or address': 'ENXIO', 'Operation not supported': 'EOPNOTSUPP',
-  'Resource temporarily unavailable': 'EAGAIN', 'Numerical result out of range': 'ERANGE', 'Read-only file system': 'EROFS',
-  'Is a directory': 'EISDIR', 'Not a directory': 'ENOTDIR',
-};
-
-/** `dd: error writing '/sys/…': No such device` → `ENODEV` (strerror texts of glibc and busybox agree). */
-export function errnoFromMessage(message: string): string | undefined {
-  const text = message.slice(message.lastIndexOf(': ') + 2).trim();
-  return ERRNO_TEXT[text];
-}
-
-function describeKey(key: PublicKey | Buffer): string {
-  const blob = Buffer.isBuffer(key) ? key : key.blob;
-  const type = blob.length >= 4 ? blob.subarray(4, 4 + blob.readUInt32BE(0)).toString('latin1') : 'unknown';
-  return `${fingerprint(blob)} (${type})`;
-}
-
-function hostKeyAlgorithms(keys: readonly PublicKey[]): string[] {
-  const names = keys.flatMap((k) => (k.type === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [k.type]));
-  return [...new Set(names)];
-}
-
-async function readPinnedKeys(options: SshHostOptions, name: string, port: number): Promise<PublicKey[]> {
-  const lines = options.hostKey === undefined ? [] : typeof options.hostKey === 'string' ? [options.hostKey] : [...options.hostKey];
-  const keys = lines.map((line) => parsePublicKey(line, `host key for ${name}`));
-  if (options.knownHostsFile) {
-    const text = await fs.readFile(options.knownHostsFile, 'utf8').catch((error: unknown) => {
-      throw new UsageError(`cannot read known_hosts file ${options.knownHostsFile} for ${name}: ${errorMessage(error)}`, { cause: error });
-    });
-    const found = findKnownHostKeys(text, options.address, port, options.knownHostsFile);
-    if (found.length === 0) {
-      throw new UsageError(`${options.knownHostsFile} has no key for ${knownHostsName(options.address, port)} (${name})`, {
-        remedy: `Add the host's key line as "${knownHostsName(options.address, port)} ssh-ed25519 AAAA…" after checking its `
-          + 'fingerprint on the host (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub).',
-      });
-    }
-    keys.push(...found);
-  }
-  if (keys.length === 0) {
-    throw new UsageError(`no pinned host key for ${name}: passbench never accepts an unknown host key`, {
-      remedy: 'Give hostKey (the line from the host\'s /etc/ssh/ssh_host_ed25519_key.pub) or knownHostsFile.',
-    });
-  }
-  return keys;
-}
-
-async function readIdentity(file: string, name: string): Promise<Buffer> {
-  const key = await fs.readFile(file).catch((error: unknown) => {
-    throw new UsageError(`cannot read the SSH identity file ${file} for ${name}: ${errorMessage(error)}`, {
-      cause: error, remedy: 'Point identityFile at an existing private key (e.g. one made by `ssh-keygen -t ed25519`).',
-    });
-  });
-  if (key.includes('ENCRYPTED') || key.includes('Proc-Type: 4,ENCRYPTED')) {
-    // OpenSSH-format keys hide encryption inside the base64; ssh2 reports those itself at connect.
-    throw new UsageError(`the SSH identity file ${file} is encrypted`, { remedy: 'Use a key without a passphrase for unattended runs.' });
-  }
-  return key;
-}
-
-function connectError(target: string, options: SshHostOptions, error: unknown): SshConnectError {
-  const message = errorMessage(error);
-  const code = (error as NodeJS.ErrnoException).code;
-  const where = `${options.address}:${options.port ?? 22}`;
-  const remedy =
-    /authentication methods failed/i.test(message)
-      ? `Add the public key of ${options.identityFile} to ~${options.user ?? 'root'}/.ssh/authorized_keys on the host.`
-      : code === 'ECONNREFUSED'
-        ? `Nothing listens on ${where}: is sshd running there, and is the port right?`
-        : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
-          ? `The name ${options.address} does not resolve: check the address in the lab config.`
-          : /timed out|ETIMEDOUT|EHOSTUNREACH/i.test(`${message} ${code ?? ''}`)
-            ? `No answer from ${where}: check that the host is up and reachable from here (firewall, VPN, jump host).`
-            : /no matching host key/i.test(message)
-              ? 'The host offers no key of the pinned type: pin the key it has (ssh-keyscan shows its types; check the fingerprint on its console).'
-            : /passphrase|encrypted/i.test(message)
-              ? 'Use a key without a passphrase for unattended runs.'
-              : `Try \`ssh -p ${options.port ?? 22} -i ${options.identityFile} ${options.user ?? 'root'}@${options.address} true\` to see what fails.`;
-  return new SshConnectError(target, message, { cause: error, remedy });
 }

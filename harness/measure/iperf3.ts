@@ -8,8 +8,8 @@
 import { PassbenchError } from '../errors.ts';
 import type { Host } from '../host/host.ts';
 import { Iperf3Error, parseIperf3Json, sumIperf3Results, type Iperf3Result } from './iperf3-json.ts';
-import { deadline, throwIfAborted, within, withProcessGroup, type ProcessGroup, type Tracked } from './processes.ts';
-import { Pace, delay } from '../wait/index.ts';
+import { deadline, throwIfAborted, withProcessGroup, type ProcessGroup, type Tracked } from './processes.ts';
+import { Pace, delay, within } from '../wait/index.ts';
 
 export { Iperf3Error, parseIperf3Json, sumIperf3Results, type Iperf3Result } from './iperf3-json.ts';
 

@@ -7,8 +7,6 @@ import { PassbenchError } from '../errors.ts';
 import type { Host, HostProcess, SpawnOptions } from '../host/host.ts';
 import { within, withDeadline, type DeadlineLike } from '../wait/index.ts';
 
-export { within } from '../wait/index.ts';
-
 export interface Tracked {
   host: Host;
   process: HostProcess;

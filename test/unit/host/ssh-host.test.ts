@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { CommandError, HostFileError } from '../../../harness/errors.ts';
-import { HostKeyMismatchError, SshConnectError, SshHost, errnoFromMessage } from '../../../harness/host/ssh-host.ts';
+import { SshHost } from '../../../harness/host/ssh-host.ts';
+import { HostKeyMismatchError, SshConnectError, errnoFromMessage } from '../../../harness/host/ssh-errors.ts';
 import { fingerprint, formatPublicKey, generateKeyPair } from '../../../harness/host/ssh-keys.ts';
 import { LocalHost } from '../../../harness/host/local-host.ts';
 import { startSshd, type Sshd } from '../../support/sshd.ts';
