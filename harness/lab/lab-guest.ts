@@ -81,8 +81,8 @@ export const GUEST_APPEND: readonly string[] = ['console=ttyS0', 'quiet', 'mitig
 
 /**
  * Bases for the deadlines, on an idle KVM host with room to spare; the pace scales them (TCG 5:
- * boot 600 s, QMP 120 s, SSH at least 60 s). Nested TCG guests took 93–210 s to SSH here, and
- * 5–6 min three at a time on 2 cores (README, vm-images/README).
+ * boot 600 s, QMP 120 s, SSH at least 60 s). Nested TCG guests take 53–91 s to SSH here with
+ * passbench's own guest kernel, and 117–136 s three at a time on 2 cores (vm-images/README).
  */
 export const BOOT_BASE_MS = 120_000;
 export const QMP_BASE_MS = 24_000;

@@ -15,7 +15,7 @@ export const PACE_RANGE = { min: 1, max: 20 } as const;
 
 /**
  * Before anything is measured. TCG emulates every instruction: nested guests in the virtual lab
- * need 93–210 s from QEMU start to SSH (README, vm-images/README) where KVM needs well under 30 s.
+ * need 53–91 s from QEMU start to SSH (vm-images/README) where KVM needs well under 30 s.
  */
 export const ACCEL_PACE: Readonly<Record<Accel, number>> = { kvm: 1, tcg: 5 };
 
