@@ -24,9 +24,23 @@ export interface HostEnvironment {
 /** The options every host command shares. */
 export function addHostOptions(command: Command): Command {
   return command
-    .option('--host <host>', 'lab host: a name from --lab FILE, or ssh://user@address:port (default: this machine)')
+    .option('--host <host>', 'lab host: a name from --lab FILE, or ssh://user@address:port (default: this machine)', checkHostValue)
     .option('--lab <file>', 'lab config file (as written by `passbench lab up`)')
     .option('--identity <file>', 'private key for --host ssh://… (default: from --lab, else ~/.ssh/id_ed25519)');
+}
+
+/**
+ * --host as given. Only a missing --host means this machine: an empty or blank one (an unset
+ * variable in `--host "$LAB"`) would otherwise quietly turn a lab command on the controller itself.
+ */
+export function checkHostValue(value: string): string {
+  if (value.trim() === '') {
+    throw new UsageError(`--host ${JSON.stringify(value)} is empty: expected a lab host name or ssh://user@address:port`, {
+      remedy: 'Give the host (--host lab1 --lab lab.yaml, or --host ssh://root@10.0.0.5:22); leave --host out to work on this machine. '
+        + 'In a script, check that the variable passed to --host is set.',
+    });
+  }
+  return value;
 }
 
 /**
@@ -34,7 +48,8 @@ export function addHostOptions(command: Command): Command {
  * for an ssh:// URL, a host whose key is pinned by the lab config or ~/.ssh/known_hosts (never learned).
  */
 export async function openHost(options: HostOptions, env: HostEnvironment = {}): Promise<Host> {
-  if (!options.host) return new LocalHost();
+  if (options.host === undefined) return new LocalHost();
+  checkHostValue(options.host);
   const config = options.lab ? await loadLabConfig(options.lab) : undefined;
   if (options.host.startsWith('ssh://')) return SshHost.connect(await sshUrlOptions(options.host, config, options.identity, env));
   if (!HOST_NAME.test(options.host)) {

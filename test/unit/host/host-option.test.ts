@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Command } from 'commander';
 import { addHostOptions, openHost, parseSshUrl } from '../../../harness/cli/host-option.ts';
+import { main } from '../../../harness/cli/main.ts';
 import { UsageError } from '../../../harness/errors.ts';
 import { LocalHost } from '../../../harness/host/local-host.ts';
 import { SshHost } from '../../../harness/host/ssh-host.ts';
@@ -92,5 +93,40 @@ describe('cli/host-option (--host, --lab)', function () {
     for (const bad of ['ssh://root:pw@h', 'ssh://h/path', 'ssh://h:99999', 'ssh://-oProxyCommand=x@h', 'ssh://h?x=1']) {
       assert.throws(() => parseSshUrl(bad), UsageError, bad);
     }
+  });
+});
+
+describe('cli/host-option: an empty or blank --host', () => {
+  /** Runs the CLI, keeping what it prints to stderr. */
+  async function cli(...args: string[]): Promise<{ code: number; stderr: string }> {
+    const write = process.stderr.write.bind(process.stderr);
+    let stderr = '';
+    process.stderr.write = ((chunk: string) => { stderr += chunk; return true; }) as typeof process.stderr.write;
+    try {
+      return { code: await main(['node', 'passbench', ...args]), stderr };
+    } finally {
+      process.stderr.write = write;
+    }
+  }
+
+  // Every command that opens a host through addHostOptions; before the fix each of these worked on
+  // this machine (doctor, devices) or would have changed its devices (bind, sriov, restore).
+  const commands = [['doctor'], ['devices'], ['bind', '0000:00:1f.3'], ['sriov', '0000:00:02.0', '--vfs', '1'], ['restore']];
+  for (const value of ['', ' ', '\t']) {
+    for (const command of commands) {
+      it(`${command[0]} --host ${JSON.stringify(value)}: usage error (exit 2) naming the value, before any host is opened`, async () => {
+        const { code, stderr } = await cli(...command, '--host', value);
+        assert.equal(code, 2, stderr);
+        assert.ok(stderr.includes(`--host ${JSON.stringify(value)} is empty`), stderr);
+        assert.match(stderr, /leave --host out to work on this machine/);
+        assert.doesNotMatch(stderr, /\n\s+at /, 'no stack trace');
+      });
+    }
+  }
+
+  it('openHost refuses a blank host too (library callers), and only a missing one is this machine', async () => {
+    await assert.rejects(openHost({ host: '' }), (e: unknown) => e instanceof UsageError && /--host "" is empty/.test(e.message) && /--host/.test(e.remedy ?? ''));
+    await assert.rejects(openHost({ host: '  ' }), UsageError);
+    assert.ok((await openHost({ host: undefined })) instanceof LocalHost);
   });
 });
