@@ -48,9 +48,25 @@ export async function readIdentity(file: string, name: string): Promise<Buffer> 
       cause: error, remedy: 'Point identityFile at an existing private key (e.g. one made by `ssh-keygen -t ed25519`).',
     });
   });
+  await checkIdentityMode(file, name);
   if (key.includes('ENCRYPTED') || key.includes('Proc-Type: 4,ENCRYPTED')) {
     // OpenSSH-format keys hide encryption inside the base64; ssh2 reports those itself at connect.
     throw new UsageError(`the SSH identity file ${file} is encrypted`, { remedy: 'Use a key without a passphrase for unattended runs.' });
   }
   return key;
+}
+
+/**
+ * OpenSSH's rule (sshkey_perm_ok): a private key of our own that group or others may read, write or
+ * run is refused ("UNPROTECTED PRIVATE KEY FILE!"); a key anyone else can read is no longer private.
+ */
+async function checkIdentityMode(file: string, name: string): Promise<void> {
+  const st = await fs.stat(file);
+  const own = process.getuid === undefined || st.uid === process.getuid();
+  if (!own || (st.mode & 0o077) === 0) return;
+  const mode = (st.mode & 0o777).toString(8).padStart(4, '0');
+  throw new UsageError(`the SSH identity file ${file} for ${name} has permissions ${mode}: group or others can use it `
+    + '(expected 0600 or stricter; OpenSSH refuses such a key as an UNPROTECTED PRIVATE KEY FILE)', {
+    remedy: `Run \`chmod 600 ${file}\`; if others could read it, make a new key (\`ssh-keygen -t ed25519\`) and replace the old one in authorized_keys.`,
+  });
 }
