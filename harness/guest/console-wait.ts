@@ -1,8 +1,17 @@
 import { PassbenchError } from '../errors.ts';
 import { waitUntil, type DeadlineLike } from '../wait/index.ts';
 
-/** The guest's /init printed a FATAL line: waiting longer cannot help. */
+/** The guest's /init printed a FATAL line, or its kernel panicked: waiting longer cannot help. */
 export class GuestInitError extends PassbenchError {}
+
+/**
+ * What ends a boot for good. A panicked kernel halts (panic=0, the default) and would sit there
+ * until the boot deadline, minutes under nested TCG, before the run could say what happened.
+ */
+const BOOT_ENDED: ReadonlyArray<{ line: RegExp; says: string }> = [
+  { line: /^.*FATAL.*$/m, says: "the guest's /init failed" },
+  { line: /^.*Kernel panic - not syncing.*$/m, says: "the guest's kernel panicked" },
+];
 
 export interface ConsoleWaitOptions {
   ready: RegExp;
@@ -17,7 +26,7 @@ export interface ConsoleWaitOptions {
 /**
  * Waits until the guest's console shows `ready` (guest-init.sh prints "services started" once
  * dropbear listens), polling `read` (the serial log), and returns the ms waited. A `FATAL` line
- * from /init fails at once. Waiting for the console before the first SSH attempt matters through a
+ * from /init or a kernel panic fails at once. Waiting for the console before the first SSH attempt matters through a
  * dropbear jump host: its forward to an address that does not answer yet stalls the whole jump
  * connection for a TCP timeout.
  */
@@ -27,8 +36,10 @@ export async function waitForConsole(read: () => Promise<string>, o: ConsoleWait
   await waitUntil(`${o.what}'s console to show ${o.ready}`, async () => {
     text = await read();
     if (o.ready.test(text)) return true;
-    const fatal = /^.*FATAL.*$/m.exec(text);
-    if (fatal) throw new GuestInitError(`${o.what}: the guest's /init failed: ${fatal[0]}\nconsole:\n${tailOf(text)}`);
+    for (const { line, says } of BOOT_ENDED) {
+      const seen = line.exec(text);
+      if (seen) throw new GuestInitError(`${o.what}: ${says}: ${seen[0].trim()}\nconsole:\n${tailOf(text)}`);
+    }
     return undefined;
   }, {
     deadline: o.deadline, intervalMs: o.pollMs ?? 2_000, signal: o.signal, abortError: o.abortError,

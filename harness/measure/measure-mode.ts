@@ -9,6 +9,7 @@
  */
 import { PassbenchError, errorMessage } from '../errors.ts';
 import type { Host } from '../host/host.ts';
+import { formatValue } from '../results/format-value.ts';
 import { SCHEMA_VERSION, type Mode, type Sample } from '../results/schema.ts';
 import { MeasurementAbortedError } from './processes.ts';
 import { unitsFor, type MeasureUnit, type TestName, type UnitSetup } from './measure-units.ts';
@@ -117,15 +118,15 @@ async function repeatUnit(ctx: MeasureContext, unit: MeasureUnit, runSetup: Unit
     if (warmup) {
       // The repetitions' deadlines follow what this very measurement took, not a guess.
       setup = { ...setup, pace: Pace.fromRun(tookMs, unit.nominalMs(setup), `the ${unit.name} warm-up of ${ctx.guest}`) };
-      ctx.log?.(`${ctx.guest} ${unit.name} warm-up: ${unit.primary} = ${main.value}; ${setup.pace}`);
+      ctx.log?.(`${unit.name} warm-up: ${unit.primary} ${formatValue(main.value, main.unit)}; ${setup.pace}`);
       continue;
     }
     primary.push(main.value);
     const decision = decideRepetition(primary, ctx.policy);
     const width = decision.relativeHalfWidth === undefined ? '' : ` (median CI ±${(decision.relativeHalfWidth * 100).toFixed(1)} %)`;
-    ctx.log?.(`${ctx.guest} ${unit.name} repetition ${repetition}: ${unit.primary} = ${main.value}${width}`);
+    ctx.log?.(`${unit.name} repetition ${repetition}: ${unit.primary} ${formatValue(main.value, main.unit)}${width}`);
     if (decision.stop) {
-      ctx.log?.(`${ctx.guest} ${unit.name}: ${primary.length} repetitions, stopped: ${decision.reason}`);
+      ctx.log?.(`${unit.name}: ${primary.length} repetitions, stopped: ${decision.reason}`);
       return;
     }
   }

@@ -24,6 +24,16 @@ describe('guest/console-wait', () => {
     assert.equal(reads, 1);
   });
 
+  it('fails at once when the guest kernel panics, naming the panic, with the console', async () => {
+    let reads = 0;
+    const console = '[    9.100] Run /bin/false as init process\n[    9.300] Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000100\n[    9.301] CPU: 0 PID: 1';
+    await assert.rejects(waitForConsole(async () => { reads += 1; return console; }, { ready, deadline: 60_000, what: 'guest vf0' }),
+      (e: unknown) => e instanceof GuestInitError
+        && /^guest vf0: the guest's kernel panicked: \[ {4}9\.300\] Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000100\nconsole:\n/.test(e.message)
+        && e.message.includes('Run /bin/false as init process'));
+    assert.equal(reads, 1);
+  });
+
   it('at the deadline: the console\'s last lines after the headline, then what the wait saw', async () => {
     const lines = Array.from({ length: 30 }, (_, i) => `[ ${i}.000] line ${i}`).join('\n');
     await assert.rejects(waitForConsole(async () => lines, { ready, deadline: fixedDeadline(60, 'run.durations.bootS'), what: 'guest vf0', pollMs: 10 }),

@@ -68,9 +68,9 @@ describe('measure/measure-mode (real tools on 127.0.0.1)', function () {
     assert.equal(p50.unit, 's');
     assert.equal(p50.direction, 'lower-is-better');
     assert.equal(samples.find((s) => s.metric === 'http.rate')!.labels.path, 'direct');
-    assert.ok(log.some((l) => /vf0 tcp\.tx: 2 repetitions, stopped: (precise|maximum-reached)/.test(l)), log.join('\n'));
+    assert.ok(log.some((l) => /^tcp\.tx: 2 repetitions, stopped: (precise|maximum-reached)/.test(l)), log.join('\n'));
     // The repetitions' deadlines follow the warm-up: how long it took against its 2 s (-t 2, -O 0).
-    assert.ok(log.some((l) => /^vf0 tcp\.tx warm-up: .*; pace [\d.]+ \(the tcp\.tx warm-up of vf0: [\d.]+ s for 2 s nominal/.test(l)), log.join('\n'));
+    assert.ok(log.some((l) => /^tcp\.tx warm-up: tcp\.tx\.throughput [\d.]+ [kMG]?bit\/s; pace [\d.]+ \(the tcp\.tx warm-up of vf0: [\d.]+ s for 2 s nominal/.test(l)), log.join('\n'));
   });
 
   it('keeps the samples before an iperf3 server killed mid-run, names the test and repetition, leaves no process', async () => {
