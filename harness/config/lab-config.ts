@@ -20,6 +20,7 @@ import YAML from 'yaml';
 import { z } from 'zod';
 import { UsageError, errorMessage } from '../errors.ts';
 import { parsePublicKey } from '../host/ssh-keys.ts';
+import { hostPathProblem } from './host-path.ts';
 
 export const HOST_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 // A DNS name, an IPv4 address or an IPv6 address: nothing that could smuggle options into ssh or a URL.
@@ -34,9 +35,9 @@ function expected(what: string) {
 const LabHostSchema = z.strictObject({
   address: z.string({ error: expected('a host name or IP address') })
     .regex(ADDRESS, { error: (issue) => `expected a host name, an IPv4 or an IPv6 address (no scheme, user or port), got ${JSON.stringify(issue.input)}` }),
-  port: z.number({ error: expected('a port number 1-65535') }).int({ error: 'expected a port number 1-65535' })
-    .min(1, { error: 'expected a port number 1-65535' }).max(65535, { error: 'expected a port number 1-65535' }).default(22),
-  user: z.string({ error: expected('a user name') }).regex(USER, { error: 'expected a Unix user name like root or lab' }).default('root'),
+  port: z.number({ error: expected('a port number 1-65535') }).int({ error: expected('a port number 1-65535') })
+    .min(1, { error: expected('a port number 1-65535') }).max(65535, { error: expected('a port number 1-65535') }).default(22),
+  user: z.string({ error: expected('a user name') }).regex(USER, { error: expected('a Unix user name like root or lab') }).default('root'),
   identityFile: z.string({ error: expected('the path of a private key file (key authentication only)') })
     .min(1, { error: 'expected the path of a private key file' }),
   hostKey: z.string({ error: expected('an OpenSSH public key line "ssh-ed25519 AAAA…"') }).superRefine((line, ctx) => {
@@ -47,8 +48,10 @@ const LabHostSchema = z.strictObject({
     }
   }).optional(),
   knownHostsFile: z.string({ error: expected('the path of a known_hosts file') }).min(1).optional(),
-  journalDir: z.string({ error: expected('an absolute path on the lab host') })
-    .regex(/^\/[A-Za-z0-9._/-]*$/, { error: 'expected an absolute path on the lab host (letters, digits, . _ - /)' }).optional(),
+  journalDir: z.string({ error: expected('an absolute folder path on the lab host') }).superRefine((dir, ctx) => {
+    const problem = hostPathProblem(dir, 'folder');
+    if (problem) ctx.addIssue({ code: 'custom', message: `expected an absolute folder path on the lab host, got ${JSON.stringify(dir)}: ${problem}` });
+  }).transform((dir) => dir.replace(/\/+$/, '')).optional(),
 }).superRefine((host, ctx) => {
   // The host key is pinned, never learned: exactly one source for it.
   if ((host.hostKey === undefined) === (host.knownHostsFile === undefined)) {

@@ -36,7 +36,17 @@ describe('config/lab-config', () => {
       /hosts\.lab1: unknown field "identity_file" \(allowed: address, port, user, identityFile, hostKey, knownHostsFile, journalDir\)/);
     rejects(`hosts:\n  lab1:\n    address: a\n    port: 70000\n    identityFile: k\n    hostKey: ${KEY}\n`, /hosts\.lab1\.port: expected a port number 1-65535/);
     rejects(`hosts:\n  lab1:\n    address: a\n    user: "root -oProxyCommand=x"\n    identityFile: k\n    hostKey: ${KEY}\n`, /hosts\.lab1\.user: expected a Unix user name/);
-    rejects(`hosts:\n  lab1:\n    address: a\n    identityFile: k\n    hostKey: ${KEY}\n    journalDir: var/x\n`, /hosts\.lab1\.journalDir: expected an absolute path/);
+    rejects(`hosts:\n  lab1:\n    address: a\n    identityFile: k\n    hostKey: ${KEY}\n    journalDir: var/x\n`, /hosts\.lab1\.journalDir: expected an absolute folder path .*got "var\/x": it is not absolute/);
+  });
+
+  it('refuses a journal folder that climbs out with "..", and port 0, naming the value', () => {
+    const host = (extra: string) => `hosts:\n  lab1:\n    address: a\n    identityFile: k\n    hostKey: ${KEY}\n${extra}`;
+    rejects(host('    journalDir: /var/lib/../../tmp\n'), /hosts\.lab1\.journalDir: .*got "\/var\/lib\/\.\.\/\.\.\/tmp": it has a "\.\." part/);
+    rejects(host('    journalDir: /var/lib/./passbench\n'), /got "\/var\/lib\/\.\/passbench": it has a "\." or empty part/);
+    rejects(host('    port: 0\n'), /hosts\.lab1\.port: expected a port number 1-65535, got 0/);
+    rejects(host('    port: 22.5\n'), /hosts\.lab1\.port: expected a port number 1-65535, got 22\.5/);
+    // A folder may be written with its trailing slash; the journal goes inside it.
+    assert.equal(parseLabConfig(host('    journalDir: /var/lib/pb/\n'), 'lab.yaml').hosts.lab1?.journalDir, '/var/lib/pb');
   });
 
   it('insists on a pinned host key, from exactly one place, that parses', () => {
