@@ -64,6 +64,11 @@ export interface Host {
   remove(path: string): Promise<void>;
   /** Renames within the host: how journals are replaced atomically. */
   rename(from: string, to: string): Promise<void>;
+  /**
+   * fsync(2) of each file or folder (a folder: its entries, e.g. after a rename), so they survive
+   * a crash of the host. Both real hosts have it; a test double holding no real files may not.
+   */
+  sync?(paths: readonly string[]): Promise<void>;
 
   close(): Promise<void>;
 }

@@ -128,6 +128,20 @@ export class LocalHost implements Host {
     await this.fsCall('rename', from, () => fs.rename(this.at(from), this.at(to)));
   }
 
+  async sync(paths: readonly string[]): Promise<void> {
+    for (const file of paths) {
+      await this.fsCall('fsync', file, async () => {
+        // Read-only is enough for fsync, and the only way to open a folder.
+        const handle = await fs.open(this.at(file), 'r');
+        try {
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+      });
+    }
+  }
+
   async close(): Promise<void> {}
 
   private at(file: string): string {

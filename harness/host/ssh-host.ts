@@ -299,6 +299,20 @@ export class SshHost implements Host {
     await this.fileCall('rename', from, () => promisify<void>((cb) => sftp.ext_openssh_rename(from, to, cb)));
   }
 
+  /**
+   * `sync -- PATH…` (coreutils ≥ 8.24, busybox ≥ 1.25) fsyncs each path it is given: one round trip,
+   * and only these files, where a bare `sync` would flush every dirty page of every filesystem on a
+   * host that may be busy writing. SFTP's fsync is an extension (fsync@openssh.com) that needs an
+   * open handle per file, and a folder cannot be opened over SFTP at all.
+   */
+  async sync(paths: readonly string[]): Promise<void> {
+    if (paths.length === 0) return;
+    for (const file of paths) absolute(file);
+    await this.run(['sync', '--', ...paths]).catch((error: unknown) => {
+      throw new HostFileError(this.name, paths.join(' '), 'fsync', { cause: error });
+    });
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     // Without a terminal, sshd leaves a command running when its channel closes: stop ours first.

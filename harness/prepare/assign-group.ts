@@ -10,7 +10,7 @@ import { findActiveInterfaces } from '../pci/active-interfaces.ts';
 import { isPciBridge } from '../pci/inventory.ts';
 import { readDeviceFacts, type DeviceFacts } from './device-facts.ts';
 import { checkIommu, checkNoActiveInterface, checkNotBridge, checkVfsNotInUse, type Refusal } from './guards.ts';
-import { DEFAULT_JOURNAL_PATH, Journal, type DriverStep } from './journal.ts';
+import { DEFAULT_JOURNAL_PATH, Journal, stepSubject, type DriverStep } from './journal.ts';
 import { undoSteps, type UndoOutcome } from './undo.ts';
 
 /**
@@ -82,7 +82,7 @@ export class AssignError extends PassbenchError {
     const failed = undo.filter((o) => o.result === 'failed');
     const undoText = failed.length === 0
       ? 'every device was put back'
-      : `could not put back:\n${failed.map((o) => `  - ${o.step.bdf}: ${o.result === 'failed' ? o.error : ''}`).join('\n')}`;
+      : `could not put back:\n${failed.map((o) => `  - ${stepSubject(o.step)}: ${o.result === 'failed' ? o.error : ''}`).join('\n')}`;
     super(`${action} failed: ${cause instanceof Error ? cause.message : String(cause)}\n${undoText}`, {
       cause,
       remedy: (cause as PassbenchError).remedy ?? (failed.length ? 'Run `passbench restore` after fixing the cause.' : undefined),

@@ -1,48 +1,37 @@
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { PassbenchError, UsageError } from '../errors.ts';
+import { PassbenchError, UsageError, errorMessage } from '../errors.ts';
 import type { Host } from '../host/host.ts';
-import { isBdf, type Bdf } from '../pci/bdf.ts';
 import type { BindMethod } from '../pci/driver-ops.ts';
-import { driverPath } from '../pci/sysfs-write.ts';
+import { Mutex } from '../wait/index.ts';
+import { syncToDisk } from './durable.ts';
+import { validateJournal } from './journal-schema.ts';
+import type { JournalFile, JournalStep, NewStep } from './journal-steps.ts';
+
+export { stepSubject, type DriverStep, type FilesStep, type JournalFile, type JournalStep, type NewStep, type NumVfsStep, type QemuStep } from './journal-steps.ts';
 
 /**
- * The journal: a JSON file on the lab host, written (temp file + rename) BEFORE each change, so a
- * killed run leaves what `passbench restore` needs. A step is `pending` until its change is
- * confirmed; restore undoes pending steps too, since the change may have half happened.
+ * The journal: a JSON file on the lab host, written BEFORE each change, so a killed run leaves
+ * what `passbench restore` needs. A step is `pending` until its change is confirmed; restore
+ * undoes pending steps too, since the change may have half happened.
+ *
+ * Every change re-reads the file, changes it and replaces it (a temp file of its own + rename,
+ * both fsynced): two writers in this process are serialised by a mutex per file, two processes
+ * by the host lock (harness/scenario/host-lock.ts) that every host-changing command holds.
  */
 export const DEFAULT_JOURNAL_PATH = '/var/lib/passbench/journal.json';
 
-export interface DriverStep {
-  id: number;
-  kind: 'driver';
-  bdf: Bdf;
-  /** As found before the change; `override: null` means the kernel has no driver_override. */
-  before: { driver?: string; override?: string | null };
-  target: string;
-  method?: BindMethod;
-  status: 'pending' | 'done';
-}
-
-export interface NumVfsStep {
-  id: number;
-  kind: 'numvfs';
-  bdf: Bdf;
-  before: { numVfs: number };
-  target: number;
-  status: 'pending' | 'done';
-}
-
-export type JournalStep = DriverStep | NumVfsStep;
-export type NewStep = Omit<DriverStep, 'id' | 'status'> | Omit<NumVfsStep, 'id' | 'status'>;
-
-interface JournalFile {
-  version: 1;
-  host: string;
-  createdAt: string;
-  steps: JournalStep[];
-}
-
 export class JournalError extends PassbenchError {}
+
+/** The journal file exists but cannot be read as a journal (truncated by a crash, or not ours). */
+export class CorruptJournalError extends JournalError {
+  constructor(readonly file: string, readonly host: string, readonly text: string, why: string, cause?: unknown) {
+    super(`journal ${file} on ${host} ${why}`, {
+      cause,
+      remedy: `See what it holds with \`passbench restore --show-journal\` (same --host/--lab/--journal), put the devices it names back by hand if needed, then \`passbench restore --discard-journal\` moves it aside (${file}.discarded-<time>) so runs and restores can go on.`,
+    });
+  }
+}
 
 /** The path comes from --journal: a bad one is a usage error, found before anything changes. */
 export function checkJournalPath(file: string): string {
@@ -54,6 +43,17 @@ export function checkJournalPath(file: string): string {
   return file;
 }
 
+/** One mutex per host connection and journal file: concurrent guest boots journal side by side. */
+const writers = new WeakMap<Host, Map<string, Mutex>>();
+
+function writerLock(host: Host, file: string): Mutex {
+  let byPath = writers.get(host);
+  if (!byPath) writers.set(host, byPath = new Map());
+  let lock = byPath.get(file);
+  if (!lock) byPath.set(file, lock = new Mutex());
+  return lock;
+}
+
 export class Journal {
   private constructor(
     private readonly host: Host,
@@ -61,29 +61,16 @@ export class Journal {
     private data: JournalFile,
   ) {}
 
-  /** The journal at `file`, or undefined when there is none. */
+  /** The journal at `file`, or undefined when there is none. Throws CorruptJournalError when unreadable. */
   static async load(host: Host, file: string): Promise<Journal | undefined> {
     checkJournalPath(file);
-    if (!(await host.exists(file))) return undefined;
-    const text = await host.readFile(file);
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (error) {
-      throw new JournalError(`journal ${file} on ${host.name} is not valid JSON`, {
-        cause: error,
-        remedy: `Inspect it; if the host is already as it should be, delete ${file}.`,
-      });
-    }
-    return new Journal(host, file, validateJournal(parsed, file));
+    const data = await readJournal(host, file);
+    return data && new Journal(host, file, data);
   }
 
   /** The existing journal (more changes are appended to it) or a new, empty one. */
   static async open(host: Host, file: string): Promise<Journal> {
-    return (
-      (await Journal.load(host, file)) ??
-      new Journal(host, file, { version: 1, host: host.name, createdAt: new Date().toISOString(), steps: [] })
-    );
+    return (await Journal.load(host, file)) ?? new Journal(host, file, emptyJournal(host));
   }
 
   get steps(): readonly JournalStep[] {
@@ -92,53 +79,83 @@ export class Journal {
 
   /** Records a step as pending and saves, before the caller makes the change. */
   async begin(step: NewStep): Promise<number> {
-    const id = this.data.steps.reduce((max, s) => Math.max(max, s.id), 0) + 1;
-    this.data.steps.push({ ...step, id, status: 'pending' } as JournalStep);
-    await this.save();
+    let id = 0;
+    await this.change((data) => {
+      id = data.steps.reduce((max, s) => Math.max(max, s.id), 0) + 1;
+      data.steps.push({ ...step, id, status: 'pending' } as JournalStep);
+    });
     return id;
   }
 
   async done(id: number, extra: { method?: BindMethod } = {}): Promise<void> {
-    const step = this.data.steps.find((s) => s.id === id);
-    if (!step) throw new JournalError(`journal ${this.path}: no step ${id}`);
-    step.status = 'done';
-    if (extra.method && step.kind === 'driver') step.method = extra.method;
-    await this.save();
+    await this.update(id, (step) => {
+      step.status = 'done';
+      if (extra.method && step.kind === 'driver') step.method = extra.method;
+    });
+  }
+
+  /** Changes a step in place (a QEMU step learns its pid once QEMU wrote it). */
+  async update(id: number, edit: (step: JournalStep) => void): Promise<void> {
+    await this.change((data) => {
+      const step = data.steps.find((s) => s.id === id);
+      if (!step) throw new JournalError(`journal ${this.path}: no step ${id}`);
+      edit(step);
+    });
   }
 
   /** Forgets steps that were undone; removes the file once nothing is left. */
   async drop(ids: readonly number[]): Promise<void> {
-    this.data.steps = this.data.steps.filter((s) => !ids.includes(s.id));
-    if (this.data.steps.length === 0) await this.host.remove(this.path);
-    else await this.save();
+    await this.change((data) => {
+      data.steps = data.steps.filter((s) => !ids.includes(s.id));
+    });
   }
 
-  private async save(): Promise<void> {
-    const tmp = `${this.path}.tmp`;
-    await this.host.mkdir(path.posix.dirname(this.path));
-    await this.host.writeFile(tmp, `${JSON.stringify(this.data, null, 2)}\n`, { mode: 0o600 });
-    await this.host.rename(tmp, this.path);
+  /** Re-read, edit, replace: what another writer added since this one last looked is kept. */
+  private async change(edit: (data: JournalFile) => void): Promise<void> {
+    await writerLock(this.host, this.path).use(async () => {
+      const data = (await readJournal(this.host, this.path)) ?? emptyJournal(this.host);
+      edit(data);
+      this.data = data;
+      if (data.steps.length === 0) {
+        await this.host.remove(this.path);
+        await syncToDisk(this.host, [path.posix.dirname(this.path)]);
+      } else await this.save(data);
+    });
+  }
+
+  private async save(data: JournalFile): Promise<void> {
+    // A temp name of this writer's own: with one fixed name, two writers renamed each other's halves.
+    const tmp = `${this.path}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+    const dir = path.posix.dirname(this.path);
+    await this.host.mkdir(dir);
+    try {
+      await this.host.writeFile(tmp, `${JSON.stringify(data, null, 2)}\n`, { mode: 0o600 });
+      // The new content on disk before it takes the journal's name, and the name on disk before the
+      // caller's sysfs write: after a power cut the journal holds the step or the file is the old one.
+      await syncToDisk(this.host, [tmp]);
+      await this.host.rename(tmp, this.path);
+    } catch (error) {
+      await this.host.remove(tmp).catch(() => undefined);
+      throw error;
+    }
+    await syncToDisk(this.host, [dir]);
   }
 }
 
-/** The journal's BDFs and driver names reach sysfs paths, so they are checked like user input. */
-function validateJournal(value: unknown, file: string): JournalFile {
-  const bad = (what: string) =>
-    new JournalError(`journal ${file}: ${what}`, { remedy: `Fix or remove ${file}; it was not written by this passbench.` });
-  const j = value as Partial<JournalFile>;
-  if (!j || j.version !== 1 || !Array.isArray(j.steps)) throw bad('not a version 1 journal');
-  for (const s of j.steps as Partial<JournalStep>[]) {
-    if (typeof s.id !== 'number' || !isBdf(String(s.bdf)) || (s.status !== 'pending' && s.status !== 'done')) {
-      throw bad(`step ${JSON.stringify(s)} is malformed`);
-    }
-    if (s.kind === 'driver') {
-      for (const d of [s.target, s.before?.driver, s.before?.override]) {
-        if (typeof d !== 'string') continue;
-        try { driverPath(d); } catch { throw bad(`step ${s.id}: ${JSON.stringify(d)} is not a driver name`); }
-      }
-    } else if (s.kind === 'numvfs') {
-      if (!Number.isInteger(s.before?.numVfs) || !Number.isInteger(s.target)) throw bad(`step ${s.id}: numvfs not integers`);
-    } else throw bad(`step ${s.id}: unknown kind`);
+function emptyJournal(host: Host): JournalFile {
+  return { version: 1, host: host.name, createdAt: new Date().toISOString(), steps: [] };
+}
+
+async function readJournal(host: Host, file: string): Promise<JournalFile | undefined> {
+  if (!(await host.exists(file))) return undefined;
+  const text = await host.readFile(file);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new CorruptJournalError(file, host.name, text, `is not valid JSON (${errorMessage(error)}; ${text.length} bytes: truncated by a crash?)`, error);
   }
-  return j as JournalFile;
+  const problem = validateJournal(parsed);
+  if (problem) throw new CorruptJournalError(file, host.name, text, `was not written by this passbench: ${problem}`);
+  return parsed as JournalFile;
 }

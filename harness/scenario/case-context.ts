@@ -58,4 +58,6 @@ export interface CaseContext {
   proofs: Map<string, DeviceProof>;
   /** True once something was journalled on the host in this case (restore is then on the stack). */
   restorePushed: boolean;
+  /** `passbench restore …` for this host, complete (lab config, journal): for remedies. */
+  restoreCommand: string;
 }

@@ -6,7 +6,11 @@ import type { Host } from '../host/host.ts';
 import { SCHEMA_VERSION, type Check, type HostMeta, type Sample } from '../results/schema.ts';
 import type { CaseContext, Case } from './case-context.ts';
 import { CleanupStack } from './cleanup-stack.ts';
-import { acquireHostLock, LockError, pidAlive } from './host-lock.ts';
+import { acquireHostLock, LockError, ownerAlive, type LockOwner } from './host-lock.ts';
+import { checkNoJournal } from './pending-journal.ts';
+import { restoreCommand } from '../prepare/restore-command.ts';
+import { ownStartTime } from '../host/process-identity.ts';
+import { LocalHost } from '../host/local-host.ts';
 import type { RunOps, RunWriter } from './ops.ts';
 import type { HostPlan, Plan } from './plan.ts';
 import { estimateRemaining, SteadyEstimate, type Progress } from './progress.ts';
@@ -43,7 +47,9 @@ export interface HostRunOptions {
   scenarioName: string;
   controller?: string;
   pid?: number;
-  isAlive?: (pid: number) => boolean;
+  isAlive?: (pid: number, pidStart?: string) => boolean | Promise<boolean>;
+  /** The lab config file the run was given (absolute): the printed restore commands name it. */
+  labFile?: string;
   /** After an abort, how long a running step may take to settle before cleanup starts. */
   graceMs?: number;
   /** Scales the steps' default deadlines (guest boot, SSH, measurement). Default: the accelerator's. */
@@ -65,10 +71,13 @@ export class HostRun {
   private startedMs = 0;
   private elapsedAtLastStepMs = 0;
   private readonly eta = new SteadyEstimate();
+  /** `passbench restore …` for this host, complete: what every remedy of this run prints. */
+  readonly restoreCommand: string;
 
   constructor(readonly plan: HostPlan, private readonly o: HostRunOptions) {
     this.verdict = { host: plan.name, status: 'passed', cases: plan.cases.map((c) => ({ id: c.id, status: 'skipped' })), errors: [], cleanupFailures: [] };
     this.total = plan.cases.reduce((n, c) => n + c.stepIds.length, 0);
+    this.restoreCommand = restoreCommand({ host: plan.name, labFile: o.labFile, journalPath: plan.config.journalPath });
     this.expectedTotalS = plan.cases.reduce((n, c) => n + this.stepsOf(c).reduce((m, s) => m + this.expectedS(s, c), 0), 0);
   }
 
@@ -89,11 +98,18 @@ export class HostRun {
       this.host = host;
       this.stack.push(`close the connection to ${this.plan.name}`, () => host.close());
       this.checkAbort();
-      const lock = await acquireHostLock(host, this.plan.name, this.plan.config.lockDir, {
-        runId, pid: this.o.pid ?? process.pid, controller: this.o.controller ?? os.hostname(),
-        scenario: this.o.scenarioName, startedAt: this.now().toISOString(),
-      }, { isAlive: this.o.isAlive ?? pidAlive, controller: this.o.controller });
+      const owner: LockOwner = {
+        command: 'run', runId, scenario: this.o.scenarioName, pid: this.o.pid ?? process.pid,
+        pidStart: this.o.pid === undefined ? await ownStartTime(new LocalHost()) : undefined,
+        controller: this.o.controller ?? os.hostname(), startedAt: this.now().toISOString(),
+      };
+      const lock = await acquireHostLock(host, this.plan.name, this.plan.config.lockDir, owner,
+        { isAlive: this.o.isAlive ?? ownerAlive, controller: this.o.controller, restoreCommand: this.restoreCommand });
       this.stack.push(`release the lock ${lock.path}`, () => lock.release());
+      // Printed before anything changes: if this process is killed (SIGKILL, a crash), this line is
+      // what is left on the terminal to put the host back.
+      this.o.progress.log(this.plan.name, `if this run dies, put the host back with: ${this.restoreCommand}`);
+      await checkNoJournal(host, this.plan.name, this.plan.config.journalPath, this.restoreCommand);
       const doctor = await ops.doctor(host, this.plan.config);
       if (!doctor.fit) throw new UnfitError(`host ${this.plan.name} is not fit for passthrough (doctor):\n${doctor.text}`);
       await validateHost(host, this.plan, ops.probeActive);
@@ -158,7 +174,7 @@ export class HostRun {
   private async checkRestored(c: Case, writer: RunWriter): Promise<void> {
     const left = await this.host!.exists(this.plan.config.journalPath).catch(() => true);
     await writer.appendCheck(this.checkOf(c, { name: 'host-restored', status: left ? 'fail' : 'pass',
-      message: left ? `journal ${this.plan.config.journalPath} still holds steps: run \`passbench restore --host ${this.plan.name}\`` : 'drivers, overrides and VFs as before' }))
+      message: left ? `journal ${this.plan.config.journalPath} still holds steps: run \`${this.restoreCommand}\`` : 'drivers, overrides and VFs as before' }))
       .catch(() => undefined);
     if (left) this.recordCleanupFailures([`${c.id}: the journal still holds steps after restore`]);
   }
@@ -178,6 +194,7 @@ export class HostRun {
       artifact: (name, content) => this.saveArtifact(writer, `${this.plan.name}-${name}`, content),
       peerHost: () => this.peerHost(),
       vfs: [], guests: new Map(), guestHosts: new Map(), proofs: new Map(), restorePushed: false,
+      restoreCommand: this.restoreCommand,
     };
   }
 

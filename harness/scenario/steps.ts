@@ -4,6 +4,7 @@ import type { Bdf } from '../pci/bdf.ts';
 import { assignGroups } from '../prepare/assign-group.ts';
 import { readDeviceFacts } from '../prepare/device-facts.ts';
 import { checkIommu as iommuRefusals } from '../prepare/guards.ts';
+import { stepSubject } from '../prepare/journal.ts';
 import { restoreFromJournal } from '../prepare/restore.ts';
 import { configureVfs } from '../prepare/sriov.ts';
 import type { CaseContext } from './case-context.ts';
@@ -189,10 +190,11 @@ function pushRestore(ctx: CaseContext): void {
   ctx.restorePushed = true;
   ctx.cleanup.push('restore the host from the journal', async () => {
     const result = await restoreFromJournal(ctx.host, { journalPath: ctx.config.journalPath });
-    if (result.failed > 0) {
-      const errors = result.outcomes.flatMap((o) => (o.result === 'failed' ? [`${o.step.bdf}: ${o.error}`] : []));
-      throw new PassbenchError(`restore left ${result.failed} step(s) in ${result.journalPath}: ${errors.join('; ')}`, {
-        remedy: `Fix the cause and run \`passbench restore --host ${ctx.config.name}\`.`,
+    if (result.left.length > 0) {
+      const errors = result.outcomes.flatMap((o) => (o.result === 'failed' ? [`${stepSubject(o.step)}: ${o.error}`]
+        : o.result === 'skipped' ? [`${stepSubject(o.step)}: ${o.reason}`] : []));
+      throw new PassbenchError(`restore left ${result.left.length} step(s) in ${result.journalPath}: ${errors.join('; ')}`, {
+        remedy: `Fix the cause and run \`${ctx.restoreCommand}\`.`,
       });
     }
   });

@@ -1,33 +1,53 @@
 import type { Command } from 'commander';
-import { DEFAULT_JOURNAL_PATH, checkJournalPath, type JournalStep } from '../../prepare/journal.ts';
+import { CorruptJournalError, stepSubject, type JournalStep } from '../../prepare/journal.ts';
+import { discardJournal } from '../../prepare/discard-journal.ts';
 import { restoreFromJournal, type RestoreResult } from '../../prepare/restore.ts';
 import type { UndoOutcome } from '../../prepare/undo.ts';
 import { ExitCode } from '../exit-codes.ts';
-import { addHostOptions, openHost, type HostOptions } from '../host-option.ts';
+import { addHostOptions } from '../host-option.ts';
+import { addWaitOption, resolveHostState, withCommandLock, type LockCliOptions } from '../host-state.ts';
+import { openCommandHost } from '../open-command-host.ts';
 import { printJson, printLine } from '../output.ts';
 
-interface RestoreOptions extends HostOptions {
-  journal: string;
+interface RestoreOptions extends LockCliOptions {
   json?: boolean;
+  showJournal?: boolean;
+  discardJournal?: boolean;
 }
 
 export function registerRestoreCommand(program: Command): void {
-  addHostOptions(
+  addWaitOption(addHostOptions(
     program
       .command('restore')
-      .description('Put the host back as the journal found it (drivers, driver_override, VF counts); safe to run twice')
-      .option('--journal <path>', 'journal file on the host', DEFAULT_JOURNAL_PATH)
+      .description('Put the host back as the journal found it (guests\' QEMU stopped, drivers, driver_override, VF counts, guest keys); safe to run twice')
+      .option('--journal <path>', 'journal file on the host (default: journal.json in the lab config\'s journalDir for the host, else /var/lib/passbench)')
+      .option('--show-journal', 'print the journal as it is on the host (also one that cannot be read) and change nothing')
+      .option('--discard-journal', 'print the journal, then move it aside (JOURNAL.discarded-TIME) without undoing anything: for a journal that cannot be read')
       .option('--json', 'print the result as JSON'),
-  ).action(async (options: RestoreOptions) => {
-    const journalPath = checkJournalPath(options.journal);
-    const host = await openHost(options);
+  )).action(async (options: RestoreOptions) => {
+    const state = await resolveHostState(options);
+    const host = await openCommandHost(options);
     try {
-      const result = await restoreFromJournal(host, { journalPath });
-      if (options.json) {
-        printJson({ ...result, outcomes: result.outcomes.map(toJsonOutcome) });
-      } else printLine(formatRestoreResult(result));
-      // Every step was tried; a failed one fails the command (and stays in the journal).
-      if (result.failed > 0) process.exitCode = ExitCode.failed;
+      if (options.showJournal) {
+        const text = await host.readFile(state.journalPath).catch(() => undefined);
+        printLine(text === undefined ? `No journal at ${state.journalPath}.` : `${state.journalPath} on ${host.name}:\n${text}`);
+        return;
+      }
+      await withCommandLock(host, state, 'restore', options, async () => {
+        if (options.discardJournal) {
+          const moved = await discardJournal(host, state.journalPath);
+          printLine(moved ? `${state.journalPath} held:\n${moved.text}\nMoved aside to ${moved.to}; nothing was undone: check the devices it names with \`passbench devices\`.` : `No journal at ${state.journalPath}.`);
+          return;
+        }
+        const result = await restoreFromJournal(host, { journalPath: state.journalPath }).catch((error: unknown) => {
+          if (error instanceof CorruptJournalError) printLine(`${state.journalPath} holds:\n${error.text}`);
+          throw error;
+        });
+        if (options.json) printJson({ ...result, outcomes: result.outcomes.map(toJsonOutcome) });
+        else printLine(formatRestoreResult(result, state.restore));
+        // Anything left undone (failed, or skipped behind a failed step) fails the command and stays journalled.
+        if (result.left.length > 0) process.exitCode = ExitCode.failed;
+      }, { takeOverStale: true });
     } finally {
       await host.close();
     }
@@ -35,22 +55,29 @@ export function registerRestoreCommand(program: Command): void {
 }
 
 function describeStep(step: JournalStep): string {
-  if (step.kind === 'numvfs') return `${step.bdf}  sriov_numvfs ${step.target} -> ${step.before.numVfs}`;
+  const pending = step.status === 'pending' ? '  (was in progress)' : '';
+  if (step.kind === 'numvfs') return `${step.bdf}  sriov_numvfs ${step.target} -> ${step.before.numVfs}${pending}`;
+  if (step.kind === 'qemu') return `${stepSubject(step)}  stopped`;
+  if (step.kind === 'files') return `${stepSubject(step)}  removed (guest keys)`;
   const override = step.before.override ? `, driver_override ${step.before.override}` : '';
-  return `${step.bdf}  ${step.target} -> ${step.before.driver ?? 'no driver'}${override}${step.status === 'pending' ? '  (was in progress)' : ''}`;
+  return `${step.bdf}  ${step.target} -> ${step.before.driver ?? 'no driver'}${override}${pending}`;
 }
 
-export function formatRestoreResult(result: RestoreResult): string {
+export function formatRestoreResult(result: RestoreResult, restore = 'passbench restore'): string {
   if (!result.found) return `No journal at ${result.journalPath}: nothing to restore.`;
   const lines = result.outcomes.map((o) => {
     if (o.result === 'undone') return `  restored  ${describeStep(o.step)}`;
     if (o.result === 'gone') return `  gone      ${o.note}`;
+    if (o.result === 'skipped') return `  SKIPPED   ${describeStep(o.step)}\n            ${o.reason}`;
     const remedy = (o.cause as { remedy?: string } | undefined)?.remedy;
     return `  FAILED    ${describeStep(o.step)}\n            ${o.error}${remedy ? `\n            what to do: ${remedy}` : ''}`;
   });
-  lines.push(result.failed === 0
-    ? `Restored; journal ${result.journalPath} removed.`
-    : `${result.failed} step(s) failed and remain in ${result.journalPath}; fix the cause and run \`passbench restore\` again.`);
+  if (result.left.length === 0) lines.push(`Restored; journal ${result.journalPath} removed.`);
+  else {
+    lines.push(`Not restored: ${result.left.length} step(s) remain in ${result.journalPath}:`);
+    for (const step of result.left) lines.push(`  - ${describeStep(step)}`);
+    lines.push(`Fix the cause (the FAILED lines say what) and run \`${restore}\` again.`);
+  }
   return lines.join('\n');
 }
 

@@ -4,8 +4,9 @@ import path from 'node:path';
 import { UsageError } from '../../../harness/errors.ts';
 import type { Bdf } from '../../../harness/pci/bdf.ts';
 import { assignGroups } from '../../../harness/prepare/assign-group.ts';
-import { Journal, JournalError } from '../../../harness/prepare/journal.ts';
+import { Journal, JournalError, stepSubject } from '../../../harness/prepare/journal.ts';
 import { restoreFromJournal } from '../../../harness/prepare/restore.ts';
+import { configureVfs } from '../../../harness/prepare/sriov.ts';
 import { LAB, snapshot, useSimLabs } from '../../support/sim-kernel.ts';
 
 const JOURNAL = '/var/lib/passbench/journal.json';
@@ -22,10 +23,15 @@ describe('prepare/journal and restore', () => {
     const j = await Journal.open(sim, JOURNAL);
     const id = await j.begin({ kind: 'numvfs', bdf: LAB.pf as Bdf, before: { numVfs: 0 }, target: 2 });
     await j.done(id);
-    assert.deepEqual(renames, [[`${JOURNAL}.tmp`, JOURNAL], [`${JOURNAL}.tmp`, JOURNAL]]);
+    assert.equal(renames.length, 2);
+    for (const [from, to] of renames) {
+      assert.equal(to, JOURNAL);
+      assert.match(from!, new RegExp(`^${JOURNAL}\\.${process.pid}-[0-9a-f]{8}\\.tmp$`), 'a temp name of its own');
+    }
+    assert.notEqual(renames[0]![0], renames[1]![0]);
     const file = path.join(root, JOURNAL);
     assert.equal((await fs.stat(file)).mode & 0o777, 0o600);
-    await assert.rejects(fs.access(`${file}.tmp`));
+    assert.deepEqual(await fs.readdir(path.dirname(file)), ['journal.json'], 'no temp file left');
     assert.equal((await Journal.load(sim, JOURNAL))?.steps[0]?.status, 'done');
   });
 
@@ -60,12 +66,12 @@ describe('prepare/journal and restore', () => {
     const stubborn = reopen({ failures: [{ op: 'unbind', driver: 'vfio-pci', bdf: LAB.nicSpare, code: 'EBUSY' }, { op: 'unbind', driver: 'vfio-pci', bdf: LAB.sata, code: 'EBUSY' }] });
     const first = await restoreFromJournal(stubborn, { timeoutMs: 100 });
     assert.equal(first.failed, 2);
-    assert.deepEqual(first.outcomes.map((o) => [o.step.bdf, o.result]), [
+    assert.deepEqual(first.outcomes.map((o) => [stepSubject(o.step), o.result]), [
       [LAB.nicSpare, 'failed'], [LAB.smbus, 'undone'], [LAB.sata, 'failed'], [LAB.lpc, 'undone'],
     ]);
     const failed = first.outcomes.find((o) => o.result === 'failed');
     assert.match(failed?.result === 'failed' ? failed.error : '', /EBUSY/);
-    assert.deepEqual((await Journal.load(sim, JOURNAL))?.steps.map((s) => s.bdf), [LAB.sata, LAB.nicSpare]);
+    assert.deepEqual((await Journal.load(sim, JOURNAL))?.steps.map(stepSubject), [LAB.sata, LAB.nicSpare]);
     const second = await restoreFromJournal(reopen());
     assert.equal(second.failed, 0);
     assert.deepEqual(await snapshot(root), before);
@@ -84,4 +90,41 @@ describe('prepare/journal and restore', () => {
       assert.equal((await restoreFromJournal(reopen())).found, false);
     });
   }
+
+  it('two writers at once keep every step: each re-reads the file and has a temp file of its own', async () => {
+    const { sim, root, reopen } = await lab();
+    const before = await snapshot(root);
+    // Two transactions side by side on one connection (two binds, or guests journalled as they boot).
+    await Promise.all([assignGroups(sim, [LAB.lpc as Bdf], { probeActive }), assignGroups(sim, [LAB.nicSpare as Bdf], { probeActive })]);
+    const steps = (await Journal.load(sim, JOURNAL))!.steps;
+    assert.deepEqual(steps.map(stepSubject).sort(), [LAB.lpc, LAB.sata, LAB.smbus, LAB.nicSpare].sort());
+    assert.deepEqual(steps.map((s) => s.id).sort(), [1, 2, 3, 4], 'ids unique');
+    assert.equal((await restoreFromJournal(reopen())).left.length, 0);
+    assert.deepEqual(await snapshot(root), before);
+  });
+
+  it('VFs a guest still holds (unbind EBUSY): restore leaves sriov_numvfs alone, keeps the journal, lists what is left', async () => {
+    const { sim, root, reopen } = await lab();
+    const before = await snapshot(root);
+    const made = await configureVfs(sim, LAB.pf as Bdf, 2, { bindVfio: true });
+    const vfs = made.vfs.map((v) => v.bdf);
+    const held = reopen({ failures: vfs.map((bdf) => ({ op: 'unbind' as const, driver: 'vfio-pci', bdf, code: 'EBUSY' as const })) });
+    const first = await restoreFromJournal(held, { timeoutMs: 100 });
+    assert.deepEqual(first.outcomes.map((o) => [stepSubject(o.step), o.result]), [[vfs[1], 'failed'], [vfs[0], 'failed'], [LAB.pf, 'skipped']]);
+    const skipped = first.outcomes[2]!;
+    assert.ok(skipped.result === 'skipped' && skipped.blockedBy.length === 2);
+    assert.equal(first.left.length, 3);
+    assert.ok(!held.writes.some((w) => w.path.endsWith('sriov_numvfs')), 'sriov_numvfs never written while its VFs are held');
+    const after = await snapshot(root);
+    assert.equal(after.devices[LAB.pf]!.numVfs, 2);
+    assert.equal(after.devices[vfs[0]!]!.driver, 'vfio-pci');
+    // A second restore while they are still held changes nothing and still keeps the journal.
+    assert.equal((await restoreFromJournal(held, { timeoutMs: 100 })).left.length, 3);
+    assert.equal((await Journal.load(sim, JOURNAL))?.steps.length, 3);
+    // The guest let go: restore finishes.
+    const done = await restoreFromJournal(reopen());
+    assert.equal(done.left.length, 0, JSON.stringify(done.outcomes));
+    assert.deepEqual(await snapshot(root), before);
+    assert.equal((await restoreFromJournal(reopen())).found, false);
+  });
 });

@@ -1,0 +1,63 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { RunResult } from '../../harness/host/host.ts';
+
+/**
+ * Processes for a simulated lab host (test/support/sim-kernel.ts): each one is its /proc/PID/stat
+ * and /proc/PID/cmdline inside the tree, as restore reads them; `kill -TERM|-KILL PID` removes it
+ * (unless it ignores that signal), and `mkdir -m 0700 -- DIR` (the host lock) is done in the tree.
+ * Every other command is refused: the tests run nothing on this machine.
+ */
+export interface SimProcess {
+  pid: number;
+  argv: string[];
+  /** /proc/PID/stat field 22. */
+  startTime: string;
+  /** Signals it survives (a QEMU stuck in the kernel survives even KILL). */
+  ignores?: ('TERM' | 'KILL')[];
+}
+
+export class SimProcesses {
+  readonly signals: string[] = [];
+  private readonly ignoring = new Map<number, SimProcess['ignores']>();
+
+  constructor(private readonly root: () => string) {}
+
+  async start(p: SimProcess): Promise<void> {
+    const dir = path.join(this.root(), 'proc', String(p.pid));
+    await fs.mkdir(dir, { recursive: true });
+    // Field 2 with a space and a ")" in it, as a comm can have: the parser must count from the last ")".
+    const fields = ['S', ...Array.from({ length: 18 }, (_, i) => String(i + 1)), p.startTime, '0', '0'];
+    await fs.writeFile(path.join(dir, 'stat'), `${p.pid} (qemu) sys) ${fields.join(' ')}\n`);
+    await fs.writeFile(path.join(dir, 'cmdline'), `${p.argv.join('\0')}\0`);
+    this.ignoring.set(p.pid, p.ignores);
+  }
+
+  async running(pid: number): Promise<boolean> {
+    return fs.stat(path.join(this.root(), 'proc', String(pid))).then(() => true, () => false);
+  }
+
+  /** A Host `run` for SimKernel's options. */
+  runner() {
+    return async (argv: readonly string[]): Promise<RunResult> => {
+      const done = (exitCode: number, stderr = ''): RunResult => ({ argv, exitCode, stdout: '', stderr, durationMs: 1 });
+      if (argv[0] === 'mkdir' && argv.length === 5 && argv[3] === '--') {
+        try {
+          await fs.mkdir(path.join(this.root(), argv[4]!), { mode: 0o700 });
+          return done(0);
+        } catch (error) {
+          return done(1, `mkdir: cannot create directory '${argv[4]}': ${(error as Error).message}`);
+        }
+      }
+      if (argv[0] === 'kill' && argv.length === 3 && /^-(TERM|KILL)$/.test(argv[1]!) && /^\d+$/.test(argv[2]!)) {
+        const pid = Number(argv[2]);
+        const signal = argv[1]!.slice(1) as 'TERM' | 'KILL';
+        this.signals.push(`${signal} ${pid}`);
+        if (!(await this.running(pid))) return done(1, `kill: (${pid}) - No such process`);
+        if (!this.ignoring.get(pid)?.includes(signal)) await fs.rm(path.join(this.root(), 'proc', String(pid)), { recursive: true });
+        return done(0);
+      }
+      throw new Error(`sim host: unexpected command ${JSON.stringify(argv)}`);
+    };
+  }
+}
