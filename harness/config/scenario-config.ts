@@ -83,6 +83,8 @@ const DeviceSchema = z.discriminatedUnion('mode', [
     address: Cidr.default('10.0.3.21/24'),
     /** Take it even though the host uses one of its interfaces (route, address): bind's --force. Said in the results. */
     force: z.boolean('expected true or false').default(false),
+    /** Members of its IOMMU group, in other slots, that may be taken with it: bind's --with. */
+    with: z.array(Bdf).default([]),
   }),
   z.strictObject({
     mode: z.literal('vf'),
@@ -255,6 +257,8 @@ export interface ResolvedDevice {
   source: string;
   /** nic only: taken even when the host uses its interface. */
   force?: boolean;
+  /** nic only: unnamed members of its IOMMU group the config agrees to take (bind's --with). */
+  with?: string[];
 }
 
 export interface HostRunConfig {
@@ -372,7 +376,7 @@ function resolveDevices(devices: readonly DeviceEntry[], models: Record<string, 
     const model = d.model === undefined ? undefined : models[d.model];
     if (d.mode === 'nic') {
       const expect = d.expect ?? model!.nic!;
-      return { mode: 'nic', id: `nic-${d.bdf}`, bdf: d.bdf, expect, hostId: model?.nic?.vendorDevice ?? d.expect?.vendorDevice, addresses: [d.address], source, force: d.force };
+      return { mode: 'nic', id: `nic-${d.bdf}`, bdf: d.bdf, expect, hostId: model?.nic?.vendorDevice ?? d.expect?.vendorDevice, addresses: [d.address], source, force: d.force, ...(d.with.length ? { with: d.with } : {}) };
     }
     const expect = d.expect ?? model!.vf!;
     return { mode: 'vf', id: `vf-${d.pf}`, pf: d.pf, count: d.count, expect, hostId: model?.nic?.vendorDevice,

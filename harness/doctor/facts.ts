@@ -1,10 +1,8 @@
 import type { Host } from '../host/host.ts';
-import { findActiveInterfaces } from '../pci/active-interfaces.ts';
 import type { Bdf } from '../pci/bdf.ts';
-import { groupOf } from '../pci/iommu-groups.ts';
-import { readPciDevice } from '../pci/inventory.ts';
 import { readDirOptional, readOptional } from '../pci/sysfs-read.ts';
-import type { ActiveInterface, PciDevice } from '../pci/types.ts';
+import { planAssignGroup, type AssignPlan } from '../prepare/assign-group.ts';
+import { readAssignInputs, type ActiveInterfaceProbe } from '../prepare/assign-inputs.ts';
 import { errorMessage } from '../errors.ts';
 
 /** The modules device assignment needs, by their /sys/module names. */
@@ -32,14 +30,23 @@ export interface HostFacts {
   device?: DeviceFacts;
 }
 
+/** With --device: the same plan `passbench bind` would make (harness/prepare), before anything changes. */
 export interface DeviceFacts {
   bdf: Bdf;
   group?: number;
-  /** Every member of its group (the device itself included), with its interfaces in use. */
-  members: { device: PciDevice; active: ActiveInterface[]; vfsInUse: { bdf: Bdf; driver: string }[] }[];
+  /** Every member of its group (the device itself included). */
+  members: { bdf: Bdf; driver?: string }[];
+  plan: AssignPlan;
 }
 
-export async function gatherHostFacts(host: Host, options: { device?: Bdf } = {}): Promise<HostFacts> {
+export interface DeviceOptions {
+  device?: Bdf;
+  /** bind's --with: unnamed group members the user agrees to give up. */
+  with?: readonly Bdf[];
+  probeActive?: ActiveInterfaceProbe;
+}
+
+export async function gatherHostFacts(host: Host, options: DeviceOptions = {}): Promise<HostFacts> {
   const dmesg = await host.run(['dmesg'], { allowFailure: true }).catch((e: unknown) => ({ exitCode: -1, stdout: '', stderr: errorMessage(e) }));
   const units = await readDirOptional(host, '/sys/class/iommu');
   return {
@@ -53,7 +60,7 @@ export async function gatherHostFacts(host: Host, options: { device?: Bdf } = {}
     iommuGroupCount: (await readDirOptional(host, '/sys/kernel/iommu_groups')).length,
     modules: await probeModules(host),
     qemu: await probeQemu(host),
-    device: options.device ? await gatherDeviceFacts(host, options.device) : undefined,
+    device: options.device ? await gatherDeviceFacts(host, options.device, options) : undefined,
   };
 }
 
@@ -105,20 +112,9 @@ async function probeQemu(host: Host): Promise<HostFacts['qemu']> {
   }
 }
 
-async function gatherDeviceFacts(host: Host, bdf: Bdf): Promise<DeviceFacts> {
-  const device = await readPciDevice(host, bdf);
-  const group = await groupOf(host, bdf);
-  const active = await findActiveInterfaces(host);
-  const memberBdfs = group ? group.members : [bdf];
-  const members: DeviceFacts['members'] = [];
-  for (const member of memberBdfs) {
-    const d = member === bdf ? device : await readPciDevice(host, member);
-    const vfsInUse: { bdf: Bdf; driver: string }[] = [];
-    for (const vf of d.sriov?.vfs ?? []) {
-      const driver = (await readPciDevice(host, vf)).driver;
-      if (driver) vfsInUse.push({ bdf: vf, driver });
-    }
-    members.push({ device: d, active: active.filter((a) => d.netInterfaces.includes(a.name)), vfsInUse });
-  }
-  return { bdf, group: group?.id, members };
+async function gatherDeviceFacts(host: Host, bdf: Bdf, options: DeviceOptions): Promise<DeviceFacts> {
+  const { facts, active, dependencies } = await readAssignInputs(host, [bdf], options.probeActive);
+  const device = facts.get(bdf)!;
+  const plan = planAssignGroup([bdf], facts, active, { with: options.with, dependencies });
+  return { bdf, group: device.iommuGroup, members: device.groupMembers.map((m) => ({ bdf: m, driver: facts.get(m)?.driver })), plan };
 }

@@ -1,9 +1,8 @@
 import type { Host } from '../host/host.ts';
-import type { Bdf } from '../pci/bdf.ts';
 import { checkAccelerator, checkCpuVirtualization, checkInterruptRemapping, checkIommuEnabled, checkIommuHardware,
   checkKvmDevice, checkQemu, checkVfioModules, type CheckResult } from './checks.ts';
 import { checkDeviceGroup } from './device-checks.ts';
-import { gatherHostFacts, type HostFacts } from './facts.ts';
+import { gatherHostFacts, type DeviceOptions, type HostFacts } from './facts.ts';
 
 export interface DoctorReport {
   host: string;
@@ -34,7 +33,7 @@ export function gradeFacts(host: string, facts: HostFacts): DoctorReport {
   };
 }
 
-export async function runDoctor(host: Host, options: { device?: Bdf } = {}): Promise<DoctorReport> {
+export async function runDoctor(host: Host, options: DeviceOptions = {}): Promise<DoctorReport> {
   return gradeFacts(host.name, await gatherHostFacts(host, options));
 }
 

@@ -3,13 +3,13 @@ import type { Host } from '../host/host.ts';
 import type { Bdf } from '../pci/bdf.ts';
 import { bindWithDriverOverride } from '../pci/driver-ops.ts';
 import type { ActiveInterface } from '../pci/types.ts';
+import type { HostDependencies } from '../pci/host-dependencies.ts';
 
-/** Which interfaces the host uses; harness/pci's findActiveInterfaces unless a test gives one. */
-export type ActiveInterfaceProbe = (host: Host) => Promise<ActiveInterface[]>;
-import { findActiveInterfaces } from '../pci/active-interfaces.ts';
+import { readAssignInputs, type ActiveInterfaceProbe } from './assign-inputs.ts';
+export type { ActiveInterfaceProbe } from './assign-inputs.ts';
 import { isPciBridge } from '../pci/inventory.ts';
-import { readDeviceFacts, type DeviceFacts } from './device-facts.ts';
-import { checkIommu, checkNoActiveInterface, checkNotBridge, checkVfsNotInUse, type Refusal } from './guards.ts';
+import type { DeviceFacts } from './device-facts.ts';
+import { checkConsent, checkConsentUsed, checkHostDependencies, checkIommu, checkNoActiveInterface, checkNotBridge, checkVfsNotInUse, type Refusal } from './guards.ts';
 import { DEFAULT_JOURNAL_PATH, Journal, stepSubject, type DriverStep } from './journal.ts';
 import { undoSteps, type UndoOutcome } from './undo.ts';
 
@@ -28,7 +28,7 @@ export interface AssignStep {
 export interface AssignPlan {
   steps: AssignStep[];
   /** Bridges left on their driver, devices already on vfio-pci. */
-  skipped: { bdf: Bdf; reason: string }[];
+  skipped: { bdf: Bdf; kind: 'bridge' | 'on-vfio'; reason: string }[];
   refusals: Refusal[];
   /** Refusals --force let through (reported, never silent). */
   forced: Refusal[];
@@ -36,14 +36,24 @@ export interface AssignPlan {
 
 export const VFIO_DRIVER = 'vfio-pci';
 
+export interface PlanOptions {
+  /** Let forcible refusals through (interfaces and devices the host uses). */
+  force?: boolean;
+  /** Group members, not named and not functions of a named device, that may be taken too (--with). */
+  with?: readonly Bdf[];
+  /** What the host's storage, console and input sit on (harness/pci/host-dependencies). */
+  dependencies?: HostDependencies;
+}
+
 /** Pure: expands groups, applies the guards, orders the binds (requested devices' groups in order). */
 export function planAssignGroup(
   requested: readonly Bdf[],
   facts: ReadonlyMap<Bdf, DeviceFacts>,
   active: readonly ActiveInterface[],
-  options: { force?: boolean } = {},
+  options: PlanOptions = {},
 ): AssignPlan {
   const plan: AssignPlan = { steps: [], skipped: [], refusals: [], forced: [] };
+  const consent = options.with ?? [];
   const seen = new Set<Bdf>();
   for (const bdf of requested) {
     const dev = facts.get(bdf)!;
@@ -54,25 +64,37 @@ export function planAssignGroup(
       const m = facts.get(member)!;
       if (seen.has(member)) continue;
       seen.add(member);
-      if (isPciBridge(m)) { plan.skipped.push({ bdf: member, reason: 'PCI bridge: stays on its driver (vfio allows bridges in a group)' }); continue; }
-      const guards = [...checkVfsNotInUse(m), ...checkNoActiveInterface(m, active)];
+      if (isPciBridge(m)) { plan.skipped.push({ bdf: member, kind: 'bridge', reason: 'PCI bridge: stays on its driver (vfio allows bridges in a group)' }); continue; }
+      const onVfio = m.driver === VFIO_DRIVER && (m.override === VFIO_DRIVER || m.override === null);
+      const guards = [
+        ...(onVfio ? [] : checkConsent(m, requested, consent, dev)),
+        ...checkVfsNotInUse(m),
+        ...checkNoActiveInterface(m, active),
+        ...checkHostDependencies(m, options.dependencies ?? new Map()),
+      ];
       for (const g of guards) (g.forcible && options.force ? plan.forced : plan.refusals).push(g);
-      if (m.driver === VFIO_DRIVER && (m.override === VFIO_DRIVER || m.override === null)) {
-        plan.skipped.push({ bdf: member, reason: 'already on vfio-pci' });
+      if (onVfio) {
+        plan.skipped.push({ bdf: member, kind: 'on-vfio', reason: 'already on vfio-pci' });
         continue;
       }
       plan.steps.push({ bdf: member, before: { driver: m.driver, override: m.override }, reason: member === bdf ? 'requested' : `group ${dev.iommuGroup!}` });
     }
   }
+  plan.refusals.push(...checkConsentUsed(consent, seen));
   return plan;
+}
+
+/** Each distinct remedy once, then the exact --with flags that would agree to the unnamed members. */
+export function refusalRemedy(refusals: readonly Refusal[]): string {
+  const unnamed = refusals.filter((r) => r.rule === 'needs-consent').map((r) => `--with ${r.bdf}`);
+  const agree = unnamed.length ? [`To take the unnamed members too: ${unnamed.join(' ')}.`] : [];
+  return [...new Set(refusals.map((r) => r.remedy)), ...agree].join(' ');
 }
 
 /** Refused by the guards; nothing was changed. */
 export class GuardError extends PassbenchError {
   constructor(readonly refusals: Refusal[]) {
-    super(`refused, nothing changed:\n${refusals.map((r) => `  - ${r.message}`).join('\n')}`, {
-      remedy: [...new Set(refusals.map((r) => r.remedy))].join(' '),
-    });
+    super(`refused, nothing changed:\n${refusals.map((r) => `  - ${r.message}`).join('\n')}`, { remedy: refusalRemedy(refusals) });
   }
 }
 
@@ -92,6 +114,8 @@ export class AssignError extends PassbenchError {
 
 export interface AssignOptions {
   force?: boolean;
+  /** Consent to take these unnamed group members too (--with). */
+  with?: readonly Bdf[];
   journalPath?: string;
   probeActive?: ActiveInterfaceProbe;
   timeoutMs?: number;
@@ -105,15 +129,8 @@ export interface AssignResult {
 
 /** Reads, plans, journals and binds. Throws GuardError (no change) or AssignError (rolled back). */
 export async function assignGroups(host: Host, requested: readonly Bdf[], options: AssignOptions = {}): Promise<AssignResult> {
-  const facts = new Map<Bdf, DeviceFacts>();
-  for (const bdf of requested) {
-    const dev = await readDeviceFacts(host, bdf);
-    facts.set(bdf, dev);
-    for (const m of dev.groupMembers) if (!facts.has(m)) facts.set(m, await readDeviceFacts(host, m));
-  }
-  const needsActive = [...facts.values()].some((f) => f.netInterfaces.length > 0);
-  const active = needsActive ? await (options.probeActive ?? findActiveInterfaces)(host) : [];
-  const plan = planAssignGroup(requested, facts, active, options);
+  const { facts, active, dependencies } = await readAssignInputs(host, requested, options.probeActive);
+  const plan = planAssignGroup(requested, facts, active, { force: options.force, with: options.with, dependencies });
   if (plan.refusals.length) throw new GuardError(plan.refusals);
 
   const journal = await Journal.open(host, options.journalPath ?? DEFAULT_JOURNAL_PATH);

@@ -57,7 +57,8 @@ export function bindGroup(): Step {
     if (bdfs.length === 0) throw new PassbenchError(`case ${ctx.case.id}: nothing to bind (a VF case needs createVfs() before bindGroup())`);
     pushRestore(ctx);
     const force = Boolean(ctx.case.device.force);
-    const result = await assignGroups(ctx.host, bdfs, { journalPath: ctx.config.journalPath, probeActive: ctx.ops.probeActive, force });
+    const result = await assignGroups(ctx.host, bdfs, { journalPath: ctx.config.journalPath, probeActive: ctx.ops.probeActive, force,
+      with: (ctx.case.device.with ?? []) as Bdf[] });
     for (const f of result.plan.forced) {
       ctx.log(`warning (force): ${f.message}`);
       await ctx.check({ name: 'forced', status: 'pass', message: `taken with force: ${f.message}` });

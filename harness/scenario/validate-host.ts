@@ -4,7 +4,8 @@ import { findActiveInterfaces } from '../pci/active-interfaces.ts';
 import type { Bdf } from '../pci/bdf.ts';
 import { readTotalVfs } from '../pci/sriov-ops.ts';
 import { planAssignGroup, VFIO_DRIVER, type ActiveInterfaceProbe } from '../prepare/assign-group.ts';
-import { readDeviceFacts, type DeviceFacts } from '../prepare/device-facts.ts';
+import type { DeviceFacts } from '../prepare/device-facts.ts';
+import { readGroupFacts, readHostUse } from '../prepare/assign-inputs.ts';
 import { checkVfsNotInUse } from '../prepare/guards.ts';
 import type { HostPlan } from './plan.ts';
 
@@ -33,18 +34,14 @@ export async function validateHost(host: Host, plan: HostPlan, probe: ActiveInte
   const problems: string[] = [];
   const facts = new Map<Bdf, DeviceFacts>();
   const read = async (bdf: Bdf): Promise<DeviceFacts | undefined> => {
-    if (facts.has(bdf)) return facts.get(bdf);
     try {
-      const f = await readDeviceFacts(host, bdf);
-      facts.set(bdf, f);
-      for (const m of f.groupMembers) if (!facts.has(m)) facts.set(m, await readDeviceFacts(host, m));
-      return f;
+      return await readGroupFacts(host, bdf, facts);
     } catch (error) {
       problems.push(errorMessage(error));
       return undefined;
     }
   };
-  const nics: { bdf: Bdf; force: boolean }[] = [];
+  const nics: { bdf: Bdf; force: boolean; with: Bdf[]; source: string }[] = [];
   for (const c of plan.cases) {
     const d = c.device;
     if (d.mode === 'e1000') continue;
@@ -53,15 +50,18 @@ export async function validateHost(host: Host, plan: HostPlan, probe: ActiveInte
     if (!f) continue;
     const id = await vendorDevice(host, bdf);
     if (d.hostId && id !== d.hostId) problems.push(`${d.source}: ${bdf} is ${id}, not ${d.hostId} as its model says (${d.mode === 'vf' ? 'the PF' : 'the NIC'})`);
-    if (d.mode === 'nic') nics.push({ bdf, force: Boolean(d.force) });
+    if (d.mode === 'nic') nics.push({ bdf, force: Boolean(d.force), with: (d.with ?? []) as Bdf[], source: d.source });
     else await checkVfDevice(host, d.count!, d.source, f, problems);
   }
-  const active = [...facts.values()].some((f) => f.netInterfaces.length) ? await probe(host) : [];
+  const { active, dependencies } = await readHostUse(host, facts, probe);
   for (const nic of nics) {
     if (!facts.has(nic.bdf)) continue;
-    // The prepare layer's guards, as `passbench bind` applies them (force: only the forcible ones yield).
-    const assign = planAssignGroup([nic.bdf], facts, active, { force: nic.force });
-    problems.push(...assign.refusals.map((r) => r.message));
+    // The prepare layer's guards, as `passbench bind` applies them (force: only the forcible ones yield;
+    // with: the run config's consent to unnamed group members, bind's --with).
+    const assign = planAssignGroup([nic.bdf], facts, active, { force: nic.force, with: nic.with, dependencies });
+    problems.push(...assign.refusals.map((r) => (r.rule === 'needs-consent'
+      ? `${r.message} (to agree, add with: [${r.bdf}] to ${nic.source})`
+      : r.forcible ? `${r.message} (force: true on ${nic.source} takes it anyway)` : r.message)));
   }
   if (problems.length) throw new HostValidationError(plan.name, problems);
 }

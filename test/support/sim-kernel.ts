@@ -297,6 +297,7 @@ export class SimKernel implements Host {
 export const LAB_ID_TABLE: Record<string, string> = {
   '8086:10c9': 'igb', '8086:10ca': 'igbvf', '8086:100e': 'e1000', '8086:10d3': 'e1000e',
   '8086:2918': 'lpc_ich', '8086:2922': 'ahci', '8086:2930': 'i801_smbus', '8086:29c9': 'pcieport',
+  '1234:1111': 'bochs-drm', '8086:1e31': 'xhci_hcd', '8086:f1a5': 'nvme',
 };
 
 export const LAB = {
@@ -344,9 +345,43 @@ export async function snapshot(root: string): Promise<{ devices: Record<string, 
   return { devices, vfio: await files.readDir('/dev/vfio') };
 }
 
+/** The devices the host-use lab adds: a console display, a USB controller, an NVMe disk, a NIC sharing group 3. */
+export const HOST_USE = {
+  gpu: '0000:00:06.0', usb: '0000:00:07.0', nvme: '0000:00:08.0', nicPeer: '0000:00:05.0',
+} as const;
+
+/**
+ * What a lab host itself uses, on top of labTreeSpec (opt-in: the plain lab has no mounts):
+ * root on LVM (dm-0 "vg-root") over sda2, /boot on sda1, both on the SATA controller 00:1f.2 (so
+ * the ICH group 4 holds the root filesystem, as on the reviewed host); swap on nvme0n1p1;
+ * a display controller with boot_vga=1 and the console's fb0; a USB controller with a keyboard;
+ * and a second NIC in another slot of the spare NIC's group 3 (a member nobody named).
+ */
+export async function addHostUse(tree: SysfsTree): Promise<void> {
+  for (const driver of ['bochs-drm', 'xhci_hcd', 'nvme']) await tree.addDriver(driver);
+  await tree.addDevice({ bdf: HOST_USE.gpu, vendor: '1234', device: '1111', classCode: '030000', driver: 'bochs-drm', iommuGroup: 6, bootVga: true });
+  await tree.addDevice({ bdf: HOST_USE.usb, vendor: '8086', device: '1e31', classCode: '0c0330', driver: 'xhci_hcd', iommuGroup: 7 });
+  await tree.addDevice({ bdf: HOST_USE.nvme, vendor: '8086', device: 'f1a5', classCode: '010802', driver: 'nvme', iommuGroup: 8 });
+  await tree.addDevice({ bdf: HOST_USE.nicPeer, vendor: '8086', device: '100e', driver: 'e1000', iommuGroup: 3, net: ['eth4'] });
+  await tree.addBlockDevice({ name: 'sda', dev: '8:0', bdf: LAB.sata, partitions: [{ name: 'sda1', dev: '8:1' }, { name: 'sda2', dev: '8:2' }] });
+  await tree.addBlockDevice({ name: 'dm-0', dev: '253:0', slaves: ['sda2'] });
+  await tree.symlink('/dev/mapper/vg-root', '../dm-0');
+  await tree.addBlockDevice({ name: 'nvme0n1', dev: '259:0', bdf: HOST_USE.nvme, partitions: [{ name: 'nvme0n1p1', dev: '259:1' }] });
+  await tree.writeFile('/proc/self/mountinfo', [
+    '22 1 253:0 / / rw,relatime shared:1 - ext4 /dev/mapper/vg-root rw',
+    '23 22 0:21 / /proc rw,nosuid shared:12 - proc proc rw',
+    '24 22 8:1 / /boot rw,relatime shared:2 - ext4 /dev/sda1 rw',
+    '',
+  ].join('\n'));
+  await tree.writeFile('/proc/swaps', 'Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n/dev/nvme0n1p1                          partition\t2097148\t\t0\t\t-2\n');
+  await tree.setFramebuffer(HOST_USE.gpu);
+  await tree.addInputDevice('input3', HOST_USE.usb, 'Logitech USB Keyboard');
+}
+
 /** A lab tree and a sim over it; `reopen` is a fresh process (after a crash) over the same tree. */
-export async function makeLab(options: Partial<Omit<SimKernelOptions, 'tree' | 'idTable'>> & { noOverride?: boolean } = {}) {
+export async function makeLab(options: Partial<Omit<SimKernelOptions, 'tree' | 'idTable'>> & { noOverride?: boolean; hostUse?: boolean } = {}) {
   const tree = await buildSimTree(labTreeSpec({ noOverride: options.noOverride }));
+  if (options.hostUse) await addHostUse(tree);
   const base = { tree, idTable: LAB_ID_TABLE, sriovPlan: { [LAB.pf]: { vfDevice: '10ca', vfAddresses: VF_ADDRESSES } } };
   const sim = new SimKernel({ ...base, ...options });
   return { root: tree.root, tree, sim, reopen: (o: Partial<SimKernelOptions> = {}) => new SimKernel({ ...base, ...o }) };

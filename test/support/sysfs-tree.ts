@@ -50,6 +50,8 @@ export interface TreeDevice {
   net?: string[];
   /** Makes this device a PF; `vfs` must be devices of the same tree (added before or after). */
   sriov?: { totalVfs: number; vfs?: string[] };
+  /** A display controller's boot_vga (1: the firmware's console display). */
+  bootVga?: boolean;
 }
 
 export interface TreeSpec {
@@ -112,6 +114,48 @@ export class SysfsTree {
     for (const name of d.net ?? []) await fs.mkdir(path.join(dir, 'net', name), { recursive: true });
     if (d.driver) await this.bindDriver(d.bdf, d.driver);
     if (d.sriov) await this.setVfs(d.bdf, d.sriov.totalVfs, d.sriov.vfs ?? []);
+    if (d.bootVga !== undefined) await fs.writeFile(path.join(dir, 'boot_vga'), d.bootVga ? '1\n' : '0\n');
+  }
+
+  /**
+   * A disk below a controller (`bdf`), or a virtual block device (dm-0, md0) when `bdf` is
+   * undefined, as the kernel lays them out: …/<bdf>/host0/…/block/sda, partitions inside it
+   * (…/block/sda/sda1), /sys/class/block/<name> links, `dev` (major:minor), and `slaves`/`holders`
+   * links between stacked devices. Also makes /dev/<name>.
+   */
+  async addBlockDevice(b: { name: string; dev: string; bdf?: string; partitions?: { name: string; dev: string }[]; slaves?: string[] }): Promise<void> {
+    const disk = b.bdf ? `${this.devicePath(b.bdf)}/host0/target0:0:0/0:0:0:0/block/${b.name}` : `/sys/devices/virtual/block/${b.name}`;
+    for (const [name, dev, where] of [[b.name, b.dev, disk], ...(b.partitions ?? []).map((p) => [p.name, p.dev, `${disk}/${p.name}`])] as [string, string, string][]) {
+      await this.writeFile(`${where}/dev`, `${dev}\n`);
+      await fs.mkdir(this.at(`${where}/holders`), { recursive: true });
+      await this.link(`sys/class/block/${name}`, `../..${where.slice(4)}`);
+      await this.writeFile(`/dev/${name}`, '');
+    }
+    for (const slave of b.slaves ?? []) {
+      const lower = await fs.realpath(this.at(`sys/class/block/${slave}`));
+      await this.link(`${disk.slice(1)}/slaves/${slave}`, path.relative(this.at(`${disk}/slaves`), lower));
+      await this.link(`${path.relative(this.root, lower)}/holders/${b.name}`, path.relative(path.join(lower, 'holders'), this.at(disk)));
+    }
+  }
+
+  /** An input device (a USB keyboard) below a controller: /sys/class/input/<name> with its `name`. */
+  async addInputDevice(name: string, bdf: string, label: string): Promise<void> {
+    const where = `${this.devicePath(bdf)}/usb1/1-1/1-1:1.0/0003:046D:C31C.0001/input/${name}`;
+    await this.writeFile(`${where}/name`, `${label}\n`);
+    await this.link(`sys/class/input/${name}`, `../..${where.slice(4)}`);
+  }
+
+  /** The console's framebuffer fb0 on a display controller (/sys/class/graphics/fb0, its `device` link). */
+  async setFramebuffer(bdf: string): Promise<void> {
+    const where = `${this.devicePath(bdf)}/graphics/fb0`;
+    await fs.mkdir(this.at(where), { recursive: true });
+    await this.link(`${where.slice(1)}/device`, '../..');
+    await this.link('sys/class/graphics/fb0', `../..${where.slice(4)}`);
+  }
+
+  /** A symbolic link anywhere below the root (/dev/mapper/vg-root -> ../dm-0). */
+  async symlink(treePath: string, target: string): Promise<void> {
+    await this.link(treePath, target);
   }
 
   /** Writes driver_override as the kernel shows it: `(null)` when unset. */

@@ -7,6 +7,7 @@ import { printJson, printLine } from '../output.ts';
 
 interface BindOptions extends HostOptions {
   force?: boolean;
+  with: string[];
   journal: string;
   json?: boolean;
 }
@@ -17,16 +18,19 @@ export function registerBindCommand(program: Command): void {
       .command('bind')
       .description('Bind devices and every member of their IOMMU groups to vfio-pci (journalled; undo with `passbench restore`)')
       .argument('<bdf...>', 'PCI addresses in the form DDDD:BB:DD.F')
-      .option('--force', 'take a device even when it carries an interface the host uses (route, address, bond)')
+      .option('--with <bdf>', 'agree to take this member of a named device\'s IOMMU group too (repeatable; a refusal lists them)',
+        (value: string, list: string[]) => [...list, value], [])
+      .option('--force', 'take a device even when the host uses it (an interface, storage, swap, console, keyboard)')
       .option('--journal <path>', 'journal file on the host', DEFAULT_JOURNAL_PATH)
       .option('--json', 'print the result as JSON'),
   ).action(async (args: string[], options: BindOptions) => {
     // Validate everything before opening the host: bad input changes nothing.
     const bdfs = args.map((a) => parseBdf(a));
+    const consent = options.with.map((w) => parseBdf(w, '--with'));
     const journalPath = checkJournalPath(options.journal);
     const host = await openHost(options);
     try {
-      const result = await assignGroups(host, bdfs, { force: options.force, journalPath });
+      const result = await assignGroups(host, bdfs, { force: options.force, with: consent, journalPath });
       if (options.json) printJson(result);
       else printLine(formatBindResult(result));
     } finally {

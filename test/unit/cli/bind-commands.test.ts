@@ -34,6 +34,8 @@ describe('cli bind / restore / sriov', () => {
     [['sriov', '0000:00:02.0', '--vfs', 'two'], /--vfs "two" is not a whole number/],
     [['sriov', '0000:00:02.0', '--vfs', '-1'], /not a whole number|unknown option/],
     [['sriov', '0000:0G:00.0', '--vfs', '1'], /not a PCI address/],
+    [['bind', '0000:00:1f.3', '--with', '1f.2'], /--with "1f\.2" is not a PCI address/],
+    [['doctor', '--with', '0000:00:1f.2'], /--with only means something with --device/],
   ] as const) {
     it(`${args.join(' ')}: usage error (exit 2) before touching any host`, async () => {
       const { code, stderr } = await cli(...args);

@@ -2,8 +2,6 @@ import assert from 'node:assert/strict';
 import type { HostFacts } from '../../../harness/doctor/facts.ts';
 import { parseCpuinfo } from '../../../harness/doctor/facts.ts';
 import { formatDoctorReport, gradeFacts } from '../../../harness/doctor/run-doctor.ts';
-import type { Bdf } from '../../../harness/pci/bdf.ts';
-import type { PciDevice } from '../../../harness/pci/types.ts';
 
 /** A healthy Intel lab host; each test breaks one thing. */
 function goodFacts(over: Partial<HostFacts> = {}): HostFacts {
@@ -24,9 +22,6 @@ function goodFacts(over: Partial<HostFacts> = {}): HostFacts {
 const grades = (f: HostFacts) => Object.fromEntries(gradeFacts('lab1', f).checks.map((c) => [c.id, c.grade]));
 const check = (f: HostFacts, id: string) => gradeFacts('lab1', f).checks.find((c) => c.id === id)!;
 
-function nic(bdf: string, over: Partial<PciDevice> = {}): PciDevice {
-  return { bdf: bdf as Bdf, vendorId: '8086', deviceId: '10fb', classCode: '020000', netInterfaces: [], ...over };
-}
 
 describe('doctor/checks', () => {
   it('passes a healthy KVM host, accelerator KVM', () => {
@@ -87,27 +82,6 @@ describe('doctor/checks', () => {
     assert.equal(check(goodFacts({ qemu: { error: 'not found' } }), 'qemu').grade, 'FAIL');
     assert.equal(check(goodFacts({ qemu: { version: '10.0.2' } }), 'qemu').grade, 'WARN');
     assert.equal(check(goodFacts({ qemu: { version: '10.0.13' } }), 'qemu').grade, 'PASS');
-  });
-
-  it('--device: passes a group of bindable NICs (bridges stay on their driver); fails a bridge, VFs in use or an interface in use, naming it and why', () => {
-    const ok = goodFacts({ device: { bdf: '0000:03:00.0' as Bdf, group: 5, members: [
-      { device: nic('0000:00:1c.0', { classCode: '060400', driver: 'pcieport' }), active: [], vfsInUse: [] },
-      { device: nic('0000:03:00.0', { driver: 'ixgbe' }), active: [], vfsInUse: [] }, { device: nic('0000:03:00.1'), active: [], vfsInUse: [] }] } });
-    assert.equal(check(ok, 'device-group').grade, 'PASS');
-    assert.match(check(ok, 'device-group').detail, /bridge 0000:00:1c\.0 stays on its driver/);
-    const bad = goodFacts({ device: { bdf: '0000:03:00.0' as Bdf, group: 2, members: [
-      { device: nic('0000:03:00.0'), active: [], vfsInUse: [{ bdf: '0000:03:10.0' as Bdf, driver: 'ixgbevf' }] },
-      { device: nic('0000:03:00.1', { netInterfaces: ['eno2'] }), active: [{ name: 'eno2', reasons: [{ kind: 'default-route', family: 'ipv4' }] }], vfsInUse: [] }] } });
-    const c = check(bad, 'device-group');
-    assert.equal(c.grade, 'FAIL');
-    assert.match(c.detail, /0000:03:00\.0 is an SR-IOV PF with VFs in use \(0000:03:10\.0 on ixgbevf\)/);
-    const bridge = check(goodFacts({ device: { bdf: '0000:00:1c.0' as Bdf, group: 2, members: [
-      { device: nic('0000:00:1c.0', { classCode: '060400' }), active: [], vfsInUse: [] }] } }), 'device-group');
-    assert.match(bridge.detail, /0000:00:1c\.0 is a PCI bridge/);
-    assert.match(c.detail, /0000:03:00\.1 carries eno2, which is in use: default route \(ipv4\)/);
-    assert.ok(c.remedy);
-    const off = check(goodFacts({ device: { bdf: '0000:03:00.0' as Bdf, members: [] } }), 'device-group');
-    assert.match(off.detail, /no IOMMU group/);
   });
 
   it('formats like virt-host-validate, remedies under failures', () => {

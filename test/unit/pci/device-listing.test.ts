@@ -81,7 +81,7 @@ describe('pci/device-listing and doctor facts through a Host', () => {
     const host = new CannedHost(tree.root, answers);
     const busy = gradeFacts(host.name, await gatherHostFacts(host, { device: pf1 })).checks.find((c) => c.id === 'device-group')!;
     assert.equal(busy.grade, 'FAIL');
-    assert.match(busy.detail, /0000:03:00\.0 carries enp3s0f0, which is in use: member of bridge br0/);
+    assert.match(busy.detail, /0000:03:00\.0 carries enp3s0f0, which the host uses \(member of bridge br0\)/);
     const facts = await gatherHostFacts(host, { device: '0000:04:00.0' as Bdf });
     assert.equal(gradeFacts(host.name, facts).checks.find((c) => c.id === 'device-group')!.grade, 'PASS');
     assert.deepEqual(facts.modules, { vfio: 'available', vfio_pci: 'available', vfio_iommu_type1: 'available' });

@@ -7,7 +7,8 @@ import { AssignError, GuardError, assignGroups, planAssignGroup } from '../../..
 import { readDeviceFacts, type DeviceFacts } from '../../../harness/prepare/device-facts.ts';
 import { restoreFromJournal } from '../../../harness/prepare/restore.ts';
 import { setNumVfs } from '../../../harness/pci/sriov-ops.ts';
-import { LAB, SimulatedCrash, snapshot, useSimLabs } from '../../support/sim-kernel.ts';
+import { HOST_USE, LAB, SimulatedCrash, snapshot, useSimLabs } from '../../support/sim-kernel.ts';
+import { readAssignInputs } from '../../../harness/prepare/assign-inputs.ts';
 
 const JOURNAL = '/var/lib/passbench/journal.json';
 const eth0Active: ActiveInterface[] = [{ name: 'eth0', reasons: [{ kind: 'default-route', family: 'ipv4' }] }];
@@ -151,5 +152,68 @@ describe('prepare/assign-group', () => {
     await restoreFromJournal(sim);
     assert.deepEqual(await snapshot(root), before);
     assert.ok(sim.writes.some((w) => w.path === '/sys/bus/pci/drivers/vfio-pci/remove_id'));
+  });
+
+  describe('group members the host depends on, or nobody named (issue 11, gap 1)', () => {
+    const refused = (pattern: RegExp, rule: string) => (e: unknown) =>
+      e instanceof GuardError && e.refusals.some((r) => r.rule === rule) && pattern.test(e.message);
+
+    it('binding only the SMBus controller is refused: its group holds 00:1f.2, under the root filesystem and /boot; nothing changed', async () => {
+      const { sim, root } = await lab({ hostUse: true });
+      const before = await snapshot(root);
+      await assert.rejects(assignGroups(sim, [b(LAB.smbus)], { probeActive }), (e: unknown) =>
+        refused(/0000:00:1f\.2 .*sda2 under dm-0 mounted at \/ \(the root filesystem\); sda1 mounted at \/boot/, 'host-depends')(e)
+        && /--force/.test((e as GuardError).remedy ?? ''));
+      assert.deepEqual(await snapshot(root), before);
+      assert.equal(sim.writes.length, 0);
+      assert.equal(await journalExists(root), false);
+    });
+
+    it('--force takes the root disk\'s controller anyway, and the plan says so (forced, never silent)', async () => {
+      const { sim } = await lab({ hostUse: true });
+      const { facts, active, dependencies } = await readAssignInputs(sim, [b(LAB.smbus)], probeActive);
+      const plan = planAssignGroup([b(LAB.smbus)], facts, active, { dependencies, force: true });
+      assert.deepEqual(plan.refusals, []);
+      assert.deepEqual(plan.forced.map((f) => [f.bdf, f.rule]), [[LAB.sata, 'host-depends']]);
+    });
+
+    it('a member in another slot, not named, is listed and needs --with; with it, both are bound and restore is exact', async () => {
+      const { sim, root } = await lab({ hostUse: true });
+      const before = await snapshot(root);
+      await assert.rejects(assignGroups(sim, [b(LAB.nicSpare)], { probeActive }), (e: unknown) =>
+        refused(new RegExp(`${HOST_USE.nicPeer} \\(class 020000, on e1000\\) shares IOMMU group 3 with ${LAB.nicSpare} but was not named`), 'needs-consent')(e)
+        && (e as GuardError).remedy!.includes(`--with ${HOST_USE.nicPeer}`));
+      assert.equal(sim.writes.length, 0);
+      // --force is not consent: naming a device is not the same as overriding a guard.
+      await assert.rejects(assignGroups(sim, [b(LAB.nicSpare)], { probeActive, force: true }), refused(/not named/, 'needs-consent'));
+      const r = await assignGroups(sim, [b(LAB.nicSpare)], { probeActive, with: [b(HOST_USE.nicPeer)] });
+      assert.deepEqual(r.bound.map((x) => x.bdf), [LAB.nicSpare, HOST_USE.nicPeer]);
+      await restoreFromJournal(sim);
+      assert.deepEqual(await snapshot(root), before);
+    });
+
+    it('--with an address outside the named devices\' groups is refused', async () => {
+      const { sim } = await lab({ hostUse: true });
+      await assert.rejects(assignGroups(sim, [b(LAB.nicSpare)], { probeActive, with: [b(HOST_USE.nicPeer), b(HOST_USE.usb)] }),
+        refused(new RegExp(`--with ${HOST_USE.usb} is not in the IOMMU group of any device named`), 'consent-unused'));
+      assert.equal(sim.writes.length, 0);
+    });
+
+    for (const [what, bdf, pattern] of [
+      ['a disk with the host\'s swap', HOST_USE.nvme, /nvme0n1p1 in use as swap/],
+      ['the console\'s display (fb0, boot_vga)', HOST_USE.gpu, /the active console's display \(its framebuffer is fb0\); the active console's display \(boot_vga is 1\)/],
+      ['a USB controller with a keyboard', HOST_USE.usb, /input device input3 \(Logitech USB Keyboard\)/],
+    ] as const) {
+      it(`${what} is refused even when named, unless --force`, async () => {
+        const { sim, root } = await lab({ hostUse: true });
+        const before = await snapshot(root);
+        await assert.rejects(assignGroups(sim, [b(bdf)], { probeActive }), refused(pattern, 'host-depends'));
+        assert.deepEqual(await snapshot(root), before);
+        const forced = await assignGroups(sim, [b(bdf)], { probeActive, force: true });
+        assert.deepEqual(forced.plan.forced.map((f) => f.bdf), [bdf]);
+        await restoreFromJournal(sim);
+        assert.deepEqual(await snapshot(root), before);
+      });
+    }
   });
 });

@@ -1,0 +1,156 @@
+import path from 'node:path';
+import type { Host } from '../host/host.ts';
+import type { Bdf } from './bdf.ts';
+import { PCI_DEVICES_DIR } from './inventory.ts';
+import { isMissing, readDirOptional, readOptional } from './sysfs-read.ts';
+
+/**
+ * Which PCI devices the host itself depends on, besides its network interfaces (those are
+ * active-interfaces.ts): the storage under its mounts, swap and device-mapper/md stacks, the
+ * display of its console, and controllers with input devices (keyboards, mice). Everything is read
+ * from sysfs and /proc through the Host, so it works the same over SSH on a lab host.
+ *
+ * A device depends on another when it sits below it in sysfs: /sys/class/block/sda1 resolves to
+ * /sys/devices/pci0000:00/0000:00:1f.2/ata1/…/block/sda/sda1, so every address in that path
+ * (the controller and the bridges above it) is on the way to sda1.
+ */
+export type HostUse =
+  | { kind: 'mount'; block: string; via?: string; mountPoint: string }
+  | { kind: 'swap'; block: string; via?: string }
+  | { kind: 'held'; block: string; holder: string }
+  | { kind: 'console'; evidence: string }
+  | { kind: 'input'; input: string; name?: string };
+
+export type HostDependencies = ReadonlyMap<Bdf, HostUse[]>;
+
+const CLASS_BLOCK = '/sys/class/block';
+const BDF_IN_PATH = /(?<=\/)[0-9a-f]{4}:[0-9a-f]{2}:[0-1][0-9a-f]\.[0-7](?=\/|$)/g;
+
+/** Every device the host depends on, with why. `candidates` are also checked for boot_vga. */
+export async function findHostDependencies(host: Host, candidates: readonly Bdf[] = []): Promise<HostDependencies> {
+  const uses = new Map<Bdf, HostUse[]>();
+  const add = (sysfsPath: string, use: HostUse) => {
+    for (const bdf of sysfsPath.match(BDF_IN_PATH) ?? []) {
+      const list = uses.get(bdf as Bdf) ?? [];
+      // `sda2 held by dm-0` says nothing new once `sda2 under dm-0 mounted at /` is there.
+      const known = list.some((u) => JSON.stringify(u) === JSON.stringify(use)
+        || (use.kind === 'held' && 'via' in u && u.block === use.block && u.via === use.holder));
+      if (!known) list.push(use);
+      uses.set(bdf as Bdf, list);
+    }
+  };
+  const blocks = await readBlockDevices(host);
+  for (const { block, use } of await blockUses(host, blocks)) {
+    for (const leaf of await lowerDevices(host, block)) {
+      const where = blocks.get(leaf)?.path;
+      if (where) add(where, leaf === block ? use : { ...use, block: leaf, via: block } as HostUse);
+    }
+  }
+  const fb0 = await realPathOptional(host, '/sys/class/graphics/fb0/device');
+  if (fb0) add(fb0, { kind: 'console', evidence: 'its framebuffer is fb0' });
+  for (const bdf of candidates) {
+    if ((await readOptional(host, `${PCI_DEVICES_DIR}/${bdf}/boot_vga`)) === '1') {
+      add(`/${bdf}`, { kind: 'console', evidence: 'boot_vga is 1' });
+    }
+  }
+  for (const input of (await readDirOptional(host, '/sys/class/input')).filter((n) => /^input\d+$/.test(n))) {
+    const where = await realPathOptional(host, `/sys/class/input/${input}`);
+    if (where) add(where, { kind: 'input', input, name: await readOptional(host, `/sys/class/input/${input}/name`) });
+  }
+  return uses;
+}
+
+/** One phrase for people: `sda1 mounted at / (the root filesystem)`. */
+export function describeHostUse(use: HostUse): string {
+  const via = (u: { via?: string }) => (u.via ? ` under ${u.via}` : '');
+  switch (use.kind) {
+    case 'mount': return `${use.block}${via(use)} mounted at ${use.mountPoint}${use.mountPoint === '/' ? ' (the root filesystem)' : ''}`;
+    case 'swap': return `${use.block}${via(use)} in use as swap`;
+    case 'held': return `${use.block} held by ${use.holder} (device-mapper, md or another stack on it)`;
+    case 'console': return `the active console's display (${use.evidence})`;
+    case 'input': return `input device ${use.input}${use.name ? ` (${use.name})` : ''}`;
+  }
+}
+
+interface BlockDevice { path: string; dev?: string }
+
+/** /sys/class/block: name → its device path and major:minor. */
+async function readBlockDevices(host: Host): Promise<Map<string, BlockDevice>> {
+  const blocks = new Map<string, BlockDevice>();
+  for (const name of await readDirOptional(host, CLASS_BLOCK)) {
+    const where = await realPathOptional(host, `${CLASS_BLOCK}/${name}`);
+    if (where) blocks.set(name, { path: where, dev: await readOptional(host, `${CLASS_BLOCK}/${name}/dev`) });
+  }
+  return blocks;
+}
+
+/** Block devices in use at the top of their stack: mounted, swapped on, or held by another device. */
+async function blockUses(host: Host, blocks: ReadonlyMap<string, BlockDevice>): Promise<{ block: string; use: HostUse }[]> {
+  const found: { block: string; use: HostUse }[] = [];
+  const byDev = new Map([...blocks].flatMap(([name, b]) => (b.dev ? [[b.dev, name] as const] : [])));
+  const resolve = async (source: string, dev?: string): Promise<string | undefined> => {
+    // major:minor is exact (and names /dev/root); btrfs reports an anonymous 0:N, so then the source.
+    if (dev && !dev.startsWith('0:') && byDev.has(dev)) return byDev.get(dev);
+    if (!source.startsWith('/dev/')) return undefined;
+    const name = path.posix.basename((await realPathOptional(host, source)) ?? source);
+    return blocks.has(name) ? name : undefined;
+  };
+  for (const m of parseMountInfo((await readOptional(host, '/proc/self/mountinfo')) ?? '')) {
+    const block = await resolve(m.source, m.dev);
+    if (block) found.push({ block, use: { kind: 'mount', block, mountPoint: m.mountPoint } });
+  }
+  for (const file of parseSwaps((await readOptional(host, '/proc/swaps')) ?? '')) {
+    // A swap file lives on a mounted filesystem, which is already counted.
+    const block = await resolve(file);
+    if (block) found.push({ block, use: { kind: 'swap', block } });
+  }
+  for (const block of blocks.keys()) {
+    for (const holder of await readDirOptional(host, `${CLASS_BLOCK}/${block}/holders`)) {
+      found.push({ block, use: { kind: 'held', block, holder } });
+    }
+  }
+  // The root filesystem first, so it leads each device's reasons.
+  return found.sort((a, b) => Number(isRoot(b.use)) - Number(isRoot(a.use)));
+}
+
+const isRoot = (use: HostUse) => use.kind === 'mount' && use.mountPoint === '/';
+
+/** The device and everything below it through `slaves` (dm-0 → sda2; md0 → sda1, sdb1). */
+async function lowerDevices(host: Host, block: string, seen = new Set<string>()): Promise<string[]> {
+  if (seen.has(block)) return [];
+  seen.add(block);
+  const below = [block];
+  for (const slave of await readDirOptional(host, `${CLASS_BLOCK}/${block}/slaves`)) below.push(...(await lowerDevices(host, slave, seen)));
+  return below;
+}
+
+/** /proc/self/mountinfo: `36 35 98:0 /mnt1 /mnt/parent rw,noatime master:1 - ext3 /dev/root rw,errors=continue`. */
+export function parseMountInfo(text: string): { dev: string; mountPoint: string; source: string }[] {
+  return text.split('\n').flatMap((line) => {
+    const [left, right] = line.split(' - ');
+    const f = left?.trim().split(' ') ?? [];
+    const source = right?.trim().split(' ')[1];
+    if (f.length < 5 || source === undefined) return [];
+    return [{ dev: f[2]!, mountPoint: unescapeOctal(f[4]!), source: unescapeOctal(source) }];
+  });
+}
+
+/** /proc/swaps: a header, then `Filename Type Size Used Priority` per swap area. */
+export function parseSwaps(text: string): string[] {
+  return text.split('\n').slice(1).map((l) => l.trim().split(/\s+/)[0] ?? '').filter((f) => f.startsWith('/')).map(unescapeOctal);
+}
+
+/** The kernel writes spaces, tabs, newlines and backslashes in these files as \040-style escapes. */
+function unescapeOctal(text: string): string {
+  return text.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+}
+
+async function realPathOptional(host: Host, p: string): Promise<string | undefined> {
+  try {
+    return await host.realPath(p);
+  } catch (error) {
+    // Absent (no framebuffer, a dangling link): nothing depends on it. Anything else is loud.
+    if (isMissing(error)) return undefined;
+    throw error;
+  }
+}

@@ -1,0 +1,31 @@
+import assert from 'node:assert/strict';
+import { describeHostUse, findHostDependencies, parseMountInfo, parseSwaps } from '../../../harness/pci/host-dependencies.ts';
+import { LAB, useSimLabs } from '../../support/sim-kernel.ts';
+
+describe('pci/host-dependencies: what the host\'s storage, console and input sit on', () => {
+  const lab = useSimLabs();
+
+  it('parses mountinfo and swaps, with the kernel\'s \\040 escapes', () => {
+    assert.deepEqual(parseMountInfo('36 35 98:0 / /mnt/my\\040disk rw,noatime master:1 - ext3 /dev/root rw\n'),
+      [{ dev: '98:0', mountPoint: '/mnt/my disk', source: '/dev/root' }]);
+    assert.deepEqual(parseSwaps('Filename Type Size Used Priority\n/dev/sdb2 partition 1 0 -2\n/swap\\040file file 1 0 -3\n'), ['/dev/sdb2', '/swap file']);
+  });
+
+  it('finds root mounted as /dev/root by major:minor, and a disk held by an md array nothing mounts', async () => {
+    const { sim, tree } = await lab();
+    await tree.addBlockDevice({ name: 'sda', dev: '8:0', bdf: LAB.sata, partitions: [{ name: 'sda1', dev: '8:1' }, { name: 'sda2', dev: '8:2' }] });
+    await tree.addBlockDevice({ name: 'md0', dev: '9:0', slaves: ['sda2'] });
+    await tree.writeFile('/proc/self/mountinfo', '22 1 8:1 / / rw - ext4 /dev/root rw\n');
+    const deps = await findHostDependencies(sim);
+    assert.deepEqual([...deps.keys()], [LAB.sata]);
+    assert.deepEqual(deps.get(LAB.sata as never)!.map(describeHostUse), [
+      'sda1 mounted at / (the root filesystem)',
+      'sda2 held by md0 (device-mapper, md or another stack on it)',
+    ]);
+  });
+
+  it('a host with nothing mounted, no swap, console or input depends on no device', async () => {
+    const { sim } = await lab();
+    assert.equal((await findHostDependencies(sim, [LAB.sata as never])).size, 0);
+  });
+});
