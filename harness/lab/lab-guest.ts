@@ -8,6 +8,8 @@ import { connectGuest } from '../guest/guest-ssh.ts';
 import { waitForConsole } from '../guest/console-wait.ts';
 import type { DeviceExpectation } from '../guest/prove-device.ts';
 import { launchGuest, type RunningGuest } from '../vm/launcher.ts';
+import { Journal } from '../prepare/journal.ts';
+import { forgetGuestKeys, recordGuestKeys, type GuestKeyRecord } from './guest-key-journal.ts';
 import { Mutex, Pace, asDeadline, describeDeadline, type Deadline, type DeadlineLike } from '../wait/index.ts';
 import type { GuestSpec } from '../vm/qemu-args.ts';
 import type { GuestImages } from './lab-up.ts';
@@ -59,6 +61,11 @@ export interface LabGuestOptions {
   pace?: Pace;
   /** Aborting ends the boot at once: QEMU is stopped (killed) and startLabGuest rejects. */
   signal?: AbortSignal;
+  /**
+   * The lab host's journal: the guest's QEMU and its key folders (lab host and controller) are
+   * recorded there, so `passbench restore` stops and removes them after passbench was killed.
+   */
+  journalPath?: string;
   log?: (line: string) => void;
 }
 
@@ -72,7 +79,7 @@ export interface LabGuest {
   /** ms from QEMU start to the console's "services started", and to SSH working. */
   consoleReadyMs: number;
   sshReadyMs: number;
-  /** Closes SSH, stops QEMU (deadlines), removes the key folder on the lab host. Idempotent. */
+  /** Closes SSH, stops QEMU (deadlines), removes the guest's keys (lab host and controller). Idempotent. */
   stop(): Promise<void>;
 }
 
@@ -108,7 +115,12 @@ export async function startLabGuest(controller: Host, lab: SshHost, o: LabGuestO
     if (o.signal?.aborted) throw new GuestBootAbortedError(o.name, false);
     return setUp(controller, lab, o, pace, log);
   });
-  const { guest, keys, spec, sshPort, address, t0 } = launched;
+  const { guest, keys, spec, sshPort, address, t0, keyRecord } = launched;
+  // QEMU read the keys at start; once it is gone they are of no use to anyone.
+  const stopQemu = async (powerdownMs: number) => {
+    await guest.stop({ powerdownMs });
+    await forgetGuestKeys(controller, lab, keyRecord, keys.identityFile);
+  };
   try {
     const consoleMs = await waitForConsole(async () => (await lab.run(['cat', spec.serialLog], { timeoutMs: 30_000 })).stdout, {
       ready: /passbench-guest: \[[\d.]+\] services started/, deadline: bootDeadline, what: `guest ${o.name}`, signal: o.signal, abortError,
@@ -128,12 +140,12 @@ export async function startLabGuest(controller: Host, lab: SshHost, o: LabGuestO
       expect: { ...EXPECT[o.kind], address },
       stop: () => (stopping ??= (async () => {
         await ssh.close().catch(() => {});
-        await guest.stop({ powerdownMs: 3_000 });
+        await stopQemu(3_000);
       })()),
     };
   } catch (error) {
     // Aborted: no courtesy powerdown, the device must be free for the host's restore at once.
-    await guest.stop({ powerdownMs: o.signal?.aborted ? 0 : 1_000 }).catch(() => {});
+    await stopQemu(o.signal?.aborted ? 0 : 1_000).catch(() => {});
     throw error;
   }
 }
@@ -163,6 +175,8 @@ function setupLock(lab: SshHost): Mutex {
 async function setUp(controller: Host, lab: SshHost, o: LabGuestOptions, pace: Pace, log: (l: string) => void) {
   const address = o.kind === 'e1000' ? '10.0.2.15/24' : o.address!;
   const dir = `/run/passbench/guests/${o.name}`;
+  const journal = o.journalPath === undefined ? undefined : await Journal.open(lab, o.journalPath);
+  const keyRecord: GuestKeyRecord = await recordGuestKeys(journal, { guest: o.name, hostDir: dir, controllerDir: o.controllerDir });
   const keys = await makeGuestKeys(controller, lab, {
     name: o.name, localDir: o.controllerDir, remoteDir: dir,
     net: [o.kind === 'e1000' ? `eth0 ${address} 10.0.2.2` : `eth0 ${address}`],
@@ -188,6 +202,10 @@ async function setUp(controller: Host, lab: SshHost, o: LabGuestOptions, pace: P
     fwCfg: keys.fwCfg,
   };
   const t0 = Date.now();
-  const guest = await launchGuest(lab, spec, { log, deadlineMs: pace.scaled(QMP_BASE_MS) });
-  return { guest, keys, spec, sshPort, address, t0 };
+  const guest = await launchGuest(lab, spec, { log, deadlineMs: pace.scaled(QMP_BASE_MS), journal })
+    .catch(async (error: unknown) => {
+      await forgetGuestKeys(controller, lab, keyRecord, keys.identityFile).catch(() => undefined);
+      throw error;
+    });
+  return { guest, keys, spec, sshPort, address, t0, keyRecord };
 }

@@ -11,6 +11,11 @@ import { driverPath } from '../pci/sysfs-write.ts';
 export const HOST_FILES = /^\/run\/passbench\/guests\/[A-Za-z0-9][A-Za-z0-9._-]*$/;
 export const CONTROLLER_FILES = /^\/[A-Za-z0-9._/-]*\/passbench-guests-[A-Za-z0-9._-]+$/;
 
+/** What is wrong with one step about to be journalled (a caller's bug: never write what restore would refuse). */
+export function validateStep(step: unknown): string | undefined {
+  return stepProblem(step as Record<string, unknown>);
+}
+
 export function validateJournal(value: unknown): string | undefined {
   const j = value as { version?: unknown; steps?: unknown } | null;
   if (!j || typeof j !== 'object' || j.version !== 1 || !Array.isArray(j.steps)) return 'not a version 1 journal';
@@ -41,7 +46,8 @@ function stepProblem(s: Record<string, unknown> | null): string | undefined {
       if (typeof s.guest !== 'string' || !Array.isArray(s.argv) || !s.argv.every((a) => typeof a === 'string')) return 'malformed QEMU';
       if (s.pid !== undefined && !(Number.isInteger(s.pid) && (s.pid as number) > 1)) return 'pid not a process id';
       if (s.startTime !== undefined && !/^\d+$/.test(String(s.startTime))) return 'start time not a number';
-      if (s.pidFile !== undefined && !HOST_FILES.test(path.posix.dirname(String(s.pidFile)))) return 'pid file outside /run/passbench/guests';
+      // Only read (never written or removed), and what it names is checked against argv before any signal.
+      if (s.pidFile !== undefined && (!path.posix.isAbsolute(String(s.pidFile)) || String(s.pidFile).split('/').includes('..'))) return 'pid file not an absolute path';
       return Array.isArray(s.devices) && s.devices.every((d) => isBdf(String(d))) ? undefined : 'malformed devices';
     case 'files': {
       const p = String(s.path);

@@ -5,7 +5,7 @@ import type { Host } from '../host/host.ts';
 import type { BindMethod } from '../pci/driver-ops.ts';
 import { Mutex } from '../wait/index.ts';
 import { syncToDisk } from './durable.ts';
-import { validateJournal } from './journal-schema.ts';
+import { validateJournal, validateStep } from './journal-schema.ts';
 import type { JournalFile, JournalStep, NewStep } from './journal-steps.ts';
 
 export { stepSubject, type DriverStep, type FilesStep, type JournalFile, type JournalStep, type NewStep, type NumVfsStep, type QemuStep } from './journal-steps.ts';
@@ -82,7 +82,10 @@ export class Journal {
     let id = 0;
     await this.change((data) => {
       id = data.steps.reduce((max, s) => Math.max(max, s.id), 0) + 1;
-      data.steps.push({ ...step, id, status: 'pending' } as JournalStep);
+      const full = { ...step, id, status: 'pending' } as JournalStep;
+      const problem = validateStep(full);
+      if (problem) throw new JournalError(`journal ${this.path}: will not record ${JSON.stringify(step).slice(0, 200)}: ${problem}`);
+      data.steps.push(full);
     });
     return id;
   }

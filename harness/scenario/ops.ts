@@ -52,6 +52,8 @@ export interface GuestBoot {
   bootDeadline?: Deadline;
   sshDeadline?: Deadline;
   pace: Pace;
+  /** The lab host's journal: the guest's QEMU and keys are recorded there for `passbench restore`. */
+  journalPath?: string;
 }
 
 export interface GuestHandle {

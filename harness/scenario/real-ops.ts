@@ -102,7 +102,7 @@ function guestOps(): Pick<RunOps, 'bootGuest' | 'connectGuest'> {
           boot: image.iso ? 'iso' : pvh ? 'pvh' : 'kernel', append: image.append, memoryMiB: image.memoryMiB, cpus: image.cpus, accel: boot.accel,
           // One subfolder per host: guest names (e1000, vf0 …) repeat across hosts, their keys must not.
           controllerDir: path.join(await keysDir, boot.host), signal, log,
-          deadlineMs: boot.bootDeadline, sshDeadlineMs: boot.sshDeadline, pace: boot.pace,
+          deadlineMs: boot.bootDeadline, sshDeadlineMs: boot.sshDeadline, pace: boot.pace, journalPath: boot.journalPath,
         });
         started.set(key, lab);
       } finally {

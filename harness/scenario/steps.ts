@@ -79,7 +79,7 @@ export function bootGuests(): Step {
       const guest = await ctx.ops.bootGuest(ctx.host, {
         runId: ctx.runId, host: ctx.config.name, name: g.name, mode: g.mode, image, accel: ctx.settings.accel,
         vfio: g.bdf ? [g.bdf] : [], e1000: g.mode === 'e1000', address: g.address,
-        peerAddress: ctx.config.peer?.address, pace: ctx.pace,
+        peerAddress: ctx.config.peer?.address, pace: ctx.pace, journalPath: ctx.config.journalPath,
         bootDeadline: configured(ctx.settings.durations.bootS, 'run.durations.bootS'),
         sshDeadline: configured(ctx.settings.durations.sshS, 'run.durations.sshS'),
       }, { signal: ctx.signal, log: (l) => ctx.log(l) });

@@ -6,6 +6,8 @@ import { QmpClient } from './qmp.ts';
 import { connectQmpOnHost } from './qmp-on-host.ts';
 import { explainQemuFailure, lastLines } from './qemu-failure.ts';
 import { WaitTimeoutError, asDeadline, waitUntil, within, type DeadlineLike } from '../wait/index.ts';
+import type { Journal } from '../prepare/journal.ts';
+import { recordQemu, type QemuRecord } from './qemu-journal.ts';
 
 /**
  * QEMU on any Host (this machine, or a lab host over SSH). QEMU runs in the foreground of a
@@ -43,6 +45,11 @@ export interface LaunchOptions {
   deadlineMs?: DeadlineLike;
   /** Progress lines, without the guest's name: the caller's log names it. */
   log?: (line: string) => void;
+  /**
+   * The host's journal: QEMU is recorded there before it starts (pid and start time once known)
+   * and forgotten once it exited, so `passbench restore` stops it if this process dies.
+   */
+  journal?: Journal;
 }
 
 /** QEMU failed to start, or exited, or its assigned device is missing; carries what QEMU printed. */
@@ -60,6 +67,7 @@ export async function launchGuest(host: Host, spec: GuestSpec, o: LaunchOptions 
   const t0 = Date.now();
   await host.remove(spec.serialLog);
   log(`starting QEMU on ${host.name} (${spec.accel})`);
+  const record = await recordQemu(o.journal, host, spec, argv);
   const proc = await host.spawn(argv, {
     onLine: (line) => {
       output.push(line);
@@ -73,6 +81,7 @@ export async function launchGuest(host: Host, spec: GuestSpec, o: LaunchOptions 
     return { code: e.exitCode, output: output.join('\n') };
   });
   const pid = await readPid(host, proc, spec, deadline, log);
+  await record.started(pid);
 
   let qmp: QmpClient | undefined;
   try {
@@ -92,10 +101,11 @@ export async function launchGuest(host: Host, spec: GuestSpec, o: LaunchOptions 
     });
     const startedMs = Date.now() - t0;
     log(`QMP up after ${(startedMs / 1000).toFixed(1)} s, accel ${accel}, pid ${pid}`);
-    return makeRunningGuest(host, spec, { proc, pid, qmp, accel, argv, startedMs, exited, isGone: () => gone });
+    return makeRunningGuest(host, spec, { proc, pid, qmp, accel, argv, startedMs, exited, isGone: () => gone, record });
   } catch (error) {
     qmp?.close();
     await killAndWait(proc, exited);
+    await record.ended();
     const printed = output.join('\n');
     const why = await explainQemuFailure(host, printed).catch(() => undefined);
     throw new GuestLaunchError(
@@ -117,6 +127,7 @@ interface Parts {
   startedMs: number;
   exited: Promise<{ code: number | null; output: string }>;
   isGone: () => boolean;
+  record: QemuRecord;
 }
 
 function makeRunningGuest(host: Host, spec: GuestSpec, p: Parts): RunningGuest {
@@ -146,6 +157,8 @@ async function stopGuest(p: Parts, o: StopOptions): Promise<void> {
   p.qmp.close();
   const exitedInTime = await within(p.exited, o.quitMs ?? 10_000);
   if (exitedInTime === undefined) await killAndWait(p.proc, p.exited);
+  // Gone: nothing for restore to stop. (Had it survived, killAndWait threw and it stays journalled.)
+  await p.record.ended();
 }
 
 async function killAndWait(proc: HostProcess, exited: Promise<unknown>): Promise<void> {
