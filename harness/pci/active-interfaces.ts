@@ -7,14 +7,16 @@ import type { ActiveInterface, ActiveReason } from './types.ts';
 export interface NetFacts {
   defaultRoutes: { dev: string; family: 'ipv4' | 'ipv6' }[];
   addresses: { dev: string; address: string }[];
-  links: { name: string; master?: string; kind?: string }[];
+  /** `link`: the lower interface of a VLAN, macvlan or ipvlan (eth2 for eth2.100). */
+  links: { name: string; master?: string; kind?: string; link?: string }[];
   /** The client address of the SSH session we came in on, and the interface that reaches it. */
   ssh?: { client: string; dev?: string };
 }
 
-interface IpRoute { dev?: string }
+/** A multipath route has no `dev` of its own: one per nexthop. */
+interface IpRoute { dev?: string; nexthops?: { dev?: string }[] }
 interface IpAddr { ifname?: string; addr_info?: { local?: string; scope?: string }[] }
-interface IpLink { ifname?: string; master?: string; linkinfo?: { info_kind?: string } }
+interface IpLink { ifname?: string; master?: string; link?: string; linkinfo?: { info_kind?: string } }
 
 /** Reads routes, addresses, links and the SSH session on the host, then decides. */
 export async function findActiveInterfaces(host: Host): Promise<ActiveInterface[]> {
@@ -41,8 +43,8 @@ export async function gatherNetFacts(host: Host): Promise<NetFacts> {
   const links = await ipJson<IpLink>(['-d', 'link', 'show']);
   const facts: NetFacts = {
     defaultRoutes: [
-      ...v4.flatMap((r) => (r.dev ? [{ dev: r.dev, family: 'ipv4' as const }] : [])),
-      ...v6.flatMap((r) => (r.dev ? [{ dev: r.dev, family: 'ipv6' as const }] : [])),
+      ...routeDevs(v4).map((dev) => ({ dev, family: 'ipv4' as const })),
+      ...routeDevs(v6).map((dev) => ({ dev, family: 'ipv6' as const })),
     ],
     addresses: addrs.flatMap((a) =>
       (a.addr_info ?? [])
@@ -50,14 +52,21 @@ export async function gatherNetFacts(host: Host): Promise<NetFacts> {
         .filter((i) => i.local && i.scope !== 'host' && i.scope !== 'link')
         .map((i) => ({ dev: a.ifname ?? '?', address: i.local! })),
     ),
-    links: links.map((l) => ({ name: l.ifname ?? '?', master: l.master, kind: l.linkinfo?.info_kind })),
+    links: links.map((l) => ({ name: l.ifname ?? '?', master: l.master, kind: l.linkinfo?.info_kind, link: l.link })),
   };
   const client = await sshClientAddress(host);
   if (client) {
-    const route = await ipJson<IpRoute>(['route', 'get', client]).catch(() => []);
-    facts.ssh = { client, dev: route[0]?.dev };
+    // A link-local client (fe80::9%eth0) names its interface; `ip route get` cannot route it.
+    const zone = /%(.+)$/.exec(client)?.[1];
+    const route = zone ? [] : await ipJson<IpRoute>(['route', 'get', client]).catch(() => []);
+    facts.ssh = { client, dev: zone ?? routeDevs(route)[0] };
   }
   return facts;
+}
+
+/** Each route's interface, or each nexthop's for a multipath route (`default nexthop via … dev eth0 nexthop …`). */
+function routeDevs(routes: readonly IpRoute[]): string[] {
+  return routes.flatMap((r) => (r.dev ? [r.dev] : (r.nexthops ?? []).flatMap((h) => (h.dev ? [h.dev] : []))));
 }
 
 /**
@@ -68,8 +77,13 @@ export async function gatherNetFacts(host: Host): Promise<NetFacts> {
 async function sshClientAddress(host: Host): Promise<string | undefined> {
   const r = await host.run(['sh', '-c', 'printf %s "$SSH_CONNECTION"'], { allowFailure: true });
   const client = r.stdout.trim().split(/\s+/)[0] ?? '';
-  return isIP(client) ? client : undefined;
+  // sshd writes a link-local client with its zone (fe80::9%eth0); the zone is an interface name.
+  const [address = '', zone] = client.split('%');
+  return isIP(address) && (zone === undefined || /^[A-Za-z0-9_.@-]{1,15}$/.test(zone)) ? client : undefined;
 }
+
+/** Interfaces whose traffic runs over the interface in their `link` (veth is left out: its link is a peer). */
+const UPPER_KINDS = new Set(['vlan', 'macvlan', 'macvtap', 'ipvlan', 'ipvtap', 'vxlan']);
 
 /** Pure: which interfaces must not be taken from the host, and why. */
 export function decideActiveInterfaces(facts: NetFacts): ActiveInterface[] {
@@ -85,6 +99,17 @@ export function decideActiveInterfaces(facts: NetFacts): ActiveInterface[] {
     const masterKind = kind === 'bond' || kind === 'bridge' || kind === 'team' ? kind : 'other';
     add(link.name, { kind: 'member-of', master: link.master, masterKind });
   }
+  // An upper in use makes its lower in use: the session over eth2.100 runs through eth2 (and, for a
+  // VLAN on a bond, through bond0 and so its members). Repeated until nothing new, for stacks.
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const upper of facts.links) {
+      if (!upper.link || !UPPER_KINDS.has(upper.kind ?? '') || !reasons.has(upper.name)) continue;
+      if (reasons.get(upper.link)?.some((r) => r.kind === 'lower-of' && r.upper === upper.name)) continue;
+      add(upper.link, { kind: 'lower-of', upper: upper.name, upperKind: upper.kind!, because: reasons.get(upper.name)! });
+      changed = true;
+    }
+  }
   return [...reasons.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, r]) => ({ name, reasons: r }));
 }
 
@@ -97,6 +122,7 @@ export function describeReasons(reasons: readonly ActiveReason[]): string {
         case 'address': return `address ${r.address}`;
         case 'ssh-session': return `carries the SSH session from ${r.address}`;
         case 'member-of': return `member of ${r.masterKind} ${r.master}`;
+        case 'lower-of': return `under ${r.upperKind} ${r.upper} (${describeReasons(r.because)})`;
       }
     })
     .join(', ');

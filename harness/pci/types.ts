@@ -45,7 +45,9 @@ export type ActiveReason =
   | { kind: 'default-route'; family: 'ipv4' | 'ipv6' }
   | { kind: 'address'; address: string }
   | { kind: 'ssh-session'; address: string }
-  | { kind: 'member-of'; master: string; masterKind: 'bond' | 'bridge' | 'team' | 'other' };
+  | { kind: 'member-of'; master: string; masterKind: 'bond' | 'bridge' | 'team' | 'other' }
+  /** Below an upper (VLAN eth2.100, macvlan, ipvlan) that is itself in use: its traffic goes through here. */
+  | { kind: 'lower-of'; upper: string; upperKind: string; because: ActiveReason[] };
 
 export interface ActiveInterface {
   name: string;
