@@ -65,7 +65,7 @@ export async function withCommandLock<T>(
   const owner: LockOwner = await lockOwner(command);
   return withHostLock(host, state.hostName, state.lockDir, owner, {
     waitS: parseWait(options.wait), takeOverStale: o.takeOverStale, restoreCommand: state.restore,
-    onTakeOver: (stale) => printLine(`Took over the stale lock ${state.lockDir}: its owner ${describeOwner(stale)} is gone.`),
+    onTakeOver: (stale) => printLine(`Took over the stale lock ${state.lockDir}: ${stale ? `its owner ${describeOwner(stale)} is gone` : 'it named no owner (a passbench died while taking it)'}.`),
   }, work);
 }
 

@@ -36,8 +36,8 @@ export class LockError extends PassbenchError {
 
 export interface HostLock {
   path: string;
-  /** The stale owner whose lock this one replaced (restore only). */
-  tookOver?: LockOwner;
+  /** Set when this lock replaced a stale one (restore only): its owner, if it named one. */
+  tookOver?: { owner?: LockOwner };
   release(): Promise<void>;
 }
 
@@ -89,7 +89,7 @@ export async function acquireHostLock(host: Host, hostName: string, lockDir: str
     const held = await heldError(host, hostName, lockDir, o);
     if (!held.stale || !o.takeOverStale) return held;
     const taken = await takeOver(host, lockDir, held.owner);
-    return taken ? { ...(await claimed(host, lockDir, owner)), tookOver: held.owner ?? { pid: 0, controller: '?', startedAt: '?' } } : held;
+    return taken ? { ...(await claimed(host, lockDir, owner)), tookOver: { owner: held.owner } } : held;
   };
   const first = await attempt();
   if (!(first instanceof LockError)) return first;
@@ -116,11 +116,11 @@ export async function acquireHostLock(host: Host, hostName: string, lockDir: str
  * goes through; `restore` passes takeOverStale and gets the stale owner in `onTakeOver`.
  */
 export async function withHostLock<T>(
-  host: Host, hostName: string, lockDir: string, owner: LockOwner, o: LockOptions & { onTakeOver?: (stale: LockOwner) => void },
+  host: Host, hostName: string, lockDir: string, owner: LockOwner, o: LockOptions & { onTakeOver?: (stale: LockOwner | undefined) => void },
   work: (lock: HostLock) => Promise<T>,
 ): Promise<T> {
   const lock = await acquireHostLock(host, hostName, lockDir, owner, o);
-  if (lock.tookOver) o.onTakeOver?.(lock.tookOver);
+  if (lock.tookOver) o.onTakeOver?.(lock.tookOver.owner);
   try {
     return await work(lock);
   } finally {

@@ -176,7 +176,7 @@ export class HostRun {
     await writer.appendCheck(this.checkOf(c, { name: 'host-restored', status: left ? 'fail' : 'pass',
       message: left ? `journal ${this.plan.config.journalPath} still holds steps: run \`${this.restoreCommand}\`` : 'drivers, overrides and VFs as before' }))
       .catch(() => undefined);
-    if (left) this.recordCleanupFailures([`${c.id}: the journal still holds steps after restore`]);
+    if (left) this.recordCleanupFailures([`${c.id}: the journal still holds steps after restore; put the host back with \`${this.restoreCommand}\``]);
   }
 
   private context(c: Case, writer: RunWriter, cleanup: CleanupStack, onFail: () => void): CaseContext {

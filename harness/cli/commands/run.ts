@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { restoreCommand } from '../../prepare/restore-command.ts';
 import type { Command } from 'commander';
 import { loadScenarioConfig, parseHistoryLocation } from '../../config/scenario-config.ts';
 import { loadScenario } from '../../scenario/load-scenario.ts';
@@ -54,9 +56,11 @@ What runs comes from the config (see harness/config/scenario-config.ts): per hos
   - { mode: e1000 }                                            the emulated baseline
 and under run: the guest image, tests, repetitions, durations, history and baseline.
 
-Each host is locked while a run uses it (/var/lib/passbench/run.lock); every change is journalled
-and undone at the end, also on failure, Ctrl-C or SIGTERM (\`passbench restore\` replays the journal
-after a crash). Samples are stored as they are measured.
+Each host is locked while a run uses it (run.lock in the host's journalDir, default /var/lib/passbench);
+every change (drivers, VFs, guests' QEMU, guest keys) is journalled and undone at the end, also on
+failure, Ctrl-C or SIGTERM. After a crash or kill -9, the command printed at the start
+("if this run dies, put the host back with: passbench restore --host NAME --lab FILE …") replays
+the journal. Samples are stored as they are measured.
 
 Exit codes: 0 passed; 1 a check failed, a host was not restored, or a regression; 2 bad arguments
 or config (nothing was changed); 3 a host is not fit (doctor), busy, or unreachable.`)
@@ -86,6 +90,9 @@ export async function runScenarioCommand(scenarioArg: string, options: RunOption
     return ExitCode.ok;
   }
 
+  // Complete restore commands (lab config, journal) for each host: what is printed if cleanup is cut short.
+  const labFile = path.resolve(config.lab.source);
+  const restores = plan.hosts.map((h) => restoreCommand({ host: h.name, labFile, journalPath: h.config.journalPath }));
   const abort = new AbortController();
   const signals = deps.signals ?? process;
   let signalled = 0;
@@ -93,7 +100,7 @@ export async function runScenarioCommand(scenarioArg: string, options: RunOption
     signalled += 1;
     process.stderr.write(signalled === 1
       ? `\npassbench: ${signal}: stopping; guests are stopped and hosts restored before exit (Ctrl-C again does not skip that)\n`
-      : `\npassbench: still cleaning up; if you must kill it, run \`passbench restore --host NAME\` afterwards\n`);
+      : `\npassbench: still cleaning up; if you must kill it, put the hosts back afterwards with:\n${restores.map((r) => `  ${r}\n`).join('')}`);
     abort.abort();
   };
   signals.on('SIGINT', onSignal);
@@ -102,7 +109,7 @@ export async function runScenarioCommand(scenarioArg: string, options: RunOption
     // Deadlines scale with how slowly this machine goes (the virtual lab's own boot, if that is the lab).
     const pace = await runPace(options.lab, settings.accel);
     const outcome = await runPlan({
-      plan, settings, pace, ops: (deps.ops ?? ((accel, p) => realOps({ accel, pace: p })))(settings.accel, pace),
+      plan, settings, pace, labFile, ops: (deps.ops ?? ((accel, p) => realOps({ accel, pace: p })))(settings.accel, pace),
       scenarioFile: file, scenarioHash: createHash('sha256').update(hash).update(config.source).digest('hex'),
       progress: deps.progress ?? chooseProgress(), signal: abort.signal,
     });

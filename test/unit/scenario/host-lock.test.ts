@@ -59,7 +59,7 @@ describe('scenario/host-lock: one host-changing passbench at a time', () => {
     const dead = { controller: 'ctl', isAlive: () => false };
     await assert.rejects(acquireHostLock(sim, 'lab1', LOCK, owner('bind', 222), dead), (e: unknown) => e instanceof LockError && e.stale);
     const lock = await acquireHostLock(sim, 'lab1', LOCK, owner('restore', 333), { ...dead, takeOverStale: true });
-    assert.equal(lock.tookOver?.pid, 111);
+    assert.equal(lock.tookOver?.owner?.pid, 111);
     assert.equal(JSON.parse(await fs.readFile(path.join(root, LOCK, 'owner.json'), 'utf8')).pid, 333);
     assert.deepEqual((await fs.readdir(path.join(root, 'var/lib/passbench'))).sort(), ['run.lock'], 'the stale one is gone, nothing left aside');
     await lock.release();
