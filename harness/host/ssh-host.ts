@@ -123,6 +123,11 @@ export class SshHost implements Host {
     }
     // After the handshake, failures surface on the channel in use; keep an error here from crashing the process.
     client.on('error', () => {});
+    // Through a jump host the transport is a tunnel, which the far end can half-close: the jump
+    // host then waits for our EOF before it closes, and ssh2 fails its channels only on close, so
+    // every command would wait out its deadline (47 s in the lab when a guest dropped the session).
+    // An SSH transport is useless half-closed: end it, so the loss shows at once.
+    if (sock) client.on('end', () => sock.destroy());
     return new SshHost(name, client, asDeadline(options.sftpDeadlineMs ?? (options.pace ?? Pace.neutral()).scaled(SFTP_BASE_MS)));
   }
 

@@ -237,6 +237,24 @@ describe('host/ssh-host (against a real sshd on 127.0.0.1)', function () {
     }
     await assert.rejects(connect({ via: host, port: 1 }), (e: unknown) => e instanceof SshConnectError && e.message.includes(`via ${host.name}`) && e.message.includes('could not open a tunnel'));
   });
+
+  it('through a jump host: a command ends at once when the far side drops the connection', async () => {
+    // What a guest's sshd losing our session looks like: the jump host's tunnel reports EOF and
+    // waits for ours before closing; a client that never answers it waited out every deadline.
+    const inner = await connect({ via: host });
+    try {
+      // The inner connection's own sshd process (the parent of its login shell) and its monitor.
+      const sessionPid = (await inner.run(['sh', '-c', 'echo $PPID'])).stdout.trim();
+      const started = Date.now();
+      const long = inner.run(['sleep', '60'], { timeoutMs: 50_000 });
+      await new Promise((r) => setTimeout(r, 300));
+      await host.run(['sh', '-c', `kill -KILL ${sessionPid} $(awk '{print $4}' /proc/${sessionPid}/stat)`]);
+      await assert.rejects(long, (e: unknown) => e instanceof CommandError && /connection lost|closed/.test(e.message));
+      assert.ok(Date.now() - started < 10_000, `noticed after ${Date.now() - started} ms`);
+    } finally {
+      await inner.close();
+    }
+  });
 });
 
 async function waitFor(condition: () => boolean, deadlineMs = 5_000): Promise<void> {
