@@ -26,10 +26,13 @@ export class JournalError extends PassbenchError {}
 /** The journal file exists but cannot be read as a journal (truncated by a crash, or not ours). */
 export class CorruptJournalError extends JournalError {
   constructor(readonly file: string, readonly host: string, readonly text: string, why: string, cause?: unknown) {
-    super(`journal ${file} on ${host} ${why}`, {
-      cause,
-      remedy: `See what it holds with \`passbench restore --show-journal\` (same --host/--lab/--journal), put the devices it names back by hand if needed, then \`passbench restore --discard-journal\` moves it aside (${file}.discarded-<time>) so runs and restores can go on.`,
-    });
+    super(`journal ${file} on ${host} ${why}`, { cause, remedy: CorruptJournalError.remedyFor('passbench restore', file) });
+  }
+
+  /** What to do, with the host's complete restore command (restoreCommand) in it. */
+  static remedyFor(restore: string, file: string): string {
+    return `See what it holds with \`${restore} --show-journal\`, put back by hand what it names if needed, then \`${restore} --discard-journal\` `
+      + `moves it aside (${file}.discarded-TIME) so runs and restores can go on.`;
   }
 }
 

@@ -15,7 +15,7 @@ export async function checkNoJournal(host: Host, hostName: string, journalPath: 
     if (!(error instanceof CorruptJournalError)) throw error;
     throw new PendingJournalError(`host ${hostName}: ${error.message}; the host may not be as it was`, {
       cause: error,
-      remedy: `Show it with \`${restore} --show-journal\`; once the host is as it should be, \`${restore} --discard-journal\` moves it aside.`,
+      remedy: CorruptJournalError.remedyFor(restore, journalPath),
     });
   }
   if (!journal) return;

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { CorruptJournalError, stepSubject, type JournalStep } from '../../prepare/journal.ts';
+import { CorruptJournalError, JournalError, stepSubject, type JournalStep } from '../../prepare/journal.ts';
 import { discardJournal } from '../../prepare/discard-journal.ts';
 import { restoreFromJournal, type RestoreResult } from '../../prepare/restore.ts';
 import type { UndoOutcome } from '../../prepare/undo.ts';
@@ -40,8 +40,10 @@ export function registerRestoreCommand(program: Command): void {
           return;
         }
         const result = await restoreFromJournal(host, { journalPath: state.journalPath }).catch((error: unknown) => {
-          if (error instanceof CorruptJournalError) printLine(`${state.journalPath} holds:\n${error.text}`);
-          throw error;
+          if (!(error instanceof CorruptJournalError)) throw error;
+          // Shown, and never a dead end: the remedy names the commands for this very host and journal.
+          printLine(`${state.journalPath} holds:\n${error.text}`);
+          throw new JournalError(error.message, { cause: error, remedy: CorruptJournalError.remedyFor(state.restore, state.journalPath) });
         });
         if (options.json) printJson({ ...result, outcomes: result.outcomes.map(toJsonOutcome) });
         else printLine(formatRestoreResult(result, state.restore));
