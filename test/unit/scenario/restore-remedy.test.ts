@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { runScenarioCommand } from '../../../harness/cli/commands/run.ts';
@@ -81,5 +82,32 @@ describe('printed remedies work when pasted (run → restore through the CLI)', 
     assert.match(r.stdout, new RegExp(`Took over the stale lock ${STATE}/run\\.lock: its owner run \\S+ \\(passthrough, pid ${dead}`));
     assert.deepEqual(await snapshot(t.root), t.before);
     assert.deepEqual(await fs.readdir(path.join(t.root, STATE)), []);
+  });
+});
+
+describe('restore and the host lock, through the CLI', () => {
+  const lab = useSimLabs();
+
+  it('restore while a live run holds the lock is refused (exit 3), naming the run; nothing is undone', async () => {
+    let root = '';
+    const l = await lab({ run: treeRunner(() => root) });
+    root = l.root;
+    const labFile = await writeTemp('lab.yaml', labYaml({ lab1: NIC_ONLY }));
+    await fs.mkdir(path.join(root, STATE, 'run.lock'), { recursive: true });
+    const live = { command: 'run', runId: 'R-live', scenario: 'nightly', pid: process.pid, controller: os.hostname(), startedAt: '2026-12-02T20:00:00Z' };
+    await fs.writeFile(path.join(root, STATE, 'run.lock', 'owner.json'), JSON.stringify(live));
+    await fs.writeFile(path.join(root, STATE, 'journal.json'), JSON.stringify({ version: 1, host: 'lab1', createdAt: '', steps: [
+      { id: 1, kind: 'driver', bdf: LAB.nicSpare, before: { driver: 'e1000' }, target: 'vfio-pci', status: 'done' }] }));
+    const restore = useHostOpener(async () => l.reopen({ run: treeRunner(() => root) }));
+    try {
+      const r = await runCli('restore', '--host', 'lab1', '--lab', labFile);
+      assert.equal(r.code, 3, r.stdout + r.stderr);
+      assert.match(r.stderr, new RegExp(`host lab1 is busy: run R-live \\(nightly, pid ${process.pid} on ${os.hostname()}.*holds ${STATE}/run\\.lock`));
+      assert.match(r.stderr, /what to do: Wait for it to end \(or add --wait SECONDS\)/);
+    } finally {
+      restore();
+    }
+    assert.ok(await fs.stat(path.join(root, STATE, 'journal.json')), 'journal untouched');
+    assert.equal(JSON.parse(await fs.readFile(path.join(root, STATE, 'run.lock', 'owner.json'), 'utf8')).runId, 'R-live');
   });
 });
