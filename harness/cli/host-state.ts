@@ -24,6 +24,8 @@ export interface HostState {
   hostName: string;
   /** `passbench restore …` that reaches this host and journal. */
   restore: string;
+  /** --wait, checked with the rest before the host is opened. */
+  waitS: number;
 }
 
 export interface LockCliOptions extends HostOptions {
@@ -43,6 +45,7 @@ export async function resolveHostState(options: LockCliOptions): Promise<HostSta
   return {
     stateDir, journalPath, lockDir: `${stateDir}/run.lock`, hostName: options.host || 'this machine',
     restore: restoreCommand({ host: options.host, labFile, journalPath, identity: options.identity && path.resolve(options.identity) }),
+    waitS: parseWait(options.wait),
   };
 }
 
@@ -59,12 +62,12 @@ export function parseWait(text: string | undefined): number {
  * a stale one and says so.
  */
 export async function withCommandLock<T>(
-  host: Host, state: HostState, command: string, options: LockCliOptions, work: (lock: HostLock) => Promise<T>,
+  host: Host, state: HostState, command: string, work: (lock: HostLock) => Promise<T>,
   o: { takeOverStale?: boolean } = {},
 ): Promise<T> {
   const owner: LockOwner = await lockOwner(command);
   return withHostLock(host, state.hostName, state.lockDir, owner, {
-    waitS: parseWait(options.wait), takeOverStale: o.takeOverStale, restoreCommand: state.restore,
+    waitS: state.waitS, takeOverStale: o.takeOverStale, restoreCommand: state.restore,
     onTakeOver: (stale) => printLine(`Took over the stale lock ${state.lockDir}: ${stale ? `its owner ${describeOwner(stale)} is gone` : 'it named no owner (a passbench died while taking it)'}.`),
   }, work);
 }

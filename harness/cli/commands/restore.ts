@@ -33,7 +33,7 @@ export function registerRestoreCommand(program: Command): void {
         printLine(text === undefined ? `No journal at ${state.journalPath}.` : `${state.journalPath} on ${host.name}:\n${text}`);
         return;
       }
-      await withCommandLock(host, state, 'restore', options, async () => {
+      await withCommandLock(host, state, 'restore', async () => {
         if (options.discardJournal) {
           const moved = await discardJournal(host, state.journalPath);
           printLine(moved ? `${state.journalPath} held:\n${moved.text}\nMoved aside to ${moved.to}; nothing was undone: check the devices it names with \`passbench devices\`.` : `No journal at ${state.journalPath}.`);
