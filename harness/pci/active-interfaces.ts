@@ -52,7 +52,7 @@ export async function gatherNetFacts(host: Host): Promise<NetFacts> {
         .filter((i) => i.local && i.scope !== 'host' && i.scope !== 'link')
         .map((i) => ({ dev: a.ifname ?? '?', address: i.local! })),
     ),
-    links: links.map((l) => ({ name: l.ifname ?? '?', master: l.master, kind: l.linkinfo?.info_kind, link: l.link })),
+    links: links.map((l) => ({ name: l.ifname ?? '?', master: l.master, kind: l.linkinfo?.info_kind, ...(l.link ? { link: l.link } : {}) })),
   };
   const client = await sshClientAddress(host);
   if (client) {

@@ -82,3 +82,13 @@ export function checkHostDependencies(facts: DeviceFacts, dependencies: HostDepe
     message: `${facts.bdf} (class ${facts.classCode}${facts.driver ? `, on ${facts.driver}` : ''}) is one the host depends on: ${uses.map(describeHostUse).join('; ')}`,
     remedy: 'Leave it to the host (unmount, swapoff or move the console first if it must go); --force takes it anyway and may hang or break the host.' }];
 }
+
+/**
+ * Changing sriov_numvfs removes every VF (and igb/ixgbe reset the PF): refused while the PF or one
+ * of its VFs carries an interface the host uses, e.g. the SSH session over a VF. Forcible.
+ */
+export function checkVfsRecreate(pf: DeviceFacts, from: number, to: number, vfs: readonly DeviceFacts[], active: readonly ActiveInterface[]): Refusal[] {
+  return [pf, ...vfs].flatMap((d) => checkNoActiveInterface(d, active)).map((r) => ({ ...r,
+    message: `setting ${pf.bdf} sriov_numvfs from ${from} to ${to} removes its VFs and resets the PF, but ${r.message}`,
+    remedy: `Move that traffic off ${pf.bdf} and its VFs first; --force changes the VFs anyway (you may lose this session).` }));
+}

@@ -4,8 +4,11 @@ import type { Bdf } from '../pci/bdf.ts';
 import { bindWithDriverOverride } from '../pci/driver-ops.ts';
 import { readTotalVfs, setNumVfs } from '../pci/sriov-ops.ts';
 import { SysfsError, devicePath } from '../pci/sysfs-write.ts';
-import { AssignError, VFIO_DRIVER } from './assign-group.ts';
-import { readDeviceFacts } from './device-facts.ts';
+import { findActiveInterfaces } from '../pci/active-interfaces.ts';
+import { AssignError, GuardError, VFIO_DRIVER } from './assign-group.ts';
+import type { ActiveInterfaceProbe } from './assign-inputs.ts';
+import { readDeviceFacts, type DeviceFacts } from './device-facts.ts';
+import { checkNoActiveInterface, checkVfsRecreate, type Refusal } from './guards.ts';
 import { DEFAULT_JOURNAL_PATH, Journal, type JournalStep } from './journal.ts';
 import { undoSteps } from './undo.ts';
 
@@ -25,11 +28,16 @@ export interface SriovResult {
   numVfs: number;
   vfs: VfReport[];
   warnings: string[];
+  /** Refusals --force let through. */
+  forced: Refusal[];
   journalPath: string;
 }
 
 export interface SriovOptions {
   bindVfio?: boolean;
+  /** Change the VFs, or bind one, even when the host uses an interface on them (reported in `forced`). */
+  force?: boolean;
+  probeActive?: ActiveInterfaceProbe;
   journalPath?: string;
   timeoutMs?: number;
 }
@@ -56,6 +64,19 @@ export async function configureVfs(host: Host, pf: Bdf, n: number, options: Srio
     });
   }
 
+  // The host's own traffic over the PF or a VF (the SSH session, the default route) is not cut.
+  const vfFacts: DeviceFacts[] = [];
+  for (const vf of facts.vfs) vfFacts.push(await readDeviceFacts(host, vf.bdf));
+  const probe = options.probeActive ?? findActiveInterfaces;
+  const used = [facts, ...vfFacts].some((f) => f.netInterfaces.length > 0) ? await probe(host) : [];
+  const forced: Refusal[] = [];
+  const guard = (found: Refusal[]) => {
+    if (found.some((r) => !r.forcible || !options.force)) throw new GuardError(found);
+    forced.push(...found);
+  };
+  guard(current !== n ? checkVfsRecreate(facts, current, n, vfFacts, used)
+    : options.bindVfio ? vfFacts.flatMap((f) => checkNoActiveInterface(f, used)) : []);
+
   const journal = await Journal.open(host, options.journalPath ?? DEFAULT_JOURNAL_PATH);
   const begun: JournalStep[] = [];
   const track = (id: number) => begun.push(journal.steps.find((s) => s.id === id)!);
@@ -71,9 +92,16 @@ export async function configureVfs(host: Host, pf: Bdf, n: number, options: Srio
       vfs = facts.vfs.map((v) => v.bdf);
     }
     if (options.bindVfio) {
-      for (const vf of vfs) {
+      const created = [];
+      for (const vf of vfs) created.push(await readDeviceFacts(host, vf));
+      // New VFs can be taken up by the host at once (NetworkManager, a DHCP client): asked again.
+      if (current !== n && created.some((f) => f.netInterfaces.length > 0)) {
+        const now = await probe(host);
+        guard(created.flatMap((f) => checkNoActiveInterface(f, now)));
+      }
+      for (const f of created) {
+        const vf = f.bdf;
         at = vf;
-        const f = await readDeviceFacts(host, vf);
         if (f.driver === VFIO_DRIVER) continue;
         const id = await journal.begin({ kind: 'driver', bdf: vf, before: { driver: f.driver, override: f.override }, target: VFIO_DRIVER });
         track(id);
@@ -81,12 +109,14 @@ export async function configureVfs(host: Host, pf: Bdf, n: number, options: Srio
         await journal.done(id, { method });
       }
     }
-    return { ...(await reportVfs(host, vfs)), pf, numVfs: n, journalPath: journal.path };
+    return { ...(await reportVfs(host, vfs)), pf, numVfs: n, forced, journalPath: journal.path };
   } catch (error) {
     const action = at === pf ? `setting ${pf} sriov_numvfs to ${n}` : `binding VF ${at} to vfio-pci`;
     const undo = begun.length === 0 ? [] : await undoSteps(host, journal, begun, { timeoutMs: options.timeoutMs }).catch((e: unknown) => [
       { step: begun[0]!, result: 'failed' as const, error: `undo stopped: ${String(e)}`, cause: e },
     ]);
+    // Refused after the VFs were made, and they were removed again: the host is as it was.
+    if (error instanceof GuardError && undo.every((o) => o.result === 'undone' || o.result === 'gone')) throw error;
     throw new AssignError(at, error, undo, action);
   }
 }

@@ -41,7 +41,7 @@ export function createVfs(): Step {
   return { id: 'create-vfs', title: 'create the VFs', modes: ['vf'], estimateS: () => 5, run: async (ctx) => {
     const { pf, count } = ctx.case.device;
     pushRestore(ctx);
-    const result = await configureVfs(ctx.host, pf as Bdf, count!, { journalPath: ctx.config.journalPath });
+    const result = await configureVfs(ctx.host, pf as Bdf, count!, { journalPath: ctx.config.journalPath, probeActive: ctx.ops.probeActive });
     for (const w of result.warnings) ctx.log(`warning: ${w}`);
     if (result.vfs.length < count!) throw new CheckFailedError(`${pf}: asked for ${count} VFs, the kernel made ${result.vfs.length}`);
     ctx.vfs = result.vfs.map((v) => v.bdf);

@@ -6,7 +6,7 @@ import { readTotalVfs } from '../pci/sriov-ops.ts';
 import { planAssignGroup, VFIO_DRIVER, type ActiveInterfaceProbe } from '../prepare/assign-group.ts';
 import type { DeviceFacts } from '../prepare/device-facts.ts';
 import { readGroupFacts, readHostUse } from '../prepare/assign-inputs.ts';
-import { checkVfsNotInUse } from '../prepare/guards.ts';
+import { checkNoActiveInterface, checkVfsNotInUse, checkVfsRecreate } from '../prepare/guards.ts';
 import type { HostPlan } from './plan.ts';
 
 /**
@@ -42,6 +42,7 @@ export async function validateHost(host: Host, plan: HostPlan, probe: ActiveInte
     }
   };
   const nics: { bdf: Bdf; force: boolean; with: Bdf[]; source: string }[] = [];
+  const pfs: { pf: DeviceFacts; count: number; source: string }[] = [];
   for (const c of plan.cases) {
     const d = c.device;
     if (d.mode === 'e1000') continue;
@@ -51,9 +52,19 @@ export async function validateHost(host: Host, plan: HostPlan, probe: ActiveInte
     const id = await vendorDevice(host, bdf);
     if (d.hostId && id !== d.hostId) problems.push(`${d.source}: ${bdf} is ${id}, not ${d.hostId} as its model says (${d.mode === 'vf' ? 'the PF' : 'the NIC'})`);
     if (d.mode === 'nic') nics.push({ bdf, force: Boolean(d.force), with: (d.with ?? []) as Bdf[], source: d.source });
-    else await checkVfDevice(host, d.count!, d.source, f, problems);
+    else {
+      await checkVfDevice(host, d.count!, d.source, f, problems);
+      for (const vf of f.vfs) await read(vf.bdf);
+      pfs.push({ pf: f, count: d.count!, source: d.source });
+    }
   }
   const { active, dependencies } = await readHostUse(host, facts, probe);
+  for (const { pf, count, source } of pfs) {
+    // As `passbench sriov` guards it: the run makes `count` VFs and binds them all to vfio-pci.
+    const vfs = pf.vfs.flatMap((v) => facts.get(v.bdf) ?? []);
+    const found = (pf.numVfs ?? 0) !== count ? checkVfsRecreate(pf, pf.numVfs ?? 0, count, vfs, active) : vfs.flatMap((v) => checkNoActiveInterface(v, active));
+    problems.push(...found.map((r) => `${source}: ${r.message}`));
+  }
   for (const nic of nics) {
     if (!facts.has(nic.bdf)) continue;
     // The prepare layer's guards, as `passbench bind` applies them (force: only the forcible ones yield;

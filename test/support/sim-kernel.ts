@@ -3,6 +3,7 @@ import path from 'node:path';
 import { HostFileError } from '../../harness/errors.ts';
 import type { FileStat, Host, HostProcess, RunOptions, RunResult } from '../../harness/host/host.ts';
 import { LocalHost } from '../../harness/host/local-host.ts';
+import { ipRunner } from './ip-answers.ts';
 import { buildSysfsTree, type SysfsTree, type TreeDevice } from './sysfs-tree.ts';
 
 /**
@@ -39,7 +40,7 @@ export interface SimFailure {
 export interface SimKernelOptions {
   tree: SysfsTree;
   /** What sriov_numvfs creates on each PF: the VF device id and the VF addresses in virtfn order. */
-  sriovPlan?: Record<string, { vfDevice: string; vfAddresses: string[] }>;
+  sriovPlan?: Record<string, { vfDevice: string; vfAddresses: string[]; vfInterfaces?: string[] }>;
   /** Native drivers by `vvvv:dddd` (what drivers_probe picks without an override). */
   idTable: Record<string, string>;
   failures?: SimFailure[];
@@ -186,9 +187,10 @@ export class SimKernel implements Host {
     if (!plan) throw new Error(`sim-kernel: no sriovPlan for ${pf}`);
     const vendor = (await this.files.readFile(`/sys/bus/pci/devices/${pf}/vendor`)).trim().replace(/^0x/, '');
     const vfs = plan.vfAddresses.slice(0, n);
-    for (const vf of vfs) {
+    for (const [i, vf] of vfs.entries()) {
       const group = (await this.files.readDir('/sys/kernel/iommu_groups')).map(Number).reduce((a, b) => Math.max(a, b), -1) + 1;
-      await this.options.tree.addDevice({ bdf: vf, vendor, device: plan.vfDevice, iommuGroup: group });
+      const net = plan.vfInterfaces?.[i];
+      await this.options.tree.addDevice({ bdf: vf, vendor, device: plan.vfDevice, iommuGroup: group, ...(net ? { net: [net] } : {}) });
     }
     await this.options.tree.setVfs(pf, total, vfs);
     for (const vf of vfs) await this.driversProbe(p, vf); // sriov_drivers_autoprobe
@@ -378,13 +380,37 @@ export async function addHostUse(tree: SysfsTree): Promise<void> {
   await tree.addInputDevice('input3', HOST_USE.usb, 'Logitech USB Keyboard');
 }
 
+/**
+ * The lab's network when a test says nothing about it: its interfaces up, no route, no address, no
+ * SSH session (what `ip -j` says on an idle host). Any other command still throws.
+ */
+const idleNetwork = (argv: readonly string[]): RunResult => {
+  const answer = ipRunner({ links: ['lo', 'eth0', 'eth1', 'eth2', 'eth3', 'eth4'].map((ifname) => ({ ifname })) })(argv);
+  if (answer.exitCode !== 0) throw new Error(`sim-kernel: no command runner given for ${JSON.stringify(argv)}`);
+  return answer;
+};
+
+/** A test's own runner, with the idle network for the `ip` questions it does not answer itself. */
+function withIdleNetwork(run: SimKernelOptions['run']): SimKernelOptions['run'] {
+  if (!run) return idleNetwork;
+  return async (argv) => {
+    try {
+      return await run(argv);
+    } catch (error) {
+      const answer = ipRunner({})(argv);
+      if (answer.exitCode !== 0) throw error;
+      return idleNetwork(argv);
+    }
+  };
+}
+
 /** A lab tree and a sim over it; `reopen` is a fresh process (after a crash) over the same tree. */
-export async function makeLab(options: Partial<Omit<SimKernelOptions, 'tree' | 'idTable'>> & { noOverride?: boolean; hostUse?: boolean } = {}) {
+export async function makeLab(options: Partial<Omit<SimKernelOptions, 'tree' | 'idTable'>> & { noOverride?: boolean; hostUse?: boolean; vfInterfaces?: string[] } = {}) {
   const tree = await buildSimTree(labTreeSpec({ noOverride: options.noOverride }));
   if (options.hostUse) await addHostUse(tree);
-  const base = { tree, idTable: LAB_ID_TABLE, sriovPlan: { [LAB.pf]: { vfDevice: '10ca', vfAddresses: VF_ADDRESSES } } };
-  const sim = new SimKernel({ ...base, ...options });
-  return { root: tree.root, tree, sim, reopen: (o: Partial<SimKernelOptions> = {}) => new SimKernel({ ...base, ...o }) };
+  const base = { tree, idTable: LAB_ID_TABLE, sriovPlan: { [LAB.pf]: { vfDevice: '10ca', vfAddresses: VF_ADDRESSES, vfInterfaces: options.vfInterfaces } }, run: idleNetwork };
+  const sim = new SimKernel({ ...base, ...options, run: withIdleNetwork(options.run) });
+  return { root: tree.root, tree, sim, reopen: (o: Partial<SimKernelOptions> = {}) => new SimKernel({ ...base, ...o, run: withIdleNetwork(o.run) }) };
 }
 
 /**

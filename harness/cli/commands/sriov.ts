@@ -10,6 +10,7 @@ import { formatTable, printJson, printLine } from '../output.ts';
 interface SriovOptions extends HostOptions {
   vfs: string;
   bindVfio?: boolean;
+  force?: boolean;
   journal?: string;
   wait?: string;
   json?: boolean;
@@ -23,6 +24,7 @@ export function registerSriovCommand(program: Command): void {
       .argument('<bdf>', 'the PF, DDDD:BB:DD.F')
       .requiredOption('--vfs <n>', 'number of VFs (0 removes them)')
       .option('--bind-vfio', 'bind every VF to vfio-pci')
+      .option('--force', 'change the VFs (or bind one) even when the host uses the PF or a VF (SSH session, route, address)')
       .option('--journal <path>', 'journal file on the host (default: journal.json in the lab config\'s journalDir for the host, else /var/lib/passbench)')
       .option('--json', 'print the result as JSON'),
   )).action(async (arg: string, options: SriovOptions) => {
@@ -33,7 +35,7 @@ export function registerSriovCommand(program: Command): void {
     const journalPath = state.journalPath;
     const host = await openCommandHost(options);
     try {
-      const result = await withCommandLock(host, state, 'sriov', () => configureVfs(host, pf, n, { bindVfio: options.bindVfio, journalPath }));
+      const result = await withCommandLock(host, state, 'sriov', () => configureVfs(host, pf, n, { bindVfio: options.bindVfio, force: options.force, journalPath }));
       if (options.json) printJson(result);
       else printLine(formatSriovResult(result, state.restore));
     } finally {
@@ -56,6 +58,7 @@ export function formatSriovResult(result: SriovResult, restore = 'passbench rest
       result.vfs.map((v) => [v.bdf, v.driver ?? '-', v.iommuGroup === undefined ? '-' : String(v.iommuGroup), v.groupMembers.join(' ')])));
   }
   for (const w of result.warnings) lines.push(`warning: ${w}`);
+  for (const f of result.forced) lines.push(`warning (--force): ${f.message}`);
   lines.push(`Journal: ${result.journalPath}. Undo with: ${restore}`);
   return lines.join('\n');
 }

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Bdf } from '../../../harness/pci/bdf.ts';
-import { AssignError } from '../../../harness/prepare/assign-group.ts';
+import { AssignError, GuardError } from '../../../harness/prepare/assign-group.ts';
+import { formatSriovResult } from '../../../harness/cli/commands/sriov.ts';
+import { ipRunner, type NetShape } from '../../support/ip-answers.ts';
 import { restoreFromJournal } from '../../../harness/prepare/restore.ts';
 import { configureVfs } from '../../../harness/prepare/sriov.ts';
 import { LAB, SimulatedCrash, snapshot, useSimLabs } from '../../support/sim-kernel.ts';
@@ -90,4 +92,60 @@ describe('prepare/sriov', () => {
       assert.deepEqual(await snapshot(root), before);
     });
   }
+
+  describe('the host\'s own traffic over the PF or a VF (issue 11, gap 7)', () => {
+    // VF 0 (00:12.0) comes up as eth5; the host's session and default route run over it.
+    const overVf0: NetShape = {
+      v4Default: [{ dst: 'default', gateway: '10.2.0.1', dev: 'eth5' }],
+      addrs: [{ ifname: 'eth5', addr_info: [{ local: '10.2.0.5', scope: 'global' }] }],
+      links: [{ ifname: 'eth1' }, { ifname: 'eth5' }],
+      sshConnection: '10.2.0.9 40022 10.2.0.5 22',
+      routeGet: { '10.2.0.9': [{ dst: '10.2.0.9', dev: 'eth5' }] },
+    };
+    const vf0 = '0000:00:12.0';
+    const refused = (pattern: RegExp) => (e: unknown) => e instanceof GuardError && pattern.test(e.message) && /--force/.test(e.remedy ?? '');
+
+    async function hostOnVf0() {
+      const l = await lab({ run: ipRunner(overVf0), vfInterfaces: ['eth5', 'eth6'] });
+      await configureVfs(l.sim, pf, 2, { journalPath: '/tmp/as-found.json' }); // the host was found like this
+      await l.sim.remove('/tmp/as-found.json');
+      return { ...l, before: await snapshot(l.root), writes: l.sim.writes.length };
+    }
+
+    it('re-creating the VFs of a PF whose VF carries the SSH session and default route is refused; nothing changed', async () => {
+      const { sim, root, before, writes } = await hostOnVf0();
+      for (const n of [4, 0]) {
+        await assert.rejects(configureVfs(sim, pf, n), refused(new RegExp(`setting ${pf} sriov_numvfs from 2 to ${n} removes its VFs and resets the PF, `
+          + `but ${vf0} carries eth5, which the host uses \\(default route \\(ipv4\\), address 10\\.2\\.0\\.5, carries the SSH session from 10\\.2\\.0\\.9\\)`)));
+      }
+      assert.equal(sim.writes.length, writes);
+      assert.deepEqual(await snapshot(root), before);
+      assert.equal(await journalExists(root), false);
+    });
+
+    it('--bind-vfio does not take a VF the host uses', async () => {
+      const { sim, root, before, writes } = await hostOnVf0();
+      await assert.rejects(configureVfs(sim, pf, 2, { bindVfio: true }), refused(new RegExp(`${vf0} carries eth5, which the host uses`)));
+      assert.equal(sim.writes.length, writes);
+      assert.deepEqual(await snapshot(root), before);
+    });
+
+    it('a VF the host takes up as soon as it exists is not bound, and the new VFs are removed again', async () => {
+      const { sim, root } = await lab({ run: ipRunner(overVf0), vfInterfaces: ['eth5', 'eth6'] });
+      const before = await snapshot(root);
+      await assert.rejects(configureVfs(sim, pf, 2, { bindVfio: true }), refused(new RegExp(`${vf0} carries eth5`)));
+      assert.deepEqual(await snapshot(root), before);
+    });
+
+    it('a PF that carries the default route itself is refused too; --force goes on and says so', async () => {
+      const { sim, root } = await lab({ run: ipRunner({ v4Default: [{ dst: 'default', dev: 'eth1' }], links: [{ ifname: 'eth1' }] }) });
+      const before = await snapshot(root);
+      await assert.rejects(configureVfs(sim, pf, 2), refused(new RegExp(`but ${pf} carries eth1, which the host uses \\(default route \\(ipv4\\)\\)`)));
+      assert.deepEqual(await snapshot(root), before);
+      const forced = await configureVfs(sim, pf, 2, { force: true });
+      assert.equal(forced.numVfs, 2);
+      assert.deepEqual(forced.forced.map((f) => f.bdf), [pf]);
+      assert.match(formatSriovResult(forced), /warning \(--force\): setting 0000:00:02\.0 sriov_numvfs from 0 to 2/);
+    });
+  });
 });

@@ -4,6 +4,9 @@ import type { Case } from '../../../harness/scenario/case-context.ts';
 import type { HostPlan } from '../../../harness/scenario/plan.ts';
 import { HostValidationError, validateHost } from '../../../harness/scenario/validate-host.ts';
 import { HOST_USE, LAB, snapshot, useSimLabs } from '../../support/sim-kernel.ts';
+import { ipRunner, type NetShape } from '../../support/ip-answers.ts';
+import { configureVfs } from '../../../harness/prepare/sriov.ts';
+import type { Bdf } from '../../../harness/pci/bdf.ts';
 
 /** A host's plan with one nic case; validateHost reads only the name, the journal path and the devices. */
 function planFor(device: Omit<ResolvedDevice, 'mode' | 'id' | 'expect' | 'addresses' | 'source'>): HostPlan {
@@ -14,6 +17,7 @@ function planFor(device: Omit<ResolvedDevice, 'mode' | 'id' | 'expect' | 'addres
 }
 
 const noInterfaces = async () => [];
+const b = (s: string) => s as Bdf;
 
 describe('scenario/validate-host: the prepare guards before the first change (issue 11, gap 1)', () => {
   const lab = useSimLabs();
@@ -36,5 +40,27 @@ describe('scenario/validate-host: the prepare guards before the first change (is
       e instanceof HostValidationError && /0000:00:1f\.2 .*mounted at \/ \(the root filesystem\).*force: true on hosts\.lab1\.devices\[0\]/.test(e.message));
     await validateHost(sim, planFor({ bdf: LAB.smbus, force: true }), noInterfaces);
     assert.equal(sim.writes.length, 0);
+  });
+
+  it('refuses VFs of a PF whose VF carries the SSH session and default route (issue 11, gap 7)', async () => {
+    const shape: NetShape = {
+      v4Default: [{ dst: 'default', dev: 'eth5' }], links: [{ ifname: 'eth1' }, { ifname: 'eth5' }],
+      sshConnection: '10.2.0.9 40022 10.2.0.5 22', routeGet: { '10.2.0.9': [{ dst: '10.2.0.9', dev: 'eth5' }] },
+    };
+    const { sim } = await lab({ run: ipRunner(shape), vfInterfaces: ['eth5', 'eth6'] });
+    await configureVfs(sim, b(LAB.pf), 2, { journalPath: '/tmp/as-found.json' });
+    await sim.remove('/tmp/as-found.json');
+    const writes = sim.writes.length;
+    const vfPlan = (count: number): HostPlan => {
+      const d: ResolvedDevice = { mode: 'vf', id: `vf-${LAB.pf}`, pf: LAB.pf, count, expect: { vendorDevice: '8086:10ca', driver: 'igbvf' },
+        addresses: [], source: 'hosts.lab1.devices[1]' };
+      return { name: 'lab1', config: { name: 'lab1', journalPath: '/var/lib/passbench/journal.json' } as HostRunConfig,
+        cases: [{ id: `lab1/${d.id}`, host: 'lab1', device: d, guests: [], stepIds: [] }] };
+    };
+    await assert.rejects(validateHost(sim, vfPlan(4)), (e: unknown) => e instanceof HostValidationError
+      && /hosts\.lab1\.devices\[1\]: setting 0000:00:02\.0 sriov_numvfs from 2 to 4 .* 0000:00:12\.0 carries eth5, which the host uses \(default route/.test(e.message));
+    await assert.rejects(validateHost(sim, vfPlan(2)), (e: unknown) => e instanceof HostValidationError
+      && /hosts\.lab1\.devices\[1\]: 0000:00:12\.0 carries eth5, which the host uses .*SSH session from 10\.2\.0\.9/.test(e.message));
+    assert.equal(sim.writes.length, writes);
   });
 });
