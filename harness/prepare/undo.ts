@@ -9,6 +9,7 @@ import { devicePath, driverPath, errnoOf, writeAttr } from '../pci/sysfs-write.t
 import type { FilesStep, Journal, JournalStep } from './journal.ts';
 import { undoOrder, type Prerequisites } from './undo-order.ts';
 import { stopJournalledQemu, type StopQemuOptions } from './stop-qemu.ts';
+import { checkNotHeld } from './vfio-holders.ts';
 
 /** How undoing one journal step went. `skipped`: a step it depends on was not undone. */
 export type UndoOutcome =
@@ -40,6 +41,7 @@ export async function undoStep(host: Host, step: JournalStep, options: UndoOptio
       await setNumVfs(host, step.bdf, step.before.numVfs, { timeoutMs: options.timeoutMs });
     } else {
       const override = step.before.override ?? undefined;
+      await checkNotHeld(host, step.bdf);
       await rebindOriginal(host, step.bdf, step.before.driver, override, { timeoutMs: options.timeoutMs });
       if (step.method === 'new_id') await removeDynamicId(host, step.bdf, step.target);
     }

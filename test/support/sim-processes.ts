@@ -5,7 +5,8 @@ import type { RunResult } from '../../harness/host/host.ts';
 /**
  * Processes for a simulated lab host (test/support/sim-kernel.ts): each one is its /proc/PID/stat
  * and /proc/PID/cmdline inside the tree, as restore reads them; `kill -TERM|-KILL PID` removes it
- * (unless it ignores that signal), and `mkdir -m 0700 -- DIR` (the host lock) is done in the tree.
+ * (unless it ignores that signal), `mkdir -m 0700 -- DIR` (the host lock) is done in the tree, and
+ * `find /proc … -lname FILE` lists the fd links of processes holding FILE open.
  * Every other command is refused: the tests run nothing on this machine.
  */
 export interface SimProcess {
@@ -15,6 +16,9 @@ export interface SimProcess {
   startTime: string;
   /** Signals it survives (a QEMU stuck in the kernel survives even KILL). */
   ignores?: ('TERM' | 'KILL')[];
+  /** Files it holds open (/dev/vfio/7): /proc/PID/fd/N links to them. */
+  open?: string[];
+  comm?: string;
 }
 
 export class SimProcesses {
@@ -30,11 +34,31 @@ export class SimProcesses {
     const fields = ['S', ...Array.from({ length: 18 }, (_, i) => String(i + 1)), p.startTime, '0', '0'];
     await fs.writeFile(path.join(dir, 'stat'), `${p.pid} (qemu) sys) ${fields.join(' ')}\n`);
     await fs.writeFile(path.join(dir, 'cmdline'), `${p.argv.join('\0')}\0`);
+    await fs.writeFile(path.join(dir, 'comm'), `${p.comm ?? path.basename(p.argv[0] ?? '?').slice(0, 15)}\n`);
+    await fs.mkdir(path.join(dir, 'fd'));
+    for (const [i, file] of (p.open ?? []).entries()) await fs.symlink(file, path.join(dir, 'fd', String(i + 3)));
     this.ignoring.set(p.pid, p.ignores);
+  }
+
+  /** The process ends by itself (a guest shut down). */
+  async stop(pid: number): Promise<void> {
+    await fs.rm(path.join(this.root(), 'proc', String(pid)), { recursive: true, force: true });
   }
 
   async running(pid: number): Promise<boolean> {
     return fs.stat(path.join(this.root(), 'proc', String(pid))).then(() => true, () => false);
+  }
+
+  /** What `find /proc … -fd/* -lname FILE` prints: the fd links to FILE. */
+  private async holding(file: string): Promise<string> {
+    const lines: string[] = [];
+    for (const pid of await fs.readdir(path.join(this.root(), 'proc')).catch(() => [] as string[])) {
+      const fds = path.join(this.root(), 'proc', pid, 'fd');
+      for (const fd of await fs.readdir(fds).catch(() => [] as string[])) {
+        if ((await fs.readlink(path.join(fds, fd))) === file) lines.push(`/proc/${pid}/fd/${fd}`);
+      }
+    }
+    return lines.map((l) => `${l}\n`).join('');
   }
 
   /** A Host `run` for SimKernel's options. */
@@ -57,6 +81,7 @@ export class SimProcesses {
         if (!this.ignoring.get(pid)?.includes(signal)) await fs.rm(path.join(this.root(), 'proc', String(pid)), { recursive: true });
         return done(0);
       }
+      if (argv[0] === 'find' && argv[1] === '/proc' && argv.at(-2) === '-lname') return { ...done(0), stdout: await this.holding(argv.at(-1)!) };
       throw new Error(`sim host: unexpected command ${JSON.stringify(argv)}`);
     };
   }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import type { Bdf } from '../../../harness/pci/bdf.ts';
 import { Journal, stepSubject } from '../../../harness/prepare/journal.ts';
 import { restoreFromJournal } from '../../../harness/prepare/restore.ts';
@@ -81,5 +82,28 @@ describe('prepare/restore: guests\' QEMU left by a killed run', () => {
     const r = await restoreFromJournal(reopen({ run: procs.runner() }), fast);
     assert.deepEqual(procs.signals, ['TERM 777']);
     assert.equal(r.left.length, 0);
+  });
+
+  it('VFs another process holds (a guest of someone else: their VFIO groups open): never unbound, numvfs untouched; finished once it is gone', async () => {
+    let root = '';
+    const procs = new SimProcesses(() => root);
+    const l = await lab({ run: procs.runner() });
+    root = l.root;
+    const before = await snapshot(root);
+    const vfs = (await configureVfs(l.sim, LAB.pf as Bdf, 2, { bindVfio: true })).vfs.map((v) => v.bdf);
+    const groups = await Promise.all(vfs.map(async (vf) => path.posix.basename(await l.sim.readLink(`/sys/bus/pci/devices/${vf}/iommu_group`))));
+    await procs.start({ pid: 900, argv: ['qemu-system-x86_64', '-name', 'theirs'], startTime: '1', open: groups.map((g) => `/dev/vfio/${g}`) });
+    const held = l.reopen({ run: procs.runner() });
+    const r = await restoreFromJournal(held, fast);
+    assert.deepEqual(r.outcomes.map((o) => o.result), ['failed', 'failed', 'skipped']);
+    const failed = r.outcomes[0]!;
+    assert.ok(failed.result === 'failed' && new RegExp(`is in use: /dev/vfio/${groups[1]} is held by pid 900 \\(qemu-system-x86\\)`).test(failed.error), JSON.stringify(failed));
+    assert.deepEqual(held.writes, [], 'no unbind (it would block on a real kernel), no sriov_numvfs');
+    assert.equal(r.left.length, 3);
+    assert.deepEqual(procs.signals, [], 'not ours: never signalled');
+    await procs.stop(900);
+    const done = await restoreFromJournal(l.reopen({ run: procs.runner() }), fast);
+    assert.equal(done.left.length, 0, JSON.stringify(done.outcomes));
+    assert.deepEqual(await snapshot(root), before);
   });
 });
