@@ -115,12 +115,19 @@ function latencyFigures(kind: 'idle' | 'load', l: LatencyResult): Figure[] {
   ];
 }
 
+/**
+ * Idle pings last as long as any other measurement (durations.measureS) and at most pingCount:
+ * 50 pings over the default 10 s, 15 over the virtual lab's 3 s (where 50 cost 12 s a
+ * repetition, the longest unit but HTTP). At least 3, for a median.
+ */
+const idlePings = (s: UnitSetup) => Math.max(3, Math.min(s.pingCount, Math.floor((s.durationS * 1000) / PING_INTERVAL_MS)));
+
 const latencyIdle: MeasureUnit = {
   name: 'latency.idle',
   primary: 'latency.idle.p50',
-  nominalMs: (s) => s.pingCount * PING_INTERVAL_MS,
+  nominalMs: (s) => idlePings(s) * PING_INTERVAL_MS,
   async run(s, save) {
-    const l = await measureLatency(s.guestHost, s.peerAddress, { count: s.pingCount, pingCommand: s.pingCommand, pace: s.pace, signal: s.signal });
+    const l = await measureLatency(s.guestHost, s.peerAddress, { count: idlePings(s), pingCommand: s.pingCommand, pace: s.pace, signal: s.signal });
     return {
       figures: latencyFigures('idle', l),
       labels: { peer: s.peerAddress, replies: `${l.received}/${l.transmitted}`, ...await rawLabel(save, [['ping.txt', l.output]]) },

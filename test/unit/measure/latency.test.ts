@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { PassbenchError } from '../../../harness/errors.ts';
 import { LocalHost } from '../../../harness/host/local-host.ts';
 import { measureLatency, measureLoadedLatency } from '../../../harness/measure/latency.ts';
+import { unitsFor, type UnitSetup } from '../../../harness/measure/measure-units.ts';
+import { Pace } from '../../../harness/wait/index.ts';
 import { freePorts, livingProcesses } from './measure-support.ts';
 
 /** Real busybox ping (this machine has no iputils ping) to 127.0.0.1. */
@@ -38,5 +40,22 @@ describe('measure/latency (real busybox ping on 127.0.0.1)', function () {
     assert.ok(latency.received >= 9);
     assert.ok(load.bitsPerSecond > 1e6);
     assert.deepEqual(await livingProcesses(`iperf3 -s -1 -p ${port}`), []);
+  });
+
+  it('idle latency pings for the measurement\'s duration, at most pingCount, at least 3', async () => {
+    const [idle] = unitsFor(['latency']);
+    assert.equal(idle!.name, 'latency.idle');
+    const setup = (durationS: number, pingCount: number): UnitSetup => ({
+      guestHost: local, peerHost: local, peerAddress: '127.0.0.1', guestAddress: '127.0.0.1', durationS, omitS: 0, streams: 1,
+      udpBitrateBps: 1e6, iperfPort: 5201, pingCommand: ping, pingCount, httpConnections: 1, pace: Pace.neutral(),
+    });
+    const sent = async (durationS: number, pingCount: number) => {
+      const r = await idle!.run(setup(durationS, pingCount), async () => undefined);
+      return { replies: r.labels.replies, nominalMs: idle!.nominalMs(setup(durationS, pingCount)) };
+    };
+    // 1 s at 0.2 s a ping: 5 (it was pingCount, 50, whatever the duration: 10 s a repetition).
+    assert.deepEqual(await sent(1, 50), { replies: '5/5', nominalMs: 1000 });
+    assert.deepEqual(await sent(10, 4), { replies: '4/4', nominalMs: 800 });
+    assert.equal((await sent(0.2, 50)).replies, '3/3');
   });
 });
