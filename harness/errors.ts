@@ -52,6 +52,13 @@ export class HostFileError extends PassbenchError {
   readonly code?: string;
 }
 
+/**
+ * The results cannot be read: a run directory or result file that is missing or corrupt, a run id
+ * or selector the history does not hold, a history that cannot be opened (exit code 4, apart from
+ * a regression's 1, so CI can tell "slower" from "could not tell").
+ */
+export class ResultsError extends PassbenchError {}
+
 /** A wait ran past its deadline. */
 export class TimeoutError extends PassbenchError {}
 

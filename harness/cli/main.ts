@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
-import { PassbenchError, UsageError } from '../errors.ts';
+import { PassbenchError } from '../errors.ts';
 import { commands } from './commands/index.ts';
+import { documentedExitCode, exitCodeOf } from './exit-code-of.ts';
 import { ExitCode } from './exit-codes.ts';
 
 /** Builds the program; each command lives in its own module under ./commands. */
@@ -17,7 +18,9 @@ Hosts: every host command runs on this machine unless given --host NAME (from --
 --host ssh://user@address:port. Start a virtual lab with \`passbench lab up\` to try things safely.
 
 Exit codes: 0 passed, 1 a check failed or a regression, 2 usage or config error,
-3 the environment is not fit (see \`passbench doctor\`).`,
+3 the environment is not fit, a host is busy or unreachable (see \`passbench doctor\`),
+4 the results cannot be read (a missing or corrupt run or result file, a run id not in the history,
+a history that cannot be opened).`,
   );
   return program;
 }
@@ -26,16 +29,14 @@ export async function main(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv as string[]);
-    return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.ok;
+    const set = process.exitCode;
+    return set === undefined ? ExitCode.ok : documentedExitCode(Number(set));
   } catch (error) {
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
     }
     printError(error);
-    if (error instanceof UsageError) return ExitCode.usage;
-    return error instanceof PassbenchError && 'exitCode' in error && typeof error.exitCode === 'number'
-      ? error.exitCode
-      : ExitCode.failed;
+    return exitCodeOf(error);
   }
 }
 

@@ -86,7 +86,12 @@ export function parseLabConfig(text: string, source: string, baseDir = path.dirn
   try {
     raw = YAML.parse(text);
   } catch (error) {
-    throw new UsageError(`lab config ${source}: not valid YAML: ${errorMessage(error)}`, { cause: error });
+    throw new UsageError(`lab config ${source}: not valid YAML: ${errorMessage(error)}`, { cause: error, remedy: 'Fix the YAML syntax at the line named.' });
+  }
+  if (raw !== null && raw !== undefined && (typeof raw !== 'object' || Array.isArray(raw))) {
+    throw new UsageError(`lab config ${source}: expected a map with hosts:, got ${Array.isArray(raw) ? 'a list' : JSON.stringify(raw)}`, {
+      remedy: 'Start the file with hosts: and one entry per lab host (see harness/config/lab-config.ts).',
+    });
   }
   const parsed = LabConfigSchema.safeParse(withoutSelection(raw ?? {}));
   if (!parsed.success) {

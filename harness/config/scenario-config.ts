@@ -164,12 +164,12 @@ const Iperf3Schema = z.strictObject({
 const HistorySchema = z.string().refine((h) => /^postgres(ql)?:\/\/[^\s'"`;$]+$/.test(h) || /^[A-Za-z0-9._/~+-]+\.sqlite$/.test(h),
   'expected a SQLite file path ending in .sqlite or a postgres://user@host/db URL');
 
-/** For `--history`: the same rule as run.history. */
-export function parseHistoryLocation(text: string): string {
+/** For `--history` (or `what` names where it came from, e.g. $PASSBENCH_HISTORY): the same rule as run.history. */
+export function parseHistoryLocation(text: string, what = '--history'): string {
   const parsed = HistorySchema.safeParse(text);
   if (!parsed.success) {
-    throw new UsageError(`--history ${JSON.stringify(text)}: expected a SQLite file path ending in .sqlite or a postgres://user@host/db URL`, {
-      remedy: 'e.g. --history reports/history.sqlite or --history postgres://passbench@db.lab/passbench',
+    throw new UsageError(`${what} ${JSON.stringify(text)}: expected a SQLite file path ending in .sqlite or a postgres://user@host/db URL`, {
+      remedy: `e.g. ${what}${what.startsWith('-') ? ' ' : '='}reports/history.sqlite or ${what}${what.startsWith('-') ? ' ' : '='}postgres://passbench@db.lab/passbench`,
     });
   }
   return resolveHistory(parsed.data);

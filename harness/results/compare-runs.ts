@@ -4,11 +4,11 @@
  * the candidate), pool their samples and give per-metric verdicts.
  */
 import fs from 'node:fs/promises';
-import { PassbenchError, UsageError } from '../errors.ts';
+import { ResultsError, UsageError } from '../errors.ts';
 import type { ComparePolicy } from './compare.ts';
 import { compareSampleSets, type SetComparison } from './compare-sets.ts';
 import type { History } from './history.ts';
-import { FILTER_KEYS, type RunFilter } from './history/run-filter.ts';
+import { FILTER_KEYS, checkFilter, type RunFilter } from './history/run-filter.ts';
 import { readRunDir } from './run-reader.ts';
 import type { Sample } from './schema.ts';
 import type { Thresholds } from './thresholds.ts';
@@ -45,11 +45,13 @@ export function parseSelector(text: string): RunFilter {
     const eq = part.indexOf('=');
     const key = part.slice(0, eq);
     if (eq <= 0 || !(FILTER_KEYS as readonly string[]).includes(key) || part.slice(eq + 1) === '') {
-      throw new UsageError(`selector ${JSON.stringify(text)}: ${JSON.stringify(part)} is not KEY=VALUE with KEY one of ${FILTER_KEYS.join(', ')}`);
+      throw new UsageError(`selector ${JSON.stringify(text)}: ${JSON.stringify(part)}: expected KEY=VALUE with KEY one of ${FILTER_KEYS.join(', ')}`, {
+        remedy: 'e.g. kernel=6.1,host=lab1 (a value may not be empty)',
+      });
     }
     filter[key] = part.slice(eq + 1);
   }
-  return filter as RunFilter;
+  return checkFilter(filter as RunFilter);
 }
 
 /** A run id, a run directory (a path with a slash), `last-good`, or a selector (has "="). */
@@ -57,7 +59,11 @@ export function parseSide(text: string): SideSpec {
   if (text === 'last-good') return { kind: 'last-good' };
   if (text.includes('=')) return { kind: 'selector', text, filter: parseSelector(text) };
   if (text.includes('/')) return { kind: 'dir', dir: text };
-  if (!RUN_ID.test(text)) throw new UsageError(`${JSON.stringify(text)} is not a run id, a run directory, a selector (kernel=6.1) or last-good`);
+  if (!RUN_ID.test(text)) {
+    throw new UsageError(`${JSON.stringify(text)}: expected a run id, a run directory, a selector (kernel=6.1) or last-good`, {
+      remedy: 'passbench history lists the run ids; a run directory is a path with a "/" (reports/runs/ID)',
+    });
+  }
   return { kind: 'run', runId: text };
 }
 
@@ -90,7 +96,7 @@ async function resolveSide(history: History, spec: SideSpec, other: ResolvedSide
     case 'run': {
       if (!(await history.getRun(spec.runId))) {
         if (await isDirectory(spec.runId)) return resolveSide(history, { kind: 'dir', dir: spec.runId }, other);
-        throw new PassbenchError(`run ${spec.runId} is not in the history ${history.location}`, {
+        throw new ResultsError(`run ${spec.runId} is not in the history ${history.location}`, {
           remedy: `import it (passbench history import reports/runs/${spec.runId}) or give its run directory`,
         });
       }
@@ -99,14 +105,20 @@ async function resolveSide(history: History, spec: SideSpec, other: ResolvedSide
     case 'selector': {
       const filter = { status: 'passed' as const, ...spec.filter };
       const runs = await history.listRuns({ ...filter, mode: undefined, metric: undefined });
-      if (runs.length === 0) throw new PassbenchError(`no ${filter.status} run in the history ${history.location} matches ${spec.text}`, { remedy: 'list what is there with passbench history' });
+      if (runs.length === 0) throw new ResultsError(`no ${filter.status} run in the history ${history.location} matches ${spec.text}`, { remedy: 'list what is there with passbench history' });
       const runIds = runs.map((r) => r.runId);
       return { label: `${spec.text} (${runs.length} run${runs.length === 1 ? '' : 's'})`, ...(await fromHistory(history, runIds, filter)) };
     }
     case 'last-good': {
-      if (!other || other.runIds.length !== 1) throw new UsageError('last-good needs a single candidate run (a run id or directory) to look back from');
+      if (!other || other.runIds.length !== 1) {
+        throw new UsageError('last-good needs a single candidate run (a run id or directory) to look back from', { remedy: 'e.g. passbench compare last-good RUN_ID' });
+      }
       const good = await history.lastGoodBefore(other.runIds[0]!);
-      if (!good) throw new PassbenchError(`no passed run of the same scenario and host before run ${other.runIds[0]} in the history ${history.location}`);
+      if (!good) {
+        throw new ResultsError(`no passed run of the same scenario and host before run ${other.runIds[0]} in the history ${history.location}`, {
+          remedy: 'give the baseline yourself: a run id, a run directory or a selector (passbench history lists the runs)',
+        });
+      }
       return { label: `last good night: run ${good.runId}`, ...(await fromHistory(history, [good.runId])) };
     }
   }
@@ -119,7 +131,9 @@ export async function compareRuns(
   thresholds: Thresholds,
   policy: Partial<ComparePolicy> = {},
 ): Promise<RunComparison> {
-  if (candidateSpec.kind === 'last-good') throw new UsageError('last-good can only be the baseline');
+  if (candidateSpec.kind === 'last-good') {
+    throw new UsageError('last-good can only be the baseline: it is found by looking back from the candidate', { remedy: 'e.g. passbench compare last-good RUN_ID' });
+  }
   const candidate = await resolveSide(history, candidateSpec, undefined);
   const baseline = await resolveSide(history, baselineSpec, candidate);
   const sets = compareSampleSets(baseline.samples, candidate.samples, thresholds, policy);

@@ -3,9 +3,10 @@
  * a file such as reports/history.sqlite) or PostgreSQL (postgres://…), with the same tables
  * and the same queries on both.
  */
+import fs from 'node:fs';
 import path from 'node:path';
-import { PassbenchError } from '../errors.ts';
-import { ensureHistorySchema } from './history/history-schema.ts';
+import { ResultsError } from '../errors.ts';
+import { checkHistorySchema, ensureHistorySchema } from './history/history-schema.ts';
 import { toCheck, toHistorySample, toHostRow, toRunRow, type HistorySample, type HostRow, type RunRow } from './history/history-rows.ts';
 import { insertRun } from './history/import-run.ts';
 import { openPostgresDb } from './history/postgres-db.ts';
@@ -144,7 +145,7 @@ class SqlHistory implements History {
 
   async lastGoodBefore(runId: string): Promise<RunRow | undefined> {
     const run = await this.getRun(runId);
-    if (!run) throw new PassbenchError(`run ${runId} is not in the history ${this.location}`, { remedy: `import it first: passbench history import reports/runs/${runId}` });
+    if (!run) throw new ResultsError(`run ${runId} is not in the history ${this.location}`, { remedy: `import it first: passbench history import reports/runs/${runId}` });
     const host = run.hosts[0]?.name;
     const [good] = await this.listRuns({ scenario: run.scenario, host, status: 'passed', before: run.startedAt, limit: 1 });
     return good;
@@ -159,11 +160,22 @@ export function isPostgresLocation(location: string): boolean {
   return /^postgres(ql)?:\/\//.test(location);
 }
 
-/** A SQLite file path (created if missing) or a postgres:// URL. */
-export async function openHistory(location: string = DEFAULT_HISTORY): Promise<History> {
-  const db = isPostgresLocation(location) ? await openPostgresDb(location) : openSqliteDb(location);
+export interface OpenHistoryOptions {
+  /** Only read (history, compare, report): a missing SQLite file is an error and nothing is created. */
+  readOnly?: boolean;
+  /** With readOnly: a missing SQLite file reads as an empty history (the default location, not yet written). */
+  emptyIfMissing?: boolean;
+}
+
+/** A SQLite file path (created if missing, unless read-only) or a postgres:// URL. */
+export async function openHistory(location: string = DEFAULT_HISTORY, o: OpenHistoryOptions = {}): Promise<History> {
+  const postgres = isPostgresLocation(location);
+  const empty = !postgres && o.readOnly && o.emptyIfMissing && !fs.existsSync(location);
+  const db = postgres ? await openPostgresDb(location)
+    : empty ? openSqliteDb(':memory:', { label: `${location} (not written yet)` })
+      : openSqliteDb(location, { readOnly: o.readOnly });
   try {
-    await ensureHistorySchema(db);
+    await (o.readOnly && !empty ? checkHistorySchema(db) : ensureHistorySchema(db));
   } catch (error) {
     await db.close();
     throw error;

@@ -1,7 +1,7 @@
 /** A result file (run.json, samples.jsonl, checks.jsonl) that cannot be read as the schema says. */
-import { PassbenchError, type ErrorDetails } from '../errors.ts';
+import { ResultsError, type ErrorDetails } from '../errors.ts';
 
-export class ResultFileError extends PassbenchError {
+export class ResultFileError extends ResultsError {
   constructor(
     readonly path: string,
     readonly line: number | undefined,

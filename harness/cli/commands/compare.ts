@@ -51,7 +51,7 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
 export function registerCompareCommand(program: Command): void {
   program
     .command('compare')
-    .description('Compare two runs (or pools of runs) per metric: medians, change with CI, p-value, verdict; exit 1 on a regression')
+    .description('Compare two runs (or pools of runs) per metric: medians, change with CI, p-value, verdict; exit 1 on a regression, 4 when a side cannot be read')
     .argument('[base]', 'baseline: a run id, a run directory, a selector (kernel=6.1,host=lab1) or last-good')
     .argument('[candidate]', 'candidate: a run id, a run directory or a selector')
     .option('--baseline <side>', 'baseline (instead of the first argument)')
@@ -68,12 +68,22 @@ unchanged (the CI lies within ± the threshold), inconclusive (take more repetit
       const baselineText = options.baseline ?? base;
       const candidateText = options.candidate ?? (options.baseline !== undefined && options.candidate === undefined ? base : candidate);
       if (baselineText === undefined || candidateText === undefined) {
-        throw new UsageError('compare needs a baseline and a candidate: passbench compare BASE CANDIDATE, or --baseline … --candidate …');
+        throw new UsageError(`compare needs a baseline and a candidate, got ${baselineText === undefined ? 'neither' : `only ${JSON.stringify(baselineText)}`}`, {
+          remedy: 'give both: passbench compare BASE CANDIDATE, or --baseline … --candidate …',
+        });
       }
+      // Every argument is checked before the history is opened.
       const thresholds = parseThresholds(options.threshold);
-      const result = await withHistory(options, (h) => compareRuns(h, parseSide(baselineText), parseSide(candidateText), thresholds));
+      const [baseline, candidateSide] = [parseSide(baselineText), parseSide(candidateText)];
+      const result = await withHistory(options, (h) => compareRuns(h, baseline, candidateSide, thresholds));
       if (options.json) printJson(result);
       else printLine(formatComparison(result));
       process.exitCode = result.regressed ? ExitCode.failed : ExitCode.ok;
+      if (result.verdicts.length === 0) {
+        // Nothing was compared: not a pass a CI job should take for "no regression".
+        process.stderr.write(`passbench: nothing to compare: no metric of ${result.baseline.label} was measured in ${result.candidate.label}\n`
+          + '  what to do: compare runs of the same modes and tests (passbench history lists them)\n');
+        process.exitCode = ExitCode.unreadable;
+      }
     });
 }

@@ -1,7 +1,9 @@
 import path from 'node:path';
 import type { Command } from 'commander';
+import { parseHistoryLocation } from '../../config/scenario-config.ts';
 import { UsageError } from '../../errors.ts';
 import { DEFAULT_HISTORY, openHistory, type History, type RunFilter, type RunRow } from '../../results/history.ts';
+import { checkFilter } from '../../results/history/run-filter.ts';
 import { readRunDir } from '../../results/run-reader.ts';
 import type { Mode, RunMeta } from '../../results/schema.ts';
 import { formatTable, printJson, printLine } from '../output.ts';
@@ -20,12 +22,22 @@ interface HistoryOptions {
   json?: boolean;
 }
 
-export function historyLocation(options: { history?: string }): string {
-  return options.history ?? process.env.PASSBENCH_HISTORY ?? DEFAULT_HISTORY;
+/** Where the history is, checked: --history, else $PASSBENCH_HISTORY, else the default (`given` false). */
+export function historyLocation(options: { history?: string }): { location: string; given: boolean } {
+  if (options.history !== undefined) return { location: parseHistoryLocation(options.history), given: true };
+  const fromEnv = process.env.PASSBENCH_HISTORY;
+  if (fromEnv !== undefined && fromEnv !== '') return { location: parseHistoryLocation(fromEnv, 'PASSBENCH_HISTORY'), given: true };
+  return { location: DEFAULT_HISTORY, given: false };
 }
 
-export async function withHistory<T>(options: { history?: string }, work: (h: History) => Promise<T>): Promise<T> {
-  const history = await openHistory(historyLocation(options));
+/**
+ * Opens the history for `work` and closes it after. Reading never creates anything: a history
+ * named by --history or $PASSBENCH_HISTORY must exist; the default one, not written yet, reads
+ * as empty.
+ */
+export async function withHistory<T>(options: { history?: string }, work: (h: History) => Promise<T>, access: 'read' | 'write' = 'read'): Promise<T> {
+  const { location, given } = historyLocation(options);
+  const history = await openHistory(location, access === 'read' ? { readOnly: true, emptyIfMissing: !given } : {});
   try {
     return await work(history);
   } finally {
@@ -33,17 +45,31 @@ export async function withHistory<T>(options: { history?: string }, work: (h: Hi
   }
 }
 
+/** Far more runs than a history holds; a bound keeps the number one SQL accepts. */
+const MAX_LIMIT = 1_000_000;
+
 function parseLimit(value: string): number {
   const limit = Number(value);
-  if (!/^[0-9]+$/.test(value) || limit < 1) throw new UsageError(`--limit ${JSON.stringify(value)} is not a whole number above 0`);
+  if (!/^[0-9]+$/.test(value) || limit < 1 || limit > MAX_LIMIT) {
+    throw new UsageError(`--limit ${JSON.stringify(value)}: expected a whole number from 1 to ${MAX_LIMIT}`, { remedy: 'e.g. --limit 20' });
+  }
   return limit;
 }
 
+/** The filter the options ask for, checked before the history is opened. */
 export function filterFromOptions(o: HistoryOptions): RunFilter {
-  return {
+  for (const key of ['host', 'kernel', 'qemu', 'scenario', 'metric'] as const) {
+    const value = o[key];
+    if (value !== undefined && value.trim() === '') {
+      throw new UsageError(`--${key} ${JSON.stringify(value)}: expected a value to match, got an empty one`, {
+        remedy: `Leave --${key} out to list runs of every ${key}.`,
+      });
+    }
+  }
+  return checkFilter({
     host: o.host, kernel: o.kernel, qemu: o.qemu, scenario: o.scenario, mode: o.mode as Mode | undefined,
     metric: o.metric, status: o.status as RunMeta['status'] | undefined, since: o.since, limit: parseLimit(o.limit),
-  };
+  });
 }
 
 export function formatRunTable(runs: readonly RunRow[]): string {
@@ -79,7 +105,8 @@ export function registerHistoryCommand(program: Command): void {
     .option('--limit <n>', 'at most this many runs', '50')
     .option('--json', 'machine-readable output')
     .action(async (options: HistoryOptions) => {
-      const runs = await withHistory(options, (h) => h.listRuns(filterFromOptions(options)));
+      const filter = filterFromOptions(options);
+      const runs = await withHistory(options, (h) => h.listRuns(filter));
       if (options.json) printJson(runs);
       else printLine(formatRunTable(runs));
     });
@@ -91,10 +118,11 @@ export function registerHistoryCommand(program: Command): void {
     .action(async (dir: string, _options: unknown, command: Command) => {
       const options = command.optsWithGlobals<{ history?: string; json?: boolean }>();
       const data = await readRunDir(dir);
-      await withHistory(options, (h) => h.importRunData({ ...data, dir: path.resolve(dir) }));
+      await withHistory(options, (h) => h.importRunData({ ...data, dir: path.resolve(dir) }), 'write');
       for (const warning of data.warnings ?? []) process.stderr.write(`passbench: warning: ${warning}\n`);
       const { meta } = data;
-      if (options.json) printJson({ runId: meta.runId, status: meta.status, history: historyLocation(options) });
-      else printLine(`imported run ${meta.runId} (${meta.status}) into ${historyLocation(options)}`);
+      const { location } = historyLocation(options);
+      if (options.json) printJson({ runId: meta.runId, status: meta.status, history: location });
+      else printLine(`imported run ${meta.runId} (${meta.status}) into ${location}`);
     });
 }

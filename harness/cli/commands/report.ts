@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import type { Command } from 'commander';
-import { PassbenchError } from '../../errors.ts';
+import { ResultsError } from '../../errors.ts';
 import { writeReports } from '../../report/write-reports.ts';
 import type { History } from '../../results/history.ts';
 import { DEFAULT_RUNS_DIR, runDirFor } from '../../results/run-file-names.ts';
@@ -17,7 +17,7 @@ export async function resolveRunDir(target: string, history: History, runsDir: s
     const known = (await history.getRun(target))?.sourceDir;
     for (const dir of [known, runDirFor(target, runsDir)]) if (dir && (await isDirectory(dir))) return dir;
   }
-  throw new PassbenchError(`${JSON.stringify(target)} is neither a run directory nor the id of a run under ${runsDir} or in the history ${history.location}`, {
+  throw new ResultsError(`${JSON.stringify(target)} is neither a run directory nor the id of a run under ${runsDir} or in the history ${history.location}`, {
     remedy: 'give the run directory (it holds run.json), or a run id listed by passbench history',
   });
 }

@@ -3,7 +3,7 @@
  * strings with milliseconds (they sort as text); booleans are 0/1. HISTORY_VERSION is stored
  * in the database; a history written by a newer passbench is refused rather than misread.
  */
-import { PassbenchError } from '../../errors.ts';
+import { PassbenchError, ResultsError } from '../../errors.ts';
 import type { SqlDb } from './sql-db.ts';
 
 export const HISTORY_VERSION = 1;
@@ -45,7 +45,7 @@ export async function ensureHistorySchema(db: SqlDb): Promise<void> {
     await createOrCheck(db);
   } catch (error) {
     if (error instanceof PassbenchError) throw error;
-    throw new PassbenchError(`history ${db.location}: cannot create or read its tables: ${(error as Error).message}`, {
+    throw new ResultsError(`history ${db.location}: cannot create or read its tables: ${(error as Error).message}`, {
       remedy: 'check that it is a passbench history and that this user may write to it',
       cause: error,
     });
@@ -60,11 +60,29 @@ async function createOrCheck(db: SqlDb): Promise<void> {
       await db.run('INSERT INTO passbench_history (version) VALUES (?)', [HISTORY_VERSION]);
       return;
     }
-    const found = Number(rows[0]?.version);
-    if (found !== HISTORY_VERSION) {
-      throw new PassbenchError(`history ${db.location} has version ${found}; this passbench reads version ${HISTORY_VERSION}`, {
-        remedy: 'use the passbench version that wrote it, or a new history file/database',
-      });
-    }
+    checkVersion(db, rows);
   });
+}
+
+/** For a read-only open: the tables are there and of this version; nothing is created. */
+export async function checkHistorySchema(db: SqlDb): Promise<void> {
+  let rows;
+  try {
+    rows = await db.query('SELECT version FROM passbench_history');
+  } catch (error) {
+    throw new ResultsError(`history ${db.location} is not a passbench history (${(error as Error).message})`, {
+      remedy: 'give the history passbench run or passbench history import wrote (default reports/history.sqlite)',
+      cause: error,
+    });
+  }
+  checkVersion(db, rows);
+}
+
+function checkVersion(db: SqlDb, rows: readonly Record<string, unknown>[]): void {
+  const found = Number(rows[0]?.version);
+  if (found !== HISTORY_VERSION) {
+    throw new ResultsError(`history ${db.location} has version ${rows.length ? found : 'none'}; this passbench reads version ${HISTORY_VERSION}`, {
+      remedy: 'use the passbench version that wrote it, or a new history file/database',
+    });
+  }
 }

@@ -1,6 +1,6 @@
 /** SqlDb on PostgreSQL (node-postgres, one connection so a transaction stays on it). */
 import pg from 'pg';
-import { PassbenchError } from '../../errors.ts';
+import { ResultsError } from '../../errors.ts';
 import { createMutex, type SqlDb, type SqlRow, type SqlValue } from './sql-db.ts';
 
 /** `?` placeholders (outside quoted strings) → `$1, $2 …`. */
@@ -26,7 +26,7 @@ export async function openPostgresDb(url: string): Promise<SqlDb> {
   try {
     await client.connect();
   } catch (error) {
-    throw new PassbenchError(`history ${location}: cannot connect to PostgreSQL: ${(error as Error).message}`, {
+    throw new ResultsError(`history ${location}: cannot connect to PostgreSQL: ${(error as Error).message}`, {
       remedy: 'check the URL (postgres://user:password@host:port/database), that the server runs and accepts this user',
       cause: error,
     });

@@ -2,23 +2,37 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { PassbenchError } from '../../errors.ts';
+import { ResultsError, errorMessage } from '../../errors.ts';
 import { createMutex, type SqlDb, type SqlRow, type SqlValue } from './sql-db.ts';
 
-export function openSqliteDb(file: string): SqlDb {
-  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+export interface SqliteOpenOptions {
+  /**
+   * For commands that only read (history, compare, report): the file must exist, nothing is
+   * created or converted (no folder, no WAL switch), so a mistyped path is an error, not a new
+   * empty history.
+   */
+  readOnly?: boolean;
+  /** What messages call it (default: the file). */
+  label?: string;
+}
+
+const REMEDY = 'give a SQLite history file ending in .sqlite (passbench run and passbench history import create reports/history.sqlite) or a postgres:// URL';
+
+export function openSqliteDb(file: string, options: SqliteOpenOptions = {}): SqlDb {
+  if (options.readOnly) checkReadable(file);
+  else makeParentFolder(file);
   let db: Database.Database;
   try {
-    db = new Database(file);
-    db.pragma('journal_mode = WAL');
+    // Read-only means "create nothing, change nothing", not SQLite's readonly flag: a readonly
+    // connection to a WAL history leaves -wal and -shm files behind; a plain one that only reads
+    // removes them when it closes, as it found them.
+    db = new Database(file, { fileMustExist: Boolean(options.readOnly) });
+    if (!options.readOnly) db.pragma('journal_mode = WAL');
   } catch (error) {
-    throw new PassbenchError(`history ${file}: cannot open it as a SQLite database: ${(error as Error).message}`, {
-      remedy: 'give a SQLite history file (default reports/history.sqlite; created if missing) or a postgres:// URL',
-      cause: error,
-    });
+    throw new ResultsError(`history ${file}: cannot open it as a SQLite database: ${errorMessage(error)}`, { remedy: REMEDY, cause: error });
   }
-  db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 10000');
+  if (!options.readOnly) db.pragma('synchronous = NORMAL');
   const statements = new Map<string, Database.Statement>();
   const prepare = (sql: string): Database.Statement => {
     let statement = statements.get(sql);
@@ -33,7 +47,7 @@ export function openSqliteDb(file: string): SqlDb {
   const guard = <T>(work: () => T): Promise<T> => (inTransaction ? Promise.resolve(work()) : exclusive(async () => work()));
   return {
     kind: 'sqlite',
-    location: file,
+    location: options.label ?? file,
     query: (sql: string, params: readonly SqlValue[] = []) => guard(() => {
       const statement = prepare(sql);
       return statement.reader ? (statement.all(...params) as SqlRow[]) : (statement.run(...params), []);
@@ -58,4 +72,30 @@ export function openSqliteDb(file: string): SqlDb {
     }),
     close: () => exclusive(async () => { db.close(); }),
   };
+}
+
+/** The file exists and is a file; otherwise says which part of the path is wrong. */
+function checkReadable(file: string): void {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'there is no such file'
+      : code === 'ENOTDIR' ? 'a part of its path is a file, not a folder'
+        : errorMessage(error);
+    throw new ResultsError(`history ${file} cannot be read: ${why}`, {
+      remedy: `check the path (a read command never creates a history); ${REMEDY}`, cause: error,
+    });
+  }
+  if (!stat.isFile()) throw new ResultsError(`history ${file} is a folder, not a SQLite file`, { remedy: REMEDY });
+}
+
+function makeParentFolder(file: string): void {
+  const folder = path.dirname(path.resolve(file));
+  try {
+    fs.mkdirSync(folder, { recursive: true });
+  } catch (error) {
+    throw new ResultsError(`history ${file}: cannot make its folder ${folder}: ${errorMessage(error)}`, { remedy: REMEDY, cause: error });
+  }
 }

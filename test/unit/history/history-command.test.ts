@@ -44,21 +44,21 @@ describe('passbench history', () => {
     const bad = await runCli('history', '--history', loc, '--mode', 'sriov');
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /mode "sriov" is not known; expected one of nic, vf, e1000, virtio/);
-    assert.match((await runCli('history', '--history', loc, '--limit', 'lots')).stderr, /--limit "lots" is not a whole number/);
+    assert.match((await runCli('history', '--history', loc, '--limit', 'lots')).stderr, /--limit "lots": expected a whole number from 1 to/);
   });
 
   it('a history file that is not SQLite is named, with the remedy', async () => {
     const bogus = path.join(root, 'not-a-db.sqlite');
     await fs.writeFile(bogus, 'this is not a database, it is a text file of some length that SQLite will not accept at all');
     const result = await runCli('history', '--history', bogus);
-    assert.equal(result.code, 1);
-    assert.match(result.stderr, /history .*not-a-db\.sqlite: cannot (open it as a SQLite database|create or read its tables): file is not a database/);
+    assert.equal(result.code, 4);
+    assert.match(result.stderr, /history .*not-a-db\.sqlite.*: file is not a database|history .*not-a-db\.sqlite is not a passbench history \(file is not a database\)/);
     assert.match(result.stderr, /what to do: /);
   });
 
-  it('an import of a directory that is not a run fails, naming the file (exit 1)', async () => {
+  it('an import of a directory that is not a run fails, naming the file (exit 4)', async () => {
     const result = await runCli('history', 'import', root, '--history', path.join(root, 'x.sqlite'));
-    assert.equal(result.code, 1);
+    assert.equal(result.code, 4);
     assert.match(result.stderr, /run\.json: cannot be read/);
   });
 });

@@ -115,7 +115,7 @@ describe('reports', function () {
     assert.equal(byId.code, 0, byId.stderr);
     assert.equal(JSON.parse(byId.stdout).html, path.join(root, 'r3', 'report.html'));
     const missing = await runCli('report', 'nosuch', '--history', loc, '--runs-dir', root);
-    assert.equal(missing.code, 1);
+    assert.equal(missing.code, 4); // the results cannot be read
     assert.match(missing.stderr, /"nosuch" is neither a run directory nor the id of a run/);
   });
 });

@@ -87,7 +87,7 @@ describe('passbench compare', () => {
 
   it('names what it cannot find or parse', async () => {
     const missing = await runCli('compare', 'base', 'nosuchrun', '--history', loc);
-    assert.equal(missing.code, 1);
+    assert.equal(missing.code, 4);
     assert.match(missing.stderr, /run nosuchrun is not in the history/);
     const none = await runCli('compare', '--baseline', 'kernel=5.10', '--candidate', 'base', '--history', loc);
     assert.match(none.stderr, /no passed run .* matches kernel=5\.10/);

@@ -24,8 +24,8 @@ describe('thresholds, selectors and value formatting', () => {
     assert.deepEqual(parseSide('reports/runs/x'), { kind: 'dir', dir: 'reports/runs/x' });
     assert.deepEqual(parseSide('last-good'), { kind: 'last-good' });
     assert.deepEqual(parseSelector('kernel=6.1,host=lab1'), { kernel: '6.1', host: 'lab1' });
-    assert.throws(() => parseSelector('colour=blue'), /"colour=blue" is not KEY=VALUE with KEY one of host, kernel/);
-    assert.throws(() => parseSide('$(reboot)'), /is not a run id/);
+    assert.throws(() => parseSelector('colour=blue'), /"colour=blue": expected KEY=VALUE with KEY one of host, kernel/);
+    assert.throws(() => parseSide('$(reboot)'), /expected a run id/);
   });
 
   it('formats values in their unit for people', () => {
