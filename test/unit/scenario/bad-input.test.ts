@@ -52,7 +52,7 @@ const CORPUS: BadInput[] = [
   { name: 'unknown --host', options: { host: ['lab9'] }, expect: /--host lab9: no such host in .*lab\.yaml/ },
   { name: 'the same --host twice', options: { host: ['lab1', 'lab1'] }, expect: /--host lists a host twice: lab1, lab1/ },
   { name: '../ in the scenario name', scenario: '../../etc/passwd', expect: /scenario "\.\.\/\.\.\/etc\/passwd" is neither a scenario name/ },
-  { name: 'a scenario that does not exist', scenario: 'nosuch', expect: /no scenario "nosuch".*Scenarios here: .*nightly/s },
+  { name: 'a scenario that does not exist', scenario: 'nosuch', expect: /no scenario "nosuch".*Scenarios in .*scenarios\/: .*nightly/s },
   { name: 'a bad --history', options: { history: 'mysql://db/x' }, expect: /--history "mysql:\/\/db\/x": expected a SQLite file path/ },
   { name: 'shell in run.history', yaml: withRun('history: "x.sqlite; rm -rf /"'), expect: /run\.history: expected a SQLite file path .*got "x\.sqlite; rm -rf \/"/ },
   // --- devices
