@@ -43,7 +43,8 @@ describe('host safety in the virtual lab', function () {
 
   afterEach(async function () {
     if (this.currentTest?.state === 'failed') {
-      await labShell('pkill -KILL -f "passbench-held-vf" ; true');
+      // The test's own foreign guest, by its pid file (a pattern would match this very shell too).
+      await labShell('kill -KILL $(cat /run/passbench-held-vf.pid 2>/dev/null) 2>/dev/null; rm -f /run/passbench-held-vf.pid; true');
       await resetLab([]);
     }
   });
