@@ -1,3 +1,5 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.ts';
 import type { Host } from '../../host/host.ts';
@@ -21,20 +23,35 @@ export function registerDevicesCommand(program: Command): void {
     .option('--json', 'machine-readable output')
     .option('--sysfs <root>', 'read a sysfs tree copied below ROOT instead of the host (interfaces are not checked)');
   addHostOptions(command).action(async (options: DevicesOptions) => {
-    if (options.sysfs && (options.host || options.lab)) {
+    // Given at all, even empty: `--sysfs "$TREE"` with TREE unset must not read the host instead.
+    const sysfs = options.sysfs;
+    if (sysfs !== undefined && (options.host !== undefined || options.lab !== undefined)) {
       throw new UsageError('--sysfs reads a copied tree on this machine; it cannot be combined with --host or --lab', {
         remedy: 'Give either --sysfs ROOT or --host NAME, not both.',
       });
     }
-    const host: Host = options.sysfs ? new LocalHost({ root: options.sysfs }) : await openHost(options);
+    const host: Host = sysfs !== undefined ? new LocalHost({ root: await checkSysfsRoot(sysfs) }) : await openHost(options);
     try {
-      const devices = await listDevices(host, { all: options.all, skipActive: Boolean(options.sysfs) });
+      const devices = await listDevices(host, { all: options.all, skipActive: sysfs !== undefined });
       if (options.json) printJson(devices);
       else printLine(formatDevices(devices, host.name, Boolean(options.all)));
     } finally {
       await host.close();
     }
   });
+}
+
+/** A copied tree has sys/bus/pci/devices below ROOT; without it every listing would be "none". */
+async function checkSysfsRoot(root: string): Promise<string> {
+  const devices = path.join(root, 'sys', 'bus', 'pci', 'devices');
+  const found = await fs.stat(devices).then((s) => s.isDirectory(), () => false);
+  if (!found) {
+    const why = root.trim() === '' ? 'it is empty' : await fs.stat(root).then((s) => (s.isDirectory() ? `it has no ${devices}` : 'it is not a folder'), () => 'there is no such folder');
+    throw new UsageError(`--sysfs ${JSON.stringify(root)}: ${why}`, {
+      remedy: 'Give the folder a sysfs tree was copied below (ROOT/sys/bus/pci/devices, ROOT/sys/devices…); leave --sysfs out to read the host itself.',
+    });
+  }
+  return root;
 }
 
 export function formatDevices(devices: readonly DeviceListing[], hostName: string, all: boolean): string {
