@@ -13,7 +13,6 @@
  * ```
  * Relative paths are relative to the config file; `~/` is the user's home.
  */
-import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
@@ -21,6 +20,7 @@ import { z } from 'zod';
 import { UsageError, errorMessage } from '../errors.ts';
 import { parsePublicKey } from '../host/ssh-keys.ts';
 import { hostPathProblem } from './host-path.ts';
+import { readConfigFile } from './read-config-file.ts';
 
 export const HOST_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 // A DNS name, an IPv4 address or an IPv6 address: nothing that could smuggle options into ssh or a URL.
@@ -109,11 +109,7 @@ export function parseLabConfig(text: string, source: string, baseDir = path.dirn
 }
 
 export async function loadLabConfig(file: string): Promise<LabConfig> {
-  const text = await fs.readFile(file, 'utf8').catch((error: unknown) => {
-    throw new UsageError(`cannot read lab config ${file}: ${errorMessage(error)}`, {
-      cause: error, remedy: 'Give --lab the path of a lab config YAML file (`passbench lab up` writes one).',
-    });
-  });
+  const text = await readConfigFile(file, 'lab config', 'Give --lab the path of a lab config YAML file (`passbench lab up` writes one).');
   return parseLabConfig(text, file);
 }
 

@@ -26,7 +26,6 @@
  * ```
  * Every object is strict: an unknown key is an error naming the keys allowed there.
  */
-import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
@@ -34,6 +33,7 @@ import { z } from 'zod';
 import { UsageError, errorMessage } from '../errors.ts';
 import { HOST_NAME, parseLabConfig, type LabConfig, type LabHost } from './lab-config.ts';
 import { formatConfigIssues } from './format-issues.ts';
+import { readConfigFile } from './read-config-file.ts';
 
 // ---- values ---------------------------------------------------------------------------------
 const BDF = /^[0-9a-f]{4}:[0-9a-f]{2}:[0-1][0-9a-f]\.[0-7]$/;
@@ -327,13 +327,21 @@ export async function loadScenarioConfig(files: { lab?: string; config?: string 
     });
   }
   const selection = files.lab && files.config ? { text: await readConfig(files.config), source: files.config } : undefined;
-  return parseScenarioConfig({ text: await readConfig(labFile), source: labFile }, selection);
+  const text = await readConfig(labFile);
+  if (files.lab) return parseScenarioConfig({ text, source: labFile }, selection);
+  try {
+    return parseScenarioConfig({ text, source: labFile });
+  } catch (error) {
+    // A selection alone lacks the connections: say why it was read as a lab config.
+    if (!(error instanceof UsageError)) throw error;
+    throw new UsageError(`${error.message}\n  (--config ${labFile} came without --lab, so it was read as the lab config)`, {
+      cause: error, remedy: 'Add --lab FILE with the hosts and how to reach them (`passbench lab up` prints one), or fix the file as the lines above say.',
+    });
+  }
 }
 
-async function readConfig(file: string): Promise<string> {
-  return fs.readFile(file, 'utf8').catch((error: unknown) => {
-    throw new UsageError(`cannot read config ${file}: ${errorMessage(error)}`, { cause: error, remedy: 'Check the path given to --lab or --config.' });
-  });
+function readConfig(file: string): Promise<string> {
+  return readConfigFile(file, 'config', 'Check the path given to --lab or --config.');
 }
 
 function validate<S extends z.ZodType>(schema: S, text: string, source: string): z.output<S> {

@@ -28,9 +28,14 @@ export interface RunFilter {
 export const FILTER_KEYS = ['host', 'kernel', 'qemu', 'scenario', 'mode', 'metric', 'status', 'since', 'before'] as const;
 const STATUSES = ['running', 'passed', 'failed', 'aborted'] as const;
 
+/** A calendar date, optionally with a time: Date() alone would take "0" or "12" for a year. */
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
 export function normalizeTime(value: string, what: string): string {
   const time = new Date(value);
-  if (Number.isNaN(time.getTime())) throw new UsageError(`${what} ${JSON.stringify(value)} is not a date or time; expected e.g. 2026-11-24 or 2026-11-24T02:00:00Z`);
+  if (!ISO_DATE.test(value) || Number.isNaN(time.getTime())) {
+    throw new UsageError(`${what} ${JSON.stringify(value)} is not a date or time; expected e.g. 2026-11-24 or 2026-11-24T02:00:00Z`);
+  }
   return time.toISOString();
 }
 

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { ExitCode, type ExitCodeValue } from '../../../harness/cli/exit-codes.ts';
 import { openHistory } from '../../../harness/results/history.ts';
+import { openSqliteDb } from '../../../harness/results/history/sqlite-db.ts';
 import { runCli } from '../../support/capture-cli.ts';
 import { writeFakeRun } from '../../support/fake-run.ts';
 import { buildSysfsTree, type SysfsTree } from '../../support/sysfs-tree.ts';
@@ -98,6 +99,8 @@ const FILES: Record<string, string> = {
   'scenario-number.ts': 'export default 42;\n',
   'scenario-type-error.ts': scenario("const n: number = 'x';\nexport default defineScenario({ name: 'x', description: 'x', modes: ['e1000'], steps: [prove()] }) + n;"),
   'scenario.js': 'export default {};\n',
+  'lab-huge.yaml': `${lab()}${'# padding\n'.repeat(120_000)}`,
+  'sel-only.yaml': 'hosts:\n  lab1:\n    devices:\n      - { mode: e1000 }\n',
   'not-a-db.sqlite': 'this is a text file, not a SQLite database, long enough for SQLite to look at its header',
   'empty.sqlite': '',
 };
@@ -154,6 +157,9 @@ const ROWS: Row[] = [
     ['an unknown field in a host', '@lab-unknown-field.yaml', 'identity_file'],
     ['a host name with capitals', '@lab-host-name.yaml', 'Lab_1'],
     ['hosts as a list', '@lab-hosts-list.yaml', 'hosts'],
+    ['a device instead of a file', '/dev/zero', '/dev/zero: it is not a regular file'],
+    ['a file of more than 1 MiB', '@lab-huge.yaml', '1200248 bytes'],
+    ['an identity file that is not there', '@lab.yaml', '/nonexistent/id'],
   ] as const).map(([what, file, names]): Row => ({ what: `lab config: ${what}`, args: ['doctor', '--host', 'lab1', '--lab', file], code: 2, names })),
   { what: 'run: journalDir climbing out with ".."', args: ['run', 'smoke', '--lab', '@lab-journal-dotdot.yaml', '--dry-run'], code: 2, names: '/var/lib/../../tmp' },
   { what: 'run: port 0', args: ['run', 'smoke', '--lab', '@lab-port-0.yaml', '--dry-run'], code: 2, names: 'got 0' },
@@ -185,6 +191,10 @@ const ROWS: Row[] = [
     what: `selection: ${what}`, args: ['run', 'smoke', '--lab', '@lab.yaml', '--config', file, '--dry-run'], code: 2, names,
   })),
   { what: 'run without a lab config', args: ['run', 'smoke', '--dry-run'], code: 2, names: '--lab' },
+  { what: 'a selection given as the only config', args: ['run', 'smoke', '--config', '@sel-only.yaml', '--dry-run'], code: 2, names: 'came without --lab' },
+  { what: 'a selection that is a device', args: ['run', 'smoke', '--lab', '@lab.yaml', '--config', '/dev/zero', '--dry-run'], code: 2, names: '/dev/zero: it is not a regular file' },
+  { what: 'an empty run --history', args: ['run', 'smoke', '--lab', '@lab.yaml', '--history', '', '--dry-run'], code: 2, names: '--history ""' },
+  { what: 'an empty scenario name', args: ['run', '', '--lab', '@lab.yaml', '--dry-run'], code: 2, names: 'scenario ""' },
   { what: 'a bad run --history', args: ['run', 'smoke', '--lab', '@lab.yaml', '--history', 'mysql://db/x', '--dry-run'], code: 2, names: 'mysql://db/x' },
 
   // --- scenario files
@@ -253,6 +263,8 @@ const ROWS: Row[] = [
   { what: 'an unknown mode', args: ['history', '--history', '@h.sqlite', '--mode', 'sriov'], code: 2, names: 'sriov' },
   { what: 'an unknown status', args: ['history', '--history', '@h.sqlite', '--status', 'ok'], code: 2, names: '"ok"' },
   { what: 'a date it cannot read', args: ['history', '--history', '@h.sqlite', '--since', 'yesterday'], code: 2, names: 'yesterday' },
+  { what: 'a bare number as a date', args: ['history', '--history', '@h.sqlite', '--since', '12'], code: 2, names: 'since "12"' },
+  { what: 'a history of a newer passbench', args: ['history', '--history', '@v99.sqlite'], code: 4, names: 'version 99' },
   { what: 'an empty kernel filter', args: ['history', '--history', '@h.sqlite', '--kernel', ''], code: 2, names: '--kernel ""' },
   { what: 'a bad filter checked before the history is opened', args: ['history', '--history', '@missing.sqlite', '--mode', 'sriov'], code: 2, names: 'sriov' },
   { what: 'import of a folder that is not there', args: ['history', 'import', '@nodir', '--history', '@h.sqlite'], code: 4, names: '@nodir/run.json' },
@@ -277,6 +289,8 @@ const ROWS: Row[] = [
   { what: 'a selector with an unknown key', args: ['compare', 'cpu=x86', 'r2', '--history', '@h.sqlite'], code: 2, names: 'cpu=x86' },
   { what: 'a selector with an unknown mode', args: ['compare', 'mode=sriov', 'r2', '--history', '@h.sqlite'], code: 2, names: 'sriov' },
   { what: 'a selector with a date it cannot read', args: ['compare', 'since=yesterday', 'r2', '--history', '@h.sqlite'], code: 2, names: 'yesterday' },
+  { what: 'a selector with a bare number as a date', args: ['compare', 'before=0', 'r2', '--history', '@h.sqlite'], code: 2, names: 'before "0"' },
+  { what: 'a run directory that is a file', args: ['compare', '@lab.yaml', 'r2', '--history', '@h.sqlite'], code: 4, names: '@lab.yaml/run.json' },
   { what: 'a selector no run matches', args: ['compare', 'host=lab9', 'r1', '--history', '@h.sqlite'], code: 4, names: 'host=lab9' },
   { what: 'last-good as the candidate', args: ['compare', 'r1', 'last-good', '--history', '@h.sqlite'], code: 2, names: 'last-good' },
   { what: 'last-good before a run not in the history', args: ['compare', 'last-good', 'r9', '--history', '@h.sqlite'], code: 4, names: 'r9' },
@@ -317,6 +331,10 @@ describe('cli: bad inputs (exit code, no stack trace, the bad value named, nothi
     const history = await openHistory(path.join(root, 'h.sqlite'));
     for (const run of ['r1', 'r2']) await history.importRun(path.join(root, run));
     await history.close();
+    await fs.copyFile(path.join(root, 'h.sqlite'), path.join(root, 'v99.sqlite'));
+    const newer = openSqliteDb(path.join(root, 'v99.sqlite'));
+    await newer.run('UPDATE passbench_history SET version = 99');
+    await newer.close();
     await damagedCopies(root);
     // A blank --host used to mean this machine: bind/sriov/restore rows with one run only once refused.
     const probe = await runCli('doctor', '--host', '');
