@@ -33,6 +33,7 @@ import { z } from 'zod';
 import { UsageError, errorMessage } from '../errors.ts';
 import { HOST_NAME, parseLabConfig, type LabConfig, type LabHost } from './lab-config.ts';
 import { formatConfigIssues } from './format-issues.ts';
+import { hostPathProblem } from './host-path.ts';
 import { readConfigFile } from './read-config-file.ts';
 
 // ---- values ---------------------------------------------------------------------------------
@@ -41,8 +42,6 @@ const VENDOR_DEVICE = /^[0-9a-f]{4}:[0-9a-f]{4}$/;
 const DRIVER = /^[a-z0-9][a-z0-9_-]{0,31}$/;
 const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
 const CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/([0-9]|[12]\d|3[0-2])$/;
-// A path on the lab host: absolute, plain characters, no ".." (it reaches QEMU's argv).
-const HOST_PATH = /^\/(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9._+/-]+$/;
 const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/;
 
 export const TESTS = ['tcp', 'udp', 'latency', 'http'] as const;
@@ -53,7 +52,11 @@ export type DeviceMode = (typeof DEVICE_MODES)[number];
 const Bdf = z.string().regex(BDF, 'expected a PCI address DDDD:BB:DD.F in lower-case hex, e.g. 0000:03:00.0');
 const Ipv4 = z.string().regex(IPV4, 'expected an IPv4 address, e.g. 10.0.3.10');
 const Cidr = z.string().regex(CIDR, 'expected an IPv4 address with prefix length, e.g. 10.0.3.21/24');
-const HostPath = z.string().regex(HOST_PATH, 'expected an absolute path on the lab host (letters, digits, . _ + - /; no "..")');
+// A file on the lab host: absolute, plain characters, no ".." (it reaches QEMU's argv).
+const HostPath = z.string().superRefine((file, ctx) => {
+  const problem = hostPathProblem(file, 'file');
+  if (problem) ctx.addIssue({ code: 'custom', message: `expected an absolute file path on the lab host: ${problem}` });
+});
 const ModelName = z.string().regex(MODEL_NAME, 'expected a model name (letters, digits, _ -)');
 
 const ExpectSchema = z.strictObject({
