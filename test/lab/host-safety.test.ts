@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { labShell, sharedLab, sharedLabName, SNAPSHOT } from '../support/shared-lab.ts';
 import { keyFolders, resetLab, startFaultRun, VF_PF, waitFor, type FaultRun } from './fault-run.ts';
+import { shellWords } from '../support/shell-words.ts';
 
 /**
  * Host safety in the virtual lab (issue 11, gaps 3-6), against the real kernel over SSH:
@@ -14,11 +15,6 @@ import { keyFolders, resetLab, startFaultRun, VF_PF, waitFor, type FaultRun } fr
 const STATE = '/var/lib/passbench';
 const JOURNAL = `${STATE}/journal.json`;
 const LOCK = `${STATE}/run.lock`;
-
-/** Splits the command line passbench prints (restoreCommand: plain words, single-quoted ones). */
-function shellWords(line: string): string[] {
-  return [...line.matchAll(/'((?:[^']|'\\'')*)'|(\S+)/g)].map((m) => (m[1] !== undefined ? m[1].replaceAll(`'\\''`, `'`) : m[2]!));
-}
 
 /** How many QEMU processes run in the lab host. */
 async function qemuInLab(): Promise<string> {

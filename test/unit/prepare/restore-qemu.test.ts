@@ -14,20 +14,27 @@ const fast = { qemu: { termMs: 300, killMs: 300 }, timeoutMs: 100 };
 describe('prepare/restore: guests\' QEMU left by a killed run', () => {
   const lab = useSimLabs();
 
-  async function killedRun() {
+  /** A simulated host with processes, 2 VFs of the PF made and bound to vfio-pci (journalled). */
+  async function withVfsOnVfio() {
     let root = '';
     const procs = new SimProcesses(() => root);
     const l = await lab({ run: procs.runner() });
     root = l.root;
     const before = await snapshot(root);
-    // What a run had done when it was SIGKILLed: 2 VFs on vfio-pci, a guest's QEMU on each.
     const vfs = (await configureVfs(l.sim, LAB.pf as Bdf, 2, { bindVfio: true })).vfs.map((v) => v.bdf);
+    return { ...l, procs, vfs, before };
+  }
+
+  async function killedRun() {
+    // What a run had done when it was SIGKILLed: 2 VFs on vfio-pci, a guest's QEMU on each.
+    const l = await withVfsOnVfio();
+    const vfs = l.vfs;
     const journal = await Journal.open(l.sim, JOURNAL);
     for (const [i, vf] of vfs.entries()) {
       const id = await journal.begin({ kind: 'qemu', guest: `vf${i}`, argv: qemuArgv(`vf${i}`, vf), devices: [vf as Bdf] });
       await journal.update(id, (s) => { if (s.kind === 'qemu') { s.pid = 500 + i; s.startTime = `${9000 + i}`; } });
     }
-    return { ...l, procs, vfs, before };
+    return l;
   }
 
   it('stops each journalled QEMU that still runs (same start time and command line), then restores the devices', async () => {
@@ -85,12 +92,7 @@ describe('prepare/restore: guests\' QEMU left by a killed run', () => {
   });
 
   it('VFs another process holds (a guest of someone else: their VFIO groups open): never unbound, numvfs untouched; finished once it is gone', async () => {
-    let root = '';
-    const procs = new SimProcesses(() => root);
-    const l = await lab({ run: procs.runner() });
-    root = l.root;
-    const before = await snapshot(root);
-    const vfs = (await configureVfs(l.sim, LAB.pf as Bdf, 2, { bindVfio: true })).vfs.map((v) => v.bdf);
+    const { procs, vfs, before, root, ...l } = await withVfsOnVfio();
     const groups = await Promise.all(vfs.map(async (vf) => path.posix.basename(await l.sim.readLink(`/sys/bus/pci/devices/${vf}/iommu_group`))));
     await procs.start({ pid: 900, argv: ['qemu-system-x86_64', '-name', 'theirs'], startTime: '1', open: groups.map((g) => `/dev/vfio/${g}`) });
     const held = l.reopen({ run: procs.runner() });

@@ -9,6 +9,7 @@ import { plainProgress } from '../../../harness/scenario/progress.ts';
 import { runCli } from '../../support/capture-cli.ts';
 import { LAB, snapshot, useSimLabs } from '../../support/sim-kernel.ts';
 import { fakeOps, labYaml, treeRunner, writeTemp } from './fake-lab.ts';
+import { shellWords } from '../../support/shell-words.ts';
 
 /**
  * The remedies a run prints are pasted as they are: the `passbench restore …` command is taken
@@ -17,11 +18,6 @@ import { fakeOps, labYaml, treeRunner, writeTemp } from './fake-lab.ts';
  */
 const STATE = '/srv/passbench-state';
 const NIC_ONLY = `    journalDir: ${STATE}\n    devices:\n      - { mode: nic, bdf: "${LAB.nicSpare}", model: e1000 }\n`;
-
-/** Splits a command line the way a POSIX shell does for what restoreCommand prints (words, single quotes). */
-function shellWords(line: string): string[] {
-  return [...line.matchAll(/'((?:[^']|'\\'')*)'|(\S+)/g)].map((m) => (m[1] !== undefined ? m[1].replaceAll(`'\\''`, `'`) : m[2]!));
-}
 
 describe('printed remedies work when pasted (run → restore through the CLI)', () => {
   const lab = useSimLabs();
