@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import type { Command } from 'commander';
-import { ResultsError } from '../../errors.ts';
+import { ResultsError, UsageError } from '../../errors.ts';
 import { writeReports } from '../../report/write-reports.ts';
 import type { History } from '../../results/history.ts';
 import { DEFAULT_RUNS_DIR, runDirFor } from '../../results/run-file-names.ts';
@@ -34,6 +34,9 @@ export function registerReportCommand(program: Command): void {
     .option('--threshold <metric=pct>', 'regression threshold per metric (repeatable), as for compare', collect, [])
     .option('--json', 'machine-readable output')
     .action(async (target: string, options: { history?: string; runsDir: string; threshold: string[]; json?: boolean }) => {
+      if (target.trim() === '') {
+        throw new UsageError(`report needs a run, got ${JSON.stringify(target)}`, { remedy: 'give a run directory or a run id (passbench history lists them)' });
+      }
       const thresholds = parseThresholds(options.threshold);
       const files = await withHistory(options, async (h) => writeReports(await resolveRunDir(target, h, options.runsDir), h, { thresholds }));
       if (options.json) printJson(files);

@@ -301,6 +301,7 @@ const ROWS: Row[] = [
   { what: 'a bad side checked before the history is opened', args: ['compare', 'r1', 'mode=sriov', '--history', '@missing.sqlite'], code: 2, names: 'sriov' },
 
   // --- report
+  { what: 'report of an empty run', args: ['report', '', '--history', '@h.sqlite'], code: 2, names: 'report needs a run, got ""' },
   { what: 'report of a run id nowhere', args: ['report', 'r9', '--history', '@h.sqlite'], code: 4, names: 'r9' },
   { what: 'report of a run.json that is not JSON', args: ['report', '@corrupt', '--history', '@h.sqlite'], code: 4, names: '@corrupt/run.json' },
   { what: 'report of a folder without run.json', args: ['report', '@home', '--history', '@h.sqlite'], code: 4, names: '@home/run.json' },
@@ -373,6 +374,27 @@ describe('cli: bad inputs (exit code, no stack trace, the bad value named, nothi
     const result = await spawnCli(['run', file, '--lab', path.join(root, 'lab.yaml'), '--dry-run'], {});
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /scenario my-check: mine\n.*\n {2}case lab1\/e1000/);
+  });
+
+  it('without --history, read commands read the default history not yet written as empty, and make none', async () => {
+    const here = await tempDir('passbench-no-history-');
+    process.chdir(here);
+    try {
+      await withEnv({}, async () => {
+        delete process.env.PASSBENCH_HISTORY;
+        const listed = await runCli('history');
+        assert.equal(listed.code, 0, listed.stderr);
+        assert.match(listed.stdout, /no runs match/);
+        const compared = await runCli('compare', path.join(root, 'r1'), path.join(root, 'r2'));
+        assert.ok([0, 1].includes(compared.code), compared.stderr);
+        const missing = await runCli('compare', 'r1', 'r2');
+        assert.equal(missing.code, ExitCode.unreadable);
+        assert.match(missing.stderr, /run r2 is not in the history reports\/history\.sqlite \(not written yet\)/);
+      });
+      assert.deepEqual(await fs.readdir(here), []);
+    } finally {
+      process.chdir(root);
+    }
   });
 
   it('a read command leaves a history it was pointed at exactly as it was', async () => {
