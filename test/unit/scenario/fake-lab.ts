@@ -1,11 +1,12 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Host, RunResult } from '../../../harness/host/host.ts';
+import type { Host } from '../../../harness/host/host.ts';
 import type { ActiveInterface } from '../../../harness/pci/types.ts';
 import type { Check, HostMeta, RunMeta, Sample } from '../../../harness/results/schema.ts';
 import type { GuestHandle, RunOps, RunWriter } from '../../../harness/scenario/ops.ts';
 import { LAB, useSimLabs, type SimKernel } from '../../support/sim-kernel.ts';
+import { SimProcesses } from '../../support/sim-processes.ts';
 import { tempDir } from '../../support/temp-dirs.ts';
 
 /**
@@ -16,20 +17,12 @@ import { tempDir } from '../../support/temp-dirs.ts';
 export const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl lab1';
 export const eth0Active: ActiveInterface[] = [{ name: 'eth0', reasons: [{ kind: 'default-route', family: 'ipv4' }] }];
 
-/** `mkdir -m 0700 -- DIR` (the lock) done for real inside the tree; anything else is refused. */
+/**
+ * The lock (`mkdir -m 0700 -- DIR`) done for real inside the tree, and processes as
+ * test/support/sim-processes.ts simulates them (none unless a test starts one); anything else is refused.
+ */
 export function treeRunner(root: () => string) {
-  return async (argv: readonly string[]): Promise<RunResult> => {
-    const done = (exitCode: number, stderr = ''): RunResult => ({ argv, exitCode, stdout: '', stderr, durationMs: 1 });
-    if (argv[0] === 'mkdir' && argv.length === 5 && argv[3] === '--') {
-      try {
-        await fs.mkdir(path.join(root(), argv[4]!), { mode: 0o700 });
-        return done(0);
-      } catch (error) {
-        return done(1, `mkdir: cannot create directory '${argv[4]}': ${(error as Error).message}`);
-      }
-    }
-    throw new Error(`fake lab: unexpected command ${JSON.stringify(argv)}`);
-  };
+  return new SimProcesses(root).runner();
 }
 
 export async function simHost(lab: ReturnType<typeof useSimLabs>, options: Parameters<ReturnType<typeof useSimLabs>>[0] = {}) {
