@@ -1,26 +1,15 @@
+import { runCli } from '../../support/capture-cli.ts';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import type { Bdf } from '../../../harness/pci/bdf.ts';
 import { formatBindResult } from '../../../harness/cli/commands/bind.ts';
 import { formatRestoreResult } from '../../../harness/cli/commands/restore.ts';
 import { formatSriovResult } from '../../../harness/cli/commands/sriov.ts';
-import { main } from '../../../harness/cli/main.ts';
 import { assignGroups } from '../../../harness/prepare/assign-group.ts';
 import { restoreFromJournal } from '../../../harness/prepare/restore.ts';
 import { configureVfs } from '../../../harness/prepare/sriov.ts';
 import { LAB, makeLab } from '../../support/sim-kernel.ts';
 
-/** Runs the CLI capturing stderr. Every case here fails validation before a host is opened. */
-async function cli(...args: string[]): Promise<{ code: number; stderr: string }> {
-  const write = process.stderr.write.bind(process.stderr);
-  let stderr = '';
-  process.stderr.write = ((chunk: string) => { stderr += chunk; return true; }) as typeof process.stderr.write;
-  try {
-    return { code: await main(['node', 'passbench', ...args]), stderr };
-  } finally {
-    process.stderr.write = write;
-  }
-}
 
 describe('cli bind / restore / sriov', () => {
   const roots: string[] = [];
@@ -38,7 +27,7 @@ describe('cli bind / restore / sriov', () => {
     [['doctor', '--with', '0000:00:1f.2'], /--with only means something with --device/],
   ] as const) {
     it(`${args.join(' ')}: usage error (exit 2) before touching any host`, async () => {
-      const { code, stderr } = await cli(...args);
+      const { code, stderr } = await runCli(...args);
       assert.equal(code, 2, stderr);
       if (!/unknown option/.test(stderr)) assert.match(stderr, pattern);
     });

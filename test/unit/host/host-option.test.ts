@@ -1,9 +1,9 @@
+import { runCli } from '../../support/capture-cli.ts';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Command } from 'commander';
 import { addHostOptions, openHost, parseSshUrl } from '../../../harness/cli/host-option.ts';
-import { main } from '../../../harness/cli/main.ts';
 import { UsageError } from '../../../harness/errors.ts';
 import { LocalHost } from '../../../harness/host/local-host.ts';
 import { SshHost } from '../../../harness/host/ssh-host.ts';
@@ -97,17 +97,6 @@ describe('cli/host-option (--host, --lab)', function () {
 });
 
 describe('cli/host-option: an empty or blank --host', () => {
-  /** Runs the CLI, keeping what it prints to stderr. */
-  async function cli(...args: string[]): Promise<{ code: number; stderr: string }> {
-    const write = process.stderr.write.bind(process.stderr);
-    let stderr = '';
-    process.stderr.write = ((chunk: string) => { stderr += chunk; return true; }) as typeof process.stderr.write;
-    try {
-      return { code: await main(['node', 'passbench', ...args]), stderr };
-    } finally {
-      process.stderr.write = write;
-    }
-  }
 
   // Every command that opens a host through addHostOptions; before the fix each of these worked on
   // this machine (doctor, devices) or would have changed its devices (bind, sriov, restore).
@@ -115,7 +104,7 @@ describe('cli/host-option: an empty or blank --host', () => {
   for (const value of ['', ' ', '\t']) {
     for (const command of commands) {
       it(`${command[0]} --host ${JSON.stringify(value)}: usage error (exit 2) naming the value, before any host is opened`, async () => {
-        const { code, stderr } = await cli(...command, '--host', value);
+        const { code, stderr } = await runCli(...command, '--host', value);
         assert.equal(code, 2, stderr);
         assert.ok(stderr.includes(`--host ${JSON.stringify(value)} is empty`), stderr);
         assert.match(stderr, /leave --host out to work on this machine/);
