@@ -74,6 +74,9 @@ export async function launchGuest(host: Host, spec: GuestSpec, o: LaunchOptions 
       if (output.length > OUTPUT_LINES) output.shift();
       log(`qemu: ${line}`);
     },
+  }).catch(async (error: unknown) => {
+    await record.ended(); // it never ran: nothing for restore to stop
+    throw error;
   });
   let gone = false;
   const exited = proc.exited.then((e) => {

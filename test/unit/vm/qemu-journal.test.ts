@@ -60,4 +60,12 @@ describe('launchGuest journals its QEMU (real QEMU on this machine, paused)', fu
     assert.equal(await host.exists(journalPath), false);
     assert.equal(await running(name), '');
   });
+
+  it('a QEMU that could not even be spawned leaves nothing in the journal', async () => {
+    const { spec, journalPath, journal } = await setup(`pbjournal${process.pid}c`);
+    const broken = Object.create(host) as LocalHost;
+    broken.spawn = async () => { throw new Error('spawn failed (simulated)'); };
+    await assert.rejects(launchGuest(broken, spec, { journal }), /spawn failed/);
+    assert.equal(await host.exists(journalPath), false);
+  });
 });
