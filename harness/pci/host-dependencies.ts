@@ -17,11 +17,12 @@ import { isMissing, readDirOptional, readOptional } from './sysfs-read.ts';
 export type HostUse =
   | { kind: 'mount'; block: string; via?: string; mountPoint: string }
   | { kind: 'swap'; block: string; via?: string }
-  | { kind: 'held'; block: string; holder: string }
+  | { kind: 'held'; block: string; via?: string; holder: string }
   | { kind: 'console'; evidence: string }
   | { kind: 'input'; input: string; name?: string };
 
 export type HostDependencies = ReadonlyMap<Bdf, HostUse[]>;
+type BlockUse = Extract<HostUse, { block: string }>;
 
 const CLASS_BLOCK = '/sys/class/block';
 const BDF_IN_PATH = /(?<=\/)[0-9a-f]{4}:[0-9a-f]{2}:[0-1][0-9a-f]\.[0-7](?=\/|$)/g;
@@ -32,9 +33,10 @@ export async function findHostDependencies(host: Host, candidates: readonly Bdf[
   const add = (sysfsPath: string, use: HostUse) => {
     for (const bdf of sysfsPath.match(BDF_IN_PATH) ?? []) {
       const list = uses.get(bdf as Bdf) ?? [];
-      // `sda2 held by dm-0` says nothing new once `sda2 under dm-0 mounted at /` is there.
+      // `sda2 held by dm-0` says nothing new once `sda2 under dm-0 mounted at /` is there
+      // (holders come after mounts and swaps).
       const known = list.some((u) => JSON.stringify(u) === JSON.stringify(use)
-        || (use.kind === 'held' && 'via' in u && u.block === use.block && u.via === use.holder));
+        || (use.kind === 'held' && (u.kind === 'mount' || u.kind === 'swap') && u.block === use.block));
       if (!known) list.push(use);
       uses.set(bdf as Bdf, list);
     }
@@ -43,7 +45,7 @@ export async function findHostDependencies(host: Host, candidates: readonly Bdf[
   for (const { block, use } of await blockUses(host, blocks)) {
     for (const leaf of await lowerDevices(host, block)) {
       const where = blocks.get(leaf)?.path;
-      if (where) add(where, leaf === block ? use : { ...use, block: leaf, via: block } as HostUse);
+      if (where) add(where, leaf === block ? use : { ...use, block: leaf, via: block });
     }
   }
   const fb0 = await realPathOptional(host, '/sys/class/graphics/fb0/device');
@@ -66,7 +68,7 @@ export function describeHostUse(use: HostUse): string {
   switch (use.kind) {
     case 'mount': return `${use.block}${via(use)} mounted at ${use.mountPoint}${use.mountPoint === '/' ? ' (the root filesystem)' : ''}`;
     case 'swap': return `${use.block}${via(use)} in use as swap`;
-    case 'held': return `${use.block} held by ${use.holder} (device-mapper, md or another stack on it)`;
+    case 'held': return `${use.block}${via(use)} held by ${use.holder} (device-mapper, md or another stack on it)`;
     case 'console': return `the active console's display (${use.evidence})`;
     case 'input': return `input device ${use.input}${use.name ? ` (${use.name})` : ''}`;
   }
@@ -85,8 +87,8 @@ async function readBlockDevices(host: Host): Promise<Map<string, BlockDevice>> {
 }
 
 /** Block devices in use at the top of their stack: mounted, swapped on, or held by another device. */
-async function blockUses(host: Host, blocks: ReadonlyMap<string, BlockDevice>): Promise<{ block: string; use: HostUse }[]> {
-  const found: { block: string; use: HostUse }[] = [];
+async function blockUses(host: Host, blocks: ReadonlyMap<string, BlockDevice>): Promise<{ block: string; use: BlockUse }[]> {
+  const found: { block: string; use: BlockUse }[] = [];
   const byDev = new Map([...blocks].flatMap(([name, b]) => (b.dev ? [[b.dev, name] as const] : [])));
   const resolve = async (source: string, dev?: string): Promise<string | undefined> => {
     // major:minor is exact (and names /dev/root); btrfs reports an anonymous 0:N, so then the source.

@@ -28,4 +28,14 @@ describe('pci/host-dependencies: what the host\'s storage, console and input sit
     const { sim } = await lab();
     assert.equal((await findHostDependencies(sim, [LAB.sata as never])).size, 0);
   });
+
+  it('follows a stack down to the disk: LVM over dm-crypt over sda2, mounted at /', async () => {
+    const { sim, tree } = await lab();
+    await tree.addBlockDevice({ name: 'sda', dev: '8:0', bdf: LAB.sata, partitions: [{ name: 'sda2', dev: '8:2' }] });
+    await tree.addBlockDevice({ name: 'dm-1', dev: '253:1', slaves: ['sda2'] });
+    await tree.addBlockDevice({ name: 'dm-0', dev: '253:0', slaves: ['dm-1'] });
+    await tree.symlink('/dev/mapper/vg-root', '../dm-0');
+    await tree.writeFile('/proc/self/mountinfo', '22 1 0:25 / / rw - btrfs /dev/mapper/vg-root rw\n');
+    assert.deepEqual((await findHostDependencies(sim)).get(LAB.sata as never)!.map(describeHostUse), ['sda2 under dm-0 mounted at / (the root filesystem)']);
+  });
 });
