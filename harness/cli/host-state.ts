@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { loadLabConfig } from '../config/lab-config.ts';
 import { DEFAULT_STATE_DIR } from '../config/scenario-config.ts';
-import { UsageError } from '../errors.ts';
+import { PassbenchError, UsageError } from '../errors.ts';
 import type { Host } from '../host/host.ts';
 import { checkJournalPath } from '../prepare/journal.ts';
 import { restoreCommand } from '../prepare/restore-command.ts';
@@ -69,7 +69,23 @@ export async function withCommandLock<T>(
   return withHostLock(host, state.hostName, state.lockDir, owner, {
     waitS: state.waitS, takeOverStale: o.takeOverStale, restoreCommand: state.restore,
     onTakeOver: (stale) => printLine(`Took over the stale lock ${state.lockDir}: ${stale ? `its owner ${describeOwner(stale)} is gone` : 'it named no owner (a passbench died while taking it)'}.`),
-  }, work);
+  }, async (lock) => {
+    try {
+      return await work(lock);
+    } catch (error) {
+      completeRestoreRemedy(error, state.restore);
+      throw error;
+    }
+  });
+}
+
+/**
+ * The layers below know no host or lab config, so their remedies say `passbench restore` bare;
+ * for the user it must work when pasted: it becomes this host's complete command.
+ */
+export function completeRestoreRemedy(error: unknown, restore: string): void {
+  if (!(error instanceof PassbenchError) || !error.remedy?.includes('`passbench restore`')) return;
+  Object.defineProperty(error, 'remedy', { value: error.remedy.replaceAll('`passbench restore`', `\`${restore}\``) });
 }
 
 async function stateDirOf(options: HostOptions): Promise<string> {

@@ -68,4 +68,14 @@ describe('bind and sriov hold the host lock (through the CLI, simulated kernel)'
     assert.equal(r.code, 2);
     assert.match(r.stderr, /--wait "soon" is not a number of seconds/);
   });
+
+  it('a refusal whose remedy says `passbench restore` names this host\'s complete restore command', async () => {
+    const t = await setup();
+    // VFs on vfio-pci already (a run's, say): changing their count is refused until they are restored.
+    assert.equal((await t.cli('sriov', LAB.pf, '--vfs', '2', '--bind-vfio')).code, 0);
+    const r = await t.cli('sriov', LAB.pf, '--vfs', '3');
+    assert.notEqual(r.code, 0);
+    assert.ok(r.stderr.includes(`\`passbench restore --host lab1 --lab ${path.resolve(t.labFile)} --journal ${STATE}/journal.json\``), r.stderr);
+    assert.doesNotMatch(r.stderr, /`passbench restore`/);
+  });
 });
