@@ -4,10 +4,8 @@ import type { Bdf } from '../pci/bdf.ts';
 import { bindWithDriverOverride } from '../pci/driver-ops.ts';
 import type { ActiveInterface } from '../pci/types.ts';
 import type { HostDependencies } from '../pci/host-dependencies.ts';
-
-import { readAssignInputs, type ActiveInterfaceProbe } from './assign-inputs.ts';
-export type { ActiveInterfaceProbe } from './assign-inputs.ts';
 import { isPciBridge } from '../pci/inventory.ts';
+import { readAssignInputs, type ActiveInterfaceProbe } from './assign-inputs.ts';
 import type { DeviceFacts } from './device-facts.ts';
 import { checkConsent, checkConsentUsed, checkHostDependencies, checkIommu, checkNoActiveInterface, checkNotBridge, checkVfsNotInUse, type Refusal } from './guards.ts';
 import { DEFAULT_JOURNAL_PATH, Journal, stepSubject, type DriverStep } from './journal.ts';
@@ -35,6 +33,9 @@ export interface AssignPlan {
 }
 
 export const VFIO_DRIVER = 'vfio-pci';
+
+/** Kept here too: scenario/ops and tests import it with the transaction. */
+export type { ActiveInterfaceProbe } from './assign-inputs.ts';
 
 export interface PlanOptions {
   /** Let forcible refusals through (interfaces and devices the host uses). */
