@@ -50,6 +50,8 @@ export interface HostRunOptions {
   isAlive?: (pid: number, pidStart?: string) => boolean | Promise<boolean>;
   /** The lab config file the run was given (absolute): the printed restore commands name it. */
   labFile?: string;
+  /** How long to wait for a host another passbench holds (default 0: busy at once). */
+  lockWaitS?: number;
   /** After an abort, how long a running step may take to settle before cleanup starts. */
   graceMs?: number;
   /** Scales the steps' default deadlines (guest boot, SSH, measurement). Default: the accelerator's. */
@@ -104,7 +106,7 @@ export class HostRun {
         controller: this.o.controller ?? os.hostname(), startedAt: this.now().toISOString(),
       };
       const lock = await acquireHostLock(host, this.plan.name, this.plan.config.lockDir, owner,
-        { isAlive: this.o.isAlive ?? ownerAlive, controller: this.o.controller, restoreCommand: this.restoreCommand });
+        { isAlive: this.o.isAlive ?? ownerAlive, controller: this.o.controller, restoreCommand: this.restoreCommand, waitS: this.o.lockWaitS });
       this.stack.push(`release the lock ${lock.path}`, () => lock.release());
       // Printed before anything changes: if this process is killed (SIGKILL, a crash), this line is
       // what is left on the terminal to put the host back.

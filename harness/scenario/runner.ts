@@ -32,6 +32,8 @@ export interface RunnerOptions {
   isAlive?: (pid: number, pidStart?: string) => boolean | Promise<boolean>;
   /** The lab config file (absolute): the restore commands the run prints name it. */
   labFile?: string;
+  /** How long to wait for a host another passbench holds (default 0: that host is busy). */
+  lockWaitS?: number;
   graceMs?: number;
   /** Scales default deadlines (guest boot, SSH, measurement); default: the accelerator's pace. */
   pace?: Pace;
@@ -57,7 +59,7 @@ export async function runPlan(o: RunnerOptions): Promise<RunOutcome> {
   const now = o.now ?? (() => new Date());
   const hostOptions: HostRunOptions = {
     runId, plan: o.plan, settings: o.settings, ops: o.ops, progress, signal, scenarioName: o.plan.scenario.name,
-    controller: o.controller, pid: o.pid, isAlive: o.isAlive, labFile: o.labFile, graceMs: o.graceMs, pace: o.pace, now,
+    controller: o.controller, pid: o.pid, isAlive: o.isAlive, labFile: o.labFile, lockWaitS: o.lockWaitS, graceMs: o.graceMs, pace: o.pace, now,
   };
   const runs = o.plan.hosts.map((h) => new HostRun(h, hostOptions));
   progress.begin(runs.map((r) => ({ name: r.plan.name, total: r.stepsTotal })));

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { restoreCommand } from '../../prepare/restore-command.ts';
+import { parseWait } from '../host-state.ts';
 import type { Command } from 'commander';
 import { loadScenarioConfig, parseHistoryLocation } from '../../config/scenario-config.ts';
 import { loadScenario } from '../../scenario/load-scenario.ts';
@@ -21,6 +22,7 @@ export interface RunOptions {
   dryRun?: boolean;
   history?: string;
   json?: boolean;
+  wait?: string;
 }
 
 /** What tests replace: the ops, the progress display, where signals come from. */
@@ -42,6 +44,7 @@ export function registerRunCommand(program: Command): void {
     .option('--history <location>', 'history database: a .sqlite file or postgres://user@host/db (default: run.history)')
     .option('--dry-run', 'print the plan (cases, guests, steps) and stop: no host is contacted')
     .option('--json', 'print the outcome as JSON')
+    .option('--wait <seconds>', 'if another passbench holds a host, wait this long for it (default: that host is busy, exit 3)')
     .addHelpText('after', `
 Examples:
   passbench run smoke --lab lab.yaml --dry-run            what would run, on every host; touches nothing
@@ -80,6 +83,7 @@ export async function runScenarioCommand(scenarioArg: string, options: RunOption
   const print = deps.print ?? printLine;
   // Everything is checked before any host is contacted: bad input changes nothing.
   const history = options.history === undefined ? undefined : parseHistoryLocation(options.history);
+  const lockWaitS = parseWait(options.wait);
   const { scenario, file, hash } = await loadScenario(scenarioArg);
   const config = await loadScenarioConfig({ lab: options.lab, config: options.config });
   const settings = history ? { ...config.run, history } : config.run;
@@ -109,7 +113,7 @@ export async function runScenarioCommand(scenarioArg: string, options: RunOption
     // Deadlines scale with how slowly this machine goes (the virtual lab's own boot, if that is the lab).
     const pace = await runPace(options.lab, settings.accel);
     const outcome = await runPlan({
-      plan, settings, pace, labFile, ops: (deps.ops ?? ((accel, p) => realOps({ accel, pace: p })))(settings.accel, pace),
+      plan, settings, pace, labFile, lockWaitS, ops: (deps.ops ?? ((accel, p) => realOps({ accel, pace: p })))(settings.accel, pace),
       scenarioFile: file, scenarioHash: createHash('sha256').update(hash).update(config.source).digest('hex'),
       progress: deps.progress ?? chooseProgress(), signal: abort.signal,
     });

@@ -136,6 +136,17 @@ describe('scenario/runner (fake ops on simulated lab hosts)', () => {
     assert.ok(!t.fake.events.some((e) => e.startsWith('boot')));
   });
 
+  it('with a lock wait, runs once the other passbench has released the host', async () => {
+    const t = await setup(['lab1']);
+    const lockDir = path.join(t.labs.lab1!.root, 'var/lib/passbench/run.lock');
+    await fs.mkdir(lockDir, { recursive: true });
+    await fs.writeFile(path.join(lockDir, 'owner.json'), JSON.stringify({ command: 'bind', pid: process.pid, controller: 'ctl', startedAt: '2026-12-02T20:00:00Z' }));
+    setTimeout(() => void fs.rm(lockDir, { recursive: true }), 1200);
+    const outcome = await t.run(nightly, { isAlive: () => true, lockWaitS: 30 });
+    assert.equal(outcome.exitCode, 0, JSON.stringify(outcome.verdicts));
+    assert.ok(await t.lockGone('lab1'));
+  });
+
   it('reports a stale lock (owner gone) with how to clear it, and does not take it over', async () => {
     const t = await setup(['lab1']);
     const lockDir = path.join(t.labs.lab1!.root, 'var/lib/passbench/run.lock');
