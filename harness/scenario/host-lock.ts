@@ -88,7 +88,7 @@ export async function acquireHostLock(host: Host, hostName: string, lockDir: str
     if (await tryMkdir(host, hostName, lockDir)) return claimed(host, lockDir, owner);
     const held = await heldError(host, hostName, lockDir, o);
     if (!held.stale || !o.takeOverStale) return held;
-    const taken = await takeOver(host, lockDir, held.owner);
+    const taken = await takeOver(host, hostName, lockDir, held.owner);
     return taken ? { ...(await claimed(host, lockDir, owner)), tookOver: { owner: held.owner } } : held;
   };
   const first = await attempt();
@@ -148,7 +148,7 @@ async function claimed(host: Host, lockDir: string, owner: LockOwner): Promise<H
  * Moves the stale lock aside (rename is atomic: of two restores only one gets it), checks that
  * what it moved is the stale one it judged (not a lock taken in between), and takes a fresh one.
  */
-async function takeOver(host: Host, lockDir: string, stale: LockOwner | undefined): Promise<boolean> {
+async function takeOver(host: Host, hostName: string, lockDir: string, stale: LockOwner | undefined): Promise<boolean> {
   const aside = `${lockDir}.stale-${process.pid}-${Date.now()}`;
   try {
     await host.rename(lockDir, aside);
@@ -161,7 +161,7 @@ async function takeOver(host: Host, lockDir: string, stale: LockOwner | undefine
     return false;
   }
   await host.remove(aside);
-  return tryMkdir(host, '', lockDir).catch(() => false);
+  return tryMkdir(host, hostName, lockDir).catch(() => false);
 }
 
 function sameOwner(a: LockOwner | undefined, b: LockOwner | undefined): boolean {
