@@ -4,6 +4,9 @@ import { restoreCommand } from '../../prepare/restore-command.ts';
 import { parseWait } from '../host-state.ts';
 import type { Command } from 'commander';
 import { loadScenarioConfig, parseHistoryLocation } from '../../config/scenario-config.ts';
+import { isPostgresLocation } from '../../results/history.ts';
+import { sqliteFileProblem } from '../../results/history/sqlite-db.ts';
+import { UsageError } from '../../errors.ts';
 import { loadScenario } from '../../scenario/load-scenario.ts';
 import type { RunOps } from '../../scenario/ops.ts';
 import { expandPlan, formatPlan } from '../../scenario/plan.ts';
@@ -75,6 +78,17 @@ or config (nothing was changed); 3 a host is not fit (doctor), busy, or unreacha
     });
 }
 
+/** Where the run's results go is checked with the rest: a history that cannot be written fails now, not at the end. */
+function checkHistoryWritable(location: string, what: string): void {
+  if (isPostgresLocation(location)) return;
+  const problem = sqliteFileProblem(location);
+  if (problem) {
+    throw new UsageError(`${what} ${JSON.stringify(location)} cannot hold the history: ${problem}`, {
+      remedy: 'Give a .sqlite file in a folder this user can write to (default reports/history.sqlite), or a postgres:// URL.',
+    });
+  }
+}
+
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
@@ -87,6 +101,7 @@ export async function runScenarioCommand(scenarioArg: string, options: RunOption
   const { scenario, file, hash } = await loadScenario(scenarioArg);
   const config = await loadScenarioConfig({ lab: options.lab, config: options.config });
   const settings = history ? { ...config.run, history } : config.run;
+  checkHistoryWritable(settings.history, history ? '--history' : `run.history in ${config.source}`);
   const plan = expandPlan(scenario, config, options.host ?? []);
   if (options.dryRun) {
     if (options.json) printJson(plan.hosts.map((h) => ({ host: h.name, cases: h.cases })));

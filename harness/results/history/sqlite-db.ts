@@ -91,6 +91,26 @@ function checkReadable(file: string): void {
   if (!stat.isFile()) throw new ResultsError(`history ${file} is a folder, not a SQLite file`, { remedy: REMEDY });
 }
 
+/**
+ * Why a history could not be written at `file`, found without writing: it is a folder, or the
+ * nearest part of its path that exists is a file or cannot be written to. Undefined when fine.
+ * A run checks this before it contacts a host, not after an hour of measuring.
+ */
+export function sqliteFileProblem(file: string): string | undefined {
+  const stat = (p: string) => { try { return fs.statSync(p); } catch { return undefined; } };
+  const self = stat(file);
+  if (self) return self.isFile() ? undefined : 'it is a folder, not a file';
+  let folder = path.dirname(path.resolve(file));
+  while (!stat(folder) && path.dirname(folder) !== folder) folder = path.dirname(folder);
+  if (!stat(folder)?.isDirectory()) return `${folder} is a file, not a folder`;
+  try {
+    fs.accessSync(folder, fs.constants.W_OK);
+  } catch {
+    return `${folder} cannot be written to`;
+  }
+  return undefined;
+}
+
 function makeParentFolder(file: string): void {
   const folder = path.dirname(path.resolve(file));
   try {
