@@ -44,8 +44,12 @@ function parseRecord<T>(schema: z.ZodType<T>, text: string, file: string, line: 
   }
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(record)'}: ${i.message}`).join('; ');
-    throw new ResultFileError(file, line, `does not match the result schema: ${problems}`);
+    // The first few fields are enough to see what is wrong; a record missing everything lists them all.
+    const all = parsed.error.issues.map((i) => `${i.path.join('.') || '(record)'}: ${i.message}`);
+    const problems = all.length > 4 ? [...all.slice(0, 3), `and ${all.length - 3} more`] : all;
+    throw new ResultFileError(file, line, `does not match the result schema: ${problems.join('; ')}`, {
+      remedy: 'the record was cut short, edited by hand or written by another tool; restore the file from the run that wrote it',
+    });
   }
   return parsed.data;
 }

@@ -68,6 +68,11 @@ describe('run writer and reader', () => {
     await writeFakeRun(root, { runId: 'r6', modes: ['nic'] });
     await fs.appendFile(path.join(root, 'checks.jsonl'), '{"schema":1,"runId":"r6","host":"lab1","name":"x","status":"maybe","message":"","at":"2026-01-01T00:00:00Z"}\n');
     await assert.rejects(readRunDir(root), /checks\.jsonl:3: does not match the result schema: status/);
+    await fs.writeFile(path.join(root, 'checks.jsonl'), '{"schema":1,"runId":"r6"}\n');
+    // A record missing everything: the first fields, how many more, and what to do.
+    await assert.rejects(readRunDir(root), (e: Error & { remedy?: string }) =>
+      /checks\.jsonl:1: does not match the result schema: host: [^;]+; name: [^;]+; status: [^;]+; and \d+ more$/.test(e.message)
+      && /restore the file from the run that wrote it/.test(e.remedy ?? ''));
     await fs.appendFile(path.join(root, 'samples.jsonl'), '{"schema":1,"runId"\n');
     await assert.rejects(readRunDir(root), /samples\.jsonl:\d+: not valid JSON/);
   });
