@@ -3,7 +3,7 @@
  * strings with milliseconds (they sort as text); booleans are 0/1. HISTORY_VERSION is stored
  * in the database; a history written by a newer passbench is refused rather than misread.
  */
-import { PassbenchError, ResultsError } from '../../errors.ts';
+import { PassbenchError, ResultsError, errorMessage } from '../../errors.ts';
 import type { SqlDb } from './sql-db.ts';
 
 export const HISTORY_VERSION = 1;
@@ -70,7 +70,8 @@ export async function checkHistorySchema(db: SqlDb): Promise<void> {
   try {
     rows = await db.query('SELECT version FROM passbench_history');
   } catch (error) {
-    throw new ResultsError(`history ${db.location} is not a passbench history (${(error as Error).message})`, {
+    const why = errorMessage(error instanceof ResultsError && error.cause !== undefined ? error.cause : error);
+    throw new ResultsError(`history ${db.location} is not a passbench history (${why})`, {
       remedy: 'give the history passbench run or passbench history import wrote (default reports/history.sqlite)',
       cause: error,
     });

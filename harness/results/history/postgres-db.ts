@@ -1,7 +1,7 @@
 /** SqlDb on PostgreSQL (node-postgres, one connection so a transaction stays on it). */
 import pg from 'pg';
 import { ResultsError } from '../../errors.ts';
-import { createMutex, type SqlDb, type SqlRow, type SqlValue } from './sql-db.ts';
+import { createMutex, naming, type SqlDb, type SqlRow, type SqlValue } from './sql-db.ts';
 
 /** `?` placeholders (outside quoted strings) → `$1, $2 …`. */
 export function numberPlaceholders(sql: string): string {
@@ -35,8 +35,8 @@ export async function openPostgresDb(url: string): Promise<SqlDb> {
   const exclusive = createMutex();
   let inTransaction = false;
   const guard = <T>(work: () => Promise<T>): Promise<T> => (inTransaction ? work() : exclusive(work));
-  const query = async (sql: string, params: readonly SqlValue[] = []): Promise<SqlRow[]> =>
-    (await client.query(numberPlaceholders(sql), params.length > 0 ? (params as SqlValue[]) : undefined)).rows as SqlRow[];
+  const query = (sql: string, params: readonly SqlValue[] = []): Promise<SqlRow[]> => naming(location, async () =>
+    (await client.query(numberPlaceholders(sql), params.length > 0 ? (params as SqlValue[]) : undefined)).rows as SqlRow[]);
   return {
     kind: 'postgres',
     location,

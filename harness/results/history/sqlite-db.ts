@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { ResultsError, errorMessage } from '../../errors.ts';
-import { createMutex, type SqlDb, type SqlRow, type SqlValue } from './sql-db.ts';
+import { createMutex, naming, type SqlDb, type SqlRow, type SqlValue } from './sql-db.ts';
 
 export interface SqliteOpenOptions {
   /**
@@ -44,10 +44,11 @@ export function openSqliteDb(file: string, options: SqliteOpenOptions = {}): Sql
   };
   const exclusive = createMutex();
   let inTransaction = false;
-  const guard = <T>(work: () => T): Promise<T> => (inTransaction ? Promise.resolve(work()) : exclusive(async () => work()));
+  const location = options.label ?? file;
+  const guard = <T>(work: () => T): Promise<T> => (inTransaction ? naming(location, work) : exclusive(() => naming(location, work)));
   return {
     kind: 'sqlite',
-    location: options.label ?? file,
+    location,
     query: (sql: string, params: readonly SqlValue[] = []) => guard(() => {
       const statement = prepare(sql);
       return statement.reader ? (statement.all(...params) as SqlRow[]) : (statement.run(...params), []);
@@ -57,7 +58,7 @@ export function openSqliteDb(file: string, options: SqliteOpenOptions = {}): Sql
       else prepare(sql).run(...params);
     }),
     transaction: <T>(work: () => Promise<T>) => exclusive(async () => {
-      db.exec('BEGIN IMMEDIATE');
+      await naming(location, () => db.exec('BEGIN IMMEDIATE'));
       inTransaction = true;
       try {
         const result = await work();

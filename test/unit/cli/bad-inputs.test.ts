@@ -269,6 +269,8 @@ const ROWS: Row[] = [
   { what: 'an unknown status', args: ['history', '--history', '@h.sqlite', '--status', 'ok'], code: 2, names: '"ok"' },
   { what: 'a date it cannot read', args: ['history', '--history', '@h.sqlite', '--since', 'yesterday'], code: 2, names: 'yesterday' },
   { what: 'a bare number as a date', args: ['history', '--history', '@h.sqlite', '--since', '12'], code: 2, names: 'since "12"' },
+  { what: 'a history without its runs table', args: ['history', '--history', '@partial.sqlite'], code: 4, names: 'partial.sqlite: no such table: runs' },
+  { what: 'compare in a history without its runs table', args: ['compare', 'r1', 'r2', '--history', '@partial.sqlite'], code: 4, names: 'no such table' },
   { what: 'a history of a newer passbench', args: ['history', '--history', '@v99.sqlite'], code: 4, names: 'version 99' },
   { what: 'an empty kernel filter', args: ['history', '--history', '@h.sqlite', '--kernel', ''], code: 2, names: '--kernel ""' },
   { what: 'a bad filter checked before the history is opened', args: ['history', '--history', '@missing.sqlite', '--mode', 'sriov'], code: 2, names: 'sriov' },
@@ -341,6 +343,10 @@ describe('cli: bad inputs (exit code, no stack trace, the bad value named, nothi
     const newer = openSqliteDb(path.join(root, 'v99.sqlite'));
     await newer.run('UPDATE passbench_history SET version = 99');
     await newer.close();
+    const partial = openSqliteDb(path.join(root, 'partial.sqlite'));
+    await partial.run('CREATE TABLE passbench_history (version INTEGER NOT NULL)');
+    await partial.run('INSERT INTO passbench_history (version) VALUES (1)');
+    await partial.close();
     await damagedCopies(root);
     // A blank --host used to mean this machine: bind/sriov/restore rows with one run only once refused.
     const probe = await runCli('doctor', '--host', '');
