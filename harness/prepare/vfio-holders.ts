@@ -29,8 +29,10 @@ export async function checkNotHeld(host: Host, bdf: Bdf): Promise<void> {
  * trips). A host where it cannot run answers none: the kernel is then the only judge, as before.
  */
 export async function vfioGroupHolders(host: Host, group: number): Promise<string[]> {
-  const found = await host.run(['find', '/proc', '-mindepth', '3', '-maxdepth', '3', '-path', '/proc/*/fd/*', '-lname', `/dev/vfio/${group}`],
-    { allowFailure: true, timeoutMs: 30_000 }).catch(() => undefined);
+  // Everything below /proc/X/ except fd/ is pruned: only the fd folders are read, not each
+  // process's task/, net/, map_files/ (a busy host has thousands of them).
+  const found = await host.run(['find', '/proc', '-maxdepth', '3', '(', '-path', '/proc/*/*', '!', '-path', '/proc/*/fd', '!', '-path', '/proc/*/fd/*', '-prune', ')',
+    '-o', '-lname', `/dev/vfio/${group}`, '-print'], { allowFailure: true, timeoutMs: 30_000 }).catch(() => undefined);
   const pids = [...new Set((found?.stdout ?? '').split('\n').flatMap((l) => /^\/proc\/(\d+)\/fd\/\d+$/.exec(l.trim())?.[1] ?? []))];
   const holders: string[] = [];
   for (const pid of pids) {

@@ -81,7 +81,8 @@ export class SimProcesses {
         if (!this.ignoring.get(pid)?.includes(signal)) await fs.rm(path.join(this.root(), 'proc', String(pid)), { recursive: true });
         return done(0);
       }
-      if (argv[0] === 'find' && argv[1] === '/proc' && argv.at(-2) === '-lname') return { ...done(0), stdout: await this.holding(argv.at(-1)!) };
+      const lname = argv.indexOf('-lname');
+      if (argv[0] === 'find' && argv[1] === '/proc' && lname > 0) return { ...done(0), stdout: await this.holding(argv[lname + 1]!) };
       throw new Error(`sim host: unexpected command ${JSON.stringify(argv)}`);
     };
   }
