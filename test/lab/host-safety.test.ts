@@ -117,7 +117,7 @@ describe('host safety in the virtual lab', function () {
       const held = await passbench('restore');
       const out = `${held.stdout}\n${held.stderr}`;
       assert.equal(held.exitCode, 1, out);
-      for (const vf of vfs) assert.match(held.stdout, new RegExp(`FAILED {4}${vf.replace(/\./g, '\\.')} .*\\n.*is in use: /dev/vfio/\\d+ is held by pid \\d+ \\(qemu-system-x86\\)`), out);
+      for (const vf of vfs) assert.match(held.stdout, new RegExp(`FAILED {4}${vf.replace(/\./g, '\\.')} .*\\n.*is in use: /dev/vfio/\\d+( / /dev/vfio/devices/vfio\\d+)? held by pid \\d+ \\(qemu-system-x86\\)`), out);
       assert.match(held.stdout, new RegExp(`SKIPPED {3}${VF_PF.replace(/\./g, '\\.')} {2}sriov_numvfs 2 -> 0`), out);
       assert.match(held.stdout, /Not restored: 3 step\(s\) remain in \/var\/lib\/passbench\/journal\.json/, out);
       assert.equal((await labShell(`cat /sys/bus/pci/devices/${VF_PF}/sriov_numvfs`)).trim(), '2', 'sriov_numvfs was changed under the guest');

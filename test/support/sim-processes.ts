@@ -49,13 +49,13 @@ export class SimProcesses {
     return fs.stat(path.join(this.root(), 'proc', String(pid))).then(() => true, () => false);
   }
 
-  /** What `find /proc … -fd/* -lname FILE` prints: the fd links to FILE. */
-  private async holding(file: string): Promise<string> {
+  /** What `find /proc … -lname FILE [-o -lname FILE2]` prints: the fd links to those files. */
+  private async holding(files: readonly string[]): Promise<string> {
     const lines: string[] = [];
     for (const pid of await fs.readdir(path.join(this.root(), 'proc')).catch(() => [] as string[])) {
       const fds = path.join(this.root(), 'proc', pid, 'fd');
       for (const fd of await fs.readdir(fds).catch(() => [] as string[])) {
-        if ((await fs.readlink(path.join(fds, fd))) === file) lines.push(`/proc/${pid}/fd/${fd}`);
+        if (files.includes(await fs.readlink(path.join(fds, fd)))) lines.push(`/proc/${pid}/fd/${fd}`);
       }
     }
     return lines.map((l) => `${l}\n`).join('');
@@ -81,8 +81,9 @@ export class SimProcesses {
         if (!this.ignoring.get(pid)?.includes(signal)) await fs.rm(path.join(this.root(), 'proc', String(pid)), { recursive: true });
         return done(0);
       }
-      const lname = argv.indexOf('-lname');
-      if (argv[0] === 'find' && argv[1] === '/proc' && lname > 0) return { ...done(0), stdout: await this.holding(argv[lname + 1]!) };
+      if (argv[0] === 'find' && argv[1] === '/proc' && argv.includes('-lname')) {
+        return { ...done(0), stdout: await this.holding(argv.flatMap((a, i) => (argv[i - 1] === '-lname' ? [a] : []))) };
+      }
       throw new Error(`sim host: unexpected command ${JSON.stringify(argv)}`);
     };
   }

@@ -94,16 +94,22 @@ describe('prepare/restore: guests\' QEMU left by a killed run', () => {
   it('VFs another process holds (a guest of someone else: their VFIO groups open): never unbound, numvfs untouched; finished once it is gone', async () => {
     const { procs, vfs, before, root, ...l } = await withVfsOnVfio();
     const groups = await Promise.all(vfs.map(async (vf) => path.posix.basename(await l.sim.readLink(`/sys/bus/pci/devices/${vf}/iommu_group`))));
-    await procs.start({ pid: 900, argv: ['qemu-system-x86_64', '-name', 'theirs'], startTime: '1', open: groups.map((g) => `/dev/vfio/${g}`) });
+    // One holds VF 1 through its group (QEMU's legacy container); one holds VF 0 through its own
+    // vfio cdev (iommufd), which the kernel lists under the device's vfio-dev/.
+    await l.sim.mkdir(`/sys/bus/pci/devices/${vfs[0]}/vfio-dev/vfio0`);
+    await procs.start({ pid: 900, argv: ['qemu-system-x86_64', '-name', 'theirs'], startTime: '1', open: [`/dev/vfio/${groups[1]}`] });
+    await procs.start({ pid: 901, argv: ['qemu-system-x86_64', '-name', 'iommufd'], startTime: '1', open: ['/dev/vfio/devices/vfio0'] });
     const held = l.reopen({ run: procs.runner() });
     const r = await restoreFromJournal(held, fast);
     assert.deepEqual(r.outcomes.map((o) => o.result), ['failed', 'failed', 'skipped']);
-    const failed = r.outcomes[0]!;
-    assert.ok(failed.result === 'failed' && new RegExp(`is in use: /dev/vfio/${groups[1]} is held by pid 900 \\(qemu-system-x86\\)`).test(failed.error), JSON.stringify(failed));
+    const errors = r.outcomes.map((o) => (o.result === 'failed' ? o.error : ''));
+    assert.match(errors[0]!, new RegExp(`^${vfs[1]} is in use: /dev/vfio/${groups[1]} held by pid 900 \\(qemu-system-x86\\)`));
+    assert.match(errors[1]!, new RegExp(`^${vfs[0]} is in use: /dev/vfio/${groups[0]} / /dev/vfio/devices/vfio0 held by pid 901 \\(qemu-system-x86\\)`));
     assert.deepEqual(held.writes, [], 'no unbind (it would block on a real kernel), no sriov_numvfs');
     assert.equal(r.left.length, 3);
     assert.deepEqual(procs.signals, [], 'not ours: never signalled');
     await procs.stop(900);
+    await procs.stop(901);
     const done = await restoreFromJournal(l.reopen({ run: procs.runner() }), fast);
     assert.equal(done.left.length, 0, JSON.stringify(done.outcomes));
     assert.deepEqual(await snapshot(root), before);
