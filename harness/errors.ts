@@ -62,6 +62,20 @@ export class ResultsError extends PassbenchError {}
 /** A wait ran past its deadline. */
 export class TimeoutError extends PassbenchError {}
 
+/**
+ * What a file system error means for the path a person gave, in words ("there is no such file")
+ * rather than Node's "ENOENT: no such file or directory, open '…'", which repeats the path.
+ */
+export function fileErrorWords(error: unknown): string {
+  switch ((error as NodeJS.ErrnoException | undefined)?.code) {
+    case 'ENOENT': return 'there is no such file or folder';
+    case 'ENOTDIR': return 'a part of its path is a file, not a folder';
+    case 'EISDIR': return 'it is a folder, not a file';
+    case 'EACCES': case 'EPERM': return 'permission denied';
+    default: return errorMessage(error);
+  }
+}
+
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

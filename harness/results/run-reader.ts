@@ -6,6 +6,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { z } from 'zod';
+import { fileErrorWords } from '../errors.ts';
 import { CHECKS_FILE, RUN_FILE, SAMPLES_FILE } from './run-file-names.ts';
 import { ResultFileError } from './result-file-error.ts';
 import {
@@ -59,7 +60,7 @@ async function readText(file: string, missingOk: boolean): Promise<string | unde
     return await fs.readFile(file, 'utf8');
   } catch (error) {
     if (missingOk && (error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new ResultFileError(file, undefined, `cannot be read: ${(error as Error).message}`, {
+    throw new ResultFileError(file, undefined, `cannot be read: ${fileErrorWords(error)}`, {
       remedy: 'give the path of a run directory (it holds run.json, samples.jsonl and checks.jsonl)',
       cause: error,
     });
@@ -107,7 +108,9 @@ export async function readRunDir(dir: string): Promise<RunData> {
   for (const [file, records] of [[SAMPLES_FILE, samples], [CHECKS_FILE, checks]] as const) {
     const stray = records.find((r) => r.runId !== meta.runId);
     if (stray) {
-      throw new ResultFileError(path.join(dir, file), undefined, `holds a record of run ${stray.runId}, expected only run ${meta.runId} (from run.json)`);
+      throw new ResultFileError(path.join(dir, file), undefined, `holds a record of run ${stray.runId}, expected only run ${meta.runId} (from run.json)`, {
+        remedy: 'files of two runs were mixed in one folder; put each run\'s files back in its own run directory',
+      });
     }
   }
   return { dir, meta, samples, checks, ...(warnings.length > 0 ? { warnings } : {}) };

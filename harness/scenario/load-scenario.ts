@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { UsageError, errorMessage } from '../errors.ts';
+import { UsageError, fileErrorWords } from '../errors.ts';
 import { isScenario, type Scenario } from './define-scenario.ts';
 import { loadScenarioModule } from './scenario-module.ts';
 
@@ -33,7 +33,7 @@ export async function loadScenario(arg: string, scenariosDir = SCENARIOS_DIR): P
     text = await fs.readFile(file, 'utf8');
   } catch (error) {
     const names = (await fs.readdir(scenariosDir).catch(() => [] as string[])).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3));
-    throw new UsageError(`no scenario ${JSON.stringify(arg)} (${file}: ${errorMessage(error)})`, {
+    throw new UsageError(`no scenario ${JSON.stringify(arg)} (${file}: ${fileErrorWords(error)})`, {
       remedy: names.length ? `Scenarios in ${scenariosDir}: ${names.join(', ')}; or give the path of a scenario .ts file.` : 'Give the path of a scenario file.',
     });
   }

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { ResultsError, errorMessage } from '../../errors.ts';
+import { ResultsError, errorMessage, fileErrorWords } from '../../errors.ts';
 import { createMutex, naming, type SqlDb, type SqlRow, type SqlValue } from './sql-db.ts';
 
 export interface SqliteOpenOptions {
@@ -81,11 +81,7 @@ function checkReadable(file: string): void {
   try {
     stat = fs.statSync(file);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'there is no such file'
-      : code === 'ENOTDIR' ? 'a part of its path is a file, not a folder'
-        : errorMessage(error);
-    throw new ResultsError(`history ${file} cannot be read: ${why}`, {
+    throw new ResultsError(`history ${file} cannot be read: ${fileErrorWords(error)}`, {
       remedy: `check the path (a read command never creates a history); ${REMEDY}`, cause: error,
     });
   }
@@ -114,6 +110,8 @@ export function sqliteFileProblem(file: string): string | undefined {
 
 function makeParentFolder(file: string): void {
   const folder = path.dirname(path.resolve(file));
+  const problem = sqliteFileProblem(file);
+  if (problem) throw new ResultsError(`history ${file} cannot be written: ${problem}`, { remedy: REMEDY });
   try {
     fs.mkdirSync(folder, { recursive: true });
   } catch (error) {

@@ -140,7 +140,7 @@ const ROWS: Row[] = [
 
   // --- lab configs (through doctor: read before any connection)
   ...([
-    ['a lab config that is not there', '@nonexistent.yaml', '@nonexistent.yaml'],
+    ['a lab config that is not there', '@nonexistent.yaml', '@nonexistent.yaml: there is no such file or folder'],
     ['a lab config that is a folder', '@home', '@home'],
     ['malformed YAML', '@lab-bad-yaml.yaml', 'not valid YAML'],
     ['a list instead of a map', '@lab-list.yaml', 'hosts'],
@@ -212,7 +212,7 @@ const ROWS: Row[] = [
     ['a scenario whose top level throws', '@scenario-throws.ts', 'Bad Name'],
     ['a scenario file without a default export', '@scenario-no-default.ts', '@scenario-no-default.ts'],
     ['a scenario file exporting a number', '@scenario-number.ts', '@scenario-number.ts'],
-    ['a scenario file that is a folder', '@folder.ts', '@folder.ts'],
+    ['a scenario file that is a folder', '@folder.ts', '@folder.ts: it is a folder, not a file'],
     ['a scenario that breaks when combined', '@scenario-type-error.ts', '@scenario-type-error.ts'],
   ] as const).map(([what, file, names, spawn]): Row => ({ what, args: ['run', file, '--lab', '@lab.yaml', '--dry-run'], code: 2, names, spawn })),
 
@@ -279,14 +279,14 @@ const ROWS: Row[] = [
   { what: 'import of a run of an unknown schema', args: ['history', 'import', '@schema99', '--history', '@h.sqlite'], code: 4, names: '@schema99/run.json' },
   { what: 'import of a sample that does not match the schema', args: ['history', 'import', '@bad-sample', '--history', '@h.sqlite'], code: 4, names: '@bad-sample/samples.jsonl:' },
   { what: 'import of samples of another run', args: ['history', 'import', '@stray', '--history', '@h.sqlite'], code: 4, names: '@stray/samples.jsonl' },
-  { what: 'import into a history below a file', args: ['history', 'import', '@r1', '--history', '/etc/passwd/x.sqlite'], code: 4, names: '/etc/passwd/x.sqlite' },
+  { what: 'import into a history below a file', args: ['history', 'import', '@r1', '--history', '/etc/passwd/x.sqlite'], code: 4, names: '/etc/passwd/x.sqlite cannot be written: /etc/passwd is a file, not a folder' },
 
   // --- compare
   { what: 'a candidate not in the history', args: ['compare', 'r1', 'r9', '--history', '@h.sqlite'], code: 4, names: 'r9' },
   { what: 'a baseline not in the history', args: ['compare', 'r9', 'r1', '--history', '@h.sqlite'], code: 4, names: 'r9' },
   { what: 'one side only', args: ['compare', 'r1', '--history', '@h.sqlite'], code: 2, names: 'baseline and a candidate' },
   { what: 'a run.json that is not JSON', args: ['compare', '@corrupt', 'r2', '--history', '@h.sqlite'], code: 4, names: '@corrupt/run.json' },
-  { what: 'a folder without run.json', args: ['compare', '@home', 'r2', '--history', '@h.sqlite'], code: 4, names: '@home/run.json' },
+  { what: 'a folder without run.json', args: ['compare', '@home', 'r2', '--history', '@h.sqlite'], code: 4, names: '@home/run.json: cannot be read: there is no such file or folder' },
   { what: 'a sample that does not match the schema', args: ['compare', '@bad-sample', 'r2', '--history', '@h.sqlite'], code: 4, names: '@bad-sample/samples.jsonl:' },
   { what: 'a run without samples', args: ['compare', '@no-samples', 'r2', '--history', '@h.sqlite'], code: 4, names: 'nothing to compare' },
   { what: 'a threshold that is not KEY=PCT', args: ['compare', 'r1', 'r2', '--history', '@h.sqlite', '--threshold', 'fast'], code: 2, names: 'fast' },

@@ -90,6 +90,6 @@ describe('run writer and reader', () => {
   });
 
   it('says what a directory without run.json is', async () => {
-    await assert.rejects(readRunDir(root), /run\.json: cannot be read: .*ENOENT/);
+    await assert.rejects(readRunDir(root), /run\.json: cannot be read: there is no such file or folder/);
   });
 });
