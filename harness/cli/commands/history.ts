@@ -72,6 +72,18 @@ export function filterFromOptions(o: HistoryOptions): RunFilter {
   });
 }
 
+/** `history import DIR --host lab1`: the list's filters mean nothing to an import; taking them silently would hide a mistake. */
+function refuseListFilters(history: Command): void {
+  const given = history.options.map((o) => o.attributeName())
+    .filter((name) => name !== 'history' && name !== 'json' && history.getOptionValueSource(name) === 'cli');
+  if (given.length > 0) {
+    const shown = given.map((name) => `--${name} ${JSON.stringify(String(history.getOptionValue(name)))}`).join(', ');
+    throw new UsageError(`history import takes a run directory and --history only, got ${shown}`, {
+      remedy: 'Filters (--host, --kernel, --limit …) are for listing: passbench history --host lab1.',
+    });
+  }
+}
+
 export function formatRunTable(runs: readonly RunRow[]): string {
   if (runs.length === 0) return 'no runs match';
   const rows = runs.map((r) => [
@@ -117,6 +129,7 @@ export function registerHistoryCommand(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (dir: string, _options: unknown, command: Command) => {
       const options = command.optsWithGlobals<{ history?: string; json?: boolean }>();
+      refuseListFilters(command.parent!);
       const data = await readRunDir(dir);
       await withHistory(options, (h) => h.importRunData({ ...data, dir: path.resolve(dir) }), 'write');
       for (const warning of data.warnings ?? []) process.stderr.write(`passbench: warning: ${warning}\n`);

@@ -129,6 +129,10 @@ const ROWS: Row[] = [
   { what: "run --host ' '", args: ['run', 'smoke', '--lab', '@lab.yaml', '--dry-run', '--host', ' '], code: 2, names: '--host " "' },
   { what: "history --host ''", args: ['history', '--history', '@h.sqlite', '--host', ''], code: 2, names: '--host ""' },
   { what: "history --host ' '", args: ['history', '--history', '@h.sqlite', '--host', ' '], code: 2, names: '--host " "' },
+  ...([['compare', 'r1', 'r2'], ['report', 'r1'], ['lab', 'status'], ['lab', 'up'], ['lab', 'down']] as const).map((argv): Row => (
+    { what: `${argv.join(' ')} (no --host) --host ''`, args: [...argv, '--host', ''], code: 2, names: "unknown option '--host'" })),
+  { what: "history import --host ''", args: ['history', 'import', '@r1', '--history', '@h.sqlite', '--host', ''], code: 2, names: '--host ""' },
+  { what: 'history import with a list filter', args: ['history', 'import', '@r1', '--history', '@h.sqlite', '--limit', '5'], code: 2, names: '--limit "5"' },
   { what: 'shell in --host', args: ['doctor', '--host', 'lab1;reboot'], code: 2, names: 'lab1;reboot' },
   { what: 'a host name without --lab', args: ['doctor', '--host', 'lab1'], code: 2, names: 'lab1' },
   { what: 'a host the lab config lacks', args: ['doctor', '--host', 'lab9', '--lab', '@lab.yaml'], code: 2, names: 'lab9' },
