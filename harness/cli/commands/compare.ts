@@ -48,6 +48,28 @@ export function formatComparison(c: RunComparison): string {
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
+/**
+ * The two sides from the arguments and --baseline/--candidate, which fill the places the
+ * options leave: exactly two in all (`compare A B --baseline C` would have dropped B unsaid).
+ */
+function pickSides(args: readonly (string | undefined)[], o: CompareOptions): { baselineText: string; candidateText: string } {
+  const given = args.filter((a): a is string => a !== undefined);
+  const free = [...given];
+  const baselineText = o.baseline ?? free.shift();
+  const candidateText = o.candidate ?? free.shift();
+  const all = [
+    ...(o.baseline === undefined ? [] : [`--baseline ${JSON.stringify(o.baseline)}`]),
+    ...(o.candidate === undefined ? [] : [`--candidate ${JSON.stringify(o.candidate)}`]),
+    ...given.map((g) => JSON.stringify(g)),
+  ];
+  if (free.length > 0 || baselineText === undefined || candidateText === undefined) {
+    throw new UsageError(`compare needs exactly a baseline and a candidate, got ${all.length ? all.join(', ') : 'neither'}`, {
+      remedy: 'give both: passbench compare BASE CANDIDATE, or --baseline … --candidate … (an option takes the place of an argument)',
+    });
+  }
+  return { baselineText, candidateText };
+}
+
 export function registerCompareCommand(program: Command): void {
   program
     .command('compare')
@@ -65,13 +87,7 @@ mode, metric, status, since, before). Warm-up samples never count. Default thres
 Verdicts: regressed / improved (significant, and a change of the threshold or more is within the CI),
 unchanged (the CI lies within ± the threshold), inconclusive (take more repetitions).`)
     .action(async (base: string | undefined, candidate: string | undefined, options: CompareOptions) => {
-      const baselineText = options.baseline ?? base;
-      const candidateText = options.candidate ?? (options.baseline !== undefined && options.candidate === undefined ? base : candidate);
-      if (baselineText === undefined || candidateText === undefined) {
-        throw new UsageError(`compare needs a baseline and a candidate, got ${baselineText === undefined ? 'neither' : `only ${JSON.stringify(baselineText)}`}`, {
-          remedy: 'give both: passbench compare BASE CANDIDATE, or --baseline … --candidate …',
-        });
-      }
+      const { baselineText, candidateText } = pickSides([base, candidate], options);
       // Every argument is checked before the history is opened.
       const thresholds = parseThresholds(options.threshold);
       const [baseline, candidateSide] = [parseSide(baselineText), parseSide(candidateText)];

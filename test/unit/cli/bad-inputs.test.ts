@@ -288,7 +288,10 @@ const ROWS: Row[] = [
   // --- compare
   { what: 'a candidate not in the history', args: ['compare', 'r1', 'r9', '--history', '@h.sqlite'], code: 4, names: 'r9' },
   { what: 'a baseline not in the history', args: ['compare', 'r9', 'r1', '--history', '@h.sqlite'], code: 4, names: 'r9' },
-  { what: 'one side only', args: ['compare', 'r1', '--history', '@h.sqlite'], code: 2, names: 'baseline and a candidate' },
+  { what: 'one side only', args: ['compare', 'r1', '--history', '@h.sqlite'], code: 2, names: 'got "r1"' },
+  { what: 'no side at all', args: ['compare', '--history', '@h.sqlite'], code: 2, names: 'got neither' },
+  { what: 'two sides and --baseline', args: ['compare', 'r1', 'r2', '--baseline', 'last-good', '--history', '@h.sqlite'], code: 2, names: '--baseline "last-good", "r1", "r2"' },
+  { what: 'both options and a side', args: ['compare', 'r1', '--baseline', 'r1', '--candidate', 'r2', '--history', '@h.sqlite'], code: 2, names: '--candidate "r2", "r1"' },
   { what: 'a run.json that is not JSON', args: ['compare', '@corrupt', 'r2', '--history', '@h.sqlite'], code: 4, names: '@corrupt/run.json' },
   { what: 'a folder without run.json', args: ['compare', '@home', 'r2', '--history', '@h.sqlite'], code: 4, names: '@home/run.json: cannot be read: there is no such file or folder' },
   { what: 'a sample that does not match the schema', args: ['compare', '@bad-sample', 'r2', '--history', '@h.sqlite'], code: 4, names: '@bad-sample/samples.jsonl:' },

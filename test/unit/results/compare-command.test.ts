@@ -93,6 +93,6 @@ describe('passbench compare', () => {
     assert.match(none.stderr, /no passed run .* matches kernel=5\.10/);
     const usage = await runCli('compare', 'base', '--history', loc);
     assert.equal(usage.code, 2);
-    assert.match(usage.stderr, /compare needs a baseline and a candidate/);
+    assert.match(usage.stderr, /compare needs exactly a baseline and a candidate, got "base"/);
   });
 });
