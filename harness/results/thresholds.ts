@@ -23,8 +23,18 @@ function percent(text: string, spec: string): number {
 
 export function parseThresholds(specs: readonly string[] = []): Thresholds {
   const t: Thresholds = { fallback: DEFAULT_THRESHOLD_PERCENT / 100, byMetric: {} };
+  // Two values for one metric (or two defaults): which one was meant cannot be told, so neither wins.
+  const seen = new Map<string, string>();
   for (const spec of specs) {
     const eq = spec.indexOf('=');
+    const key = eq < 0 ? '(default)' : spec.slice(0, eq);
+    const earlier = seen.get(key);
+    if (earlier !== undefined) {
+      throw new UsageError(`threshold ${JSON.stringify(spec)}: ${key === '(default)' ? 'the default' : JSON.stringify(key)} was already given as ${JSON.stringify(earlier)}`, {
+        remedy: 'give each metric (and the bare default) one threshold',
+      });
+    }
+    seen.set(key, spec);
     if (eq < 0) { t.fallback = percent(spec, spec); continue; }
     const metric = spec.slice(0, eq);
     if (!/^[a-z0-9_]+(\.[a-z0-9_]+)*(\.\*)?$|^\*$/.test(metric)) {

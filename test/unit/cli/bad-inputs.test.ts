@@ -298,6 +298,8 @@ const ROWS: Row[] = [
   { what: 'a run without samples', args: ['compare', '@no-samples', 'r2', '--history', '@h.sqlite'], code: 4, names: 'nothing to compare' },
   { what: 'a threshold that is not KEY=PCT', args: ['compare', 'r1', 'r2', '--history', '@h.sqlite', '--threshold', 'fast'], code: 2, names: 'fast' },
   { what: 'a threshold that is not a number', args: ['compare', 'r1', 'r2', '--history', '@h.sqlite', '--threshold', 'tcp.*=abc'], code: 2, names: 'abc' },
+  { what: 'a metric given two thresholds', args: ['compare', 'r1', 'r2', '--history', '@h.sqlite', '--threshold', 'tcp.*=5', '--threshold', 'tcp.*=10'], code: 2, names: '"tcp.*" was already given as "tcp.*=5"' },
+  { what: 'two default thresholds', args: ['compare', 'r1', 'r2', '--history', '@h.sqlite', '--threshold', '3', '--threshold', '7'], code: 2, names: 'the default was already given as "3"' },
   { what: 'a threshold of 150 %', args: ['compare', 'r1', 'r2', '--history', '@h.sqlite', '--threshold', 'tcp.*=150'], code: 2, names: '150' },
   { what: 'a selector without a value', args: ['compare', 'kernel=', 'r2', '--history', '@h.sqlite'], code: 2, names: 'kernel=' },
   { what: 'a selector with an unknown key', args: ['compare', 'cpu=x86', 'r2', '--history', '@h.sqlite'], code: 2, names: 'cpu=x86' },
