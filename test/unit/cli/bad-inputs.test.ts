@@ -332,6 +332,9 @@ describe('cli: bad inputs (exit code, no stack trace, the bad value named, nothi
   let tree: SysfsTree;
   let blankHostRefused = false;
   const cwd = process.cwd();
+  // `run` arms process.exit 2 s after its action completes; a row wrongly accepted must not end mocha.
+  const exit = process.exit;
+  let runCompletedAt = 0;
   /** A leading @: `@tree` is the sysfs tree, `@name` a fixture (up to a ":" that names a line). */
   const at = (text: string) => (text === '@tree' ? tree.root : text.replace(/^@([^:]+)/, (_m, name: string) => path.join(root, name)));
 
@@ -361,10 +364,14 @@ describe('cli: bad inputs (exit code, no stack trace, the bad value named, nothi
     const probe = await runCli('doctor', '--host', '');
     blankHostRefused = probe.code === ExitCode.usage && probe.stderr.includes('--host ""');
     process.chdir(root);
+    process.exit = (() => undefined) as typeof process.exit;
   });
 
   after(async () => {
     process.chdir(cwd);
+    const armed = runCompletedAt + 2_100 - Date.now();
+    if (armed > 0) await new Promise((resolve) => setTimeout(resolve, armed));
+    process.exit = exit;
     await tree.cleanup();
   });
 
@@ -379,6 +386,7 @@ describe('cli: bad inputs (exit code, no stack trace, the bad value named, nothi
       const args = row.args.map(at);
       const env = Object.fromEntries(Object.entries(row.env ?? {}).map(([k, v]) => [k, at(v)]));
       const { code, stdout, stderr } = row.spawn ? await spawnCli(args, env) : await withEnv(env, () => runCli(...args));
+      if (args[0] === 'run' && code === ExitCode.ok) runCompletedAt = Date.now();
       const shown = `exit ${code}\nstderr: ${stderr}\nstdout: ${stdout.slice(0, 400)}`;
       assert.equal(code, row.code, shown);
       assert.doesNotMatch(`${stderr}\n${stdout}`, /^ {4}at |internal error/m, shown);
