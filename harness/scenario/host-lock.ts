@@ -52,6 +52,8 @@ export interface LockOptions {
   takeOverStale?: boolean;
   /** `passbench restore …` for this host, as the user would type it (the remedies name it). */
   restoreCommand?: string;
+  /** How often a waiting command looks again. Default 1 s. */
+  pollMs?: number;
   /** How long a lock without owner.json may be in the making before it counts as stale. Default 2 s. */
   ownerGraceMs?: number;
 }
@@ -85,8 +87,11 @@ export async function lockOwner(command: string, extra: Partial<LockOwner> = {})
 export async function acquireHostLock(host: Host, hostName: string, lockDir: string, owner: LockOwner, o: LockOptions = {}): Promise<HostLock> {
   await host.mkdir(path.posix.dirname(lockDir));
   const attempt = async (): Promise<HostLock | LockError> => {
-    if (await tryMkdir(host, hostName, lockDir)) return claimed(host, lockDir, owner);
-    const held = await heldError(host, hostName, lockDir, o);
+    let held: LockError | 'released';
+    do {
+      if (await tryMkdir(host, hostName, lockDir)) return claimed(host, lockDir, owner);
+      held = await heldError(host, hostName, lockDir, o);
+    } while (held === 'released'); // let go while we looked: try again at once
     if (!held.stale || !o.takeOverStale) return held;
     const taken = await takeOver(host, hostName, lockDir, held.owner);
     return taken ? { ...(await claimed(host, lockDir, owner)), tookOver: { owner: held.owner } } : held;
@@ -104,7 +109,7 @@ export async function acquireHostLock(host: Host, hostName: string, lockDir: str
         return undefined;
       }
       return next;
-    }, { deadline: o.waitS * 1000, intervalMs: 1000, fatal: (e) => e instanceof LockError });
+    }, { deadline: o.waitS * 1000, intervalMs: o.pollMs ?? 1000, fatal: (e) => e instanceof LockError });
   } catch (error) {
     if (error instanceof WaitTimeoutError) throw new LockError(`${last.message} (waited ${o.waitS} s)`, last.owner, false, last.remedy ?? '');
     throw error;
@@ -182,13 +187,17 @@ export function describeOwner(owner: LockOwner): string {
   return `${what}pid ${owner.pid} on ${owner.controller}, since ${owner.startedAt})`;
 }
 
-async function heldError(host: Host, hostName: string, lockDir: string, o: LockOptions): Promise<LockError> {
+/** Why the lock cannot be had, or `released` when its holder let go of it while we looked. */
+async function heldError(host: Host, hostName: string, lockDir: string, o: LockOptions): Promise<LockError | 'released'> {
   const restore = o.restoreCommand ?? `passbench restore --host ${hostName}`;
   const clear = `If no passbench is using ${hostName}: run \`${restore}\` (it takes over a lock whose owner is gone), or remove the lock on the host with \`rm -r ${lockDir}\`.`;
+  // mkdir and owner.json are two steps: give a command in between them the time to finish.
+  const graceEnds = Date.now() + (o.ownerGraceMs ?? 2000);
   let owner = await readOwner(host, lockDir);
-  if (!owner) {
-    // mkdir and owner.json are two steps: give a command in between them the time to finish.
-    await delay(o.ownerGraceMs ?? 2000);
+  while (!owner) {
+    if (!(await host.exists(lockDir))) return 'released';
+    if (Date.now() >= graceEnds) break;
+    await delay(100);
     owner = await readOwner(host, lockDir);
   }
   if (!owner) return new LockError(`host ${hostName} is locked (${lockDir}) but the lock names no owner: a passbench died while taking it`, undefined, true, clear);

@@ -2,10 +2,14 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { acquireHostLock, LockError, withHostLock, type LockOwner } from '../../../harness/scenario/host-lock.ts';
-import { useSimLabs } from '../../support/sim-kernel.ts';
-import { simHost } from './fake-lab.ts';
+import type { Bdf } from '../../../harness/pci/bdf.ts';
+import { assignGroups } from '../../../harness/prepare/assign-group.ts';
+import { Journal } from '../../../harness/prepare/journal.ts';
+import { LAB, useSimLabs } from '../../support/sim-kernel.ts';
+import { simHost, treeRunner } from './fake-lab.ts';
 
 const LOCK = '/var/lib/passbench/run.lock';
+const JOURNAL = '/var/lib/passbench/journal.json';
 const owner = (command: string, pid: number): LockOwner => ({ command, pid, controller: 'ctl', startedAt: '2026-12-02T20:00:00Z' });
 
 describe('scenario/host-lock: one host-changing passbench at a time', () => {
@@ -70,5 +74,27 @@ describe('scenario/host-lock: one host-changing passbench at a time', () => {
     await acquireHostLock(sim, 'lab1', LOCK, { ...owner('run', 111), controller: 'elsewhere' }, { controller: 'elsewhere' });
     await assert.rejects(acquireHostLock(sim, 'lab1', LOCK, owner('restore', 222), { controller: 'ctl', isAlive: () => false, takeOverStale: true }),
       (e: unknown) => e instanceof LockError && !e.stale && /it runs on elsewhere: check there/.test(e.remedy ?? ''));
+  });
+
+  it('a lock let go while it was being looked at (no owner yet, then gone) is taken, not called dead', async () => {
+    const { sim, root } = await simHost(lab);
+    // Another command between its mkdir and its owner.json, which then finishes and releases.
+    await fs.mkdir(path.join(root, LOCK), { recursive: true });
+    setTimeout(() => void fs.rm(path.join(root, LOCK), { recursive: true }), 300);
+    const lock = await acquireHostLock(sim, 'lab1', LOCK, owner('bind', 222), { controller: 'ctl', isAlive: () => true });
+    assert.equal(JSON.parse(await fs.readFile(path.join(root, LOCK, 'owner.json'), 'utf8')).pid, 222);
+    await lock.release();
+  });
+
+  it('two commands at once over two connections, 30 times: with --wait both run, one after the other, and the journal keeps every step', async function () {
+    this.timeout(60_000);
+    for (let i = 0; i < 30; i++) {
+      const { sim, reopen, root } = await simHost(lab);
+      const other = reopen({ run: treeRunner(() => root) });
+      const bind = (host: typeof sim, pid: number, bdf: string) => withHostLock(host, 'lab1', LOCK, owner('bind', pid), { controller: 'ctl', isAlive: () => true, waitS: 10, pollMs: 20 },
+        () => assignGroups(host, [bdf as Bdf], { probeActive: async () => [] }));
+      await Promise.all([bind(sim, 1, LAB.lpc), bind(other, 2, LAB.nicSpare)]);
+      assert.equal((await Journal.load(sim, JOURNAL))?.steps.length, 4, `try ${i + 1}`);
+    }
   });
 });
