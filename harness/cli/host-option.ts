@@ -104,6 +104,8 @@ export function parseSshUrl(url: string): { address: string; port: number; user:
   const user = decodeURIComponent(parsed.username || 'root');
   if (!/^[a-z_][a-z0-9_.-]{0,31}$/.test(user)) throw bad(`${JSON.stringify(user)} is not a Unix user name`);
   const port = parsed.port ? Number(parsed.port) : 22;
+  // URL takes ":0" (and nothing above 65535), but no SSH server listens on port 0.
+  if (!(port >= 1 && port <= 65535)) throw bad(`port ${parsed.port}: expected 1-65535`);
   return { address, port, user };
 }
 

@@ -93,6 +93,7 @@ describe('cli/host-option (--host, --lab)', function () {
     for (const bad of ['ssh://root:pw@h', 'ssh://h/path', 'ssh://h:99999', 'ssh://-oProxyCommand=x@h', 'ssh://h?x=1']) {
       assert.throws(() => parseSshUrl(bad), UsageError, bad);
     }
+    assert.throws(() => parseSshUrl('ssh://root@10.0.0.5:0'), (e: unknown) => e instanceof UsageError && /port 0: expected 1-65535/.test(e.message));
   });
 });
 
