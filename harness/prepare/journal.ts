@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { hostPathProblem } from '../config/host-path.ts';
 import { PassbenchError, UsageError, errorMessage } from '../errors.ts';
 import type { Host } from '../host/host.ts';
 import type { BindMethod } from '../pci/driver-ops.ts';
@@ -38,9 +39,10 @@ export class CorruptJournalError extends JournalError {
 
 /** The path comes from --journal: a bad one is a usage error, found before anything changes. */
 export function checkJournalPath(file: string): string {
-  if (!path.posix.isAbsolute(file) || file.split('/').includes('..') || file.endsWith('/')) {
-    throw new UsageError(`journal path ${JSON.stringify(file)} must be an absolute file path without ".."`, {
-      remedy: `Give --journal an absolute path such as ${DEFAULT_JOURNAL_PATH}.`,
+  const problem = hostPathProblem(file, 'file');
+  if (problem) {
+    throw new UsageError(`journal path ${JSON.stringify(file)}: ${problem}`, {
+      remedy: `Give --journal an absolute file path such as ${DEFAULT_JOURNAL_PATH}.`,
     });
   }
   return file;

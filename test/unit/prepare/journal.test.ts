@@ -52,9 +52,11 @@ describe('prepare/journal and restore', () => {
     });
   }
 
-  it('a relative journal path is a usage error', async () => {
+  it('a bad journal path is a usage error saying what is wrong with it', async () => {
     const { sim } = await lab();
-    await assert.rejects(Journal.open(sim, 'journal.json'), UsageError);
+    for (const [file, why] of [['journal.json', /not absolute/], ['/var/lib/passbench/', /ends with "\/", so it names a folder/], ['/var/lib/../tmp/j.json', /"\.\." part/]] as const) {
+      await assert.rejects(Journal.open(sim, file), (e: unknown) => e instanceof UsageError && e.message.includes(JSON.stringify(file)) && why.test(e.message), file);
+    }
   });
 
   it('restore tries every step, reports each failure, keeps only the failed ones; a later restore finishes', async () => {
