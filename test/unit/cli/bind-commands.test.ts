@@ -19,7 +19,7 @@ describe('cli bind / restore / sriov', () => {
     [['bind', '03:00.0'], /did you mean 0000:03:00\.0/],
     [['bind', '0000:03:00.0', '../../etc'], /"..\/..\/etc" is not a PCI address/],
     [['bind', '0000:03:00.0', '--journal', 'rel/j.json'], /absolute file path/],
-    [['restore', '--journal', '/var/lib/../../etc/passwd'], /without "\.\."/],
+    [['restore', '--journal', '/var/lib/../../etc/passwd'], /"\.\." part/],
     [['sriov', '0000:00:02.0', '--vfs', 'two'], /--vfs "two" is not a whole number/],
     [['sriov', '0000:00:02.0', '--vfs', '-1'], /not a whole number|unknown option/],
     [['sriov', '0000:0G:00.0', '--vfs', '1'], /not a PCI address/],
