@@ -7,7 +7,8 @@ import { isMissing, readDirOptional, readOptional } from './sysfs-read.ts';
 /**
  * Which PCI devices the host itself depends on, besides its network interfaces (those are
  * active-interfaces.ts): the storage under its mounts, swap and device-mapper/md stacks, the
- * display of its console, and controllers with input devices (keyboards, mice). Everything is read
+ * display of its console, controllers with input devices (keyboards, mice), and the chipset's host
+ * and ISA/LPC bridges (firmware, TPM, super-I/O, watchdog). Everything is read
  * from sysfs and /proc through the Host, so it works the same over SSH on a lab host.
  *
  * A device depends on another when it sits below it in sysfs: /sys/class/block/sda1 resolves to
@@ -19,7 +20,8 @@ export type HostUse =
   | { kind: 'swap'; block: string; via?: string }
   | { kind: 'held'; block: string; via?: string; holder: string }
   | { kind: 'console'; evidence: string }
-  | { kind: 'input'; input: string; name?: string };
+  | { kind: 'input'; input: string; name?: string }
+  | { kind: 'chipset'; bridge: 'host' | 'ISA/LPC' };
 
 export type HostDependencies = ReadonlyMap<Bdf, HostUse[]>;
 type BlockUse = Extract<HostUse, { block: string }>;
@@ -27,7 +29,14 @@ type BlockUse = Extract<HostUse, { block: string }>;
 const CLASS_BLOCK = '/sys/class/block';
 const BDF_IN_PATH = /(?<=\/)[0-9a-f]{4}:[0-9a-f]{2}:[0-1][0-9a-f]\.[0-7](?=\/|$)/g;
 
-/** Every device the host depends on, with why. `candidates` are also checked for boot_vga. */
+/**
+ * The chipset functions the host cannot give up: PCI classes 06 00 (host bridge) and 06 01 (ISA
+ * bridge, the LPC/eSPI controller). Without ACS they share an IOMMU group with the SATA and SMBus
+ * functions of the same chip (00:1f.x), so binding any of those took the LPC bridge along.
+ */
+const CHIPSET_CLASSES: Readonly<Record<string, 'host' | 'ISA/LPC'>> = { '0x0600': 'host', '0x0601': 'ISA/LPC' };
+
+/** Every device the host depends on, with why. `candidates` are also checked for boot_vga and the chipset's bridges. */
 export async function findHostDependencies(host: Host, candidates: readonly Bdf[] = []): Promise<HostDependencies> {
   const uses = new Map<Bdf, HostUse[]>();
   const add = (sysfsPath: string, use: HostUse) => {
@@ -54,6 +63,8 @@ export async function findHostDependencies(host: Host, candidates: readonly Bdf[
     if ((await readOptional(host, `${PCI_DEVICES_DIR}/${bdf}/boot_vga`)) === '1') {
       add(`/${bdf}`, { kind: 'console', evidence: 'boot_vga is 1' });
     }
+    const bridge = CHIPSET_CLASSES[((await readOptional(host, `${PCI_DEVICES_DIR}/${bdf}/class`)) ?? '').slice(0, 6)];
+    if (bridge) add(`/${bdf}`, { kind: 'chipset', bridge });
   }
   for (const input of (await readDirOptional(host, '/sys/class/input')).filter((n) => /^input\d+$/.test(n))) {
     const where = await realPathOptional(host, `/sys/class/input/${input}`);
@@ -71,6 +82,7 @@ export function describeHostUse(use: HostUse): string {
     case 'held': return `${use.block}${via(use)} held by ${use.holder} (device-mapper, md or another stack on it)`;
     case 'console': return `the active console's display (${use.evidence})`;
     case 'input': return `input device ${use.input}${use.name ? ` (${use.name})` : ''}`;
+    case 'chipset': return `the chipset's ${use.bridge} bridge${use.bridge === 'ISA/LPC' ? ' (firmware, TPM, super-I/O, watchdog behind it)' : ''}`;
   }
 }
 

@@ -57,7 +57,7 @@ describe('prepare/assign-group', () => {
   it('binds a device with its whole group; restore gives the exact before-state; restore twice', async () => {
     const { sim, root } = await lab();
     const before = await snapshot(root);
-    const result = await assignGroups(sim, [b(LAB.smbus)], { probeActive });
+    const result = await assignGroups(sim, [b(LAB.smbus)], { probeActive, force: true });
     assert.deepEqual(result.bound.map((x) => x.bdf), [LAB.lpc, LAB.sata, LAB.smbus]);
     const during = await snapshot(root);
     for (const m of [LAB.lpc, LAB.sata, LAB.smbus]) assert.equal(during.devices[m]?.driver, 'vfio-pci');
@@ -88,7 +88,7 @@ describe('prepare/assign-group', () => {
   it('a failing member rolls back the ones already bound, in reverse; no journal left', async () => {
     const { sim, root } = await lab({ failures: [{ op: 'probe', driver: 'vfio-pci', bdf: LAB.sata, code: 'EINVAL' }] });
     const before = await snapshot(root);
-    await assert.rejects(assignGroups(sim, [b(LAB.lpc)], { probeActive, timeoutMs: 100 }), (e: unknown) =>
+    await assert.rejects(assignGroups(sim, [b(LAB.lpc)], { probeActive, force: true, timeoutMs: 100 }), (e: unknown) =>
       e instanceof AssignError && e.message.includes(LAB.sata) && e.message.includes('every device was put back'));
     assert.deepEqual(await snapshot(root), before);
     assert.equal(await journalExists(root), false);
@@ -99,7 +99,7 @@ describe('prepare/assign-group', () => {
     it(`crash before sysfs write ${k} of a group bind, then restore: exact before-state`, async () => {
       const { sim, root, reopen } = await lab({ crashOnWrite: k });
       const before = await snapshot(root);
-      await assert.rejects(assignGroups(sim, [b(LAB.lpc)], { probeActive }), (e: unknown) =>
+      await assert.rejects(assignGroups(sim, [b(LAB.lpc)], { probeActive, force: true }), (e: unknown) =>
         e instanceof SimulatedCrash || (e instanceof AssignError && e.cause instanceof SimulatedCrash));
       assert.equal(await journalExists(root), true, 'the journal was written before the change');
       const result = await restoreFromJournal(reopen());
@@ -139,7 +139,7 @@ describe('prepare/assign-group', () => {
     it('a journal path with ..', async () => {
       const { sim, root } = await lab();
       const before = await snapshot(root);
-      await assert.rejects(assignGroups(sim, [b(LAB.nicSpare)], { probeActive, journalPath: '/var/../etc/x.json' }), /without "\.\."/);
+      await assert.rejects(assignGroups(sim, [b(LAB.nicSpare)], { probeActive, journalPath: '/var/../etc/x.json' }), /"\.\." part/);
       assert.deepEqual(await snapshot(root), before);
     });
   });
@@ -174,7 +174,18 @@ describe('prepare/assign-group', () => {
       const { facts, active, dependencies } = await readAssignInputs(sim, [b(LAB.smbus)], probeActive);
       const plan = planAssignGroup([b(LAB.smbus)], facts, active, { dependencies, force: true });
       assert.deepEqual(plan.refusals, []);
-      assert.deepEqual(plan.forced.map((f) => [f.bdf, f.rule]), [[LAB.sata, 'host-depends']]);
+      assert.deepEqual(plan.forced.map((f) => [f.bdf, f.rule]), [[LAB.lpc, 'host-depends'], [LAB.sata, 'host-depends']]);
+    });
+
+    it('the chipset\'s ISA/LPC bridge in the group (00:1f.0, same slot as the SMBus asked for) is refused unless forced; nothing changed', async () => {
+      const { sim, root } = await lab();
+      const before = await snapshot(root);
+      await assert.rejects(assignGroups(sim, [b(LAB.smbus)], { probeActive }),
+        refused(/0000:00:1f\.0 \(class 060100, on lpc_ich\) is one the host depends on: the chipset's ISA\/LPC bridge/, 'host-depends'));
+      assert.deepEqual(await snapshot(root), before);
+      assert.equal(sim.writes.length, 0);
+      const forced = await assignGroups(sim, [b(LAB.smbus)], { probeActive, force: true });
+      assert.deepEqual(forced.bound.map((x) => x.bdf), [LAB.lpc, LAB.sata, LAB.smbus]);
     });
 
     it('a member in another slot, not named, is listed and needs --with; with it, both are bound and restore is exact', async () => {

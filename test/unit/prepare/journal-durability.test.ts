@@ -43,7 +43,7 @@ describe('prepare/journal durability: fsynced before each sysfs write', () => {
   it('bind: the journal file and its folder are on disk before every sysfs write', async () => {
     const { sim } = await lab();
     const { host, events } = recording(sim);
-    await assignGroups(host, [LAB.lpc as Bdf], { probeActive: async () => [] });
+    await assignGroups(host, [LAB.lpc as Bdf], { probeActive: async () => [], force: true });
     assert.ok(assertDurableBeforeEachSysfsWrite(events) >= 6);
   });
 

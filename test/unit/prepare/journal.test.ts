@@ -62,7 +62,7 @@ describe('prepare/journal and restore', () => {
   it('restore tries every step, reports each failure, keeps only the failed ones; a later restore finishes', async () => {
     const { sim, root, reopen } = await lab();
     const before = await snapshot(root);
-    await assignGroups(sim, [LAB.lpc as Bdf], { probeActive });
+    await assignGroups(sim, [LAB.lpc as Bdf], { probeActive, force: true });
     await assignGroups(sim, [LAB.nicSpare as Bdf], { probeActive });
     // Two devices refuse to leave vfio-pci this time.
     const stubborn = reopen({ failures: [{ op: 'unbind', driver: 'vfio-pci', bdf: LAB.nicSpare, code: 'EBUSY' }, { op: 'unbind', driver: 'vfio-pci', bdf: LAB.sata, code: 'EBUSY' }] });
@@ -84,7 +84,7 @@ describe('prepare/journal and restore', () => {
     it(`a restore that dies at sysfs write ${k} is finished by the next restore`, async () => {
       const { sim, root, reopen } = await lab();
       const before = await snapshot(root);
-      await assignGroups(sim, [LAB.lpc as Bdf], { probeActive });
+      await assignGroups(sim, [LAB.lpc as Bdf], { probeActive, force: true });
       await restoreFromJournal(reopen({ crashOnWrite: k })).catch(() => undefined);
       const r = await restoreFromJournal(reopen());
       assert.equal(r.failed, 0, JSON.stringify(r.outcomes));
@@ -97,7 +97,7 @@ describe('prepare/journal and restore', () => {
     const { sim, root, reopen } = await lab();
     const before = await snapshot(root);
     // Two transactions side by side on one connection (two binds, or guests journalled as they boot).
-    await Promise.all([assignGroups(sim, [LAB.lpc as Bdf], { probeActive }), assignGroups(sim, [LAB.nicSpare as Bdf], { probeActive })]);
+    await Promise.all([assignGroups(sim, [LAB.lpc as Bdf], { probeActive, force: true }), assignGroups(sim, [LAB.nicSpare as Bdf], { probeActive })]);
     const steps = (await Journal.load(sim, JOURNAL))!.steps;
     assert.deepEqual(steps.map(stepSubject).sort(), [LAB.lpc, LAB.sata, LAB.smbus, LAB.nicSpare].sort());
     assert.deepEqual(steps.map((s) => s.id).sort(), [1, 2, 3, 4], 'ids unique');

@@ -92,7 +92,7 @@ describe('scenario/host-lock: one host-changing passbench at a time', () => {
       const { sim, reopen, root } = await simHost(lab);
       const other = reopen({ run: treeRunner(() => root) });
       const bind = (host: typeof sim, pid: number, bdf: string) => withHostLock(host, 'lab1', LOCK, owner('bind', pid), { controller: 'ctl', isAlive: () => true, waitS: 10, pollMs: 20 },
-        () => assignGroups(host, [bdf as Bdf], { probeActive: async () => [] }));
+        () => assignGroups(host, [bdf as Bdf], { probeActive: async () => [], force: true }));
       await Promise.all([bind(sim, 1, LAB.lpc), bind(other, 2, LAB.nicSpare)]);
       assert.equal((await Journal.load(sim, JOURNAL))?.steps.length, 4, `try ${i + 1}`);
     }
