@@ -112,7 +112,7 @@ describe('host safety in the virtual lab', function () {
     // instruction, holding both VFs, named so the cleanup can find it.
     const devices = vfs.flatMap((vf) => ['-device', `vfio-pci,host=${vf}`]);
     await labShell(`qemu-system-x86_64 -name passbench-held-vf -machine q35 -accel tcg -m 64 -nodefaults -display none -S ${devices.join(' ')} `
-      + '-daemonize -pidfile /run/passbench-held-vf.pid');
+      + '-daemonize -pidfile /run/passbench-held-vf.pid', 300_000); // returns once QEMU has set up the VFs: slow under TCG on a loaded machine
     try {
       const held = await passbench('restore');
       const out = `${held.stdout}\n${held.stderr}`;
