@@ -7,7 +7,7 @@ import { CommandError, PassbenchError, ResultsError, UsageError } from '../error
 import { HostKeyMismatchError, SshConnectError } from '../host/ssh-errors.ts';
 import { LockError } from '../scenario/host-lock.ts';
 import { UnfitError } from '../scenario/host-run.ts';
-import { PendingJournalError } from '../scenario/validate-host.ts';
+import { PendingJournalError } from '../scenario/pending-journal.ts';
 import { ExitCode, type ExitCodeValue } from './exit-codes.ts';
 
 /** Not fit, busy or unreachable: the environment, not the thing tested (exit 3). */

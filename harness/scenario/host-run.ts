@@ -7,7 +7,7 @@ import { SCHEMA_VERSION, type Check, type HostMeta, type Sample } from '../resul
 import type { CaseContext, Case } from './case-context.ts';
 import { CleanupStack } from './cleanup-stack.ts';
 import { acquireHostLock, LockError, ownerAlive, type LockOwner } from './host-lock.ts';
-import { checkNoJournal } from './pending-journal.ts';
+import { PendingJournalError, checkNoJournal } from './pending-journal.ts';
 import { restoreCommand } from '../prepare/restore-command.ts';
 import { ownStartTime } from '../host/process-identity.ts';
 import { LocalHost } from '../host/local-host.ts';
@@ -15,7 +15,7 @@ import type { RunOps, RunWriter } from './ops.ts';
 import type { HostPlan, Plan } from './plan.ts';
 import { estimateRemaining, SteadyEstimate, type Progress } from './progress.ts';
 import type { Step } from './define-scenario.ts';
-import { HostValidationError, PendingJournalError, validateHost } from './validate-host.ts';
+import { HostValidationError, validateHost } from './validate-host.ts';
 import type { RunSettings } from '../config/scenario-config.ts';
 import { Pace, raceAbort, within } from '../wait/index.ts';
 

@@ -1,6 +1,9 @@
 import type { Host } from '../host/host.ts';
 import { CorruptJournalError, Journal, stepSubject } from '../prepare/journal.ts';
-import { PendingJournalError } from './validate-host.ts';
+import { PassbenchError } from '../errors.ts';
+
+/** A journal is waiting: the host is not in its original state (environment, exit 3). */
+export class PendingJournalError extends PassbenchError {}
 
 /**
  * Before a run changes anything: no journal from an earlier run may be waiting (the host may not

@@ -1,4 +1,4 @@
-import { PassbenchError, UsageError, errorMessage } from '../errors.ts';
+import { UsageError, errorMessage } from '../errors.ts';
 import type { Host } from '../host/host.ts';
 import { findActiveInterfaces } from '../pci/active-interfaces.ts';
 import type { Bdf } from '../pci/bdf.ts';
@@ -11,8 +11,8 @@ import type { HostPlan } from './plan.ts';
 
 /**
  * The plan's host-side checks, read-only: each device exists and is the model the config says,
- * it is not in use by the host (the prepare layer's guards), the PF can make the VFs asked for,
- * and no journal from an earlier run is waiting for `passbench restore`. All problems at once.
+ * it is not in use by the host (the prepare layer's guards), the PF can make the VFs asked for.
+ * All problems at once (a journal left by an earlier run is pending-journal.ts's, checked first).
  */
 export class HostValidationError extends UsageError {
   constructor(readonly host: string, readonly problems: string[]) {
@@ -22,15 +22,7 @@ export class HostValidationError extends UsageError {
   }
 }
 
-/** A journal is waiting: the host is not in its original state (environment, exit 3). */
-export class PendingJournalError extends PassbenchError {}
-
 export async function validateHost(host: Host, plan: HostPlan, probe: ActiveInterfaceProbe = findActiveInterfaces): Promise<void> {
-  if (await host.exists(plan.config.journalPath)) {
-    throw new PendingJournalError(`host ${plan.name}: journal ${plan.config.journalPath} from an earlier run is still there; the host may not be as it was`, {
-      remedy: `Run \`passbench restore --host ${plan.name}\` first.`,
-    });
-  }
   const problems: string[] = [];
   const facts = new Map<Bdf, DeviceFacts>();
   const read = async (bdf: Bdf): Promise<DeviceFacts | undefined> => {
