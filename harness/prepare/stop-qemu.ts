@@ -28,17 +28,18 @@ export async function stopJournalledQemu(host: Host, step: QemuStep, o: StopQemu
   const now = await readProcessIdentity(host, pid);
   const mismatch = differs(step, now);
   if (mismatch) return { stopped: false, note: `QEMU of guest ${step.guest} (pid ${pid}) is not running: ${mismatch}` };
-  const still = async () => (differs(step, await readProcessIdentity(host, pid)) ? true : undefined);
+  // Done waiting once the pid is no longer this QEMU (gone, or already someone else's).
+  const gone = async () => (differs(step, await readProcessIdentity(host, pid)) ? true : undefined);
   await signal(host, pid, 'TERM');
   try {
-    await waitUntil(`QEMU pid ${pid} to exit after SIGTERM`, still, { deadline: o.termMs ?? 10_000, intervalMs: 200 });
+    await waitUntil(`QEMU pid ${pid} to exit after SIGTERM`, gone, { deadline: o.termMs ?? 10_000, intervalMs: 200 });
     return { stopped: true, pid };
   } catch (error) {
     if (!(error instanceof WaitTimeoutError)) throw error;
   }
   await signal(host, pid, 'KILL');
   try {
-    await waitUntil(`QEMU pid ${pid} to exit after SIGKILL`, still, { deadline: o.killMs ?? 15_000, intervalMs: 200 });
+    await waitUntil(`QEMU pid ${pid} to exit after SIGKILL`, gone, { deadline: o.killMs ?? 15_000, intervalMs: 200 });
   } catch (error) {
     throw new QemuStopError(`QEMU of guest ${step.guest} (pid ${pid}) on ${host.name} did not exit after SIGTERM and SIGKILL`, {
       cause: error, remedy: `Look at it on the host (\`ps -o pid,stat,wchan:30,cmd -p ${pid}\`; state D is a stuck device), then run restore again.`,
