@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execa } from 'execa';
 import { labShell, sharedLab, sharedLabName, SNAPSHOT } from '../support/shared-lab.ts';
-import { controllerLeftovers, dropGuestSessions, keyFolders, labLeftovers, resetLab, startFaultRun, VF_PF, waitFor, type FaultRun } from './fault-run.ts';
+import { controllerLeftovers, dropGuestSessions, firstSamples, keyFolders, labLeftovers, resetLab, startFaultRun, VF_PF, waitFor, type FaultRun } from './fault-run.ts';
 
 /**
  * Faults against the virtual lab (real kernel, over SSH). The state before and after is read
@@ -13,15 +13,6 @@ import { controllerLeftovers, dropGuestSessions, keyFolders, labLeftovers, reset
  * before the fault kept in samples.jsonl, and the lab's drivers/overrides/numvfs as before.
  * Nested guests boot in minutes under TCG-in-TCG: only the faults that need one boot one.
  */
-
-/** Waits (boot included: minutes under nested TCG) until the run has stored a sample; returns them. */
-function firstSamples(run: FaultRun) {
-  return waitFor('a first sample', 2_400_000, async () => {
-    if (run.child.exitCode !== null) throw new Error(`the run ended before measuring:\n${run.output()}`);
-    const s = await run.samples();
-    return s.length > 0 ? s : undefined;
-  }, 3_000);
-}
 
 describe('faults in the virtual lab', function () {
   this.timeout(3_000_000);

@@ -3,7 +3,7 @@ import { execa } from 'execa';
 import os from 'node:os';
 import path from 'node:path';
 import { labShell, sharedLab, sharedLabName, SNAPSHOT } from '../support/shared-lab.ts';
-import { keyFolders, resetLab, startFaultRun, VF_PF, waitFor, type FaultRun } from './fault-run.ts';
+import { firstSamples, keyFolders, resetLab, startFaultRun, VF_PF, waitFor, type FaultRun } from './fault-run.ts';
 import { shellWords } from '../support/shell-words.ts';
 
 /**
@@ -78,10 +78,7 @@ describe('host safety in the virtual lab', function () {
   it('SIGKILL of `passbench run` during measurement, then the remedy it printed: no QEMU left, host as before', async () => {
     const before = await labShell(SNAPSHOT);
     const run: FaultRun = await startFaultRun({ scenario: 'sriov', count: 2 });
-    await waitFor('a first sample', 2_400_000, async () => {
-      if (run.child.exitCode !== null) throw new Error(`the run ended before measuring:\n${run.output()}`);
-      return (await run.samples()).length > 0;
-    }, 3_000);
+    await firstSamples(run);
     run.child.kill('SIGKILL');
     await run.child;
     assert.notEqual(await qemuInLab(), '0', 'the killed run\'s guests should still be running (nothing stopped them)');
