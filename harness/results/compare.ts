@@ -41,7 +41,7 @@ import {
   resampledMedian,
   type Interval,
 } from '../measure/statistics.ts';
-import { mannWhitneyU, type MannWhitneyResult } from './mann-whitney.ts';
+import { mannWhitneyU, type MannWhitneyResult } from '../stats/mann-whitney.ts';
 
 export type Direction = 'higher-is-better' | 'lower-is-better';
 export type Verdict = 'regressed' | 'improved' | 'unchanged' | 'inconclusive';

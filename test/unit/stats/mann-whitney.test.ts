@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { averageRanks, erfc, mannWhitneyU, normalCdf } from '../../../harness/results/mann-whitney.ts';
+import { averageRanks, erfc, mannWhitneyU, normalCdf } from '../../../harness/stats/mann-whitney.ts';
 
 const close = (actual: number, expected: number, tolerance: number): void =>
   assert.ok(Math.abs(actual - expected) <= tolerance, `expected ${expected}, got ${actual}`);
 
-describe('results/mann-whitney', () => {
+describe('stats/mann-whitney', () => {
   it('computes a small case by hand: no overlap, 3 vs 3', () => {
     // Ranks of x: 1, 2, 3 → R = 6, U = R − 3·4/2 = 0. μ = 4.5, σ² = 3·3·7/12 = 5.25.
     // z = (|0 − 4.5| − 0.5) / √5.25 = 1.7457; p = 2·(1 − Φ(1.7457)) = 0.0809
