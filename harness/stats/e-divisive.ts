@@ -1,0 +1,200 @@
+/**
+ * Change points in a series by E-divisive means (Matteson & James, "A Nonparametric Approach for
+ * Multiple Change Point Analysis of Multivariate Data", 2014), the algorithm behind Apache Otava
+ * (formerly Hunter; `compute_change_points_orig` in otava/analysis.py) and MongoDB's
+ * signal-processing-algorithms. Pure, seeded, no I/O.
+ *
+ * THE STATISTIC. For a split of Z[s..κ) into X = Z[s..τ) (n values) and Y = Z[τ..κ) (m values),
+ * with distances d(i, j) = |Zi − Zj|^α (0 < α < 2; α = 1 by default, as in both references):
+ *
+ *   q̂(τ, κ) = 2/(n+m)·Σ_{X×Y} d − 2m/((n+m)(n−1))·Σ_{i<k∈X} d − 2n/((n+m)(m−1))·Σ_{j<k∈Y} d
+ *
+ * which is nm/(n+m) times the energy distance between X and Y (U-statistic form; a within-set
+ * term is 0 for a set of one). The candidate of an interval [s, e) is the τ that maximizes q̂
+ * over all s < τ < κ ≤ e (κ too is searched, as in Matteson & James and Otava: a change near
+ * the start of a long interval is not drowned by what follows).
+ *
+ * THE SEARCH. Intervals are the stretches between the change points found so far (at first the
+ * whole series). The best candidate over all intervals is tested; if significant it splits its
+ * interval and the search goes on, otherwise it stops (bisection, as both references do).
+ *
+ * THE TEST. A permutation test: shuffle the values within each current interval (keeping the
+ * change points already found), take the best q̂ over all intervals again, and count how often it
+ * reaches the observed one. p = (count + 1) / (permutations + 1): the usual permutation p-value,
+ * never 0 (Otava reports count / (permutations + 1), which is 0 when no shuffle reaches it; the
+ * decisions agree whenever the level is above 1 / (permutations + 1)).
+ * Since the best q̂ over all τ and κ is compared with the best q̂ of each shuffle, the test
+ * accounts for having searched every split.
+ *
+ * Cost: O(L²) per interval of length L for the observed statistic and for each permutation, using
+ * column prefix sums of the distance matrix.
+ */
+import { createRandom, DEFAULT_SEED, type Random } from './random.ts';
+
+export interface EDivisiveOptions {
+  /** Exponent of the distances, in (0, 2). */
+  alpha: number;
+  /** Significance level of each split's permutation test. */
+  significance: number;
+  /** Shuffles per permutation test. */
+  permutations: number;
+  /** Fewest values on either side of a split (1 = any split, as in both references). */
+  minSegment: number;
+  seed: number;
+  /**
+   * Stop a permutation test as soon as it cannot end below `significance` any more (its p-value
+   * is then an estimate over the shuffles run). Saves most of the work on series without change.
+   */
+  stopEarly: boolean;
+}
+
+export const DEFAULT_E_DIVISIVE_OPTIONS: Readonly<EDivisiveOptions> = Object.freeze({
+  alpha: 1,
+  significance: 0.05,
+  permutations: 199,
+  minSegment: 1,
+  seed: DEFAULT_SEED,
+  stopEarly: true,
+});
+
+export interface Split {
+  /** First index after the change (the first value of Y). */
+  index: number;
+  /** q̂ of the best split. */
+  q: number;
+}
+
+export interface EDivisiveChangePoint extends Split {
+  /** Permutation p-value of the split when it was found. */
+  pValue: number;
+  /** Shuffles actually run for it. */
+  permutations: number;
+}
+
+/** An interval [start, end) of the series. */
+interface Interval {
+  start: number;
+  end: number;
+}
+
+/**
+ * Best split of values[start..end): the τ maximizing q̂(τ, κ) over start < τ < κ ≤ end with at
+ * least `minSegment` values on either side; undefined when the interval is too short. Ties go
+ * to the smallest τ, then the smallest κ (NumPy's argmax order in Otava).
+ */
+export function bestSplit(values: ArrayLike<number>, start: number, end: number, alpha = 1, minSegment = 1): Split | undefined {
+  const length = end - start;
+  if (length < 2 * minSegment || length < 2) return undefined;
+  // prefix[r * length + k] = Σ_{i<r} d(i, k), indices local to the interval.
+  const prefix = new Float64Array((length + 1) * length);
+  for (let r = 0; r < length; r++) {
+    const zr = values[start + r] as number;
+    for (let k = 0; k < length; k++) {
+      const distance = Math.abs(zr - (values[start + k] as number));
+      prefix[(r + 1) * length + k] = prefix[r * length + k] as number + (alpha === 1 ? distance : distance ** alpha);
+    }
+  }
+  const columnSum = (from: number, to: number, k: number): number =>
+    (prefix[to * length + k] as number) - (prefix[from * length + k] as number);
+
+  let best: Split | undefined;
+  let withinX = 0; // Σ_{i<k<τ} d(i, k)
+  for (let tau = 1; tau < length; tau++) {
+    withinX += columnSum(0, tau - 1, tau - 1);
+    const n = tau;
+    if (n < minSegment) continue;
+    let between = 0;
+    let withinY = 0;
+    for (let kappa = tau + 1; kappa <= length; kappa++) {
+      const k = kappa - 1; // the value joining Y
+      between += columnSum(0, tau, k);
+      withinY += columnSum(tau, k, k);
+      const m = kappa - tau;
+      if (m < minSegment) continue;
+      const total = n + m;
+      let q = (2 / total) * between;
+      if (n > 1) q -= ((2 * m) / (total * (n - 1))) * withinX;
+      if (m > 1) q -= ((2 * n) / (total * (m - 1))) * withinY;
+      if (best === undefined || q > best.q) best = { index: start + tau, q };
+    }
+  }
+  return best;
+}
+
+function intervalsBetween(changePoints: readonly number[], length: number): Interval[] {
+  const bounds = [0, ...[...changePoints].sort((a, b) => a - b), length];
+  const intervals: Interval[] = [];
+  for (let i = 0; i + 1 < bounds.length; i++) intervals.push({ start: bounds[i] as number, end: bounds[i + 1] as number });
+  return intervals;
+}
+
+function bestOver(values: ArrayLike<number>, intervals: readonly Interval[], alpha: number, minSegment: number): Split | undefined {
+  let best: Split | undefined;
+  for (const { start, end } of intervals) {
+    const split = bestSplit(values, start, end, alpha, minSegment);
+    if (split !== undefined && (best === undefined || split.q > best.q)) best = split;
+  }
+  return best;
+}
+
+function shuffleWithin(buffer: Float64Array, intervals: readonly Interval[], random: Random): void {
+  for (const { start, end } of intervals) {
+    for (let i = end - 1; i > start; i--) {
+      const j = start + random.int(i - start + 1);
+      const swap = buffer[i] as number;
+      buffer[i] = buffer[j] as number;
+      buffer[j] = swap;
+    }
+  }
+}
+
+/** Permutation p-value of the observed best q̂ given the current intervals. */
+function permutationPValue(
+  values: readonly number[],
+  intervals: readonly Interval[],
+  observed: number,
+  options: EDivisiveOptions,
+  random: Random,
+): { pValue: number; permutations: number } {
+  const buffer = Float64Array.from(values);
+  // p = (count + 1) / (P + 1) ≤ significance  ⇔  count ≤ significance·(P + 1) − 1.
+  const allowed = Math.floor(options.significance * (options.permutations + 1) + 1e-9) - 1;
+  let count = 0;
+  for (let done = 1; done <= options.permutations; done++) {
+    shuffleWithin(buffer, intervals, random);
+    const best = bestOver(buffer, intervals, options.alpha, options.minSegment);
+    if (best !== undefined && best.q >= observed) count++;
+    if (options.stopEarly && count > allowed) return { pValue: (count + 1) / (done + 1), permutations: done };
+  }
+  return { pValue: (count + 1) / (options.permutations + 1), permutations: options.permutations };
+}
+
+function checkOptions(values: readonly number[], o: EDivisiveOptions): void {
+  for (const value of values) {
+    if (!Number.isFinite(value)) throw new RangeError(`eDivisive: value ${String(value)} is not a finite number`);
+  }
+  if (!(o.alpha > 0 && o.alpha < 2)) throw new RangeError(`eDivisive: alpha must be in (0, 2), got ${o.alpha}`);
+  if (!(o.significance > 0 && o.significance < 1)) throw new RangeError(`eDivisive: significance must be in (0, 1), got ${o.significance}`);
+  if (!Number.isInteger(o.permutations) || o.permutations < 1) throw new RangeError(`eDivisive: permutations must be a positive integer, got ${o.permutations}`);
+  if (!Number.isInteger(o.minSegment) || o.minSegment < 1) throw new RangeError(`eDivisive: minSegment must be a positive integer, got ${o.minSegment}`);
+}
+
+/**
+ * Significant change points of the series, in ascending index order. Each names the first index
+ * after the change, its q̂ and the permutation p-value at which it was accepted.
+ */
+export function eDivisive(values: readonly number[], options: Partial<EDivisiveOptions> = {}): EDivisiveChangePoint[] {
+  const o: EDivisiveOptions = { ...DEFAULT_E_DIVISIVE_OPTIONS, ...options };
+  checkOptions(values, o);
+  const random = createRandom(o.seed);
+  const found: EDivisiveChangePoint[] = [];
+  for (;;) {
+    const intervals = intervalsBetween(found.map((c) => c.index), values.length);
+    const candidate = bestOver(values, intervals, o.alpha, o.minSegment);
+    if (candidate === undefined) break;
+    const test = permutationPValue(values, intervals, candidate.q, o, random);
+    if (test.pValue > o.significance) break;
+    found.push({ ...candidate, ...test });
+  }
+  return found.sort((a, b) => a.index - b.index);
+}
