@@ -32,16 +32,12 @@
  * coverage (≈ 97.5 % one-sided) rather than with a coin toss. `bench/power.ts` measures the
  * resulting catch and false-alarm rates at the default repetitions.
  */
-import { createRandom, DEFAULT_SEED } from '../measure/random.ts';
-import {
-  DEFAULT_CONFIDENCE,
-  DEFAULT_RESAMPLES,
-  median,
-  percentileOfSorted,
-  resampledMedian,
-  type Interval,
-} from '../measure/statistics.ts';
+import { DEFAULT_CONFIDENCE, DEFAULT_RESAMPLES, median, type Interval } from '../stats/descriptive.ts';
+import { DEFAULT_SEED } from '../stats/random.ts';
 import { mannWhitneyU, type MannWhitneyResult } from '../stats/mann-whitney.ts';
+import { bootstrapRelativeChangeCi } from '../stats/relative-change.ts';
+
+export { bootstrapRelativeChangeCi };
 
 export type Direction = 'higher-is-better' | 'lower-is-better';
 export type Verdict = 'regressed' | 'improved' | 'unchanged' | 'inconclusive';
@@ -80,31 +76,6 @@ export interface Comparison {
   changeCi?: Interval;
   mannWhitney?: MannWhitneyResult;
   policy: ComparePolicy;
-}
-
-/**
- * Bootstrap CI of median(candidate) / median(baseline) − 1: each resample draws both sets
- * with replacement, independently.
- */
-export function bootstrapRelativeChangeCi(
-  baseline: readonly number[],
-  candidate: readonly number[],
-  options: { confidence?: number; resamples?: number; seed?: number } = {},
-): Interval {
-  const confidence = options.confidence ?? DEFAULT_CONFIDENCE;
-  const resamples = options.resamples ?? DEFAULT_RESAMPLES;
-  const random = createRandom(options.seed ?? DEFAULT_SEED);
-  const bufferB = new Float64Array(baseline.length);
-  const bufferC = new Float64Array(candidate.length);
-  const changes = new Float64Array(resamples);
-  for (let r = 0; r < resamples; r++) {
-    const mb = resampledMedian(baseline, bufferB, random.int);
-    const mc = resampledMedian(candidate, bufferC, random.int);
-    changes[r] = mc / mb - 1;
-  }
-  changes.sort();
-  const tail = (1 - confidence) / 2;
-  return { low: percentileOfSorted(changes, tail), high: percentileOfSorted(changes, 1 - tail) };
 }
 
 const percent = (fraction: number): string => `${fraction >= 0 ? '+' : '−'}${(Math.abs(fraction) * 100).toFixed(1)} %`;
