@@ -1,122 +1,195 @@
 /**
- * Power of the regression verdict, by simulation on synthetic samples (no lab needed):
+ * Power of the nightly regression rule over simulated 30-night series (no lab needed):
  *
- *   npx tsx bench/power.ts [--trials N]
+ *   npx tsx bench/power.ts [--trials N] [--only 3|12] [--tune]
  *
- * Each trial draws a baseline and a candidate sample set with Gaussian run-to-run noise of
- * 3 % (coefficient of variation) around 100 (a higher-is-better metric, e.g. Gbit/s), then
- * asks `compareSamples` with its default policy for a verdict.
+ * A series is one metric of one host, higher-is-better, around 100. Each night has a level
+ * 100·(1 + b·z) (b = night-to-night variation: 0, 1 or 2 %), and r repetitions (3 or 12) of
+ * level·(1 + 0.03·e) (3 % noise within a night); z and e are standard normal. A step lowers the
+ * level by 3, 5 or 10 % from night 15 on (nights 0–29); null series have no step.
  *
- *   caught       candidate really 5 % lower  → verdict 'regressed'
- *   false alarm  candidate identical         → verdict 'regressed'
+ *   OLD rule (today's): compareSamples (harness/results/compare.ts) of tonight's repetitions
+ *       against the previous night's, alarm on 'regressed'; the previous night is the baseline
+ *       whatever its verdict was (a regressed night becomes the next baseline).
+ *   NEW rule: watchNight (harness/stats/nightly-watch.ts): tonight's median against the last 10
+ *       good nights (prediction interval) OR a new material change point for the worse over the
+ *       nights so far (E-divisive with a permutation test). Nights after a detected change are
+ *       'open-change' and never baseline.
  *
- * Target: caught ≥ 95 %, false alarms ≤ 1 %. Also compares fixed repetition counts with the
- * adaptive rule (`decideRepetition`), which stops each side once the median's CI is tight
- * enough, at 3 % noise and on a quieter 1.5 % metric. Figures are reproducible: every trial
- * uses its own fixed seed. Rates carry a 95 % Wilson interval for the trial count.
+ * Per cell: found = an alarm on night 15 or later that points at the step (new rule: a night
+ * verdict 'regressed', or a change placed at night 13 or later; old rule: night 15's comparison, the only
+ * one that spans the step); within 5 = on nights 15–19 (at most 4 nights late);
+ * late = nights after 15 (median over found series). A false alarm is any other alarm (in null
+ * series, or before night 15); it is acknowledged (known) and the series goes on, so a series
+ * can raise several. Targets at b = 1 %, 3 repetitions: 5 % step found within 5 nights in ≥ 90 %
+ * of series; ≤ 5 % of null series raise any alarm. Rates carry a 95 % Wilson interval.
+ * Figures are reproducible: every series has its own seed.
  */
-import { createRandom, type Random } from '../harness/measure/random.ts';
-import { DEFAULT_REPETITION_POLICY, decideRepetition } from '../harness/measure/statistics.ts';
-import { compareSamples, DEFAULT_COMPARE_POLICY } from '../harness/results/compare.ts';
+import { compareSamples } from '../harness/results/compare.ts';
+import { median } from '../harness/stats/descriptive.ts';
+import type { Night } from '../harness/stats/night-verdict.ts';
+import { DEFAULT_WATCH_POLICY, watchNight, type WatchPolicy } from '../harness/stats/nightly-watch.ts';
+import { createRandom } from '../harness/stats/random.ts';
 
-const trialsArg = process.argv.indexOf('--trials');
-const TRIALS = trialsArg > 0 ? Number(process.argv[trialsArg + 1]) : 1000;
-const CENTRE = 100;
-const DROP = 0.05;
+const argument = (name: string): string | undefined => {
+  const at = process.argv.indexOf(name);
+  return at > 0 ? process.argv[at + 1] : undefined;
+};
+const TRIALS = Number(argument('--trials') ?? 200);
+const ONLY_REPS = argument('--only');
+const NIGHTS = 30;
+const STEP_NIGHT = 15;
+const WITHIN_NOISE = 0.03;
+const WITHIN_NIGHTS = 5;
 
-type Sampler = (random: Random) => number;
-const noisy = (centre: number, cv: number): Sampler => (random) => centre * (1 + cv * random.normal());
+const NEW_RULE: WatchPolicy = DEFAULT_WATCH_POLICY;
 
-function fixed(sampler: Sampler, n: number, random: Random): number[] {
-  return Array.from({ length: n }, () => sampler(random));
+interface Series {
+  repetitions: number[][];
+  /** The night's value for the new rule: the median of its repetitions. */
+  medians: number[];
+  /** The mean instead (more efficient on Gaussian noise, not robust to an odd repetition). */
+  means: number[];
 }
 
-function adaptive(sampler: Sampler, random: Random): number[] {
-  const samples: number[] = [];
-  for (;;) {
-    samples.push(sampler(random));
-    if (decideRepetition(samples).stop) return samples;
+function simulate(between: number, reps: number, step: number, seed: number): Series {
+  const random = createRandom(seed);
+  const repetitions: number[][] = [];
+  for (let night = 0; night < NIGHTS; night++) {
+    const level = 100 * (1 + between * random.normal()) * (night >= STEP_NIGHT ? 1 - step : 1);
+    repetitions.push(Array.from({ length: reps }, () => level * (1 + WITHIN_NOISE * random.normal())));
   }
+  return { repetitions, medians: repetitions.map((r) => median(r)), means: repetitions.map((r) => r.reduce((a, b) => a + b, 0) / r.length) };
 }
 
-interface Row {
-  label: string;
-  samplesPerSide: number;
-  caught: number;
+interface Outcome {
+  /** Nights late (0 = on night 15), or undefined if never found. */
+  late?: number;
   falseAlarms: number;
-  inconclusiveOnDrop: number;
 }
 
-function simulate(label: string, cv: number, draw: (sampler: Sampler, random: Random) => number[]): Row {
-  let caught = 0;
+function oldRule(series: Series, hasStep: boolean): Outcome {
   let falseAlarms = 0;
-  let inconclusiveOnDrop = 0;
-  let spent = 0;
-  for (let trial = 0; trial < TRIALS; trial++) {
-    const random = createRandom(0x9e3779b9 ^ (trial * 7919));
-    const baseline = draw(noisy(CENTRE, cv), random);
-    const dropped = draw(noisy(CENTRE * (1 - DROP), cv), random);
-    const same = draw(noisy(CENTRE, cv), random);
-    spent += baseline.length + dropped.length + same.length;
-    const onDrop = compareSamples(baseline, dropped, 'higher-is-better', { seed: trial }).verdict;
-    if (onDrop === 'regressed') caught++;
-    if (onDrop === 'inconclusive') inconclusiveOnDrop++;
-    if (compareSamples(baseline, same, 'higher-is-better', { seed: trial }).verdict === 'regressed') falseAlarms++;
+  for (let night = 1; night < NIGHTS; night++) {
+    const verdict = compareSamples(series.repetitions[night - 1] as number[], series.repetitions[night] as number[], 'higher-is-better', { seed: night }).verdict;
+    if (verdict !== 'regressed') continue;
+    // Only night 15's comparison spans the step; an alarm later compares two nights after it.
+    if (hasStep && night === STEP_NIGHT) return { late: 0, falseAlarms };
+    falseAlarms++;
   }
-  return { label, samplesPerSide: spent / (3 * TRIALS), caught, falseAlarms, inconclusiveOnDrop };
+  return { falseAlarms };
 }
 
-/** 95 % Wilson score interval of a binomial proportion, as "lo–hi %". */
+function newRule(values: readonly number[], hasStep: boolean, policy: Partial<WatchPolicy>, seed: number): Outcome {
+  const history: Night[] = [];
+  const known: number[] = [];
+  let falseAlarms = 0;
+  for (let night = 0; night < NIGHTS; night++) {
+    const tonight = values[night] as number;
+    const watch = watchNight(history, tonight, 'higher-is-better', known, { ...policy, changes: { ...policy.changes, seed: seed + night } });
+    // A change placed at night 13 or later, seen on night 15 or later, is the step (placed a night
+    // or two off, as a noisy night next to the step can be).
+    const pointsAtStep = watch.newRegression !== undefined && watch.newRegression.index >= STEP_NIGHT - 2;
+    if (hasStep && night >= STEP_NIGHT && (watch.verdict.verdict === 'regressed' || pointsAtStep)) {
+      return { late: night - STEP_NIGHT, falseAlarms };
+    }
+    if (watch.alarm) {
+      // A false alarm: someone looks, acknowledges it, and the night stays a good one.
+      falseAlarms++;
+      known.push(watch.newRegression?.index ?? night);
+    }
+    history.push({ median: tonight, status: 'good' });
+  }
+  return { falseAlarms };
+}
+
+interface Cell {
+  found: number;
+  foundWithin: number;
+  lates: number[];
+  falseAlarms: number;
+  seriesWithAlarm: number;
+}
+
+function emptyCell(): Cell {
+  return { found: 0, foundWithin: 0, lates: [], falseAlarms: 0, seriesWithAlarm: 0 };
+}
+
+function record(cell: Cell, outcome: Outcome): void {
+  if (outcome.late !== undefined) {
+    cell.found++;
+    cell.lates.push(outcome.late);
+    if (outcome.late < WITHIN_NIGHTS) cell.foundWithin++;
+  }
+  cell.falseAlarms += outcome.falseAlarms;
+  if (outcome.falseAlarms > 0) cell.seriesWithAlarm++;
+}
+
+/** 95 % Wilson score interval of a binomial proportion, as "lo–hi". */
 function wilson(successes: number, n: number): string {
   const z = 1.96;
   const p = successes / n;
   const centre = (p + (z * z) / (2 * n)) / (1 + (z * z) / n);
   const half = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / (1 + (z * z) / n);
-  return `${(Math.max(0, centre - half) * 100).toFixed(1)}–${(Math.min(1, centre + half) * 100).toFixed(1)}`;
+  return `${(Math.max(0, centre - half) * 100).toFixed(0)}–${(Math.min(1, centre + half) * 100).toFixed(0)}`;
 }
 
-function printTable(title: string, rows: Row[]): void {
-  console.log(`\n${title}`);
-  const header = ['repetitions', 'samples/side', 'caught %', '(95 % CI)', 'false alarm %', '(95 % CI)', 'inconclusive on drop %', 'meets target'];
-  const body = rows.map((r) => [
-    r.label,
-    r.samplesPerSide.toFixed(1),
-    ((100 * r.caught) / TRIALS).toFixed(1),
-    wilson(r.caught, TRIALS),
-    ((100 * r.falseAlarms) / TRIALS).toFixed(1),
-    wilson(r.falseAlarms, TRIALS),
-    ((100 * r.inconclusiveOnDrop) / TRIALS).toFixed(1),
-    r.caught / TRIALS >= 0.95 && r.falseAlarms / TRIALS <= 0.01 ? 'yes' : 'no',
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => (row[i] as string).length)));
+const pct = (count: number): string => `${((100 * count) / TRIALS).toFixed(1)} (${wilson(count, TRIALS)})`;
+
+function describeCell(cell: Cell, step: number): string[] {
+  if (step === 0) return ['', '', '', (cell.falseAlarms / TRIALS).toFixed(2), pct(cell.seriesWithAlarm)];
+  const late = cell.lates.length > 0 ? String(median(cell.lates)) : '–';
+  return [pct(cell.found), pct(cell.foundWithin), late, (cell.falseAlarms / TRIALS).toFixed(2), pct(cell.seriesWithAlarm)];
+}
+
+function printTable(rows: string[][]): void {
+  const header = ['b %', 'reps', 'step %', 'rule', 'found %', 'within 5 %', 'late', 'false/series', 'series w/ false %'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
   const line = (cells: string[]): string => cells.map((c, i) => c.padStart(widths[i] as number)).join('  ');
   console.log(line(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const row of body) console.log(line(row));
+  for (const row of rows) console.log(line(row));
+}
+
+type Rule = 'old' | 'new' | 'new (mean)';
+
+function runGrid(policy: Partial<WatchPolicy>, betweens: number[], repsList: number[], steps: number[], rules: Rule[]): string[][] {
+  const rows: string[][] = [];
+  for (const reps of repsList) {
+    for (const between of betweens) {
+      for (const step of steps) {
+        const cells = new Map<Rule, Cell>(rules.map((rule) => [rule, emptyCell()]));
+        for (let trial = 0; trial < TRIALS; trial++) {
+          const seed = (0x9e3779b9 ^ (trial * 7919 + reps * 104729 + Math.round(between * 1000) * 1299709 + Math.round(step * 1000) * 15485863)) >>> 0;
+          const series = simulate(between, reps, step, seed);
+          for (const [rule, cell] of cells) {
+            if (rule === 'old') record(cell, oldRule(series, step > 0));
+            else record(cell, newRule(rule === 'new' ? series.medians : series.means, step > 0, policy, seed));
+          }
+        }
+        const label = [(between * 100).toFixed(0), String(reps), (step * 100).toFixed(0)];
+        for (const [rule, cell] of cells) rows.push([...label, rule, ...describeCell(cell, step)]);
+      }
+    }
+  }
+  return rows;
 }
 
 const started = performance.now();
-const policy = DEFAULT_COMPARE_POLICY;
-const rep = DEFAULT_REPETITION_POLICY;
-console.log(`power of compareSamples: ${TRIALS} trials per row, true drop ${DROP * 100} %, higher-is-better`);
-console.log(`compare policy: threshold ${policy.threshold * 100} %, alpha ${policy.alpha}, minSamples ${policy.minSamples}, `
-  + `${policy.confidence * 100} % bootstrap CI (${policy.resamples} resamples)`);
-console.log(`adaptive policy: min ${rep.minRepetitions}, max ${rep.maxRepetitions}, stop at CI half-width ≤ ${rep.targetRelativeHalfWidth * 100} % of the median`);
-
-for (const cv of [0.03, 0.015]) {
-  const rows: Row[] = [];
-  for (const n of cv === 0.03 ? [5, 10, 12, 16, 18, 20] : [5, 8, 12]) {
-    rows.push(simulate(`fixed ${n}`, cv, (sampler, random) => fixed(sampler, n, random)));
+const repsList = ONLY_REPS === undefined ? [3, 12] : [Number(ONLY_REPS)];
+if (process.argv.includes('--tune')) {
+  // The target cell only (b = 1 %, 3 repetitions, 5 % step and none), over candidate settings.
+  for (const alpha of [1, 1.9]) {
+    for (const significance of [0.004, 0.006, 0.008]) {
+      const policy: Partial<WatchPolicy> = { ...NEW_RULE, changes: { ...NEW_RULE.changes, alpha, significance, permutations: Math.round(2 / significance) * 2 - 1 } };
+      console.log(`\ndistance exponent ${alpha}, tail-change significance ${significance}`);
+      printTable(runGrid(policy, [0.01], [3], [0, 0.05], ['new', 'new (mean)']));
+    }
   }
-  const adaptiveRow = simulate('adaptive', cv, adaptive);
-  rows.push(adaptiveRow);
-  printTable(`noise ${(cv * 100).toFixed(1)} % (CV)`, rows);
-  const match = rows.find((r) => r !== adaptiveRow && r.caught >= adaptiveRow.caught);
-  console.log(match
-    ? `same detection rate: adaptive spends ${adaptiveRow.samplesPerSide.toFixed(1)} samples/side, fixed needs ${match.samplesPerSide} (${match.label})`
-    : `same detection rate: no fixed count in the table reaches adaptive's ${((100 * adaptiveRow.caught) / TRIALS).toFixed(1)} %`);
-  const perMetric = adaptiveRow.falseAlarms / TRIALS;
-  const perNight = (k: number): string => `${(100 * (1 - (1 - perMetric) ** k)).toFixed(1)} %`;
-  console.log(`a night comparing 10 / 30 independent metrics at this noise (adaptive): chance of at least one false alarm ${perNight(10)} / ${perNight(30)}`);
+} else {
+  console.log(`nightly rule power: ${TRIALS} series of ${NIGHTS} nights per row, step from night ${STEP_NIGHT}, ${WITHIN_NOISE * 100} % noise within a night`);
+  console.log(`new rule: ${JSON.stringify(NEW_RULE)}`);
+  console.log('found/within 5/series w/ false: % of series (95 % Wilson interval); late: median nights after 15; false/series: mean false alarms per series\n');
+  printTable(runGrid(NEW_RULE, [0, 0.01, 0.02], repsList, [0, 0.03, 0.05, 0.1], ['old', 'new', 'new (mean)']));
 }
 console.log(`\n(${((performance.now() - started) / 1000).toFixed(1)} s)`);

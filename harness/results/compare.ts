@@ -29,7 +29,7 @@
  * against its source here), adds runs while the spread of the first ones is large. Here the
  * spread test is a rank test (robust to the odd outlier run) and "material" is judged on the CI,
  * not the point estimate, so that a real change of exactly T is caught with the CI's
- * coverage (≈ 97.5 % one-sided) rather than with a coin toss. `bench/power.ts` measures the
+ * coverage (≈ 97.5 % one-sided) rather than with a coin toss. `bench/repetition-power.ts` measures the
  * resulting catch and false-alarm rates at the default repetitions.
  */
 import { DEFAULT_CONFIDENCE, DEFAULT_RESAMPLES, median, type Interval } from '../stats/descriptive.ts';

@@ -49,22 +49,34 @@ function segment(values: readonly number[], start: number, end: number): Segment
   return { start, end, median: median(values.slice(start, end)) };
 }
 
+/**
+ * Describes a change at `found.index` between the stretches values[beforeStart..index) and
+ * values[index..afterEnd): their medians, the difference, and the relative change with its CI.
+ */
+export function describeChange(
+  values: readonly number[],
+  found: { index: number; q: number; pValue: number },
+  beforeStart: number,
+  afterEnd: number,
+  options: Partial<ChangePointOptions> = {},
+): ChangePoint {
+  const o: ChangePointOptions = { ...DEFAULT_CHANGE_POINT_OPTIONS, ...options };
+  const before = segment(values, beforeStart, found.index);
+  const after = segment(values, found.index, afterEnd);
+  const difference = after.median - before.median;
+  const point: ChangePoint = { index: found.index, q: found.q, pValue: found.pValue, before, after, difference };
+  if (before.median === 0) return point;
+  const ci = bootstrapRelativeChangeCi(values.slice(before.start, before.end), values.slice(after.start, after.end), {
+    confidence: o.confidence,
+    resamples: o.resamples,
+    seed: o.seed + found.index,
+  });
+  return { ...point, change: after.median / before.median - 1, ci };
+}
+
 /** Change points of the series, oldest first. */
 export function findChangePoints(values: readonly number[], options: Partial<ChangePointOptions> = {}): ChangePoint[] {
-  const o: ChangePointOptions = { ...DEFAULT_CHANGE_POINT_OPTIONS, ...options };
-  const found = eDivisive(values, o);
+  const found = eDivisive(values, { ...DEFAULT_CHANGE_POINT_OPTIONS, ...options });
   const bounds = [0, ...found.map((c) => c.index), values.length];
-  return found.map((c, i) => {
-    const before = segment(values, bounds[i] as number, c.index);
-    const after = segment(values, c.index, bounds[i + 2] as number);
-    const difference = after.median - before.median;
-    const point: ChangePoint = { index: c.index, q: c.q, pValue: c.pValue, before, after, difference };
-    if (before.median === 0) return point;
-    const ci = bootstrapRelativeChangeCi(values.slice(before.start, before.end), values.slice(after.start, after.end), {
-      confidence: o.confidence,
-      resamples: o.resamples,
-      seed: o.seed + c.index,
-    });
-    return { ...point, change: after.median / before.median - 1, ci };
-  });
+  return found.map((c, i) => describeChange(values, c, bounds[i] as number, bounds[i + 2] as number, options));
 }

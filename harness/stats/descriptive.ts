@@ -159,7 +159,7 @@ export function bootstrapMedianCi(samples: readonly number[], options: Bootstrap
  * bootstrap CI's half-width relative to the median is at most `targetRelativeHalfWidth`),
  * never before `minRepetitions`, and always at `maxRepetitions`.
  *
- * The defaults are tuned by `bench/power.ts` so that, at 3 % run-to-run noise, a comparison
+ * The defaults are tuned by `bench/repetition-power.ts` so that, at 3 % run-to-run noise, a comparison
  * of two such sample sets catches a real 5 % change at least 95 % of the time and raises a
  * false alarm on noise alone at most 1 % of the time. Figures (1000 trials, seeded):
  * at 3 % noise the defaults spend 19.0 samples per side, catch 97.7 % and raise 0.3 % false

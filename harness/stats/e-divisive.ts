@@ -71,6 +71,16 @@ export interface EDivisiveChangePoint extends Split {
   permutations: number;
 }
 
+/**
+ * Which splits bestSplit considers: all (the default, as Matteson & James), or only those whose
+ * second part runs to the interval's end (`toEnd`, κ = end as in MongoDB's e_divisive) and starts
+ * within its last `lastNights` values.
+ */
+export interface SplitScope {
+  toEnd?: boolean;
+  lastNights?: number;
+}
+
 /** An interval [start, end) of the series. */
 interface Interval {
   start: number;
@@ -82,16 +92,49 @@ interface Interval {
  * least `minSegment` values on either side; undefined when the interval is too short. Ties go
  * to the smallest τ, then the smallest κ (NumPy's argmax order in Otava).
  */
-export function bestSplit(values: ArrayLike<number>, start: number, end: number, alpha = 1, minSegment = 1): Split | undefined {
+export function bestSplit(
+  values: readonly number[],
+  start: number,
+  end: number,
+  alpha = 1,
+  minSegment = 1,
+  scope: SplitScope = {},
+): Split | undefined {
+  return splitOf(distanceMatrix(values, alpha), identity(values.length), start, end, minSegment, scope);
+}
+
+/** d(i, j) = |values[i] − values[j]|^alpha, row-major. Computed once; shuffles only reorder it. */
+function distanceMatrix(values: readonly number[], alpha: number): Distances {
+  const size = values.length;
+  const matrix = new Float64Array(size * size);
+  for (let i = 0; i < size; i++) {
+    for (let j = 0; j < size; j++) {
+      const distance = Math.abs((values[i] as number) - (values[j] as number));
+      matrix[i * size + j] = alpha === 1 ? distance : distance ** alpha;
+    }
+  }
+  return { matrix, size };
+}
+
+function identity(size: number): Int32Array {
+  return Int32Array.from({ length: size }, (_, i) => i);
+}
+
+interface Distances {
+  matrix: Float64Array;
+  size: number;
+}
+
+/** bestSplit over the series in the order `order` (order[i] = which value stands at position i). */
+function splitOf(d: Distances, order: Int32Array, start: number, end: number, minSegment: number, scope: SplitScope): Split | undefined {
   const length = end - start;
   if (length < 2 * minSegment || length < 2) return undefined;
-  // prefix[r * length + k] = Σ_{i<r} d(i, k), indices local to the interval.
+  // prefix[r * length + k] = Σ_{i<r} d(i, k), positions local to the interval.
   const prefix = new Float64Array((length + 1) * length);
   for (let r = 0; r < length; r++) {
-    const zr = values[start + r] as number;
+    const row = (order[start + r] as number) * d.size;
     for (let k = 0; k < length; k++) {
-      const distance = Math.abs(zr - (values[start + k] as number));
-      prefix[(r + 1) * length + k] = prefix[r * length + k] as number + (alpha === 1 ? distance : distance ** alpha);
+      prefix[(r + 1) * length + k] = (prefix[r * length + k] as number) + (d.matrix[row + (order[start + k] as number)] as number);
     }
   }
   const columnSum = (from: number, to: number, k: number): number =>
@@ -99,10 +142,11 @@ export function bestSplit(values: ArrayLike<number>, start: number, end: number,
 
   let best: Split | undefined;
   let withinX = 0; // Σ_{i<k<τ} d(i, k)
+  const firstTau = Math.max(1, scope.lastNights === undefined ? 1 : length - scope.lastNights);
   for (let tau = 1; tau < length; tau++) {
     withinX += columnSum(0, tau - 1, tau - 1);
     const n = tau;
-    if (n < minSegment) continue;
+    if (n < minSegment || tau < firstTau) continue;
     let between = 0;
     let withinY = 0;
     for (let kappa = tau + 1; kappa <= length; kappa++) {
@@ -110,7 +154,7 @@ export function bestSplit(values: ArrayLike<number>, start: number, end: number,
       between += columnSum(0, tau, k);
       withinY += columnSum(tau, k, k);
       const m = kappa - tau;
-      if (m < minSegment) continue;
+      if (m < minSegment || (scope.toEnd === true && kappa < length)) continue;
       const total = n + m;
       let q = (2 / total) * between;
       if (n > 1) q -= ((2 * m) / (total * (n - 1))) * withinX;
@@ -128,16 +172,16 @@ function intervalsBetween(changePoints: readonly number[], length: number): Inte
   return intervals;
 }
 
-function bestOver(values: ArrayLike<number>, intervals: readonly Interval[], alpha: number, minSegment: number): Split | undefined {
+function bestOver(d: Distances, order: Int32Array, intervals: readonly Interval[], minSegment: number, scope: SplitScope = {}): Split | undefined {
   let best: Split | undefined;
   for (const { start, end } of intervals) {
-    const split = bestSplit(values, start, end, alpha, minSegment);
+    const split = splitOf(d, order, start, end, minSegment, scope);
     if (split !== undefined && (best === undefined || split.q > best.q)) best = split;
   }
   return best;
 }
 
-function shuffleWithin(buffer: Float64Array, intervals: readonly Interval[], random: Random): void {
+function shuffleWithin(buffer: Int32Array, intervals: readonly Interval[], random: Random): void {
   for (const { start, end } of intervals) {
     for (let i = end - 1; i > start; i--) {
       const j = start + random.int(i - start + 1);
@@ -150,19 +194,20 @@ function shuffleWithin(buffer: Float64Array, intervals: readonly Interval[], ran
 
 /** Permutation p-value of the observed best q̂ given the current intervals. */
 function permutationPValue(
-  values: readonly number[],
+  d: Distances,
   intervals: readonly Interval[],
   observed: number,
   options: EDivisiveOptions,
   random: Random,
+  scope: SplitScope = {},
 ): { pValue: number; permutations: number } {
-  const buffer = Float64Array.from(values);
+  const order = identity(d.size);
   // p = (count + 1) / (P + 1) ≤ significance  ⇔  count ≤ significance·(P + 1) − 1.
   const allowed = Math.floor(options.significance * (options.permutations + 1) + 1e-9) - 1;
   let count = 0;
   for (let done = 1; done <= options.permutations; done++) {
-    shuffleWithin(buffer, intervals, random);
-    const best = bestOver(buffer, intervals, options.alpha, options.minSegment);
+    shuffleWithin(order, intervals, random);
+    const best = bestOver(d, order, intervals, options.minSegment, scope);
     if (best !== undefined && best.q >= observed) count++;
     if (options.stopEarly && count > allowed) return { pValue: (count + 1) / (done + 1), permutations: done };
   }
@@ -187,14 +232,35 @@ export function eDivisive(values: readonly number[], options: Partial<EDivisiveO
   const o: EDivisiveOptions = { ...DEFAULT_E_DIVISIVE_OPTIONS, ...options };
   checkOptions(values, o);
   const random = createRandom(o.seed);
+  const d = distanceMatrix(values, o.alpha);
   const found: EDivisiveChangePoint[] = [];
   for (;;) {
     const intervals = intervalsBetween(found.map((c) => c.index), values.length);
-    const candidate = bestOver(values, intervals, o.alpha, o.minSegment);
+    const candidate = bestOver(d, identity(values.length), intervals, o.minSegment);
     if (candidate === undefined) break;
-    const test = permutationPValue(values, intervals, candidate.q, o, random);
+    const test = permutationPValue(d, intervals, candidate.q, o, random);
     if (test.pValue > o.significance) break;
     found.push({ ...candidate, ...test });
   }
   return found.sort((a, b) => a.index - b.index);
+}
+
+/**
+ * Is there a change among the last `lastNights` values? The same q̂ and permutation test as
+ * {@link eDivisive}, but only over splits whose second part starts within the last `lastNights`
+ * values and runs to the end (κ = end). Searching fewer splits makes the shuffles' best q̂ smaller,
+ * so a change in the newest values is found with fewer of them than a search over the whole
+ * series needs; a nightly check asks exactly this question each night.
+ * Returns the best such split with its p-value, or undefined if the series is too short.
+ */
+export function tailChange(values: readonly number[], lastNights: number, options: Partial<EDivisiveOptions> = {}): EDivisiveChangePoint | undefined {
+  const o: EDivisiveOptions = { ...DEFAULT_E_DIVISIVE_OPTIONS, ...options };
+  checkOptions(values, o);
+  if (!Number.isInteger(lastNights) || lastNights < 1) throw new RangeError(`tailChange: lastNights must be a positive integer, got ${lastNights}`);
+  const scope: SplitScope = { toEnd: true, lastNights };
+  const whole = [{ start: 0, end: values.length }];
+  const d = distanceMatrix(values, o.alpha);
+  const candidate = bestOver(d, identity(values.length), whole, o.minSegment, scope);
+  if (candidate === undefined) return undefined;
+  return { ...candidate, ...permutationPValue(d, whole, candidate.q, o, createRandom(o.seed), scope) };
 }
