@@ -18,6 +18,7 @@
 import { createRandom, type Random } from '../harness/measure/random.ts';
 import { DEFAULT_REPETITION_POLICY, decideRepetition } from '../harness/measure/statistics.ts';
 import { compareSamples, DEFAULT_COMPARE_POLICY } from '../harness/results/compare.ts';
+import { wilson } from './wilson.ts';
 
 const trialsArg = process.argv.indexOf('--trials');
 const TRIALS = trialsArg > 0 ? Number(process.argv[trialsArg + 1]) : 1000;
@@ -66,13 +67,10 @@ function simulate(label: string, cv: number, draw: (sampler: Sampler, random: Ra
   return { label, samplesPerSide: spent / (3 * TRIALS), caught, falseAlarms, inconclusiveOnDrop };
 }
 
-/** 95 % Wilson score interval of a binomial proportion, as "lo–hi %". */
-function wilson(successes: number, n: number): string {
-  const z = 1.96;
-  const p = successes / n;
-  const centre = (p + (z * z) / (2 * n)) / (1 + (z * z) / n);
-  const half = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / (1 + (z * z) / n);
-  return `${(Math.max(0, centre - half) * 100).toFixed(1)}–${(Math.min(1, centre + half) * 100).toFixed(1)}`;
+/** 95 % Wilson interval as "lo–hi" percent. */
+function wilsonPercent(successes: number, n: number): string {
+  const { low, high } = wilson(successes, n);
+  return `${(low * 100).toFixed(1)}–${(high * 100).toFixed(1)}`;
 }
 
 function printTable(title: string, rows: Row[]): void {
@@ -82,9 +80,9 @@ function printTable(title: string, rows: Row[]): void {
     r.label,
     r.samplesPerSide.toFixed(1),
     ((100 * r.caught) / TRIALS).toFixed(1),
-    wilson(r.caught, TRIALS),
+    wilsonPercent(r.caught, TRIALS),
     ((100 * r.falseAlarms) / TRIALS).toFixed(1),
-    wilson(r.falseAlarms, TRIALS),
+    wilsonPercent(r.falseAlarms, TRIALS),
     ((100 * r.inconclusiveOnDrop) / TRIALS).toFixed(1),
     r.caught / TRIALS >= 0.95 && r.falseAlarms / TRIALS <= 0.01 ? 'yes' : 'no',
   ]);

@@ -51,7 +51,7 @@ function materialRegression(c: ChangePoint, direction: Direction, threshold: num
   const worse = direction === 'higher-is-better' ? c.difference < 0 : c.difference > 0;
   if (!worse) return false;
   if (absoluteThreshold > 0 && Math.abs(c.difference) >= absoluteThreshold) return true;
-  if (c.ci === undefined) return absoluteThreshold === 0;
+  if (c.ci === undefined || c.change === undefined) return absoluteThreshold === 0;
   const reach = direction === 'higher-is-better' ? -c.ci.low : c.ci.high;
   return reach >= threshold;
 }

@@ -24,6 +24,14 @@ describe('stats/benjamini-hochberg', () => {
     assert.ok(Math.abs((r.adjusted[2] as number) - 0.12) < 1e-12);
   });
 
+  it('steps up: a p-value above its own line is kept when a larger one below its line is', () => {
+    // m = 2: p(2) = 0.032 ≤ 2·0.05/2, so both are kept, although p(1) = 0.03 > 1·0.05/2; its
+    // adjusted value is min(0.03·2/1, 0.032·2/2) = 0.032.
+    const r = benjaminiHochberg([0.032, 0.03]);
+    assert.deepEqual(r.significant, [true, true]);
+    r.adjusted.forEach((a) => assert.ok(Math.abs(a - 0.032) < 1e-12, `adjusted ${a}`));
+  });
+
   it('handles no metrics and rejects p-values outside [0, 1]', () => {
     assert.deepEqual(benjaminiHochberg([]).significant, []);
     assert.throws(() => benjaminiHochberg([0.1, Number.NaN]), /p-value NaN is not in \[0, 1\]/);
