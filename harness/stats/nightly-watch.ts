@@ -12,6 +12,16 @@
  * after it to pass the same level. The distance exponent 1.9 (rather than E-divisive's usual 1)
  * weighs a shift of the level more, which is what a step is (bench/power.ts --tune: a few points
  * more steps found at the same false-alarm rate).
+ *
+ * What it achieves (bench/power.ts, 200 series of 30 nights per cell, 3 % noise within a night,
+ * 1 % between nights, 3 repetitions, night value = median): a 5 % step is found in 92.5 % of
+ * series, on one of its first 5 nights in 79.5 % (by its 6th night in 83 %), and 5.0 % of series
+ * without a step raise an alarm. The issue's target (90 % within 5 nights) is not reached with the
+ * median of 3 repetitions: its variance is 1.35 times the mean's; with the night's mean the same
+ * rule finds 87.5 % / 90.0 %. A studentized one-sided scan of the last 5 nights, calibrated by the
+ * same permutations, did no better in a side test (81.7 % at 5.7 % of null series); a scan that
+ * knew the true level and spread would reach about 97 %, so what is lost is the estimating of
+ * both from 15 nights.
  * Pure; the caller keeps the statuses and the known changes (a history store, or the bench).
  */
 import { describeChange, type ChangePoint, type ChangePointOptions } from './change-points.ts';
