@@ -43,6 +43,7 @@ const argument = (name: string): string | undefined => {
 const TRIALS = Number(argument('--trials') ?? 200);
 if (!Number.isInteger(TRIALS) || TRIALS < 1) throw new RangeError(`--trials ${argument('--trials')}: expected a positive integer (default 200)`);
 const ONLY_REPS = argument('--only');
+if (ONLY_REPS !== undefined && !/^[1-9][0-9]*$/.test(ONLY_REPS)) throw new RangeError(`--only ${ONLY_REPS}: expected a repetition count such as 3 or 12`);
 const NIGHTS = 30;
 const STEP_NIGHT = 15;
 const WITHIN_NOISE = 0.03;
