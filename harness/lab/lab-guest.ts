@@ -79,8 +79,13 @@ export interface LabGuest {
   /** ms from QEMU start to the console's "services started", and to SSH working. */
   consoleReadyMs: number;
   sshReadyMs: number;
-  /** Closes SSH, stops QEMU (deadlines), removes the guest's keys (lab host and controller). Idempotent. */
+  /** Closes SSH, stops QEMU (deadlines), removes the guest's folder and keys (lab host and controller). Idempotent. */
   stop(): Promise<void>;
+  /**
+   * The whole serial console: so far while the guest runs; once stopped, as QEMU left it (read
+   * before stop removes the guest's folder, which holds it).
+   */
+  console(): Promise<string>;
 }
 
 /** Kernel arguments for nested guests; vm-images/README.md "Boot speed" has what each one bought. */
@@ -116,9 +121,14 @@ export async function startLabGuest(controller: Host, lab: SshHost, o: LabGuestO
     return setUp(controller, lab, o, pace, log);
   });
   const { guest, keys, spec, sshPort, address, t0, keyRecord } = launched;
-  // QEMU read the keys at start; once it is gone they are of no use to anyone.
+  const readConsole = () => lab.readFile(spec.serialLog);
+  let lastConsole: Promise<string> | undefined;
+  // QEMU read the keys at start; once it is gone they are of no use to anyone. Its console goes
+  // with the folder: kept first, for the results.
   const stopQemu = async (powerdownMs: number) => {
     await guest.stop({ powerdownMs });
+    lastConsole = readConsole();
+    await lastConsole.catch(() => undefined); // its error is console()'s to report
     await forgetGuestKeys(controller, lab, keyRecord, keys.identityFile);
   };
   try {
@@ -142,6 +152,7 @@ export async function startLabGuest(controller: Host, lab: SshHost, o: LabGuestO
         await ssh.close().catch(() => {});
         await stopQemu(3_000);
       })()),
+      console: () => lastConsole ?? readConsole(),
     };
   } catch (error) {
     // Aborted: no courtesy powerdown, the device must be free for the host's restore at once.

@@ -121,7 +121,7 @@ function guestOps(): Pick<RunOps, 'bootGuest' | 'connectGuest'> {
           }
         },
         queryPci: async () => (await lab.guest.queryPci()).map((d) => `${d.vendorId}:${d.deviceId}`),
-        consoleLog: () => host.readFile(lab.guest.serialLog),
+        consoleLog: () => lab.console(),
       };
     },
     connectGuest: async (host, guest) => {

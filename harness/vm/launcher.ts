@@ -104,7 +104,7 @@ export async function launchGuest(host: Host, spec: GuestSpec, o: LaunchOptions 
     });
     const startedMs = Date.now() - t0;
     log(`QMP up after ${(startedMs / 1000).toFixed(1)} s, accel ${accel}, pid ${pid}`);
-    return makeRunningGuest(host, spec, { proc, pid, qmp, accel, argv, startedMs, exited, isGone: () => gone, record });
+    return makeRunningGuest(host, spec, { proc, pid, qmp, accel, argv, startedMs, exited, isGone: () => gone, record, log });
   } catch (error) {
     qmp?.close();
     await killAndWait(proc, exited);
@@ -131,6 +131,7 @@ interface Parts {
   exited: Promise<{ code: number | null; output: string }>;
   isGone: () => boolean;
   record: QemuRecord;
+  log: (line: string) => void;
 }
 
 function makeRunningGuest(host: Host, spec: GuestSpec, p: Parts): RunningGuest {
@@ -144,22 +145,36 @@ function makeRunningGuest(host: Host, spec: GuestSpec, p: Parts): RunningGuest {
   };
 }
 
-/** Each step bounded; every failure of a gentle step falls through to the next, harder one. */
+/** Each step bounded; every failure of a gentle step falls through to the next, harder one. Logs where the time went. */
 async function stopGuest(p: Parts, o: StopOptions): Promise<void> {
   const steps: string[] = [];
+  const t0 = Date.now();
+  const took = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
   if (!p.isGone() && !p.qmp.isClosed) {
+    const t = Date.now();
     try {
       const since = p.qmp.events.length;
       await p.qmp.execute('system_powerdown', undefined, 5_000);
       await p.qmp.waitForEvent('SHUTDOWN', o.powerdownMs ?? 5_000, since);
+      steps.push(`powered down in ${took(t)}`);
     } catch (error) {
-      steps.push(`powerdown: ${errorMessage(error)}`);
+      steps.push(`powerdown: ${errorMessage(error)} (${took(t)})`);
     }
   }
-  if (!p.isGone() && !p.qmp.isClosed) await quit(p.qmp, o.quitMs ?? 10_000).catch((e: unknown) => steps.push(`quit: ${errorMessage(e)}`));
+  if (!p.isGone() && !p.qmp.isClosed) {
+    const t = Date.now();
+    await quit(p.qmp, o.quitMs ?? 10_000).then(() => steps.push(`quit in ${took(t)}`), (e: unknown) => steps.push(`quit: ${errorMessage(e)} (${took(t)})`));
+  }
   p.qmp.close();
+  const t = Date.now();
   const exitedInTime = await within(p.exited, o.quitMs ?? 10_000);
-  if (exitedInTime === undefined) await killAndWait(p.proc, p.exited);
+  if (exitedInTime === undefined) {
+    steps.push(`no exit in ${took(t)}: SIGKILL`);
+    await killAndWait(p.proc, p.exited);
+  } else {
+    steps.push(`exited ${took(t)} later`);
+  }
+  p.log(`stopped in ${took(t0)}: ${steps.join('; ')}`);
   // Gone: nothing for restore to stop. (Had it survived, killAndWait threw and it stays journalled.)
   await p.record.ended();
 }

@@ -56,6 +56,10 @@ describe('passbench run smoke in the virtual lab (nested guests, real vfio-pci)'
       assert.match(proof.message, want);
     }
     assert.ok(!checks.some((c) => c.status === 'fail'), JSON.stringify(checks.filter((c) => c.status === 'fail')));
+    // Each guest's console is kept with the results, whole (from the kernel's release line to the shutdown).
+    const consoles = (await fs.readdir(path.join(outcome.runDir, 'artifacts'))).filter((f) => f.endsWith('-console.log'));
+    assert.equal(consoles.length, 3, `console logs in artifacts/: ${consoles.join(' ')}\n${r.stderr.slice(-4000)}`);
+    for (const f of consoles) assert.match(await fs.readFile(path.join(outcome.runDir, 'artifacts', f), 'utf8'), /services started/, f);
 
     // Drivers, overrides and VF counts as they were; no nested QEMU left in the lab.
     assert.equal(await labShell(SNAPSHOT), before);
