@@ -21,8 +21,8 @@ import { LocalHost } from '../harness/host/local-host.ts';
 import { SshHost } from '../harness/host/ssh-host.ts';
 import { labDown, labUp } from '../harness/lab/lab-up.ts';
 import { runIperf3 } from '../harness/measure/iperf3.ts';
-import { createRandom } from '../harness/measure/random.ts';
-import { median, percentile, summarize } from '../harness/measure/statistics.ts';
+import { createRandom } from '../harness/stats/random.ts';
+import { median, percentile, summarize } from '../harness/stats/descriptive.ts';
 
 /** 95 % percentile-bootstrap interval of median(a)/median(b), resampling whole pairs (seeded). */
 function ratioInterval(a: number[], b: number[], resamples = 2000): [number, number] {

@@ -5,7 +5,7 @@
  */
 import { LocalHost } from '../harness/host/local-host.ts';
 import { labDown, labUp } from '../harness/lab/lab-up.ts';
-import { median } from '../harness/measure/statistics.ts';
+import { median } from '../harness/stats/descriptive.ts';
 
 const boots = Number(process.argv[2] ?? 4);
 const host = new LocalHost();

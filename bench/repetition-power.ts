@@ -15,8 +15,8 @@
  * enough, at 3 % noise and on a quieter 1.5 % metric. Figures are reproducible: every trial
  * uses its own fixed seed. Rates carry a 95 % Wilson interval for the trial count.
  */
-import { createRandom, type Random } from '../harness/measure/random.ts';
-import { DEFAULT_REPETITION_POLICY, decideRepetition } from '../harness/measure/statistics.ts';
+import { createRandom, type Random } from '../harness/stats/random.ts';
+import { DEFAULT_REPETITION_POLICY, decideRepetition } from '../harness/stats/descriptive.ts';
 import { compareSamples, DEFAULT_COMPARE_POLICY } from '../harness/results/compare.ts';
 import { wilson } from './wilson.ts';
 

@@ -11,7 +11,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { median } from '../harness/measure/statistics.ts';
+import { median } from '../harness/stats/descriptive.ts';
 import { openHistory } from '../harness/results/history.ts';
 import { writeReports } from '../harness/report/write-reports.ts';
 import { fakeMeta, fakeSamples, writeFakeRun } from '../test/support/fake-run.ts';

@@ -8,7 +8,7 @@ import { runIperf3, type Iperf3Options, type Iperf3Result } from './iperf3.ts';
 import { parsePingOutput } from './ping-output.ts';
 import { MeasurementAbortedError, deadline, throwIfAborted, withProcessGroup } from './processes.ts';
 import { Pace, delay } from '../wait/index.ts';
-import { percentile } from './statistics.ts';
+import { percentile } from '../stats/descriptive.ts';
 
 export { parsePingOutput, type PingOutput } from './ping-output.ts';
 

@@ -13,7 +13,7 @@ import { formatValue } from '../results/format-value.ts';
 import { SCHEMA_VERSION, type Mode, type Sample } from '../results/schema.ts';
 import { MeasurementAbortedError } from './processes.ts';
 import { unitsFor, type MeasureUnit, type TestName, type UnitSetup } from './measure-units.ts';
-import { decideRepetition, type RepetitionPolicy } from './statistics.ts';
+import { decideRepetition, type RepetitionPolicy } from '../stats/descriptive.ts';
 import { Pace } from '../wait/index.ts';
 
 export type { TestName } from './measure-units.ts';

@@ -1,5 +1,5 @@
 /** A run's median per host, mode, guest and metric (warm-ups excluded): what trends plot. */
-import { median } from '../measure/statistics.ts';
+import { median } from '../stats/descriptive.ts';
 import type { Sample } from './schema.ts';
 
 /** Per host/mode/guest/metric: the median of the non-warm-up values. */

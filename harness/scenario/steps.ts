@@ -1,5 +1,5 @@
 import { PassbenchError, errorMessage } from '../errors.ts';
-import { DEFAULT_REPETITION_POLICY } from '../measure/statistics.ts';
+import { DEFAULT_REPETITION_POLICY } from '../stats/descriptive.ts';
 import type { Bdf } from '../pci/bdf.ts';
 import { assignGroups } from '../prepare/assign-group.ts';
 import { readDeviceFacts } from '../prepare/device-facts.ts';

@@ -2,7 +2,7 @@
  * Writes valid, synthetic run directories (through the real run writer) for tests and
  * benchmarks: every mode's throughput, latency and HTTP metrics with seeded Gaussian noise.
  */
-import { createRandom } from '../../harness/measure/random.ts';
+import { createRandom } from '../../harness/stats/random.ts';
 import { openRunWriter } from '../../harness/results/run-writer.ts';
 import type { Mode, RunMeta, Sample } from '../../harness/results/schema.ts';
 import { SCHEMA_VERSION } from '../../harness/results/schema.ts';

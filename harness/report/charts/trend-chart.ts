@@ -2,7 +2,7 @@
  * The trend of one metric over the history: per run, the median of each mode's samples, with
  * kernel upgrades marked where a run's kernel differs from the run before it.
  */
-import { median } from '../../measure/statistics.ts';
+import { median } from '../../stats/descriptive.ts';
 import { chartUnit } from '../../results/format-value.ts';
 import type { RunMedian } from '../../results/history.ts';
 import type { Sample } from '../../results/schema.ts';

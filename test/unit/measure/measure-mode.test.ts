@@ -7,7 +7,7 @@ import type { HostProcess } from '../../../harness/host/host.ts';
 import { tcpGoodputBps } from '../../../harness/measure/line-rate.ts';
 import { MeasurementError, measureMode, type MeasureContext } from '../../../harness/measure/measure-mode.ts';
 import { MeasurementAbortedError } from '../../../harness/measure/processes.ts';
-import { DEFAULT_REPETITION_POLICY } from '../../../harness/measure/statistics.ts';
+import { DEFAULT_REPETITION_POLICY } from '../../../harness/stats/descriptive.ts';
 import { SampleSchema, type Sample } from '../../../harness/results/schema.ts';
 import { SshHost } from '../../../harness/host/ssh-host.ts';
 import { formatPublicKey } from '../../../harness/host/ssh-keys.ts';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createRandom } from '../../../harness/measure/random.ts';
+import { createRandom } from '../../../harness/stats/random.ts';
 import { bootstrapRelativeChangeCi, compareSamples } from '../../../harness/results/compare.ts';
 
 /** n samples around `centre` with relative noise `cv`, from a fixed seed. */

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createRandom } from '../../../harness/measure/random.ts';
+import { createRandom } from '../../../harness/stats/random.ts';
 
 describe('measure/random', () => {
   it('repeats the same sequence for the same seed', () => {

@@ -10,7 +10,7 @@ import {
   relativeHalfWidth,
   stddev,
   summarize,
-} from '../../../harness/measure/statistics.ts';
+} from '../../../harness/stats/descriptive.ts';
 
 const close = (actual: number, expected: number, tolerance = 1e-9): void =>
   assert.ok(Math.abs(actual - expected) <= tolerance, `expected ${expected}, got ${actual}`);
