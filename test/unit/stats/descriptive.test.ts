@@ -15,7 +15,7 @@ import {
 const close = (actual: number, expected: number, tolerance = 1e-9): void =>
   assert.ok(Math.abs(actual - expected) <= tolerance, `expected ${expected}, got ${actual}`);
 
-describe('measure/statistics', () => {
+describe('stats/descriptive', () => {
   // Sorted: 2 4 4 4 5 5 7 9. Sum 40, mean 5; squared deviations 9+1+1+1+0+0+4+16 = 32.
   const samples = [5, 2, 9, 4, 7, 4, 5, 4];
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createRandom } from '../../../harness/stats/random.ts';
 
-describe('measure/random', () => {
+describe('stats/random', () => {
   it('repeats the same sequence for the same seed', () => {
     const a = createRandom(42);
     const b = createRandom(42);
