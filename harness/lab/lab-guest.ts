@@ -125,8 +125,10 @@ export async function startLabGuest(controller: Host, lab: SshHost, o: LabGuestO
   let lastConsole: Promise<string> | undefined;
   // QEMU read the keys at start; once it is gone they are of no use to anyone. Its console goes
   // with the folder: kept first, for the results.
-  const stopQemu = async (powerdownMs: number) => {
-    await guest.stop({ powerdownMs });
+  // No courtesy powerdown: passbench's guest kernel has no ACPI button driver (vm-images/README)
+  // and its RAM-only system has nothing to save; the button only cost 3 s a guest.
+  const stopQemu = async () => {
+    await guest.stop({ powerdownMs: 0 });
     lastConsole = readConsole();
     await lastConsole.catch(() => undefined); // its error is console()'s to report
     await forgetGuestKeys(controller, lab, keyRecord, keys.identityFile);
@@ -150,13 +152,12 @@ export async function startLabGuest(controller: Host, lab: SshHost, o: LabGuestO
       expect: { ...EXPECT[o.kind], address },
       stop: () => (stopping ??= (async () => {
         await ssh.close().catch(() => {});
-        await stopQemu(3_000);
+        await stopQemu();
       })()),
       console: () => lastConsole ?? readConsole(),
     };
   } catch (error) {
-    // Aborted: no courtesy powerdown, the device must be free for the host's restore at once.
-    await stopQemu(o.signal?.aborted ? 0 : 1_000).catch(() => {});
+    await stopQemu().catch(() => {});
     throw error;
   }
 }

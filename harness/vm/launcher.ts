@@ -34,7 +34,7 @@ export interface RunningGuest {
 }
 
 export interface StopOptions {
-  /** How long the guest gets to power off after the ACPI button. Default 5 s (busybox guests ignore it). */
+  /** How long the guest gets to power off after the ACPI button. Default 5 s (busybox guests ignore it); 0: no button, quit at once. */
   powerdownMs?: number;
   /** How long `quit` gets. Default 10 s. */
   quitMs?: number;
@@ -150,7 +150,7 @@ async function stopGuest(p: Parts, o: StopOptions): Promise<void> {
   const steps: string[] = [];
   const t0 = Date.now();
   const took = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
-  if (!p.isGone() && !p.qmp.isClosed) {
+  if (o.powerdownMs !== 0 && !p.isGone() && !p.qmp.isClosed) {
     const t = Date.now();
     try {
       const since = p.qmp.events.length;

@@ -62,6 +62,12 @@ export class QmpClient {
     stream.on('data', (chunk: string) => this.onData(chunk));
     stream.on('close', () => this.onClose());
     stream.on('error', () => this.onClose());
+    // QEMU never half-closes QMP: its end of stream is the end. A tunnel (SSH forwarding) reports it
+    // as 'end' and would 'close' only after this side ends too; end it so the channel goes.
+    stream.on('end', () => {
+      this.onClose();
+      stream.end();
+    });
   }
 
   /** Opens the socket, reads the greeting, negotiates capabilities. Throws `TimeoutError` past the deadline. */

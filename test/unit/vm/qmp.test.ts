@@ -125,6 +125,22 @@ describe('vm/qmp', () => {
     assert.equal(client.isClosed, true);
   });
 
+  it('quit ends as soon as QEMU ends its side, through a tunnel that only half-closes (SSH forwarding)', async () => {
+    // A forwarded channel reports QEMU's exit as end-of-stream and closes only once this side ends
+    // too: waiting for 'close' alone ran every guest's stop into quit's 10 s deadline.
+    const sock = path.join(dir, 'q.sock');
+    server = await fakeQmp(sock, (m, s) => {
+      s.write(JSON.stringify({ return: {}, id: m.id }) + '\n');
+      if (m.execute === 'quit') s.end();
+    });
+    const stream = net.connect({ path: sock, allowHalfOpen: true });
+    client = await QmpClient.connect({ stream, label: 'tunnel' });
+    const t0 = Date.now();
+    await quit(client, 5_000);
+    assert.ok(Date.now() - t0 < 2_000, `quit took ${Date.now() - t0} ms`);
+    assert.equal(client.isClosed, true);
+  });
+
   it('says when the guest ignores the power button, and leaves it running', async () => {
     const sock = path.join(dir, 'q.sock');
     const seen: string[] = [];
