@@ -1,5 +1,4 @@
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import type { Host } from '../../../harness/host/host.ts';
 import type { ActiveInterface } from '../../../harness/pci/types.ts';
@@ -7,7 +6,7 @@ import type { Check, HostMeta, RunMeta, Sample } from '../../../harness/results/
 import type { GuestHandle, RunOps, RunWriter } from '../../../harness/scenario/ops.ts';
 import { LAB, useSimLabs, type SimKernel } from '../../support/sim-kernel.ts';
 import { SimProcesses } from '../../support/sim-processes.ts';
-import { tempDir } from '../../support/temp-dirs.ts';
+import { tempDir, tempDirSync } from '../../support/temp-dirs.ts';
 
 /**
  * Fakes of the ops the runner drives, over simulated lab hosts (test/support/sim-kernel.ts):
@@ -38,8 +37,8 @@ export function labYaml(hosts: Record<string, string>, run = `guest: { iso: /ima
   return `hosts:\n${entries}run:\n  ${run}\n`;
 }
 
-/** Where the fake runs' folders go (never the checkout's reports/). */
-const TEST_RESULTS = path.join(os.tmpdir(), 'passbench-test-runs');
+/** Where the fake runs' folders go (never the checkout's reports/); removed when the test run ends. */
+const TEST_RESULTS = tempDirSync('passbench-test-runs-');
 
 /** The sim lab's devices: the e1000 spare as a whole NIC, 2 igb VFs, the e1000 baseline. */
 export const ALL_DEVICES = `    devices:
