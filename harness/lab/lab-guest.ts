@@ -123,10 +123,9 @@ export async function startLabGuest(controller: Host, lab: SshHost, o: LabGuestO
   const { guest, keys, spec, sshPort, address, t0, keyRecord } = launched;
   const readConsole = () => lab.readFile(spec.serialLog);
   let lastConsole: Promise<string> | undefined;
-  // QEMU read the keys at start; once it is gone they are of no use to anyone. Its console goes
-  // with the folder: kept first, for the results.
   // No courtesy powerdown: passbench's guest kernel has no ACPI button driver (vm-images/README)
-  // and its RAM-only system has nothing to save; the button only cost 3 s a guest.
+  // and its RAM-only system has nothing to save. QEMU read the keys at start; once it is gone they
+  // are of no use to anyone. Its console goes with the folder: kept first, for the results.
   const stopQemu = async () => {
     await guest.stop({ powerdownMs: 0 });
     lastConsole = readConsole();

@@ -145,10 +145,13 @@ export async function firstSamples(run: FaultRun, ms = 2_400_000): Promise<Array
       return s.length > 0 ? s : undefined;
     }, 3_000);
   } catch (e) {
-    if (e instanceof Error && e.message.startsWith('gave up')) throw new Error(`${e.message}; the run so far:\n${run.output()}`, { cause: e });
+    if (e instanceof GaveUpWaiting) throw new Error(`${e.message}; the run so far:\n${run.output()}`, { cause: e });
     throw e;
   }
 }
+
+/** waitFor's timeout (a probe's own errors pass through as they are). */
+export class GaveUpWaiting extends Error {}
 
 /** Polls `probe` until it returns something truthy, or fails naming `what` after `ms`. */
 export async function waitFor<T>(what: string, ms: number, probe: () => Promise<T | undefined | false>, everyMs = 2_000): Promise<T> {
@@ -156,7 +159,7 @@ export async function waitFor<T>(what: string, ms: number, probe: () => Promise<
   for (;;) {
     const v = await probe();
     if (v) return v;
-    if (Date.now() > end) throw new Error(`gave up waiting for ${what} after ${ms / 1000} s`);
+    if (Date.now() > end) throw new GaveUpWaiting(`gave up waiting for ${what} after ${ms / 1000} s`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }

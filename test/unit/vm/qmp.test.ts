@@ -135,9 +135,8 @@ describe('vm/qmp', () => {
     });
     const stream = net.connect({ path: sock, allowHalfOpen: true });
     client = await QmpClient.connect({ stream, label: 'tunnel' });
-    const t0 = Date.now();
-    await quit(client, 5_000);
-    assert.ok(Date.now() - t0 < 2_000, `quit took ${Date.now() - t0} ms`);
+    // Before, quit waited for a 'close' that never came: past mocha's timeout, long before this deadline.
+    await quit(client, 600_000);
     assert.equal(client.isClosed, true);
   });
 
