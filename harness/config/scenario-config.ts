@@ -137,6 +137,12 @@ const RepetitionsSchema = z.strictObject({
   max: z.int('expected a whole number 1-1000').min(1, 'expected 1-1000').max(1000, 'expected 1-1000').default(30),
   /** Stop once the median's confidence interval is within ± this fraction of it. */
   targetCi: z.number().gt(0, 'expected a fraction between 0 and 1, e.g. 0.015').lt(1, 'expected a fraction between 0 and 1, e.g. 0.015').default(0.015),
+  /**
+   * A warm-up run before each test's repetitions (kept, never judged), or only before a guest's
+   * first test: the later tests start warm. `first` suits an emulated lab, where a warm-up costs as
+   * much as a repetition; on hardware each test's own warm-up is the rule (RFC 2544's trial runs).
+   */
+  warmup: z.enum(['each', 'first'], 'expected each or first').default('each'),
 }).refine((r) => r.max >= r.min, { path: ['max'], message: 'expected max ≥ min' });
 
 const DurationsSchema = z.strictObject({
@@ -185,7 +191,7 @@ const RunSchema = z.strictObject({
   peer: PeerSchema.optional(),
   tests: z.array(z.enum(TESTS)).min(1, `expected at least one of ${TESTS.join(', ')}`)
     .refine((t) => new Set(t).size === t.length, 'a test is listed twice').default([...TESTS]),
-  repetitions: RepetitionsSchema.default({ min: 12, max: 30, targetCi: 0.015 }),
+  repetitions: RepetitionsSchema.default({ min: 12, max: 30, targetCi: 0.015, warmup: 'each' }),
   durations: DurationsSchema.default({ measureS: 10 }),
   iperf3: Iperf3Schema.default({ streams: 1, udpBitrate: 100e6 }),
   history: HistorySchema.default('reports/history.sqlite'),

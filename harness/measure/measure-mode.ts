@@ -1,11 +1,11 @@
 /**
  * The measurement suite for one guest: for each selected test, one warm-up (kept, marked
- * warmup=true), then repetitions until decideRepetition says the median is known precisely enough
+ * warmup=true; with ctx.warmup 'first', for the first test only), then repetitions until decideRepetition says the median is known precisely enough
  * (within the policy's min/max). Every Sample goes to ctx.onSample the moment it is measured, so a
  * failure later keeps what was measured before it; the failure's error says which test and
  * repetition failed. ctx.signal aborts between and during repetitions (the running iperf3/ping
  * processes are killed). Deadlines follow ctx.pace until a unit's warm-up has run; from then on, how
- * long that warm-up took against its nominal length.
+ * long the latest warm-up took against its nominal length.
  */
 import { PassbenchError, errorMessage } from '../errors.ts';
 import type { Host } from '../host/host.ts';
@@ -17,6 +17,7 @@ import { decideRepetition, type RepetitionPolicy } from '../stats/descriptive.ts
 import { Pace } from '../wait/index.ts';
 
 export type { TestName } from './measure-units.ts';
+export type WarmupPolicy = 'each' | 'first';
 
 export interface MeasureContext {
   runId: string;
@@ -34,6 +35,14 @@ export interface MeasureContext {
   policy: RepetitionPolicy;
   /** Seconds per iperf3 / HTTP run. */
   durationS: number;
+  /** A test's own run length where durationS does not suit it (HTTP through nested TCG needs ≥ 15 s). */
+  testDurationS?: Partial<Record<TestName, number>>;
+  /**
+   * Which tests get a warm-up [each]: every test, or only the guest's first, the later ones starting
+   * with the guest warm and the first warm-up's pace (a slow emulated lab, where a warm-up costs as
+   * much as a repetition).
+   */
+  warmup?: WarmupPolicy;
   /** Scales the tools' deadlines until each unit's warm-up has measured its own pace. Default: factor 1. */
   pace?: Pace;
   /** Line rate for tcp.*.line_rate, bit/s (e.g. tcpGoodputBps(10e9, 1500)); no line-rate figure without it. */
@@ -81,14 +90,20 @@ export async function measureMode(ctx: MeasureContext): Promise<void> {
     httpConnections: ctx.httpConnections ?? 10, httpUrl: ctx.httpUrl, pace: ctx.pace ?? Pace.neutral(), signal: ctx.signal,
   };
   const delivered = { count: 0 };
-  for (const unit of units) await repeatUnit(ctx, unit, setup, delivered);
+  let pace = setup.pace;
+  for (const [i, unit] of units.entries()) {
+    const durationS = ctx.testDurationS?.[unit.test] ?? ctx.durationS;
+    const warm = (ctx.warmup ?? 'each') === 'each' || i === 0;
+    pace = await repeatUnit(ctx, unit, { ...setup, durationS, pace }, warm, delivered);
+  }
 }
 
-async function repeatUnit(ctx: MeasureContext, unit: MeasureUnit, runSetup: UnitSetup, delivered: { count: number }): Promise<void> {
+/** Runs one unit to its last repetition; returns the pace its warm-up measured (else the one it was given). */
+async function repeatUnit(ctx: MeasureContext, unit: MeasureUnit, runSetup: UnitSetup, warm: boolean, delivered: { count: number }): Promise<Pace> {
   const primary: number[] = [];
   let setup = runSetup;
   // Repetition 0 is the warm-up; the measured ones are numbered from 0 after it.
-  for (let index = -1; ; index++) {
+  for (let index = warm ? -1 : 0; ; index++) {
     const warmup = index < 0;
     const repetition = Math.max(index, 0);
     if (ctx.signal?.aborted) throw new MeasurementAbortedError(`measurement of ${ctx.guest} (${ctx.mode}) before ${unit.name} ${warmup ? 'warm-up' : `repetition ${repetition}`}`);
@@ -127,7 +142,7 @@ async function repeatUnit(ctx: MeasureContext, unit: MeasureUnit, runSetup: Unit
     ctx.log?.(`${unit.name} repetition ${repetition}: ${unit.primary} ${formatValue(main.value, main.unit)}${width}`);
     if (decision.stop) {
       ctx.log?.(`${unit.name}: ${primary.length} repetitions, stopped: ${decision.reason}`);
-      return;
+      return setup.pace;
     }
   }
 }

@@ -51,6 +51,8 @@ export type SaveRaw = (kind: string, content: string) => Promise<string | undefi
 export interface MeasureUnit {
   /** e.g. tcp.tx, latency.load: named in logs and errors. */
   name: string;
+  /** The test that selects it. */
+  test: TestName;
   primary: string;
   /** How long one run takes by its settings (-t and -O, ping count × interval …): the warm-up's pace is measured against it. */
   nominalMs(setup: UnitSetup): number;
@@ -89,6 +91,7 @@ function iperfFigures(prefix: string, direction: 'tx' | 'rx', r: Iperf3Result, l
 function iperfUnit(protocol: 'tcp' | 'udp', direction: 'tx' | 'rx'): MeasureUnit {
   return {
     name: `${protocol}.${direction}`,
+    test: protocol,
     primary: `${protocol}.${direction}.throughput`,
     nominalMs: iperfNominalMs,
     async run(s, save) {
@@ -124,6 +127,7 @@ const idlePings = (s: UnitSetup) => Math.max(3, Math.min(s.pingCount, Math.floor
 
 const latencyIdle: MeasureUnit = {
   name: 'latency.idle',
+  test: 'latency',
   primary: 'latency.idle.p50',
   nominalMs: (s) => idlePings(s) * PING_INTERVAL_MS,
   async run(s, save) {
@@ -137,6 +141,7 @@ const latencyIdle: MeasureUnit = {
 
 const latencyLoad: MeasureUnit = {
   name: 'latency.load',
+  test: 'latency',
   primary: 'latency.load.p50',
   nominalMs: iperfNominalMs,
   async run(s, save) {
@@ -161,6 +166,7 @@ function hasTunnel(host: Host): host is Host & Tunnel {
 
 const http: MeasureUnit = {
   name: 'http',
+  test: 'http',
   primary: 'http.rate',
   nominalMs: (s) => s.durationS * 1000,
   async run(s) {

@@ -158,10 +158,12 @@ export function prove(): Step {
 
 /** 7. Measure each guest with a link against the peer; every sample is written as it comes. */
 export function measure(): Step {
-  // Each test: a warm-up and about the middle of the repetition range, plus per-run set-up.
+  // Each test: its warm-up (or its share of the guest's one) and about the middle of the
+  // repetition range, plus per-run set-up.
   const estimateS = (s: RunSettings, guests: number) => {
-    const runs = 1 + (s.repetitions.min + s.repetitions.max) / 2;
-    return guests * s.tests.length * runs * (s.durations.measureS + (s.accel === 'tcg' ? 10 : 2));
+    const warmups = s.repetitions.warmup === 'each' ? s.tests.length : 1;
+    const runs = warmups + s.tests.length * (s.repetitions.min + s.repetitions.max) / 2;
+    return guests * runs * (s.durations.measureS + (s.accel === 'tcg' ? 10 : 2));
   };
   return { id: 'measure', title: 'measure', estimateS, run: async (ctx) => {
     const peer = ctx.config.peer;
@@ -178,7 +180,7 @@ export function measure(): Step {
         guestHost: ctx.guestHosts.get(g.name)!, peerHost, peerAddress: peer.address, guestAddress,
         tests: [...ctx.settings.tests],
         policy: { ...DEFAULT_REPETITION_POLICY, minRepetitions: r.min, maxRepetitions: r.max, targetRelativeHalfWidth: r.targetCi },
-        durationS: ctx.settings.durations.measureS, pace: ctx.pace, streams: ctx.settings.iperf3.streams, udpBitrateBps: ctx.settings.iperf3.udpBitrate, onSample: (s) => ctx.sample(s), signal: ctx.signal, log: (l) => ctx.log(`${g.name}: ${l}`),
+        durationS: ctx.settings.durations.measureS, warmup: r.warmup, pace: ctx.pace, streams: ctx.settings.iperf3.streams, udpBitrateBps: ctx.settings.iperf3.udpBitrate, onSample: (s) => ctx.sample(s), signal: ctx.signal, log: (l) => ctx.log(`${g.name}: ${l}`),
         saveArtifact: (name, content) => ctx.artifact(name, content),
       });
     }

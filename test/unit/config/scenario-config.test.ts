@@ -16,7 +16,7 @@ describe('config/scenario-config', () => {
     assert.equal(config.hosts.lab?.journalPath, '/var/lib/passbench/journal.json');
     assert.equal(config.hosts.lab?.lockDir, '/var/lib/passbench/run.lock');
     assert.deepEqual(config.run.tests, ['tcp', 'udp', 'latency', 'http']);
-    assert.deepEqual(config.run.repetitions, { min: 12, max: 30, targetCi: 0.015 });
+    assert.deepEqual(config.run.repetitions, { min: 12, max: 30, targetCi: 0.015, warmup: 'each' });
     assert.deepEqual(config.run.baseline, { mode: 'e1000', previous: 'last-passed' });
     assert.equal(config.run.history, 'reports/history.sqlite');
     assert.equal(config.run.accel, 'kvm');

@@ -73,6 +73,20 @@ describe('measure/measure-mode (real tools on 127.0.0.1)', function () {
     assert.ok(log.some((l) => /^tcp\.tx warm-up: tcp\.tx\.throughput [\d.]+ [kMG]?bit\/s; pace [\d.]+ \(the tcp\.tx warm-up of vf0: [\d.]+ s for 2 s nominal/.test(l)), log.join('\n'));
   });
 
+  it('warmup first: only the first test has a warm-up, the later ones start at repetition 0 with its pace; testDurationS sets one test\'s length', async () => {
+    const samples: Sample[] = [];
+    const log: string[] = [];
+    await measureMode(await context({ samples, tests: ['tcp', 'udp'], udpBitrateBps: 1e6, warmup: 'first', testDurationS: { udp: 2 }, log: (l) => log.push(l) }));
+    const runs = (metric: string) => samples.filter((s) => s.metric === metric).map((s) => [s.warmup, s.repetition]);
+    assert.deepEqual(runs('tcp.tx.throughput'), [[true, 0], [false, 0], [false, 1]]);
+    for (const metric of ['tcp.rx.throughput', 'udp.tx.throughput', 'udp.rx.throughput']) assert.deepEqual(runs(metric), [[false, 0], [false, 1]], metric);
+    assert.equal(log.filter((l) => / warm-up: /.test(l)).length, 1, log.join('\n'));
+    // iperf3's own account of the run length: -t 1 for tcp, -t 2 for udp.
+    const seconds = (metric: string) => samples.filter((s) => s.metric === metric).map((s) => Math.round(Number(s.labels.durationS)));
+    assert.deepEqual(seconds('tcp.rx.throughput'), [1, 1]);
+    assert.deepEqual(seconds('udp.rx.throughput'), [2, 2]);
+  });
+
   it('keeps the samples before an iperf3 server killed mid-run, names the test and repetition, leaves no process', async () => {
     const samples: Sample[] = [];
     // Spawn 0 is the warm-up's server, 1 repetition 0's, 2 repetition 1's: kill that one 0.7 s in.
