@@ -347,25 +347,31 @@ export class SshHost implements Host {
       release();
       throw new Error('gave up waiting for a free SSH session');
     }
-    let channel: ClientChannel;
-    try {
-      channel = await this.openExec(`echo $$; exec ${shellJoin(argv)}`);
-    } catch (error) {
-      release();
-      throw error;
-    }
-    return new Promise((resolve, reject) => {
-      let exit: Exit = { exitCode: null, signal: null };
-      let head = Buffer.alloc(0);
-      let pid: number | undefined;
-      const stderr: Buffer[] = [];
-      const ended = new Promise<Exit>((done) => channel.once('close', () => {
+    // Listeners go on in the exec callback itself, before anything else runs: the server's reply,
+    // the command's output, its exit status and the close can arrive in one read, and ssh2 emits
+    // 'exit' once, to whoever listens at that moment (a short command on a busy machine lost it).
+    let exit: Exit = { exitCode: null, signal: null };
+    let ended!: Promise<Exit>;
+    const watch = (channel: ClientChannel) => {
+      ended = new Promise<Exit>((done) => channel.once('close', () => {
         release();
         done(exit);
       }));
       channel.on('exit', (code: number | null, signal?: string) => {
         exit = { exitCode: code, signal: signal ? (signal.startsWith('SIG') ? signal : `SIG${signal}`) : null };
       });
+    };
+    let channel: ClientChannel;
+    try {
+      channel = await this.openExec(`echo $$; exec ${shellJoin(argv)}`, watch);
+    } catch (error) {
+      release();
+      throw error;
+    }
+    return new Promise((resolve, reject) => {
+      let head = Buffer.alloc(0);
+      let pid: number | undefined;
+      const stderr: Buffer[] = [];
       channel.on('data', (chunk: Buffer) => {
         if (pid !== undefined) return io.onStdout(chunk);
         head = Buffer.concat([head, chunk]);
@@ -393,9 +399,13 @@ export class SshHost implements Host {
    * the server closed before starting it ("Unable to exec": the virtual lab's dropbear, busy with
    * three nested guests' forwards, once did that to `cat /proc/net/tcp`): nothing ran either.
    */
-  private openExec(command: string): Promise<ClientChannel> {
+  private openExec(command: string, watch: (channel: ClientChannel) => void): Promise<ClientChannel> {
     return waitUntil(`an exec channel on ${this.name}`, () => new Promise<ClientChannel>((resolve, reject) => {
-      this.client.exec(command, (error, channel) => (error ? reject(error) : resolve(channel)));
+      this.client.exec(command, (error, channel) => {
+        if (error) return reject(error);
+        watch(channel);
+        resolve(channel);
+      });
     }), {
       deadline: EXEC_RETRY_MS, maxAttempts: EXEC_ATTEMPTS, intervalMs: (attempt) => 25 * 2 ** attempt,
       fatal: (error) => !/Channel open failure|Unable to exec/i.test(errorMessage(error)),
