@@ -3,7 +3,7 @@
 # against it (whole NIC, a VF and the e1000, each booted, proven over SSH and measured), and prints
 # where the report is. The lab is always taken down, also on failure or Ctrl-C.
 #   PASSBENCH_LAB_NAME   lab name (default nightly), for several labs side by side
-#   PASSBENCH_SKIP_SETUP=1  skip setup-debian.sh and npm ci (a machine that has them already)
+#   PASSBENCH_SKIP_SETUP=1  skip setup-debian.sh and the npm install (a machine that has them already)
 # Safe to redirect (`./scripts/nightly-lab.sh >nightly.log 2>&1` from cron): nothing here reopens
 # the caller's stdout or stderr, so the log keeps everything, in order, without holes.
 set -euo pipefail
@@ -40,7 +40,7 @@ main() {
   started=$(date +%s)
   if [ "${PASSBENCH_SKIP_SETUP:-}" != 1 ]; then
     ./scripts/setup-debian.sh
-    npm ci --no-audit --no-fund
+    ./scripts/npm-ci-cached.sh
   fi
 
   # Not local: the EXIT trap (clean_up) reads them after main has returned.

@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "$(id -u)" -ne 0 ]; then exec sudo "$0" "$@"; fi
 ./scripts/setup-debian.sh
-npm ci --no-audit --no-fund
+./scripts/npm-ci-cached.sh
 # The lab kernel + initramfs and the nested-guest image (its own kernel, built from linux-source in
 # ~4-6 min the first time; initramfs; ISO), before the lab tests need them (cached in
 # ~/.cache/passbench; `lab up` would build them too, inside its deadline).
