@@ -58,7 +58,10 @@ export async function runHttpLoad(target: HttpTarget, o: HttpLoadOptions = {}): 
   const url = forwarder && tunnelled ? `http://127.0.0.1:${forwarder.port}${tunnelled.path}` : (target as { url: string }).url;
   const durationS = o.durationS ?? 10;
   try {
-    const instance = autocannon({ url, duration: durationS, connections: o.connections ?? 10 });
+    // No request is given up on before the run ends (autocannon's default: after 10 s, then it
+    // counts an error and reconnects): a slow answer is a slow figure, not a failure, and through
+    // a nested TCG guest on a busy machine every first request took longer than that.
+    const instance = autocannon({ url, duration: durationS, connections: o.connections ?? 10, timeout: Math.ceil(durationS) + 1 });
     // Without a callback autocannon returns a thenable tracker that also has stop().
     const abort = () => (instance as unknown as { stop(): void }).stop();
     o.signal?.addEventListener('abort', abort, { once: true });
@@ -74,7 +77,7 @@ export async function runHttpLoad(target: HttpTarget, o: HttpLoadOptions = {}): 
     const ok = result['2xx'];
     if (ok <= 0) {
       const tunnel = forwarder?.errors.length ? `; tunnel: ${forwarder.errors.slice(-1)[0]}` : '';
-      throw new PassbenchError(`${what}: no successful request (${result.errors} errors, ${result.non2xx} non-2xx)${tunnel}`, {
+      throw new PassbenchError(`${what}: no successful request in ${durationS} s (${result.errors} errors, of which ${result.timeouts} timeouts; ${result.non2xx} non-2xx)${tunnel}`, {
         remedy: 'Check that the guest\'s HTTP server runs (busybox httpd -p 80 -h /var/www) and answers GET / with 200.',
       });
     }

@@ -38,9 +38,9 @@ export interface MeasureContext {
   /** A test's own run length where durationS does not suit it (HTTP through nested TCG needs ≥ 15 s). */
   testDurationS?: Partial<Record<TestName, number>>;
   /**
-   * Which tests get a warm-up [each]: every test, or only the guest's first, the later ones starting
-   * with the guest warm and the first warm-up's pace (a slow emulated lab, where a warm-up costs as
-   * much as a repetition).
+   * Which tests get a warm-up [each]: every test, or only the guest's first (and HTTP, whose path
+   * starts cold whatever ran before), the later ones starting with the guest warm and the latest
+   * warm-up's pace (a slow emulated lab, where a warm-up costs as much as a repetition).
    */
   warmup?: WarmupPolicy;
   /** Scales the tools' deadlines until each unit's warm-up has measured its own pace. Default: factor 1. */
@@ -93,7 +93,7 @@ export async function measureMode(ctx: MeasureContext): Promise<void> {
   let pace = setup.pace;
   for (const [i, unit] of units.entries()) {
     const durationS = ctx.testDurationS?.[unit.test] ?? ctx.durationS;
-    const warm = (ctx.warmup ?? 'each') === 'each' || i === 0;
+    const warm = (ctx.warmup ?? 'each') === 'each' || i === 0 || unit.ownWarmup === true;
     pace = await repeatUnit(ctx, unit, { ...setup, durationS, pace }, warm, delivered);
   }
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -52,6 +53,20 @@ describe('measure/http-load (autocannon, busybox httpd)', function () {
     assert.match(r.target, /via SSH forwardOut/);
     assert.ok(r.requests > 0);
     assert.equal(r.non2xx, 0);
+  });
+
+  it('counts an answer that comes after 10 s (autocannon\'s default request timeout) but within the run', async () => {
+    const slow = http.createServer((_req, res) => void setTimeout(() => res.end('late\n'), 10_500));
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+    try {
+      const r = await runHttpLoad({ url: `http://127.0.0.1:${(slow.address() as net.AddressInfo).port}/` }, { durationS: 12, connections: 1 });
+      assert.equal(r.requests, 1);
+      assert.equal(r.timeouts, 0);
+      assert.ok(r.p50 >= 10, `p50 ${r.p50} s`);
+    } finally {
+      slow.closeAllConnections();
+      slow.close();
+    }
   });
 
   it('fails clearly when nothing answers behind the tunnel', async () => {
