@@ -21,7 +21,7 @@ export function verdictRow(v: MetricVerdict): VerdictRow {
     candidate: formatValue(c.candidate.median, v.unit),
     change: formatChange(c.change),
     ci: c.changeCi ? `${formatChange(c.changeCi.low)} … ${formatChange(c.changeCi.high)}` : '–',
-    p: c.mannWhitney ? c.mannWhitney.p.toPrecision(2) : '–',
+    p: c.rankTest ? c.rankTest.p.toPrecision(2) : '–',
     verdict: c.verdict,
     reason: c.reason,
   };
