@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import { openHistory, type History } from '../../../harness/results/history.ts';
 import { controlFalseAlarms, judgeRunNight, type NightJudgement, type SeriesVerdict } from '../../../harness/results/night-verdicts.ts';
 import { parseThresholds } from '../../../harness/results/thresholds.ts';
 import { importNights, nightRunId, writeNight } from '../../support/nightly-history.ts';
+import { runCli } from '../../support/capture-cli.ts';
 import { tempDir } from '../../support/temp-dirs.ts';
 
 const FLAT = Array.from({ length: 12 }, () => ({}));
@@ -129,5 +131,26 @@ describe('night verdicts (the night as the unit, through the history store)', fu
     assert.equal(seriesOf(gated, 'tcp.tx.throughput').verdict, 'regressed');
     assert.equal(seriesOf(gated, 'tcp.tx.throughput').gating, false);
     assert.equal(gated.regressed, false);
+  });
+
+  it('passbench report judges the night with --pin/--nights/--gate, and names a bad value (exit 2)', async () => {
+    await importNights(root, history, FLAT);
+    const tonight = await writeNight(root, 13, { factor: 0.9 });
+    const loc = path.join(root, 'history.sqlite');
+    const ok = await runCli('report', tonight.dir, '--history', loc, '--pin', 'kernel=6.1', '--gate', 'latency.*', '--json');
+    assert.equal(ok.code, 0, ok.stderr);
+    const json = JSON.parse(await fs.readFile(path.join(tonight.dir, 'results.json'), 'utf8'));
+    assert.equal(json.night.basis.kind, 'pinned');
+    assert.deepEqual(json.night.gate, ['latency.*']);
+    for (const [args, names] of [
+      [['--nights', '0'], /--nights "0": expected a whole number of nights from 2 to 100/],
+      [['--gate', 'TCP throughput'], /--gate "TCP throughput": expected a metric name or pattern/],
+      [['--pin', 'last-good'], /--pin "last-good": expected a run id in the history or a selector/],
+      [['--absolute', 'udp.tx.loss=lots'], /absolute threshold "udp\.tx\.loss=lots": "lots" is not a number/],
+    ] as const) {
+      const bad = await runCli('report', tonight.dir, '--history', loc, ...args);
+      assert.equal(bad.code, 2, bad.stderr);
+      assert.match(bad.stderr, names);
+    }
   });
 });
