@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { writeReports } from '../../../harness/report/write-reports.ts';
 import { openHistory, type History } from '../../../harness/results/history.ts';
 import { controlFalseAlarms, judgeRunNight, type NightJudgement, type SeriesVerdict } from '../../../harness/results/night-verdicts.ts';
 import { parseThresholds } from '../../../harness/results/thresholds.ts';
@@ -103,7 +104,8 @@ describe('night verdicts (the night as the unit, through the history store)', fu
   it('loss with a baseline median of 0 is judged by its absolute threshold (0.5 points by default), never NaN', async () => {
     const zero = [0, 0, 0, 0, 0];
     await importNights(root, history, FLAT.map(() => ({ loss: zero })));
-    const lossy = await judgeRunNight(history, await writeNight(root, 13, { loss: [2, 2.5, 1.8, 2.2, 2] }));
+    const lossyNight = await writeNight(root, 13, { loss: [2, 2.5, 1.8, 2.2, 2] });
+    const lossy = await judgeRunNight(history, lossyNight);
     const loss = seriesOf(lossy, 'udp.tx.loss');
     assert.equal(loss.verdict, 'regressed', loss.reason);
     assert.equal(loss.absoluteThreshold, 0.5);
@@ -112,6 +114,12 @@ describe('night verdicts (the night as the unit, through the history store)', fu
     const trace = seriesOf(await judgeRunNight(history, await writeNight(root, 14, { loss: [0, 0.1, 0, 0.2, 0.1] })), 'udp.tx.loss');
     assert.equal(trace.verdict, 'unchanged', trace.reason);
     for (const s of [...lossy.series, trace]) assert.doesNotMatch(s.reason, /NaN|Infinity/);
+    const files = await writeReports(lossyNight.dir, history);
+    for (const file of [files.html, files.markdown, files.junit]) {
+      // Charts are base64 PNGs, where "NaN" is just letters.
+      assert.doesNotMatch((await fs.readFile(file, 'utf8')).replace(/data:image\/png;base64,[^"]+/g, ''), /NaN|Infinity/, file);
+    }
+    assert.match(await fs.readFile(files.markdown, 'utf8'), /\| lab1 nic\/nic udp\.tx\.loss \| 0\.0 % \| 10 \| 2\.0 % \| \+2\.0 % \| \+2\.0 % … \+2\.0 % \| 0 \(adj\. 0\) \| \*\*REGRESSED\*\* \|/);
     // Without an absolute threshold any loss at all would be a regression: the threshold is what judges it.
     const strict = await judgeRunNight(history, await writeNight(root, 15, { loss: [0, 0.1, 0, 0.2, 0.1] }), { thresholds: parseThresholds([], ['*.loss=0']) });
     assert.equal(seriesOf(strict, 'udp.tx.loss').verdict, 'regressed');
