@@ -18,11 +18,11 @@
  * nights; `gate: []` keeps a night from failing on regressions).
  */
 import { z } from 'zod';
+import { RUN_ID } from '../results/compare-runs.ts';
 import { FILTER_KEYS } from '../results/history/run-filter.ts';
 import type { NightSettings } from '../results/night-verdicts.ts';
 import { isMetricPattern, parseThresholds, type Thresholds } from '../results/thresholds.ts';
 
-const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,63}$/;
 const SELECTOR = new RegExp(`^(${FILTER_KEYS.join('|')})=[^,=\\s]+(,(${FILTER_KEYS.join('|')})=[^,=\\s]+)*$`);
 const PATTERN_MESSAGE = 'expected a metric name or pattern, e.g. tcp.tx.throughput, latency.* or *.loss';
 
