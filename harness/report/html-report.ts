@@ -41,7 +41,7 @@ function verdictsSection(data: ReportData): string {
   const j = data.night;
   const lines = [basisSentence(j), falseAlarmSentence(j), gateSentence(j), `These night verdicts replace ${j.replaces}.`];
   return `${lines.map((l) => `<p>${h(l)}</p>`).join('\n')}\n<p>${h(verdictCounts(j))}.</p>\n`
-    + table(['host mode/guest metric', 'baseline (mean)', 'nights', 'tonight', 'change', `${((1 - 0.01) * 100).toFixed(0)} % interval`, 'p (adjusted)', 'gates', 'verdict', 'why'], sortedVerdicts(j.series).map((v) => {
+    + table(['host mode/guest metric', 'baseline (mean)', 'nights', 'tonight', 'change', `${Number(((1 - j.alpha) * 100).toPrecision(3))} % interval`, 'p (adjusted)', 'gates', 'verdict', 'why'], sortedVerdicts(j.series).map((v) => {
       const r = verdictRow(v);
       return [td(r.key), num(r.baseline), num(r.nights), num(r.candidate), num(r.change), num(r.ci), num(r.p), td(r.gating ? 'yes' : 'no'), td(r.verdict, r.verdict), td(r.reason)];
     }));

@@ -101,6 +101,8 @@ export interface NightJudgement {
   basis:
     | { kind: 'last-good'; nights: number; minNights: number }
     | { kind: 'pinned'; pin: string; runIds: string[]; minNights: number };
+  /** Each series' significance level; its intervals are at confidence 1 − alpha. */
+  alpha: number;
   series: SeriesVerdict[];
   falseAlarms: {
     method: 'benjamini-hochberg';
@@ -277,6 +279,7 @@ export async function judgeRunNight(
     basis: pinned
       ? { kind: 'pinned', pin: s.pin!, runIds: pinned.runIds, minNights: s.minNights }
       : { kind: 'last-good', nights: s.nights, minNights: s.minNights },
+    alpha: s.alpha,
     series,
     falseAlarms,
     gate: s.gate ?? 'all',

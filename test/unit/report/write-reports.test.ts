@@ -42,6 +42,7 @@ describe('reports', function () {
       has(/Tonight against the last 10 good nights of each series \(at least 5 needed\); a night that came out regressed is never part of a later baseline\./);
       has(/False alarms controlled across the night&apos;s 30 judged metrics by Benjamini–Hochberg at 5 % \(on average at most 5 % of the changes flagged are false\): \d+ kept, \d+ withdrawn/);
       has(/These night verdicts replace the pairwise verdicts of tonight/);
+      has(/<th>99 % interval<\/th>/);
       has(/&lt;link down&gt; &amp; &quot;no carrier&quot;/);
     });
   });

@@ -62,6 +62,7 @@ describe('night verdicts (the night as the unit, through the history store)', fu
     assert.equal(seriesOf(j, 'latency.idle.p50').verdict, 'unchanged');
     assert.equal(j.regressed, true);
     assert.deepEqual(j.basis, { kind: 'last-good', nights: 10, minNights: 5 });
+    assert.equal(j.alpha, 0.01);
     assert.equal(j.falseAlarms.tests, 10);
     assert.ok(j.falseAlarms.kept >= 4, `throughputs, line rate and HTTP rate kept: ${j.falseAlarms.kept}`);
   });
