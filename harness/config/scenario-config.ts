@@ -22,7 +22,10 @@
  *   durations: { measureS: 10 }     # bootS, sshS: fixed deadlines instead of ones scaled by the run's pace
  *   iperf3: { streams: 1, udpBitrate: 100M }       # parallel streams; UDP's offered rate (bit/s)
  *   history: reports/history.sqlite               # or postgres://user@db/passbench
- *   baseline: { mode: e1000, previous: last-passed }
+ *   baseline: { nights: 10 }                       # the night's verdict: see verdict-config.ts
+ *   thresholds: { default: 5, "udp.*.loss": { absolute: 0.5 } }
+ *   gate: ["tcp.*", "*.loss"]                      # metrics that fail the night (default: all)
+ *   falseAlarms: 5                                 # percent, across the night's metrics
  * ```
  * Every object is strict: an unknown key is an error naming the keys allowed there.
  */
@@ -35,6 +38,7 @@ import { HOST_NAME, parseLabConfig, type LabConfig, type LabHost } from './lab-c
 import { formatConfigIssues } from './format-issues.ts';
 import { hostPathProblem } from './host-path.ts';
 import { readConfigFile } from './read-config-file.ts';
+import { VERDICT_RUN_SHAPE } from './verdict-config.ts';
 
 // ---- values ---------------------------------------------------------------------------------
 const BDF = /^[0-9a-f]{4}:[0-9a-f]{2}:[0-1][0-9a-f]\.[0-7]$/;
@@ -198,12 +202,8 @@ const RunSchema = z.strictObject({
   /** kvm: doctor must pass in full. tcg: for the virtual lab only: KVM may be missing, every figure is an emulated one. */
   accel: z.enum(['kvm', 'tcg']).default('kvm'),
   resultsDir: z.string().regex(/^[A-Za-z0-9._/~+-]+$/, 'expected a folder path').default('reports/runs'),
-  baseline: z.strictObject({
-    /** Compare every mode against this one in the same run. */
-    mode: z.enum(['e1000', 'none']).default('e1000'),
-    /** And against an earlier run: the previous one, the last that passed, or none. */
-    previous: z.enum(['previous', 'last-passed', 'none']).default('last-passed'),
-  }).default({ mode: 'e1000', previous: 'last-passed' }),
+  /** The night verdict: baseline nights or a pin, thresholds, gating metrics, false-alarm rate (verdict-config.ts). */
+  ...VERDICT_RUN_SHAPE,
   models: z.record(z.string().regex(MODEL_NAME, 'expected a model name'), z.strictObject({ nic: ExpectSchema.optional(), vf: ExpectSchema.optional() })).default({}),
 });
 export type RunSettings = z.output<typeof RunSchema>;

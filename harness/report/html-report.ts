@@ -8,12 +8,12 @@ import { escapeHtml as h } from './escape.ts';
 import type { MetricSummary } from './metric-summary.ts';
 import type { RenderedChart } from './report-charts.ts';
 import type { ReportData } from './report-data.ts';
-import { sortedVerdicts, verdictRow } from './verdict-rows.ts';
+import { basisSentence, falseAlarmSentence, gateSentence, sortedVerdicts, verdictCounts, verdictRow } from './verdict-rows.ts';
 
 const STYLE = `body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1000px;color:#222}
 h1{font-size:1.5em}table{border-collapse:collapse;margin:1em 0;font-size:.9em}th,td{border:1px solid #ccc;padding:.3em .6em;text-align:left}
 th{background:#f3f3f3}td{vertical-align:top}td.num{white-space:nowrap}.pass,.passed,.unchanged,.improved{color:#176117}.fail,.failed,.no-link,.regressed,.aborted{color:#a40000;font-weight:bold}
-.inconclusive,.skip,.running{color:#8a5a00}.banner{background:#fff3cd;border:1px solid #e0c060;padding:.6em 1em;margin:1em 0}
+.inconclusive,.no-baseline,.skip,.running{color:#8a5a00}.banner{background:#fff3cd;border:1px solid #e0c060;padding:.6em 1em;margin:1em 0}
 figure{margin:1.5em 0}figure img{max-width:100%;border:1px solid #ddd}figcaption{font-size:.85em;color:#555}`;
 
 function table(header: readonly string[], rows: readonly string[][]): string {
@@ -38,11 +38,12 @@ function summaryTable(summaries: readonly MetricSummary[]): string {
 }
 
 function verdictsSection(data: ReportData): string {
-  if (!data.comparison || !data.baseline) return '<p>No earlier passed run of this scenario on this host: nothing to compare with.</p>';
-  return `<p>Against the last good night: run <code>${h(data.baseline.runId)}</code> (${h(data.baseline.startedAt)}, kernel ${h(data.baseline.kernel)}).</p>\n`
-    + table(['host mode/guest metric', 'baseline', 'this run', 'change', '95 % CI', 'p', 'verdict', 'why'], sortedVerdicts(data.comparison.verdicts).map((v) => {
+  const j = data.night;
+  const lines = [basisSentence(j), falseAlarmSentence(j), gateSentence(j), `These night verdicts replace ${j.replaces}.`];
+  return `${lines.map((l) => `<p>${h(l)}</p>`).join('\n')}\n<p>${h(verdictCounts(j))}.</p>\n`
+    + table(['host mode/guest metric', 'baseline (mean)', 'nights', 'tonight', 'change', `${Number(((1 - j.alpha) * 100).toPrecision(3))} % interval`, 'p (adjusted)', 'gates', 'verdict', 'why'], sortedVerdicts(j.series).map((v) => {
       const r = verdictRow(v);
-      return [td(r.key), num(r.baseline), num(r.candidate), num(r.change), num(r.ci), num(r.p), td(r.verdict, r.verdict), td(r.reason)];
+      return [td(r.key), num(r.baseline), num(r.nights), num(r.candidate), num(r.change), num(r.ci), num(r.p), td(r.gating ? 'yes' : 'no'), td(r.verdict, r.verdict), td(r.reason)];
     }));
 }
 
@@ -74,7 +75,7 @@ ${hostsTable(data)}
 ${chartsSection(charts)}
 <h2>Figures</h2>
 ${summaryTable(summaries)}
-<h2>Verdicts</h2>
+<h2>Verdict of the night</h2>
 ${verdictsSection(data)}
 <h2>Checks</h2>
 ${checksTable(data)}

@@ -37,17 +37,17 @@ export function junitReport(data: ReportData): string {
       ? { failure: { message: `${c.status}: ${c.message}`, body: c.details ?? c.message } }
       : c.status === 'skip' ? { skipped: c.message } : {}),
   }))];
-  const verdicts: Case[] = (data.comparison?.verdicts ?? []).map((v) => {
+  const verdicts: Case[] = data.night.series.map((v) => {
     const row = verdictRow(v);
     return {
       classname: `passbench.${meta.scenario}.regressions.${v.host}.${v.mode}.${v.guest}`,
       name: v.metric,
-      ...(v.comparison.verdict === 'regressed'
-        ? { failure: { message: `regressed: ${row.change} against run ${data.baseline?.runId ?? '?'}`, body: `${row.baseline} → ${row.candidate}; ${row.reason}` } }
-        : {}),
+      ...(v.verdict === 'regressed' && v.gating
+        ? { failure: { message: `regressed: ${row.change} against ${row.nights} nights`, body: `${row.baseline} → ${row.candidate}; ${row.reason}` } }
+        : v.verdict === 'no-baseline' ? { skipped: row.reason } : {}),
     };
   });
   const suites = [suite(`passbench ${meta.runId} checks`, checks, meta.startedAt)];
-  if (data.comparison) suites.push(suite(`passbench ${meta.runId} regressions vs ${data.baseline?.runId ?? ''}`, verdicts, meta.startedAt));
+  if (verdicts.length > 0) suites.push(suite(`passbench ${meta.runId} night verdicts`, verdicts, meta.startedAt));
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="passbench ${x(meta.runId)}">\n${suites.join('\n')}\n</testsuites>\n`;
 }

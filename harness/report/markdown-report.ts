@@ -3,7 +3,7 @@ import { formatValue } from '../results/format-value.ts';
 import { escapeMarkdownCell as m } from './escape.ts';
 import type { MetricSummary } from './metric-summary.ts';
 import type { ReportData } from './report-data.ts';
-import { sortedVerdicts, verdictRow } from './verdict-rows.ts';
+import { basisSentence, falseAlarmSentence, sortedVerdicts, verdictCounts, verdictRow } from './verdict-rows.ts';
 
 const HEADLINE_METRICS = ['tcp.tx.throughput', 'tcp.rx.throughput', 'latency.idle.p50', 'latency.load.p99', 'http.rate'];
 
@@ -13,7 +13,7 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
 
 export function markdownReport(data: ReportData, summaries: readonly MetricSummary[]): string {
   const { meta } = data;
-  const regressions = data.comparison?.verdicts.filter((v) => v.comparison.verdict === 'regressed') ?? [];
+  const regressions = data.night.series.filter((v) => v.gating && v.verdict === 'regressed');
   const failedChecks = data.checks.filter((c) => c.status === 'fail' || c.status === 'no-link');
   const ok = meta.status === 'passed' && regressions.length === 0 && failedChecks.length === 0;
   const lines = [
@@ -26,22 +26,18 @@ export function markdownReport(data: ReportData, summaries: readonly MetricSumma
   }
   lines.push(`- status: ${meta.status}${meta.error ? ` (${m(meta.error)})` : ''}; started ${meta.startedAt}${meta.endedAt ? `, ended ${meta.endedAt}` : ''}`);
   lines.push(`- checks: ${data.checks.length - failedChecks.length}/${data.checks.length} passed`);
-  if (data.comparison && data.baseline) {
-    const counts = ['regressed', 'improved', 'unchanged', 'inconclusive'].map((k) => `${data.comparison!.verdicts.filter((v) => v.comparison.verdict === k).length} ${k}`);
-    lines.push(`- against the last good night (run \`${data.baseline.runId}\`, kernel ${m(data.baseline.kernel)}): ${counts.join(', ')}`);
-  } else {
-    lines.push('- no earlier passed run of this scenario on this host to compare with');
-  }
+  lines.push(`- night verdict: ${verdictCounts(data.night)}${data.night.gate === 'all' ? '' : ` (gating: ${data.night.gate.join(', ') || 'none'})`}`);
+  lines.push(`- ${basisSentence(data.night)}`, `- ${falseAlarmSentence(data.night)}`);
   const headline = summaries.filter((s) => HEADLINE_METRICS.includes(s.metric));
   if (headline.length > 0) {
     lines.push('', ...table(['mode', 'metric', 'median', '95 % CI', 'n'], headline.map((s) => [
       s.mode, s.metric, formatValue(s.median, s.unit), `${formatValue(s.ci.low, s.unit)} … ${formatValue(s.ci.high, s.unit)}`, String(s.n)])));
   }
-  const notable = sortedVerdicts(data.comparison?.verdicts ?? []).filter((v) => v.comparison.verdict !== 'unchanged');
+  const notable = sortedVerdicts(data.night.series).filter((v) => v.verdict !== 'unchanged' && v.verdict !== 'no-baseline');
   if (notable.length > 0) {
-    lines.push('', '### Changes against the last good night', '', ...table(['', 'baseline', 'this run', 'change', '95 % CI', 'p', 'verdict'], notable.map((v) => {
+    lines.push('', '### Changes against the baseline nights', '', ...table(['', 'baseline', 'nights', 'tonight', 'change', 'interval', 'p (adj.)', 'verdict'], notable.map((v) => {
       const r = verdictRow(v);
-      return [r.key, r.baseline, r.candidate, r.change, r.ci, r.p, r.verdict === 'regressed' ? '**REGRESSED**' : r.verdict];
+      return [r.key, r.baseline, r.nights, r.candidate, r.change, r.ci, r.p, r.verdict === 'regressed' ? (r.gating ? '**REGRESSED**' : 'regressed (not gating)') : r.verdict];
     })));
   }
   if (failedChecks.length > 0) {

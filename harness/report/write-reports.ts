@@ -6,7 +6,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { History } from '../results/history.ts';
-import type { Thresholds } from '../results/thresholds.ts';
+import type { NightSettings } from '../results/night-verdicts.ts';
 import { htmlReport } from './html-report.ts';
 import { junitReport } from './junit-report.ts';
 import { markdownReport } from './markdown-report.ts';
@@ -27,8 +27,7 @@ export function resultsJson(data: ReportData): string {
     meta: data.meta,
     samples: data.samples,
     checks: data.checks,
-    baseline: data.baseline ?? null,
-    verdicts: data.comparison?.verdicts ?? [],
+    night: data.night,
   }, null, 2)}\n`;
 }
 
@@ -51,6 +50,6 @@ export async function writeReportsOf(data: ReportData): Promise<ReportFiles> {
   return files;
 }
 
-export async function writeReports(runDir: string, history: History, o: { thresholds?: Thresholds } = {}): Promise<ReportFiles> {
-  return writeReportsOf(await loadReportData(runDir, history, o.thresholds));
+export async function writeReports(runDir: string, history: History, night: Partial<NightSettings> = {}): Promise<ReportFiles> {
+  return writeReportsOf(await loadReportData(runDir, history, night));
 }

@@ -36,7 +36,8 @@ export interface RunComparison extends SetComparison {
   warnings: string[];
 }
 
-const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,63}$/;
+/** A run id as the runner makes them (and a user may give): also what run.baseline.pin accepts. */
+export const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,63}$/;
 
 /** Parses `kernel=6.1,host=lab1` into a filter; only known keys. */
 export function parseSelector(text: string): RunFilter {

@@ -1,11 +1,11 @@
 /**
  * Verdicts per metric between two pools of samples (pure): samples are grouped by host, mode,
  * guest and metric; warm-ups never count; each group goes through compareSamples with that
- * metric's threshold.
+ * metric's thresholds (relative, and absolute in its unit).
  */
 import { compareSamples, type Comparison, type ComparePolicy } from './compare.ts';
 import type { Sample } from './schema.ts';
-import { thresholdFor, type Thresholds } from './thresholds.ts';
+import { absoluteThresholdFor, thresholdFor, type Thresholds } from './thresholds.ts';
 
 export interface MetricVerdict {
   host: string;
@@ -55,7 +55,7 @@ export function compareSampleSets(
     verdicts.push({
       host: first.host, mode: first.mode, guest: first.guest, metric: first.metric, unit: first.unit,
       comparison: compareSamples(b.map((s) => s.value), c.map((s) => s.value), first.direction, {
-        ...policy, threshold: thresholdFor(thresholds, first.metric),
+        ...policy, threshold: thresholdFor(thresholds, first.metric), absoluteThreshold: absoluteThresholdFor(thresholds, first.metric),
       }),
     });
   }

@@ -26,6 +26,12 @@ export function formatChange(fraction: number | undefined): string {
   return `${fraction >= 0 ? '+' : '−'}${(Math.abs(fraction) * 100).toFixed(1)} %`;
 }
 
+/** A signed difference in the metric's unit: +0.6 %, −12 (what a change near zero is judged by). */
+export function formatDifference(value: number | undefined, unit: Sample['unit']): string {
+  if (value === undefined || !Number.isFinite(value)) return '–';
+  return `${value >= 0 ? '+' : '−'}${formatValue(Math.abs(value), unit)}`;
+}
+
 /** A unit for charts: the prefix that suits the largest value, and the divisor. */
 export function chartUnit(unit: Sample['unit'], largest: number): { label: string; divisor: number } {
   if (unit === 'bit/s') return largest >= 1e9 ? { label: 'Gbit/s', divisor: 1e9 } : { label: 'Mbit/s', divisor: 1e6 };

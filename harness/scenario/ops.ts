@@ -28,8 +28,11 @@ export interface RunOps {
   prove(guestHost: Host, expect: Expect & { address?: string }): Promise<DeviceProof>;
   measure(ctx: MeasureRequest): Promise<void>;
   openWriter(dir: string, meta: RunMeta): Promise<RunWriter>;
-  /** History import, reports, and the comparison: what regressed (empty: nothing). */
-  report(runDir: string, settings: RunSettings, against: readonly ('e1000' | 'previous')[]): Promise<ReportOutcome>;
+  /**
+   * History import, reports, and the night's verdict: what regressed (empty: nothing). With `gate`
+   * false (the scenario does not compare), regressions are reported but none is returned.
+   */
+  report(runDir: string, settings: RunSettings, gate: boolean): Promise<ReportOutcome>;
 }
 
 /** One guest to boot: what harness/vm/launcher.ts's GuestSpec is built from. */

@@ -119,7 +119,7 @@ export function formatPlan(plan: Plan): string {
     }
     if (h.config.peer) lines.push(`  peer: ${h.config.peer.address} on ${h.config.peer.host}`);
   }
-  if (plan.scenario.compare) lines.push(`then compare against: ${plan.scenario.compare.against.join(', ')}`);
+  if (plan.scenario.compare) lines.push('then judge the night against earlier nights (run.baseline); a regression of a gating metric fails the run');
   lines.push('(dry run: no host was contacted)');
   return lines.join('\n');
 }

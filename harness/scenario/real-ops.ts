@@ -16,6 +16,7 @@ import { openHistory } from '../results/history.ts';
 import { openRunWriter } from '../results/run-writer.ts';
 import type { HostMeta } from '../results/schema.ts';
 import type { HostRunConfig } from '../config/scenario-config.ts';
+import { nightSettingsOf } from '../config/verdict-config.ts';
 import type { RunOps } from './ops.ts';
 import { Pace } from '../wait/index.ts';
 
@@ -46,15 +47,15 @@ export function realOps(o: { accel: 'kvm' | 'tcg'; pace?: Pace }): RunOps {
       : { ...ctx, testDurationS: { http: TCG_HTTP_MIN_S, ...ctx.testDurationS } }),
     openWriter: (dir, meta) => openRunWriter(dir, meta),
     ...guestOps(),
-    report: async (runDir, settings, against) => {
+    report: async (runDir, settings, gate) => {
       const history = await openHistory(settings.history);
       try {
-        // Into the history, reports written (their e1000 columns are the in-run baseline), and the
-        // comparison with the last passed run of the scenario on each host.
-        const recorded = await recordRun(runDir, history);
-        const regressions = !against.includes('previous') || settings.baseline.previous === 'none' ? [] : (recorded.comparison?.verdicts ?? [])
-          .filter((v) => v.comparison.verdict === 'regressed')
-          .map((v) => `${v.host}/${v.mode}/${v.guest} ${v.metric}: ${v.comparison.reason}${recorded.baselineRunId ? ` (vs run ${recorded.baselineRunId})` : ''}`);
+        // Into the history, reports written, and the night's verdict: each series against its
+        // last good nights (or the pinned baseline), with the config's thresholds and gate.
+        const recorded = await recordRun(runDir, history, nightSettingsOf(settings));
+        const regressions = !gate ? [] : recorded.night.series
+          .filter((v) => v.gating && v.verdict === 'regressed')
+          .map((v) => `${v.host}/${v.mode}/${v.guest} ${v.metric}: ${v.reason} (baseline ${v.baseline.runIds.length} nights: ${v.baseline.runIds.join(', ')})`);
         return { regressions, paths: { ...recorded.reports } };
       } finally {
         await history.close();

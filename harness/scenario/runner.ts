@@ -94,7 +94,7 @@ export async function runPlan(o: RunnerOptions): Promise<RunOutcome> {
   if (writer) {
     try {
       await writer.finish(status, status === 'passed' ? undefined : summarize(verdicts));
-      report = await o.ops.report(writer.dir, o.settings, o.plan.scenario.compare?.against ?? []);
+      report = await o.ops.report(writer.dir, o.settings, o.plan.scenario.compare?.against.includes('previous') ?? false);
     } catch (error) {
       reportError = errorMessage(error);
     }

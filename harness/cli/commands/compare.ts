@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.ts';
 import { compareRuns, parseSide, type RunComparison } from '../../results/compare-runs.ts';
-import { formatChange, formatValue } from '../../results/format-value.ts';
+import { formatChange, formatDifference, formatValue } from '../../results/format-value.ts';
 import { parseThresholds } from '../../results/thresholds.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { formatTable, printJson, printLine } from '../output.ts';
@@ -11,6 +11,7 @@ interface CompareOptions {
   baseline?: string;
   candidate?: string;
   threshold: string[];
+  absolute: string[];
   history?: string;
   json?: boolean;
 }
@@ -21,10 +22,10 @@ export function formatComparison(c: RunComparison): string {
     return [
       v.host, v.mode, v.guest, v.metric,
       formatValue(k.baseline.median, v.unit), formatValue(k.candidate.median, v.unit),
-      formatChange(k.change),
+      k.basis === 'absolute' ? formatDifference(k.difference, v.unit) : formatChange(k.change),
       k.changeCi ? `${formatChange(k.changeCi.low)} … ${formatChange(k.changeCi.high)}` : '–',
-      k.mannWhitney ? k.mannWhitney.p.toPrecision(2) : '–',
-      `${(k.policy.threshold * 100).toFixed(1)} %`,
+      k.rankTest ? k.rankTest.p.toPrecision(2) : '–',
+      k.basis === 'absolute' ? `${formatValue(Math.max(k.policy.threshold * Math.abs(k.baseline.median ?? 0), k.policy.absoluteThreshold), v.unit)}` : `${(k.policy.threshold * 100).toFixed(1)} %`,
       k.verdict === 'regressed' ? 'REGRESSED' : k.verdict,
     ];
   });
@@ -79,17 +80,28 @@ export function registerCompareCommand(program: Command): void {
     .option('--baseline <side>', 'baseline (instead of the first argument)')
     .option('--candidate <side>', 'candidate (instead of the second argument)')
     .option('--threshold <metric=pct>', 'smallest change that matters, per metric (repeatable; latency.*=10; a bare number sets the default)', collect, [])
+    .option('--absolute <metric=value>', 'smallest change that matters in the metric\'s unit, for metrics near 0 (repeatable; *.loss=0.5)', collect, [])
     .option('--history <location>', 'history: a SQLite file or postgres://… URL')
     .option('--json', 'machine-readable output')
     .addHelpText('after', `
 Selectors pool the samples of every passed run they match (keys: host, kernel, qemu, scenario,
-mode, metric, status, since, before). Warm-up samples never count. Default threshold 5 %.
+mode, metric, status, since, before). Warm-up samples never count. Default threshold 5 %;
+absolute thresholds by default: *.loss 0.5 (percentage points), *.retransmits 10, *.jitter 0.0001 s.
 Verdicts: regressed / improved (significant, and a change of the threshold or more is within the CI),
-unchanged (the CI lies within ± the threshold), inconclusive (take more repetitions).`)
+unchanged (the CI lies within ± the threshold), inconclusive (not significant, or the sample sizes
+cannot be). The rank test is exact (Mann–Whitney) up to 80 samples in all.
+
+What it can show: whether these two sets of repetitions differ. What it cannot: whether the software
+changed. Repetitions of one night share that night's conditions, so two single nights differ more
+often than their repetitions suggest; and few repetitions cannot be significant at all: 3 vs 3 can
+never give p below 0.10 (it can be unchanged, never regressed), 4 vs 4 reaches 0.029, 5 vs 5 0.008.
+The nightly verdict (passbench run, passbench report) judges tonight against the last good nights
+instead, with the night as the unit. A baseline median of 0 (loss, retransmits) is judged in the
+metric's unit against its absolute threshold.`)
     .action(async (base: string | undefined, candidate: string | undefined, options: CompareOptions) => {
       const { baselineText, candidateText } = pickSides([base, candidate], options);
       // Every argument is checked before the history is opened.
-      const thresholds = parseThresholds(options.threshold);
+      const thresholds = parseThresholds(options.threshold, options.absolute);
       const [baseline, candidateSide] = [parseSide(baselineText), parseSide(candidateText)];
       const result = await withHistory(options, (h) => compareRuns(h, baseline, candidateSide, thresholds));
       if (options.json) printJson(result);

@@ -4,7 +4,9 @@ import { ResultsError, UsageError } from '../../errors.ts';
 import { writeReports } from '../../report/write-reports.ts';
 import type { History } from '../../results/history.ts';
 import { DEFAULT_RUNS_DIR, runDirFor } from '../../results/run-file-names.ts';
-import { parseThresholds } from '../../results/thresholds.ts';
+import { parseSide } from '../../results/compare-runs.ts';
+import { DEFAULT_NIGHT_SETTINGS, type NightSettings } from '../../results/night-verdicts.ts';
+import { isMetricPattern, parseThresholds } from '../../results/thresholds.ts';
 import { printJson, printLine } from '../output.ts';
 import { withHistory } from './history.ts';
 
@@ -24,6 +26,31 @@ export async function resolveRunDir(target: string, history: History, runsDir: s
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
+interface ReportOptions { history?: string; runsDir: string; threshold: string[]; absolute: string[]; nights?: string; pin?: string; gate: string[]; json?: boolean }
+
+/** The night verdict's settings from the options, each checked (a bad value is named, exit 2). */
+function reportNightSettings(o: ReportOptions): Partial<NightSettings> {
+  const settings: Partial<NightSettings> = { thresholds: parseThresholds(o.threshold, o.absolute) };
+  if (o.nights !== undefined) {
+    const n = Number(o.nights);
+    if (!(Number.isInteger(n) && n >= 2 && n <= 100)) throw new UsageError(`--nights ${JSON.stringify(o.nights)}: expected a whole number of nights from 2 to 100`, { remedy: 'e.g. --nights 10' });
+    settings.nights = n;
+    settings.minNights = Math.min(DEFAULT_NIGHT_SETTINGS.minNights, n);
+  }
+  if (o.pin !== undefined) {
+    const kind = parseSide(o.pin).kind;
+    if (kind !== 'run' && kind !== 'selector') {
+      throw new UsageError(`--pin ${JSON.stringify(o.pin)}: expected a run id in the history or a selector (kernel=6.1)`, { remedy: 'without --pin the night is judged against the last good nights' });
+    }
+    settings.pin = o.pin;
+  }
+  for (const g of o.gate) {
+    if (!isMetricPattern(g)) throw new UsageError(`--gate ${JSON.stringify(g)}: expected a metric name or pattern, e.g. tcp.tx.throughput, latency.* or *.loss`);
+  }
+  if (o.gate.length > 0) settings.gate = o.gate;
+  return settings;
+}
+
 export function registerReportCommand(program: Command): void {
   program
     .command('report')
@@ -32,13 +59,23 @@ export function registerReportCommand(program: Command): void {
     .option('--history <location>', 'history for trends and the last-good comparison: a SQLite file or postgres://… URL')
     .option('--runs-dir <dir>', 'where run directories live', DEFAULT_RUNS_DIR)
     .option('--threshold <metric=pct>', 'regression threshold per metric (repeatable), as for compare', collect, [])
+    .option('--absolute <metric=value>', 'absolute threshold in the metric\'s unit (repeatable), as for compare', collect, [])
+    .option('--nights <n>', 'judge the night against the last N good nights (default 10)')
+    .option('--pin <run-or-selector>', 'judge against this run\'s or selector\'s nights instead (e.g. kernel=6.1)')
+    .option('--gate <metric>', 'a metric (or pattern) whose regression fails the night (repeatable; default all)', collect, [])
     .option('--json', 'machine-readable output')
-    .action(async (target: string, options: { history?: string; runsDir: string; threshold: string[]; json?: boolean }) => {
+    .addHelpText('after', `
+The verdict section judges the night: each host × mode × guest × metric series of the run's scenario,
+tonight's median against the last N good nights (a night that regressed is never one of them), or
+against a pinned run or selector; false alarms are controlled across the night's metrics
+(Benjamini–Hochberg, 5 %). A run.baseline / run.thresholds / run.gate in a scenario config apply to
+passbench run; here the options above do.`)
+    .action(async (target: string, options: ReportOptions) => {
       if (target.trim() === '') {
         throw new UsageError(`report needs a run, got ${JSON.stringify(target)}`, { remedy: 'give a run directory or a run id (passbench history lists them)' });
       }
-      const thresholds = parseThresholds(options.threshold);
-      const files = await withHistory(options, async (h) => writeReports(await resolveRunDir(target, h, options.runsDir), h, { thresholds }));
+      const night = reportNightSettings(options);
+      const files = await withHistory(options, async (h) => writeReports(await resolveRunDir(target, h, options.runsDir), h, night));
       if (options.json) printJson(files);
       else printLine(Object.values(files).join('\n'));
     });

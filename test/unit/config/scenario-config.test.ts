@@ -1,7 +1,10 @@
+import fs from 'node:fs/promises';
 import assert from 'node:assert/strict';
 import { parseLabConfig } from '../../../harness/config/lab-config.ts';
 import { addToAddress, parseHistoryLocation, parseScenarioConfig } from '../../../harness/config/scenario-config.ts';
+import { nightSettingsOf } from '../../../harness/config/verdict-config.ts';
 import { UsageError } from '../../../harness/errors.ts';
+import { absoluteThresholdFor, thresholdFor } from '../../../harness/results/thresholds.ts';
 import { labConfigYaml } from '../../../harness/lab/lab-up.ts';
 
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl lab1';
@@ -17,7 +20,10 @@ describe('config/scenario-config', () => {
     assert.equal(config.hosts.lab?.lockDir, '/var/lib/passbench/run.lock');
     assert.deepEqual(config.run.tests, ['tcp', 'udp', 'latency', 'http']);
     assert.deepEqual(config.run.repetitions, { min: 12, max: 30, targetCi: 0.015, warmup: 'each' });
-    assert.deepEqual(config.run.baseline, { mode: 'e1000', previous: 'last-passed' });
+    assert.deepEqual(config.run.baseline, { nights: 10, minNights: 5 });
+    assert.deepEqual(config.run.thresholds, {});
+    assert.equal(config.run.gate, undefined);
+    assert.equal(config.run.falseAlarms, 5);
     assert.equal(config.run.history, 'reports/history.sqlite');
     assert.equal(config.run.accel, 'kvm');
     assert.deepEqual(config.run.iperf3, { streams: 1, udpBitrate: 100e6 });
@@ -74,14 +80,40 @@ describe('config/scenario-config', () => {
 
   it('lists every problem at once, each with path, value and what is allowed', () => {
     assert.throws(() => parse(`hosts:\n${HOST}    devices:\n      - { mode: nic, bdf: "0000:3:00.0", model: igb }\n`
-      + 'run:\n  tests: [http, ping]\n  baseline: { mode: virtio }\n  durations: { measureS: 0 }\n'), (e: unknown) => {
+      + 'run:\n  tests: [http, ping]\n  baseline: { nights: 1 }\n  durations: { measureS: 0 }\n'), (e: unknown) => {
       assert.ok(e instanceof UsageError);
       assert.match(e.message, /hosts\.lab1\.devices\[0\]\.bdf: .*got "0000:3:00\.0"/);
       assert.match(e.message, /run\.tests\[1\]: got "ping"; allowed: tcp, udp, latency, http/);
-      assert.match(e.message, /run\.baseline\.mode: got "virtio"; allowed: e1000, none/);
+      assert.match(e.message, /run\.baseline\.nights: expected 2-100 nights, got 1/);
       assert.match(e.message, /run\.durations\.measureS: expected 1-3600 s, got 0/);
       return true;
     });
+  });
+
+  it('the night verdict\'s settings: baseline nights or a pin, thresholds (relative and absolute), gate, false-alarm rate', () => {
+    const config = parse(`hosts:\n${HOST}run:\n  baseline: { nights: 12, minNights: 6, pin: kernel=6.1 }\n`
+      + '  thresholds: { default: 4, tcp.tx.throughput: 3, "latency.*": { percent: 10 }, "udp.*.loss": { absolute: 1 } }\n'
+      + '  gate: ["tcp.*.throughput", "*.loss"]\n  falseAlarms: 10\n');
+    const s = nightSettingsOf(config.run);
+    assert.deepEqual({ nights: s.nights, minNights: s.minNights, pin: s.pin, gate: s.gate, rate: s.falseAlarmRate }, {
+      nights: 12, minNights: 6, pin: 'kernel=6.1', gate: ['tcp.*.throughput', '*.loss'], rate: 0.1,
+    });
+    const t = s.thresholds!;
+    assert.equal(thresholdFor(t, 'tcp.tx.throughput'), 0.03);
+    assert.equal(thresholdFor(t, 'latency.idle.p99'), 0.1);
+    assert.equal(thresholdFor(t, 'http.rate'), 0.04);
+    assert.equal(absoluteThresholdFor(t, 'udp.tx.loss'), 1);
+    assert.equal(absoluteThresholdFor(t, 'latency.idle.loss'), 0.5); // the built-in one
+    assert.equal(absoluteThresholdFor(t, 'tcp.tx.retransmits'), 10);
+    assert.throws(() => parse(`hosts:\n${HOST}run:\n  baseline: { nights: 4, minNights: 6 }\n`), /run\.baseline\.minNights: expected at most baseline\.nights \(4\), got 6/);
+    assert.throws(() => parse(`hosts:\n${HOST}run:\n  thresholds: { default: { absolute: 1 } }\n`), /run\.thresholds\.default: expected a percentage \(the default is relative only\)/);
+  });
+
+  it('the shipped virtual-lab configs parse (no removed settings left in them)', async () => {
+    for (const file of ['scenarios/virtual-lab.yaml', 'scenarios/virtual-lab-e1000.yaml']) {
+      const config = parse(labConfigYaml('lab', 2222, '/k', KEY), await fs.readFile(file, 'utf8'));
+      assert.deepEqual(config.run.baseline, { nights: 10, minNights: 5 }, file);
+    }
   });
 
   it('history: a .sqlite path or a postgres URL, nothing else', () => {

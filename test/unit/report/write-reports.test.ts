@@ -39,7 +39,10 @@ describe('reports', function () {
       has(/<td>6\.12\.3-amd64<\/td>/);
       has(/alt="Line chart: tcp\.tx\.throughput \(Gbit\/s\) per run over 6 runs for nic, vf, e1000; 1 kernel upgrade\(s\) marked"/);
       has(/<td class="regressed">regressed<\/td>/);
-      has(/Against the last good night: run <code>r4<\/code>/);
+      has(/Tonight against the last 10 good nights of each series \(at least 5 needed\); a night that came out regressed is never part of a later baseline\./);
+      has(/False alarms controlled across the night&apos;s 30 judged metrics by Benjamini–Hochberg at 5 % \(on average at most 5 % of the changes flagged are false\): \d+ kept, \d+ withdrawn/);
+      has(/These night verdicts replace the pairwise verdicts of tonight/);
+      has(/<th>99 % interval<\/th>/);
       has(/&lt;link down&gt; &amp; &quot;no carrier&quot;/);
     });
   });
@@ -61,8 +64,9 @@ describe('reports', function () {
     it('Markdown summary: verdict, regressions first, failed checks', async () => {
       const md = await fs.readFile(files.markdown, 'utf8');
       assert.match(md, /^## passbench nightly: FAILED — run `r5`/);
-      assert.match(md, /against the last good night \(run `r4`, kernel 6\.1\.0-27-amd64\): \d+ regressed/);
-      assert.match(md, /\| lab1 nic\/nic tcp\.tx\.throughput \| 9\.\d+ Gbit\/s \| [78]\.\d+ Gbit\/s \| −1\d\.\d % \| .* \| \*\*REGRESSED\*\* \|/);
+      assert.match(md, /- night verdict: \d+ regressed, \d+ improved, \d+ unchanged, \d+ inconclusive, 0 no-baseline\n- Tonight against the last 10 good nights/);
+      assert.match(md, /- False alarms controlled across the night's 30 judged metrics by Benjamini–Hochberg at 5 %/);
+      assert.match(md, /\| lab1 nic\/nic tcp\.tx\.throughput \| 9\.\d+ Gbit\/s \| 5 \| [78]\.\d+ Gbit\/s \| −1\d\.\d % \| .* \| \*\*REGRESSED\*\* \|/);
       assert.match(md, /### Failed checks\n\n\| host \| mode \| check \| status \| message \|\n\|---\|---\|---\|---\|---\|\n\| lab1 \| vf \| link-up \| no-link \| eth1 has no carrier \|/);
     });
 
@@ -70,9 +74,9 @@ describe('reports', function () {
       const xml = await fs.readFile(files.junit, 'utf8');
       const json = JSON.parse(await fs.readFile(files.json, 'utf8'));
       const cases = xml.match(/<testcase /g)!.length;
-      assert.equal(cases, 1 + json.checks.length + json.verdicts.length);
+      assert.equal(cases, 1 + json.checks.length + json.night.series.length);
       assert.match(xml, /<testcase classname="passbench\.nightly\.run" name="run-status" time="0"\/>/);
-      const regressed = json.verdicts.filter((v: { comparison: { verdict: string } }) => v.comparison.verdict === 'regressed').length;
+      const regressed = json.night.series.filter((v: { verdict: string }) => v.verdict === 'regressed').length;
       assert.ok(regressed >= 6, `throughput and rates of three modes regressed, got ${regressed}`);
       assert.equal(xml.match(/<failure /g)!.length, regressed + 1);
       assert.match(xml, /<testsuite name="passbench r5 checks" tests="7" failures="1"/);
@@ -80,13 +84,19 @@ describe('reports', function () {
       assert.doesNotMatch(xml.replace(/&(amp|lt|gt|quot|apos);/g, ''), /&|<(?![/?a-z])/);
     });
 
-    it('results.json holds the meta, samples, checks and verdicts', async () => {
+    it('results.json holds the meta, samples, checks and the night verdicts, with the nights used and what they replace', async () => {
       const json = JSON.parse(await fs.readFile(files.json, 'utf8'));
       assert.equal(json.meta.runId, 'r5');
       assert.equal(json.samples.length, 3 * 10 * 13);
       assert.equal(json.checks.length, 6);
-      assert.equal(json.baseline.runId, 'r4');
-      assert.equal(json.verdicts.length, 30);
+      assert.equal(json.night.method, 'night');
+      assert.deepEqual(json.night.basis, { kind: 'last-good', nights: 10, minNights: 5 });
+      assert.equal(json.night.series.length, 30);
+      assert.deepEqual(json.night.series[0].baseline.runIds, ['r0', 'r1', 'r2', 'r3', 'r4']);
+      assert.equal(json.night.falseAlarms.method, 'benjamini-hochberg');
+      assert.equal(json.night.falseAlarms.tests, 30);
+      assert.match(json.night.replaces, /pairwise verdicts .* against the last passed run/);
+      assert.equal(json.verdicts, undefined);
     });
   });
 

@@ -95,4 +95,23 @@ describe('passbench compare', () => {
     assert.equal(usage.code, 2);
     assert.match(usage.stderr, /compare needs exactly a baseline and a candidate, got "base"/);
   });
+
+  it('few repetitions: 4 vs 4 can regress (exact test), 3 vs 3 says it cannot reach the level; the help says what a pairwise verdict shows', async () => {
+    const few = { noise: 0.01, modes: ['nic' as const], warmups: 0 };
+    await writeFakeRun(dir('four'), { runId: 'four', startedAt: new Date('2026-11-06T02:00:00Z'), seed: 21, repetitions: 4, ...few });
+    await writeFakeRun(dir('four-slow'), { runId: 'four-slow', startedAt: new Date('2026-11-07T02:00:00Z'), seed: 22, repetitions: 4, throughputFactor: 0.85, ...few });
+    await writeFakeRun(dir('three'), { runId: 'three', startedAt: new Date('2026-11-06T03:00:00Z'), seed: 23, repetitions: 3, ...few });
+    await writeFakeRun(dir('three-slow'), { runId: 'three-slow', startedAt: new Date('2026-11-07T03:00:00Z'), seed: 24, repetitions: 3, throughputFactor: 0.85, ...few });
+    const four = await runCli('compare', dir('four'), dir('four-slow'), '--history', loc, '--json');
+    assert.equal(four.code, 1, four.stderr);
+    assert.equal(verdictOf(JSON.parse(four.stdout), 'tcp.tx.throughput'), 'regressed');
+    const three = await runCli('compare', dir('three'), dir('three-slow'), '--history', loc, '--json');
+    assert.equal(three.code, 0, three.stderr);
+    const tx = (JSON.parse(three.stdout) as { verdicts: { metric: string; comparison: { verdict: string; reason: string } }[] }).verdicts.find((v) => v.metric === 'tcp.tx.throughput')!;
+    assert.equal(tx.comparison.verdict, 'inconclusive');
+    assert.match(tx.comparison.reason, /3 vs 3 samples cannot give p below 0\.1 \(level 0\.05\), whatever the values/);
+    const help = await runCli('compare', '--help');
+    assert.match(help.stdout.replace(/\s+/g, ' '), /What it can show: whether these two sets of repetitions differ\. What it cannot: whether the software changed\./);
+    assert.match(help.stdout.replace(/\s+/g, ' '), /3 vs 3 can never give p below 0\.10/);
+  });
 });

@@ -16,7 +16,7 @@ describe('results/compare', () => {
     assert.equal(c.verdict, 'regressed');
     assert.ok(c.change !== undefined && c.change < -0.05);
     assert.ok(c.changeCi !== undefined && c.changeCi.high < 0);
-    assert.ok(c.mannWhitney !== undefined && c.mannWhitney.p < 0.001);
+    assert.ok(c.rankTest !== undefined && c.rankTest.p < 0.001 && c.rankTest.method === 'exact');
     assert.match(c.reason, /significant/);
   });
 
@@ -42,11 +42,19 @@ describe('results/compare', () => {
     assert.match(c.reason, /significant but smaller than the 5\.0 % threshold/);
   });
 
-  it('is inconclusive with too few samples, and says how many it needs', () => {
+  it('few samples: 3 vs 3 says it cannot reach the level (not "too few"), 4 vs 4 can regress, 1 is too few', () => {
     const c = compareSamples([9.4, 9.5, 9.3], [8.0, 8.1, 8.2], 'higher-is-better');
     assert.equal(c.verdict, 'inconclusive');
-    assert.match(c.reason, /too few samples \(baseline 3, candidate 3; need at least 5 each\)/);
-    assert.equal(c.change, undefined);
+    assert.match(c.reason, /3 vs 3 samples cannot give p below 0\.1 \(level 0\.05\), whatever the values/);
+    assert.ok(c.change !== undefined && c.change < -0.1);
+    assert.equal(c.rankTest?.method, 'exact');
+    // 4 vs 4 with a clear drop: exact p = 2/70 = 0.029 < 0.05.
+    const four = compareSamples([9.4, 9.5, 9.3, 9.45], [8.0, 8.1, 8.2, 8.05], 'higher-is-better');
+    assert.equal(four.verdict, 'regressed', four.reason);
+    assert.ok(Math.abs(four.rankTest!.p - 2 / 70) < 1e-12);
+    // 3 vs 3 that agree within the threshold: unchanged, not inconclusive.
+    assert.equal(compareSamples([9.40, 9.41, 9.39], [9.40, 9.42, 9.38], 'higher-is-better').verdict, 'unchanged');
+    assert.match(compareSamples([9.4], [8.0], 'higher-is-better').reason, /too few samples \(baseline 1, candidate 1; need at least 2 each\)/);
     assert.equal(compareSamples([], [], 'higher-is-better').verdict, 'inconclusive');
   });
 
@@ -56,8 +64,26 @@ describe('results/compare', () => {
     assert.match(c.reason, /more repetitions/);
   });
 
-  it('is inconclusive when the baseline median is zero', () => {
-    assert.equal(compareSamples([0, 0, 0, 0, 0], [1, 1, 1, 1, 1], 'higher-is-better').verdict, 'inconclusive');
+  it('a baseline median of 0 is judged in the unit against the absolute threshold; without one it says to give one', () => {
+    const loss = compareSamples([0, 0, 0, 0, 0], [1, 1.2, 0.9, 1.1, 1], 'lower-is-better', { absoluteThreshold: 0.5 });
+    assert.equal(loss.verdict, 'regressed', loss.reason);
+    assert.equal(loss.basis, 'absolute');
+    assert.equal(loss.change, undefined);
+    assert.equal(loss.difference, 1);
+    assert.equal(compareSamples([0, 0, 0, 0, 0], [0.1, 0, 0.2, 0, 0.1], 'lower-is-better', { absoluteThreshold: 0.5 }).verdict, 'unchanged');
+    const none = compareSamples([0, 0, 0, 0, 0], [1, 1, 1, 1, 1], 'higher-is-better');
+    assert.equal(none.verdict, 'inconclusive');
+    assert.match(none.reason, /no absolute threshold/);
+  });
+
+  it('never prints NaN or Infinity when the baseline holds zeros (once "CI −100.0 % to −NaN %")', () => {
+    for (const [b, c] of [[[0, 0, 0.1, 0.2, 0.3], [0, 0, 0, 0, 0.1]], [[0, 0, 1, 1, 1], [0, 0, 0, 1, 0]], [[0, 0, 0], [0, 0, 0]]] as const) {
+      for (const absoluteThreshold of [0, 0.5]) {
+        const r = compareSamples(b, c, 'lower-is-better', { absoluteThreshold });
+        assert.doesNotMatch(r.reason, /NaN|Infinity|∞/, r.reason);
+        assert.equal(r.changeCi, undefined);
+      }
+    }
   });
 
   it('honours a per-metric threshold', () => {

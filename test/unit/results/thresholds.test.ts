@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { parseSelector, parseSide } from '../../../harness/results/compare-runs.ts';
 import { formatChange, formatValue } from '../../../harness/results/format-value.ts';
-import { parseThresholds, thresholdFor } from '../../../harness/results/thresholds.ts';
+import { absoluteThresholdFor, parseThresholds, thresholdFor } from '../../../harness/results/thresholds.ts';
 
 describe('thresholds, selectors and value formatting', () => {
   it('picks the most specific threshold for a metric', () => {
@@ -17,6 +17,18 @@ describe('thresholds, selectors and value formatting', () => {
     assert.throws(() => parseThresholds(['tcp.tx.throughput=lots']), /threshold "tcp\.tx\.throughput=lots": "lots" is not a percentage/);
     assert.throws(() => parseThresholds(['Tcp=5']), /"Tcp" is not a metric name or pattern/);
     assert.throws(() => parseThresholds(['150']), /above 0 and below 100/);
+  });
+
+  it('absolute thresholds: built-in ones for loss, retransmits and jitter; wildcards anywhere; the most specific wins', () => {
+    const t = parseThresholds(['udp.*.jitter=20'], ['udp.tx.loss=1', 'udp.*.jitter=0.002']);
+    assert.equal(absoluteThresholdFor(t, 'udp.tx.loss'), 1);
+    assert.equal(absoluteThresholdFor(t, 'latency.idle.loss'), 0.5);
+    assert.equal(absoluteThresholdFor(t, 'tcp.tx.retransmits'), 10);
+    assert.equal(absoluteThresholdFor(t, 'udp.rx.jitter'), 0.002);
+    assert.equal(absoluteThresholdFor(t, 'tcp.tx.throughput'), 0);
+    assert.equal(thresholdFor(t, 'udp.rx.jitter'), 0.2);
+    assert.throws(() => parseThresholds([], ['udp.tx.loss=-1']), /absolute threshold "udp\.tx\.loss=-1": "-1" is not a number of the metric's unit/);
+    assert.throws(() => parseThresholds([], ['loss']), /absolute threshold "loss": expected METRIC=VALUE/);
   });
 
   it('parses sides: run ids, directories, selectors and last-good', () => {
