@@ -28,7 +28,11 @@ import { worstRecentShift, type Shift } from './recent-shift.ts';
 
 export interface WatchPolicy {
   night: Partial<NightPolicy>;
-  /** Options of the change's description (its bootstrap CI); also what `passbench changes` searches history with. */
+  /**
+   * Options of the change's description (its bootstrap CI), and the E-divisive settings that
+   * `passbench changes` searches the history with (distance exponent 1.9 and significance 0.006,
+   * kept from the tuning of the former nightly rule, E-divisive over the newest nights).
+   */
   changes: Partial<ChangePointOptions>;
   /** Runs of the newest 1 … lastNights nights are tested for a shift. */
   lastNights: number;
