@@ -40,15 +40,16 @@ export type NightStatus = 'good' | 'open-change' | 'failed';
  * pairwise means).
  *
  * WHY NOT THE MEDIAN, WHY NOT THE MEAN (bench/power.ts, bench/README.md; 3 % noise within a night,
- * 1 % between nights, a 5 % step, 1000 series of 30 nights each):
- * - 3 repetitions, normal noise: the median of 3 has 1.35 times the variance of the mean, and the
- *   nightly watch finds the step within 5 nights in 85 % of series with it, 93 % with the mean,
- *   92 % with Hodges–Lehmann (false alarms 3–4 % of flat series for all three): only the mean and
- *   Hodges–Lehmann meet the issue's target (90 %).
- * - 12 repetitions, 2 % of them 30 % low (a disturbed run): the mean raises a false alarm in 6.9 %
- *   of flat series, the median in 0.7 %, Hodges–Lehmann in 0.4 %; steps found 93 / 98 / 98 %.
+ * 1 % between nights, a 5 % step, the nightly watch, 30-night series, three seed sets):
+ * - 3 repetitions, normal noise (2000 series a set): the median of 3 has 1.35 times the variance of
+ *   the mean; the step is found within 5 nights in 85–87 % of series with the median, 92.5–92.8 %
+ *   with the mean, 91.8–92.8 % with Hodges–Lehmann (false alarms in 4.3–4.9 %, 3.0–3.8 % and
+ *   3.2–3.9 % of flat series): only the mean and Hodges–Lehmann meet the issue's target (90 %).
+ * - 12 repetitions, 2 % of them 30 % low (a disturbed run; 1000 series): the mean raises a false
+ *   alarm in 6.8 % of flat series, the median in 0.6 %, Hodges–Lehmann in 0.4 %; the step is
+ *   found within 5 nights in 94 / 99 / 99 % of series.
  * - 3 repetitions with such odd runs: no estimate of 3 values is both precise and robust; false
- *   alarms in 36 % (mean), 22 % (Hodges–Lehmann), 9 % (median) of flat series. Where odd
+ *   alarms in 34 % (mean), 22 % (Hodges–Lehmann), 8 % (median) of flat series. Where odd
  *   repetitions are common, run more of them.
  * So Hodges–Lehmann: as good as the mean where the noise is normal, as robust as the median where
  * there are enough repetitions.

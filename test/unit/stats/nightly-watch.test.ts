@@ -101,6 +101,17 @@ describe('stats/nightly-watch', () => {
     }
   });
 
+  it('raises no alarm for a significant drop too small to matter (its interval does not reach 5 %)', () => {
+    const quiet = [100, 100.1, 99.9, 100.05, 99.95, 100, 100.1, 99.9, 100.05, 99.95];
+    const watch = watchNight(asHistory([...quiet, 99, 99.1]), 98.9, 'higher-is-better');
+    assert.ok((watch.shift?.pValue as number) < 1e-6, `p ${watch.shift?.pValue}`);
+    assert.equal(watch.newRegression, undefined);
+    assert.equal(watch.alarm, false);
+    assert.match(watch.reason, /^no alarm: the 3 nights since night 10 average −1\.0 % .*, smaller than the threshold$/);
+    // With a 1 % threshold the same nights are a regression.
+    assert.equal(watchNight(asHistory([...quiet, 99, 99.1]), 98.9, 'higher-is-better', [], { night: { threshold: 0.01 } }).alarm, true);
+  });
+
   it('reads a rise as the regression on a lower-is-better metric', () => {
     const latency = nights(20, 16, -0.08, 6);
     const watch = watchNight(asHistory(latency.slice(0, 19)), latency[19] as number, 'lower-is-better');
