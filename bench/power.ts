@@ -31,7 +31,7 @@
  */
 import { compareSamples } from '../harness/results/compare.ts';
 import { median } from '../harness/stats/descriptive.ts';
-import type { Night } from '../harness/stats/night-verdict.ts';
+import { nightValue, type Night } from '../harness/stats/night-verdict.ts';
 import { DEFAULT_WATCH_POLICY, watchNight, type WatchPolicy } from '../harness/stats/nightly-watch.ts';
 import { createRandom } from '../harness/stats/random.ts';
 import { wilson } from './wilson.ts';
@@ -40,23 +40,43 @@ const argument = (name: string): string | undefined => {
   const at = process.argv.indexOf(name);
   return at > 0 ? process.argv[at + 1] : undefined;
 };
-const TRIALS = Number(argument('--trials') ?? 200);
-if (!Number.isInteger(TRIALS) || TRIALS < 1) throw new RangeError(`--trials ${argument('--trials')}: expected a positive integer (default 200)`);
+const positiveInteger = (name: string, fallback: number): number => {
+  const value = Number(argument(name) ?? fallback);
+  if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} ${argument(name)}: expected a positive integer (default ${fallback})`);
+  return value;
+};
+const TRIALS = positiveInteger('--trials', 1000);
+/** The old rule runs a bootstrap per night: fewer series. */
+const OLD_TRIALS = positiveInteger('--old-trials', 200);
 const ONLY_REPS = argument('--only');
 if (ONLY_REPS !== undefined && !/^[1-9][0-9]*$/.test(ONLY_REPS)) throw new RangeError(`--only ${ONLY_REPS}: expected a repetition count such as 3 or 12`);
+/** A and B were looked at while choosing the rule's settings; C only after (a fresh check). */
+const SEED_SETS: Record<string, number> = { A: 0x9e3779b9, B: 0x2545f491, C: 0x68e31da4 };
+const SEED_SET = argument('--seeds') ?? 'A';
+if (!(SEED_SET in SEED_SETS)) throw new RangeError(`--seeds ${SEED_SET}: expected A, B or C`);
+const OUTLIERS = Number(argument('--outliers') ?? 0);
+if (!(OUTLIERS >= 0 && OUTLIERS < 1)) throw new RangeError(`--outliers ${argument('--outliers')}: expected a probability in [0, 1)`);
 const NIGHTS = 30;
 const STEP_NIGHT = 15;
 const WITHIN_NOISE = 0.03;
 const WITHIN_NIGHTS = 5;
+/** A disturbed repetition (--outliers p) measures this much less. */
+const OUTLIER_DROP = 0.3;
 
-const NEW_RULE: WatchPolicy = DEFAULT_WATCH_POLICY;
+/** --policy '{"level":0.0008}': the defaults with these fields replaced (a side test, not the default). */
+const overrides = JSON.parse(argument('--policy') ?? '{}') as Partial<WatchPolicy>;
+const NEW_RULE: WatchPolicy = { ...DEFAULT_WATCH_POLICY, ...overrides, night: { ...DEFAULT_WATCH_POLICY.night, ...overrides.night } };
+
+type NightValue = 'mean' | 'median' | 'HL';
+const NIGHT_VALUES: Record<NightValue, (repetitions: readonly number[]) => number> = {
+  mean: (r) => r.reduce((a, b) => a + b, 0) / r.length,
+  median: (r) => median(r),
+  HL: nightValue,
+};
 
 interface Series {
   repetitions: number[][];
-  /** The night's value for the new rule: the median of its repetitions. */
-  medians: number[];
-  /** The mean instead (more efficient on Gaussian noise, not robust to an odd repetition). */
-  means: number[];
+  values: Record<NightValue, number[]>;
 }
 
 function simulate(between: number, reps: number, step: number, seed: number): Series {
@@ -64,9 +84,13 @@ function simulate(between: number, reps: number, step: number, seed: number): Se
   const repetitions: number[][] = [];
   for (let night = 0; night < NIGHTS; night++) {
     const level = 100 * (1 + between * random.normal()) * (night >= STEP_NIGHT ? 1 - step : 1);
-    repetitions.push(Array.from({ length: reps }, () => level * (1 + WITHIN_NOISE * random.normal())));
+    repetitions.push(Array.from({ length: reps }, () => {
+      const value = level * (1 + WITHIN_NOISE * random.normal());
+      return OUTLIERS > 0 && random.next() < OUTLIERS ? value * (1 - OUTLIER_DROP) : value;
+    }));
   }
-  return { repetitions, medians: repetitions.map((r) => median(r)), means: repetitions.map((r) => r.reduce((a, b) => a + b, 0) / r.length) };
+  const values = (f: (r: readonly number[]) => number): number[] => repetitions.map(f);
+  return { repetitions, values: { mean: values(NIGHT_VALUES.mean), median: values(NIGHT_VALUES.median), HL: values(NIGHT_VALUES.HL) } };
 }
 
 interface Outcome {
@@ -91,17 +115,17 @@ function newRule(values: readonly number[], hasStep: boolean, policy: Partial<Wa
   const history: Night[] = [];
   const known: number[] = [];
   let falseAlarms = 0;
-  for (let night = 0; night < NIGHTS; night++) {
+  for (let night = 0; night < values.length; night++) {
     const tonight = values[night] as number;
     const watch = watchNight(history, tonight, 'higher-is-better', known, { ...policy, changes: { ...policy.changes, seed: seed + night } });
     // A change placed at night 13 or later, seen on night 15 or later, is the step (placed a night
-    // or two off, as a noisy night next to the step can be).
+    // or two off, as a noisy night next to the step can be); so is a regressed night verdict.
     const pointsAtStep = watch.newRegression !== undefined && watch.newRegression.index >= STEP_NIGHT - 2;
     if (hasStep && night >= STEP_NIGHT && (watch.verdict.verdict === 'regressed' || pointsAtStep)) {
       return { late: night - STEP_NIGHT, falseAlarms };
     }
     if (watch.alarm) {
-      // A false alarm: someone looks, acknowledges it, and the night stays a good one.
+      // A false alarm: someone looks and acknowledges it; the baseline restarts there.
       falseAlarms++;
       known.push(watch.newRegression?.index ?? night);
     }
@@ -111,6 +135,7 @@ function newRule(values: readonly number[], hasStep: boolean, policy: Partial<Wa
 }
 
 interface Cell {
+  trials: number;
   found: number;
   foundWithin: number;
   foundWithinSix: number;
@@ -120,10 +145,11 @@ interface Cell {
 }
 
 function emptyCell(): Cell {
-  return { found: 0, foundWithin: 0, foundWithinSix: 0, lates: [], falseAlarms: 0, seriesWithAlarm: 0 };
+  return { trials: 0, found: 0, foundWithin: 0, foundWithinSix: 0, lates: [], falseAlarms: 0, seriesWithAlarm: 0 };
 }
 
 function record(cell: Cell, outcome: Outcome): void {
+  cell.trials++;
   if (outcome.late !== undefined) {
     cell.found++;
     cell.lates.push(outcome.late);
@@ -134,22 +160,21 @@ function record(cell: Cell, outcome: Outcome): void {
   if (outcome.falseAlarms > 0) cell.seriesWithAlarm++;
 }
 
-/** 95 % Wilson interval as "lo–hi" percent. */
-function wilsonPercent(successes: number, n: number): string {
-  const { low, high } = wilson(successes, n);
-  return `${(low * 100).toFixed(0)}–${(high * 100).toFixed(0)}`;
+/** "rate (95 % Wilson interval)" in percent. */
+function pct(count: number, n: number): string {
+  const { low, high } = wilson(count, n);
+  return `${((100 * count) / n).toFixed(1)} (${(low * 100).toFixed(1)}–${(high * 100).toFixed(1)})`;
 }
 
-const pct = (count: number): string => `${((100 * count) / TRIALS).toFixed(1)} (${wilsonPercent(count, TRIALS)})`;
-
 function describeCell(cell: Cell, step: number): string[] {
-  if (step === 0) return ['', '', '', '', (cell.falseAlarms / TRIALS).toFixed(2), pct(cell.seriesWithAlarm)];
+  const n = cell.trials;
+  if (step === 0) return [String(n), '', '', '', '', (cell.falseAlarms / n).toFixed(2), pct(cell.seriesWithAlarm, n)];
   const late = cell.lates.length > 0 ? String(median(cell.lates)) : '–';
-  return [pct(cell.found), pct(cell.foundWithin), pct(cell.foundWithinSix), late, (cell.falseAlarms / TRIALS).toFixed(2), pct(cell.seriesWithAlarm)];
+  return [String(n), pct(cell.found, n), pct(cell.foundWithin, n), pct(cell.foundWithinSix, n), late, (cell.falseAlarms / n).toFixed(2), pct(cell.seriesWithAlarm, n)];
 }
 
 function printTable(rows: string[][]): void {
-  const header = ['b %', 'reps', 'step %', 'rule', 'found %', 'late ≤ 4 %', 'late ≤ 5 %', 'late', 'false/series', 'series w/ false %'];
+  const header = ['b %', 'reps', 'step %', 'rule', 'series', 'found %', 'late ≤ 4 %', 'late ≤ 5 %', 'late', 'false/series', 'series w/ false %'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
   const line = (cells: string[]): string => cells.map((c, i) => c.padStart(widths[i] as number)).join('  ');
   console.log(line(header));
@@ -157,7 +182,7 @@ function printTable(rows: string[][]): void {
   for (const row of rows) console.log(line(row));
 }
 
-type Rule = 'old' | 'new' | 'new (mean)';
+type Rule = 'old' | `new (${NightValue})`;
 
 function runGrid(policy: Partial<WatchPolicy>, betweens: number[], repsList: number[], steps: number[], rules: Rule[]): string[][] {
   const rows: string[][] = [];
@@ -166,11 +191,15 @@ function runGrid(policy: Partial<WatchPolicy>, betweens: number[], repsList: num
       for (const step of steps) {
         const cells = new Map<Rule, Cell>(rules.map((rule) => [rule, emptyCell()]));
         for (let trial = 0; trial < TRIALS; trial++) {
-          const seed = (0x9e3779b9 ^ (trial * 7919 + reps * 104729 + Math.round(between * 1000) * 1299709 + Math.round(step * 1000) * 15485863)) >>> 0;
+          const seed = ((SEED_SETS[SEED_SET] as number) ^ (trial * 7919 + reps * 104729 + Math.round(between * 1000) * 1299709 + Math.round(step * 1000) * 15485863)) >>> 0;
           const series = simulate(between, reps, step, seed);
           for (const [rule, cell] of cells) {
-            if (rule === 'old') record(cell, oldRule(series, step > 0));
-            else record(cell, newRule(rule === 'new' ? series.medians : series.means, step > 0, policy, seed));
+            if (rule === 'old') {
+              if (trial < OLD_TRIALS) record(cell, oldRule(series, step > 0));
+            } else {
+              const value = rule.slice(5, -1) as NightValue;
+              record(cell, newRule(series.values[value], step > 0, policy, seed));
+            }
           }
         }
         const label = [(between * 100).toFixed(0), String(reps), (step * 100).toFixed(0)];
@@ -181,33 +210,44 @@ function runGrid(policy: Partial<WatchPolicy>, betweens: number[], repsList: num
   return rows;
 }
 
+/**
+ * --calibrate: how often 30-night series of independent standard normal night values (no step)
+ * raise any alarm, for a grid of levels around the defaults. The rule is scale-free, so this holds
+ * for every noise level; the seeds are apart from both bench seed sets.
+ */
+function calibrate(series: number): void {
+  const levels = [0.0015, 0.002, 0.0025];
+  const singles = [0.0001];
+  const longRuns = [3];
+  const random = createRandom(0xca11b4a7);
+  const nulls = Array.from({ length: series }, () => Array.from({ length: NIGHTS }, () => 100 + random.normal()));
+  console.log(`calibration: ${series} series of ${NIGHTS} normal nights, no step; % raising any alarm (95 % Wilson interval)`);
+  console.log('  (threshold 0 here: materiality never removes an alarm, so these are the rates of the tests alone)\n');
+  for (const [shortRunLevel, longRun] of singles.flatMap((single) => longRuns.map((run) => [single, run] as const))) {
+    const cells = levels.map((level) => {
+      const policy = { ...NEW_RULE, level, shortRunLevel, longRun, night: { ...NEW_RULE.night, alpha: 2 * shortRunLevel, threshold: 0 } };
+      const alarmed = nulls.filter((values) => newRule(values, false, policy, 1).falseAlarms > 0).length;
+      return `level ${level}: ${pct(alarmed, series)}`;
+    });
+    console.log(`runs of ${longRun}+ nights at level; shorter at ${shortRunLevel} (verdict alpha ${2 * shortRunLevel}): ${cells.join('; ')}`);
+  }
+}
+
 const started = performance.now();
 const repsList = ONLY_REPS === undefined ? [3, 12] : [Number(ONLY_REPS)];
-if (process.argv.includes('--tune')) {
-  // The target cell only (b = 1 %, 3 repetitions, 5 % step and none), over candidate settings.
-  const variants: [string, Partial<WatchPolicy>][] = [];
-  for (const lastNights of [4, 5, 7]) {
-    for (const significance of [0.004, 0.006, 0.01]) {
-      variants.push([`tail of ${lastNights} nights, significance ${significance}`, {
-        ...NEW_RULE,
-        lastNights,
-        changes: { ...NEW_RULE.changes, significance, permutations: Math.round(6 / significance) - 1 },
-      }]);
-    }
-  }
-  for (const alpha of [1, 1.5]) {
-    variants.push([`distance exponent ${alpha}`, { ...NEW_RULE, changes: { ...NEW_RULE.changes, alpha } }]);
-  }
-  variants.push(['night verdict alpha 0.0005', { ...NEW_RULE, night: { ...NEW_RULE.night, alpha: 0.0005 } }]);
-  for (const [label, policy] of variants) {
-    console.log(`\n${label}`);
-    printTable(runGrid(policy, [0.01], [3], [0, 0.05], ['new', 'new (mean)']));
-  }
+const allRules: Rule[] = ['old', 'new (mean)', 'new (median)', 'new (HL)'];
+if (process.argv.includes('--calibrate')) {
+  calibrate(positiveInteger('--series', 20000));
+} else if (process.argv.includes('--target')) {
+  // The target cell only: b = 1 %, 3 repetitions (or --only), a 5 % step and none.
+  console.log(`target cell, seed set ${SEED_SET}, outliers ${OUTLIERS}: ${TRIALS} series per row (old rule: ${OLD_TRIALS})`);
+  console.log(`new rule: ${JSON.stringify(NEW_RULE)}\n`);
+  printTable(runGrid(NEW_RULE, [0.01], ONLY_REPS === undefined ? [3] : repsList, [0, 0.05], allRules));
 } else {
-  console.log(`nightly rule power: ${TRIALS} series of ${NIGHTS} nights per row, step from night ${STEP_NIGHT}, ${WITHIN_NOISE * 100} % noise within a night`);
+  console.log(`nightly rule power: ${TRIALS} series of ${NIGHTS} nights per row (old rule: ${OLD_TRIALS}), seed set ${SEED_SET}, step from night ${STEP_NIGHT}, ${WITHIN_NOISE * 100} % noise within a night, outliers ${OUTLIERS}`);
   console.log(`new rule: ${JSON.stringify(NEW_RULE)}`);
   console.log('found, late ≤ 4, late ≤ 5, series w/ false: % of series (95 % Wilson interval); late: median nights after 15 when found;');
   console.log('false/series: mean false alarms per series (in step series: alarms before night 15 or not pointing at the step)\n');
-  printTable(runGrid(NEW_RULE, [0, 0.01, 0.02], repsList, [0, 0.03, 0.05, 0.1], ['old', 'new', 'new (mean)']));
+  printTable(runGrid(NEW_RULE, [0, 0.01, 0.02], repsList, [0, 0.03, 0.05, 0.1], allRules));
 }
 console.log(`\n(${((performance.now() - started) / 1000).toFixed(1)} s)`);

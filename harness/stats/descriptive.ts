@@ -94,6 +94,21 @@ export function median(samples: readonly number[]): number {
   return percentile(samples, 0.5);
 }
 
+/**
+ * Hodges–Lehmann estimate of the centre: the median of the Walsh averages (x_i + x_j) / 2 over all
+ * pairs i ≤ j (R's wilcox.test(x, conf.int = TRUE)$estimate, the "(pseudo)median"). On normal
+ * samples nearly as precise as the mean (98 % at n = 3, 95 % for large n), and up to 29 % of odd
+ * samples cannot carry it away (the mean: none; the median: 50 %).
+ */
+export function hodgesLehmann(samples: readonly number[]): number {
+  requireSamples(samples, 'hodgesLehmann');
+  const walsh: number[] = [];
+  for (let i = 0; i < samples.length; i++) {
+    for (let j = i; j < samples.length; j++) walsh.push(((samples[i] as number) + (samples[j] as number)) / 2);
+  }
+  return median(walsh);
+}
+
 export function summarize(samples: readonly number[]): Summary {
   requireSamples(samples, 'summarize');
   const sorted = sortedCopy(samples);

@@ -71,16 +71,6 @@ export interface EDivisiveChangePoint extends Split {
   permutations: number;
 }
 
-/**
- * Which splits bestSplit considers: all (the default, as Matteson & James), or only those whose
- * second part runs to the interval's end (`toEnd`, κ = end as in MongoDB's e_divisive) and starts
- * within its last `lastNights` values.
- */
-export interface SplitScope {
-  toEnd?: boolean;
-  lastNights?: number;
-}
-
 /** An interval [start, end) of the series. */
 interface Interval {
   start: number;
@@ -98,9 +88,8 @@ export function bestSplit(
   end: number,
   alpha = 1,
   minSegment = 1,
-  scope: SplitScope = {},
 ): Split | undefined {
-  return splitOf(distanceMatrix(values, alpha), identity(values.length), start, end, minSegment, scope);
+  return splitOf(distanceMatrix(values, alpha), identity(values.length), start, end, minSegment);
 }
 
 /** d(i, j) = |values[i] − values[j]|^alpha, row-major. Computed once; shuffles only reorder it. */
@@ -126,7 +115,7 @@ interface Distances {
 }
 
 /** bestSplit over the series in the order `order` (order[i] = which value stands at position i). */
-function splitOf(d: Distances, order: Int32Array, start: number, end: number, minSegment: number, scope: SplitScope): Split | undefined {
+function splitOf(d: Distances, order: Int32Array, start: number, end: number, minSegment: number): Split | undefined {
   const length = end - start;
   if (length < 2 * minSegment || length < 2) return undefined;
   // prefix[r * length + k] = Σ_{i<r} d(i, k), positions local to the interval.
@@ -142,11 +131,10 @@ function splitOf(d: Distances, order: Int32Array, start: number, end: number, mi
 
   let best: Split | undefined;
   let withinX = 0; // Σ_{i<k<τ} d(i, k)
-  const firstTau = Math.max(1, scope.lastNights === undefined ? 1 : length - scope.lastNights);
   for (let tau = 1; tau < length; tau++) {
     withinX += columnSum(0, tau - 1, tau - 1);
     const n = tau;
-    if (n < minSegment || tau < firstTau) continue;
+    if (n < minSegment) continue;
     let between = 0;
     let withinY = 0;
     for (let kappa = tau + 1; kappa <= length; kappa++) {
@@ -154,7 +142,7 @@ function splitOf(d: Distances, order: Int32Array, start: number, end: number, mi
       between += columnSum(0, tau, k);
       withinY += columnSum(tau, k, k);
       const m = kappa - tau;
-      if (m < minSegment || (scope.toEnd === true && kappa < length)) continue;
+      if (m < minSegment) continue;
       const total = n + m;
       let q = (2 / total) * between;
       if (n > 1) q -= ((2 * m) / (total * (n - 1))) * withinX;
@@ -172,10 +160,10 @@ function intervalsBetween(changePoints: readonly number[], length: number): Inte
   return intervals;
 }
 
-function bestOver(d: Distances, order: Int32Array, intervals: readonly Interval[], minSegment: number, scope: SplitScope = {}): Split | undefined {
+function bestOver(d: Distances, order: Int32Array, intervals: readonly Interval[], minSegment: number): Split | undefined {
   let best: Split | undefined;
   for (const { start, end } of intervals) {
-    const split = splitOf(d, order, start, end, minSegment, scope);
+    const split = splitOf(d, order, start, end, minSegment);
     if (split !== undefined && (best === undefined || split.q > best.q)) best = split;
   }
   return best;
@@ -199,7 +187,6 @@ function permutationPValue(
   observed: number,
   options: EDivisiveOptions,
   random: Random,
-  scope: SplitScope = {},
 ): { pValue: number; permutations: number } {
   const order = identity(d.size);
   // p = (count + 1) / (P + 1) ≤ significance  ⇔  count ≤ significance·(P + 1) − 1.
@@ -207,7 +194,7 @@ function permutationPValue(
   let count = 0;
   for (let done = 1; done <= options.permutations; done++) {
     shuffleWithin(order, intervals, random);
-    const best = bestOver(d, order, intervals, options.minSegment, scope);
+    const best = bestOver(d, order, intervals, options.minSegment);
     if (best !== undefined && best.q >= observed) count++;
     if (options.stopEarly && count > allowed) return { pValue: (count + 1) / (done + 1), permutations: done };
   }
@@ -243,24 +230,4 @@ export function eDivisive(values: readonly number[], options: Partial<EDivisiveO
     found.push({ ...candidate, ...test });
   }
   return found.sort((a, b) => a.index - b.index);
-}
-
-/**
- * Is there a change among the last `lastNights` values? The same q̂ and permutation test as
- * {@link eDivisive}, but only over splits whose second part starts within the last `lastNights`
- * values and runs to the end (κ = end). Searching fewer splits makes the shuffles' best q̂ smaller,
- * so a change in the newest values is found with fewer of them than a search over the whole
- * series needs; a nightly check asks exactly this question each night.
- * Returns the best such split with its p-value, or undefined if the series is too short.
- */
-export function tailChange(values: readonly number[], lastNights: number, options: Partial<EDivisiveOptions> = {}): EDivisiveChangePoint | undefined {
-  const o: EDivisiveOptions = { ...DEFAULT_E_DIVISIVE_OPTIONS, ...options };
-  checkOptions(values, o);
-  if (!Number.isInteger(lastNights) || lastNights < 1) throw new RangeError(`tailChange: lastNights must be a positive integer, got ${lastNights}`);
-  const scope: SplitScope = { toEnd: true, lastNights };
-  const whole = [{ start: 0, end: values.length }];
-  const d = distanceMatrix(values, o.alpha);
-  const candidate = bestOver(d, identity(values.length), whole, o.minSegment, scope);
-  if (candidate === undefined) return undefined;
-  return { ...candidate, ...permutationPValue(d, whole, candidate.q, o, createRandom(o.seed), scope) };
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import {
+  hodgesLehmann,
   bootstrapMedianCi,
   decideRepetition,
   max,
@@ -113,5 +114,14 @@ describe('stats/descriptive', () => {
       assert.equal(relativeHalfWidth({ low: 98, high: 102 }, 100), 0.02);
       assert.equal(relativeHalfWidth({ low: -1, high: 1 }, 0), Number.POSITIVE_INFINITY);
     });
+  });
+
+  it('hodgesLehmann is the median of the Walsh averages (R: wilcox.test(x, conf.int = TRUE)$estimate)', () => {
+    // NumPy: median of (x[i] + x[j]) / 2 over i <= j.
+    assert.equal(hodgesLehmann([1, 2, 9]), 3.5);
+    assert.equal(hodgesLehmann([3, 1, 2, 10]), 2.75);
+    assert.equal(hodgesLehmann([100, 98, 101, 97.5, 130, 99, 100.5]), 99.875);
+    assert.equal(hodgesLehmann([42]), 42);
+    assert.throws(() => hodgesLehmann([]), /hodgesLehmann: no samples/);
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { bestSplit, eDivisive, tailChange } from '../../../harness/stats/e-divisive.ts';
+import { bestSplit, eDivisive } from '../../../harness/stats/e-divisive.ts';
 import { createRandom } from '../../../harness/stats/random.ts';
 
 interface OtavaFixture {
@@ -97,22 +97,5 @@ describe('stats/e-divisive', () => {
     assert.throws(() => eDivisive([1, Number.NaN, 2]), /value NaN is not a finite number/);
     assert.throws(() => eDivisive([1, 2, 3], { alpha: 2 }), /alpha must be in \(0, 2\), got 2/);
     assert.throws(() => eDivisive([1, 2, 3], { permutations: 0 }), /permutations must be a positive integer, got 0/);
-  });
-});
-
-describe('stats/e-divisive tailChange', () => {
-  it('finds a change among the newest values and only there', () => {
-    const random = createRandom(5);
-    const flat = Array.from({ length: 20 }, () => 100 + random.normal());
-    const stepped = [...flat, 94 + random.normal(), 94 + random.normal(), 94 + random.normal()];
-    const found = tailChange(stepped, 5, { permutations: 999, significance: 0.01 });
-    assert.equal(found?.index, 20);
-    assert.ok((found?.pValue as number) <= 0.01, `p ${found?.pValue}`);
-    // A change in the middle is not a change among the newest values.
-    const middle = [...flat.slice(0, 10).map((v) => v - 6), ...flat.slice(10)];
-    const tail = tailChange(middle, 3);
-    assert.ok((tail?.index as number) >= middle.length - 3);
-    assert.ok((tail?.pValue as number) > 0.05, `p ${tail?.pValue}`);
-    assert.ok((tailChange(flat, 5, { stopEarly: false })?.pValue as number) > 0.05);
   });
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { baselineNights, judgeAgainst, judgeNight, type Night } from '../../../harness/stats/night-verdict.ts';
+import { baselineNights, judgeAgainst, judgeNight, nightValue, type Night } from '../../../harness/stats/night-verdict.ts';
 
 const close = (actual: number | undefined, expected: number, tolerance: number): void =>
   assert.ok(actual !== undefined && Math.abs(actual - expected) <= tolerance, `expected ${expected}, got ${actual}`);
@@ -65,5 +65,12 @@ describe('stats/night-verdict', () => {
 
   it('rejects a value that is not a number', () => {
     assert.throws(() => judgeAgainst([1, 2, 3, 4, 5], Number.NaN, 'higher-is-better'), /tonight's value NaN is not a finite number/);
+  });
+
+  it('takes the Hodges–Lehmann estimate of the repetitions as the night\'s value: near their mean, not carried off by one odd run in 12', () => {
+    assert.equal(nightValue([1, 2, 9]), 3.5); // mean 4, median 2
+    const twelve = [100, 101, 99, 100.5, 99.5, 100, 102, 98, 100, 101, 99, 70];
+    assert.ok(Math.abs(nightValue(twelve) - 100) < 0.6, `night value ${nightValue(twelve)}`);
+    assert.ok(twelve.reduce((a, b) => a + b, 0) / 12 < 97.6); // the mean moves by 2.5 %
   });
 });

@@ -11,5 +11,10 @@ describe('stats/student-t', () => {
     close(studentTCdf(0.5, 30), 0.6896384975574363, 1e-12);
     close(studentTQuantile(0.995, 9), 3.249835541592126, 1e-8);
     close(studentTQuantile(0.975, 4), 2.7764451051977934, 1e-8);
+    // Around the nightly watch's levels: t.ppf(0.999, 18) = 3.6104848848250928 (printed tables: 3.610),
+    // t.ppf(0.9999, 14) = 4.985013157719529.
+    close(studentTQuantile(0.999, 18), 3.6104848848250928, 1e-8);
+    close(studentTQuantile(0.9999, 14), 4.985013157719529, 1e-8);
+    close(studentTCdf(-3.6104848848250928, 18), 0.001, 1e-12);
   });
 });
