@@ -14,6 +14,8 @@ import { Pace } from '../wait/index.ts';
 
 /** Beyond the run's duration: autocannon's start and the requests still in flight at its end. */
 const HTTP_SLACK_MS = 30_000;
+/** What one request may take, for the deadline of a run by request count (before the pace scales it). */
+const REQUEST_BASE_MS = 1_000;
 
 /** What can open a TCP stream as seen from the guest: SshHost has this. */
 export interface Tunnel {
@@ -27,6 +29,12 @@ export type HttpTarget =
 
 export interface HttpLoadOptions {
   durationS?: number;
+  /**
+   * Run until this many requests are answered instead of for durationS: the rate is then requests
+   * over the time they took. For a path so slow that a fixed length may see none answered (a nested
+   * TCG guest through two SSH tunnels answered 0.5 requests/s on a busy machine, 8 on an idle one).
+   */
+  requests?: number;
   /** Concurrent connections (default 10). */
   connections?: number;
   /** Scales the deadline (a nested TCG guest is slow at everything). Default: factor 1. */
@@ -37,6 +45,8 @@ export interface HttpLoadOptions {
 export interface HttpLoadResult {
   /** Successful (2xx) requests per second over the run. */
   requestsPerSecond: number;
+  /** How long the run took, seconds. */
+  durationS: number;
   /** Latency percentiles, seconds. */
   p50: number;
   p90: number;
@@ -57,17 +67,19 @@ export async function runHttpLoad(target: HttpTarget, o: HttpLoadOptions = {}): 
   const forwarder = tunnelled ? await startTcpForwarder(() => tunnelled.ssh.forwardOut('127.0.0.1', tunnelled.port)) : undefined;
   const url = forwarder && tunnelled ? `http://127.0.0.1:${forwarder.port}${tunnelled.path}` : (target as { url: string }).url;
   const durationS = o.durationS ?? 10;
+  const limit = (o.pace ?? Pace.neutral()).scaled((o.requests ? o.requests * REQUEST_BASE_MS : durationS * 1000) + HTTP_SLACK_MS);
   try {
     // No request is given up on before the run ends (autocannon's default: after 10 s, then it
     // counts an error and reconnects): a slow answer is a slow figure, not a failure, and through
     // a nested TCG guest on a busy machine every first request took longer than that.
-    const instance = autocannon({ url, duration: durationS, connections: o.connections ?? 10, timeout: Math.ceil(durationS) + 1 });
+    const length = o.requests ? { amount: o.requests, timeout: Math.ceil(limit.ms / 1000) } : { duration: durationS, timeout: Math.ceil(durationS) + 1 };
+    const instance = autocannon({ url, connections: o.connections ?? 10, ...length });
     // Without a callback autocannon returns a thenable tracker that also has stop().
     const abort = () => (instance as unknown as { stop(): void }).stop();
     o.signal?.addEventListener('abort', abort, { once: true });
     let result: autocannon.Result;
     try {
-      result = await deadline(instance as unknown as Promise<autocannon.Result>, (o.pace ?? Pace.neutral()).scaled(durationS * 1000 + HTTP_SLACK_MS), what, o.signal);
+      result = await deadline(instance as unknown as Promise<autocannon.Result>, limit, what, o.signal);
     } finally {
       o.signal?.removeEventListener('abort', abort);
       abort();
@@ -77,12 +89,12 @@ export async function runHttpLoad(target: HttpTarget, o: HttpLoadOptions = {}): 
     const ok = result['2xx'];
     if (ok <= 0) {
       const tunnel = forwarder?.errors.length ? `; tunnel: ${forwarder.errors.slice(-1)[0]}` : '';
-      throw new PassbenchError(`${what}: no successful request in ${durationS} s (${result.errors} errors, of which ${result.timeouts} timeouts; ${result.non2xx} non-2xx)${tunnel}`, {
+      throw new PassbenchError(`${what}: no successful request in ${result.duration.toFixed(1)} s (${result.errors} errors, of which ${result.timeouts} timeouts; ${result.non2xx} non-2xx)${tunnel}`, {
         remedy: 'Check that the guest\'s HTTP server runs (busybox httpd -p 80 -h /var/www) and answers GET / with 200.',
       });
     }
     return {
-      requestsPerSecond: ok / result.duration, p50: result.latency.p50 / 1000, p90: result.latency.p90 / 1000,
+      requestsPerSecond: ok / result.duration, durationS: result.duration, p50: result.latency.p50 / 1000, p90: result.latency.p90 / 1000,
       p99: result.latency.p99 / 1000, requests: ok + result.non2xx, errors: result.errors, timeouts: result.timeouts,
       non2xx: result.non2xx, path: tunnelled ? 'ssh-tunnel' : 'direct',
       target: tunnelled ? `127.0.0.1:${tunnelled.port} in ${tunnelled.ssh.name} via SSH forwardOut` : url,

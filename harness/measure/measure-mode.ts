@@ -35,8 +35,6 @@ export interface MeasureContext {
   policy: RepetitionPolicy;
   /** Seconds per iperf3 / HTTP run. */
   durationS: number;
-  /** A test's own run length where durationS does not suit it (HTTP through nested TCG needs ≥ 15 s). */
-  testDurationS?: Partial<Record<TestName, number>>;
   /**
    * Which tests get a warm-up [each]: every test, or only the guest's first (and HTTP, whose path
    * starts cold whatever ran before), the later ones starting with the guest warm and the latest
@@ -60,6 +58,8 @@ export interface MeasureContext {
   pingCount?: number;
   /** autocannon connections [10]; a direct URL instead of the SSH tunnel to guestAddress:80. */
   httpConnections?: number;
+  /** HTTP by request count instead of durationS (see runHttpLoad's requests). */
+  httpRequests?: number;
   httpUrl?: string;
   /**
    * Keeps a raw tool output (iperf3 JSON, ping text) under `name` (e.g. vf0.tcp.tx.r3.iperf3-0.json),
@@ -87,14 +87,13 @@ export async function measureMode(ctx: MeasureContext): Promise<void> {
     guestHost: ctx.guestHost, peerHost: ctx.peerHost, peerAddress: ctx.peerAddress, guestAddress: ctx.guestAddress,
     durationS: ctx.durationS, omitS: ctx.omitS ?? 1, streams: ctx.streams ?? 1, udpBitrateBps: ctx.udpBitrateBps ?? 100e6,
     iperfPort: ctx.iperfPort ?? 5201, lineRateBps: ctx.lineRateBps, pingCommand: ctx.pingCommand, pingCount: ctx.pingCount ?? 50,
-    httpConnections: ctx.httpConnections ?? 10, httpUrl: ctx.httpUrl, pace: ctx.pace ?? Pace.neutral(), signal: ctx.signal,
+    httpConnections: ctx.httpConnections ?? 10, httpRequests: ctx.httpRequests, httpUrl: ctx.httpUrl, pace: ctx.pace ?? Pace.neutral(), signal: ctx.signal,
   };
   const delivered = { count: 0 };
   let pace = setup.pace;
   for (const [i, unit] of units.entries()) {
-    const durationS = ctx.testDurationS?.[unit.test] ?? ctx.durationS;
     const warm = (ctx.warmup ?? 'each') === 'each' || i === 0 || unit.ownWarmup === true;
-    pace = await repeatUnit(ctx, unit, { ...setup, durationS, pace }, warm, delivered);
+    pace = await repeatUnit(ctx, unit, { ...setup, pace }, warm, delivered);
   }
 }
 

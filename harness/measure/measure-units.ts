@@ -39,6 +39,8 @@ export interface UnitSetup {
   pingCommand?: readonly string[];
   pingCount: number;
   httpConnections: number;
+  /** HTTP runs until this many requests are answered instead of for durationS (runHttpLoad's requests). */
+  httpRequests?: number;
   httpUrl?: string;
   /** Scales every tool's deadline: the run's pace, then what this unit's warm-up showed. */
   pace: Pace;
@@ -176,18 +178,20 @@ const http: MeasureUnit = {
   // under nested TCG and load, a cold first repetition saw every request time out.
   ownWarmup: true,
   primary: 'http.rate',
-  nominalMs: (s) => s.durationS * 1000,
+  // By request count nothing is nominal: what an idle host's loopback takes (~0.1 s a request).
+  nominalMs: (s) => (s.httpRequests ? s.httpRequests * 100 : s.durationS * 1000),
   async run(s) {
     const target: HttpTarget = s.httpUrl ? { url: s.httpUrl }
       : hasTunnel(s.guestHost) ? { ssh: s.guestHost, port: 80 }
         : { url: `http://${s.guestAddress.includes(':') ? `[${s.guestAddress}]` : s.guestAddress}:80/` };
-    const r = await runHttpLoad(target, { durationS: s.durationS, connections: s.httpConnections, pace: s.pace, signal: s.signal });
+    const r = await runHttpLoad(target, { durationS: s.durationS, requests: s.httpRequests, connections: s.httpConnections, pace: s.pace, signal: s.signal });
     return {
       figures: [
         { metric: 'http.rate', unit: 'req/s', direction: higher, value: r.requestsPerSecond },
         ...(['p50', 'p90', 'p99'] as const).map((p) => ({ metric: `http.latency.${p}`, unit: 's' as const, direction: lower, value: r[p] })),
       ],
-      labels: { path: r.path, target: r.target, connections: String(s.httpConnections), errors: String(r.errors), non2xx: String(r.non2xx) },
+      labels: { path: r.path, target: r.target, connections: String(s.httpConnections), errors: String(r.errors), non2xx: String(r.non2xx),
+        ...(s.httpRequests ? { requests: String(s.httpRequests) } : {}), durationS: r.durationS.toFixed(3) },
     };
   },
 };

@@ -69,6 +69,21 @@ describe('measure/http-load (autocannon, busybox httpd)', function () {
     }
   });
 
+  it('by request count: runs until that many are answered, however slowly, and takes the rate over the time they took', async () => {
+    const slow = http.createServer((_req, res) => void setTimeout(() => res.end('late\n'), 1_500));
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+    try {
+      // A run of 1 s would see no answer at all.
+      const r = await runHttpLoad({ url: `http://127.0.0.1:${(slow.address() as net.AddressInfo).port}/` }, { durationS: 1, requests: 2, connections: 1 });
+      assert.equal(r.requests, 2);
+      assert.ok(r.durationS >= 3, `took ${r.durationS} s`);
+      assert.ok(Math.abs(r.requestsPerSecond - 2 / r.durationS) < 1e-9);
+    } finally {
+      slow.closeAllConnections();
+      slow.close();
+    }
+  });
+
   it('fails clearly when nothing answers behind the tunnel', async () => {
     const closed = await freePort();
     await assert.rejects(runHttpLoad({ ssh, port: closed }, { durationS: 1, connections: 1 }),
