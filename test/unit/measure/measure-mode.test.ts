@@ -33,23 +33,27 @@ describe('measure/measure-mode (real tools on 127.0.0.1)', function () {
 
   const iperf3Left = async (port: number) => [...await livingProcesses(`iperf3 -s -1 -p ${port}`), ...await livingProcesses(`-p ${port} -J`)];
 
-  it('runs every test: a warm-up, then repetitions, one valid Sample at a time, in order', async () => {
+  /** measureMode with a busybox httpd on 127.0.0.1 as the guest's web server. */
+  async function measureWithHttpd(extra: Partial<MeasureContext> & { samples: Sample[] }): Promise<void> {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'passbench-www-'));
     await fs.writeFile(path.join(dir, 'index.html'), 'ok\n');
     const httpPort = await freePort();
     const httpd: HostProcess = await local.spawn(['busybox', 'httpd', '-f', '-p', `127.0.0.1:${httpPort}`, '-h', dir]);
-    const samples: Sample[] = [];
-    const log: string[] = [];
     try {
       await new Promise((resolve) => setTimeout(resolve, 300));
-      await measureMode(await context({
-        samples, tests: ['tcp', 'udp', 'latency', 'http'], durationS: 2, udpBitrateBps: 10e6, lineRateBps: tcpGoodputBps(1e9),
-        httpUrl: `http://127.0.0.1:${httpPort}/`, httpConnections: 2, log: (l) => log.push(l),
-      }));
+      await measureMode(await context({ httpUrl: `http://127.0.0.1:${httpPort}/`, httpConnections: 2, ...extra }));
     } finally {
       await httpd.kill('SIGKILL');
       await fs.rm(dir, { recursive: true, force: true });
     }
+  }
+
+  it('runs every test: a warm-up, then repetitions, one valid Sample at a time, in order', async () => {
+    const samples: Sample[] = [];
+    const log: string[] = [];
+    await measureWithHttpd({
+      samples, tests: ['tcp', 'udp', 'latency', 'http'], durationS: 2, udpBitrateBps: 10e6, lineRateBps: tcpGoodputBps(1e9), log: (l) => log.push(l),
+    });
     // Per unit: the warm-up, then repetitions 0 and 1 (policy min = max = 2), units in the order of the tests.
     const runs = samples.map((s) => `${s.metric.split('.').slice(0, 2).join('.')}`);
     const order = [...new Set(samples.map((s) => s.metric))];
@@ -74,20 +78,9 @@ describe('measure/measure-mode (real tools on 127.0.0.1)', function () {
   });
 
   it('warmup first: only the first test and HTTP have a warm-up, the rest start at repetition 0 with its pace; HTTP by request count', async () => {
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'passbench-www-'));
-    await fs.writeFile(path.join(dir, 'index.html'), 'ok\n');
-    const httpPort = await freePort();
-    const httpd: HostProcess = await local.spawn(['busybox', 'httpd', '-f', '-p', `127.0.0.1:${httpPort}`, '-h', dir]);
     const samples: Sample[] = [];
     const log: string[] = [];
-    try {
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      await measureMode(await context({ samples, tests: ['tcp', 'udp', 'http'], udpBitrateBps: 1e6, warmup: 'first', httpRequests: 12,
-        httpUrl: `http://127.0.0.1:${httpPort}/`, httpConnections: 2, log: (l) => log.push(l) }));
-    } finally {
-      await httpd.kill('SIGKILL');
-      await fs.rm(dir, { recursive: true, force: true });
-    }
+    await measureWithHttpd({ samples, tests: ['tcp', 'udp', 'http'], udpBitrateBps: 1e6, warmup: 'first', httpRequests: 12, log: (l) => log.push(l) });
     const runs = (metric: string) => samples.filter((s) => s.metric === metric).map((s) => [s.warmup, s.repetition]);
     for (const metric of ['tcp.tx.throughput', 'http.rate']) assert.deepEqual(runs(metric), [[true, 0], [false, 0], [false, 1]], metric);
     for (const metric of ['tcp.rx.throughput', 'udp.tx.throughput', 'udp.rx.throughput']) assert.deepEqual(runs(metric), [[false, 0], [false, 1]], metric);
