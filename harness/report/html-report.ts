@@ -3,7 +3,7 @@
  * external resource. The page states how many charts it holds (meta passbench-chart-count)
  * so a browser test can check that each one was drawn.
  */
-import { formatValue } from '../results/format-value.ts';
+import { formatValue } from '../measure/format-value.ts';
 import { escapeHtml as h } from './escape.ts';
 import type { MetricSummary } from './metric-summary.ts';
 import type { RenderedChart } from './report-charts.ts';

@@ -1,5 +1,5 @@
 /** A Markdown summary short enough for a CI comment or an e-mail. */
-import { formatValue } from '../results/format-value.ts';
+import { formatValue } from '../measure/format-value.ts';
 import { escapeMarkdownCell as m } from './escape.ts';
 import type { MetricSummary } from './metric-summary.ts';
 import type { ReportData } from './report-data.ts';

@@ -3,7 +3,7 @@
  * kernel upgrades marked where a run's kernel differs from the run before it.
  */
 import { median } from '../../stats/descriptive.ts';
-import { chartUnit } from '../../results/format-value.ts';
+import { chartUnit } from '../../measure/format-value.ts';
 import type { RunMedian } from '../../results/history.ts';
 import type { Sample } from '../../results/schema.ts';
 import { MODE_ORDER } from '../metric-summary.ts';
