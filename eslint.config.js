@@ -22,15 +22,22 @@ export const LAYERS = [
   ['cli'], // maps outcomes to exit codes
 ];
 
+/** Folders below a layer that it still may not use, and why. */
+const ALSO_FORBIDDEN = {
+  report: { stats: 'report/ only renders: statistics (summaries, trends, verdicts) are computed in results/, which report/ reads.' },
+};
+
 const layerOrder = LAYERS.map((row) => row.join(', ')).join(' → ');
+
+const pattern = (f, message) => ({ regex: `^(\\.\\./)+${f}(/|$)`, message });
 
 /** no-restricted-imports patterns: the folders `folder` may not import, each with its own message. */
 export function forbiddenFor(folder) {
   const row = LAYERS.findIndex((r) => r.includes(folder));
-  return LAYERS.slice(row).flat().filter((f) => f !== folder).map((f) => ({
-    regex: `^(\\.\\./)+${f}(/|$)`,
-    message: `harness/${folder}/ may not import harness/${f}/: layers only use the ones below them (${layerOrder}). Move what both need down to the lower one.`,
-  }));
+  const above = LAYERS.slice(row).flat().filter((f) => f !== folder).map((f) => pattern(f,
+    `harness/${folder}/ may not import harness/${f}/: layers only use the ones below them (${layerOrder}). Move what both need down to the lower one.`));
+  const also = Object.entries(ALSO_FORBIDDEN[folder] ?? {}).map(([f, why]) => pattern(f, `harness/${folder}/ may not import harness/${f}/: ${why}`));
+  return [...above, ...also];
 }
 
 export default tseslint.config(

@@ -37,6 +37,7 @@ describe('lint: the layers of harness/ and import cycles', function () {
       ['harness/measure/probe.ts', "import type { Sample } from '../results/schema.ts';\n", 'harness/measure/ may not import harness/results/'],
       ['harness/vm/probe.ts', "export { runDoctor } from '../doctor/run-doctor.ts';\n", 'harness/vm/ may not import harness/doctor/'],
       ['harness/report/charts/probe.ts', "import { runPlan } from '../../scenario/runner.ts';\n", 'harness/report/ may not import harness/scenario/'],
+      ['harness/report/charts/probe.ts', "import { median } from '../../stats/descriptive.ts';\n", 'harness/report/ may not import harness/stats/: report/ only renders'],
       ['harness/wait/probe.ts', "import type { Host } from '../host/host.ts';\n", 'harness/wait/ may not import harness/host/'],
       ['harness/stats/probe.ts', "import { PassbenchError } from '../errors.ts';\n", 'harness/stats/ imports nothing'],
       ['harness/errors.ts', "import { Pace } from './wait/index.ts';\n", 'harness/errors.ts is below every layer'],
