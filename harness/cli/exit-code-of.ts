@@ -8,6 +8,7 @@ import { HostKeyMismatchError, SshConnectError } from '../host/ssh-errors.ts';
 import { LockError } from '../scenario/host-lock.ts';
 import { UnfitError } from '../scenario/host-run.ts';
 import { PendingJournalError } from '../scenario/pending-journal.ts';
+import type { RunConclusion } from '../scenario/runner.ts';
 import { ExitCode, type ExitCodeValue } from './exit-codes.ts';
 
 /** Not fit, busy or unreachable: the environment, not the thing tested (exit 3). */
@@ -33,4 +34,14 @@ export function exitCodeOf(error: unknown): ExitCodeValue {
 /** A code a command set itself: kept when documented, else "failed" (never a stray number). */
 export function documentedExitCode(code: number): ExitCodeValue {
   return (DOCUMENTED.has(code) ? code : ExitCode.failed) as ExitCodeValue;
+}
+
+/** A run's conclusion as the exit code CI jobs key on (the runner decides; only the CLI knows codes). */
+export function exitCodeOfRun(conclusion: RunConclusion): ExitCodeValue {
+  switch (conclusion) {
+    case 'passed': return ExitCode.ok;
+    case 'failed': return ExitCode.failed;
+    case 'invalid': return ExitCode.usage;
+    case 'unfit': return ExitCode.unfit;
+  }
 }

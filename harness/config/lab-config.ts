@@ -19,7 +19,7 @@ import YAML from 'yaml';
 import { z } from 'zod';
 import { UsageError, errorMessage } from '../errors.ts';
 import { parsePublicKey } from '../host/ssh-keys.ts';
-import { hostPathProblem } from './host-path.ts';
+import { hostPathProblem } from '../host/host-path.ts';
 import { readConfigFile } from './read-config-file.ts';
 
 export const HOST_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;

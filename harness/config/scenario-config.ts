@@ -36,7 +36,7 @@ import { z } from 'zod';
 import { UsageError, errorMessage } from '../errors.ts';
 import { HOST_NAME, parseLabConfig, type LabConfig, type LabHost } from './lab-config.ts';
 import { formatConfigIssues } from './format-issues.ts';
-import { hostPathProblem } from './host-path.ts';
+import { hostPathProblem } from '../host/host-path.ts';
 import { readConfigFile } from './read-config-file.ts';
 import { VERDICT_RUN_SHAPE } from './verdict-config.ts';
 

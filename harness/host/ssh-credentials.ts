@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs/promises';
 import { UsageError, errorMessage } from '../errors.ts';
-import type { SshHostOptions } from './ssh-host.ts';
+import type { SshTarget } from './ssh-target.ts';
 import { findKnownHostKeys, fingerprint, knownHostsName, parsePublicKey, type PublicKey } from './ssh-keys.ts';
 
 export function describeKey(key: PublicKey | Buffer): string {
@@ -18,7 +18,7 @@ export function hostKeyAlgorithms(keys: readonly PublicKey[]): string[] {
   return [...new Set(names)];
 }
 
-export async function readPinnedKeys(options: SshHostOptions, name: string, port: number): Promise<PublicKey[]> {
+export async function readPinnedKeys(options: SshTarget, name: string, port: number): Promise<PublicKey[]> {
   const lines = options.hostKey === undefined ? [] : typeof options.hostKey === 'string' ? [options.hostKey] : [...options.hostKey];
   const keys = lines.map((line) => parsePublicKey(line, `host key for ${name}`));
   if (options.knownHostsFile) {

@@ -4,7 +4,7 @@
  * behind an SFTP status or a remote command's strerror text.
  */
 import { PassbenchError, errorMessage } from '../errors.ts';
-import type { SshHostOptions } from './ssh-host.ts';
+import type { SshTarget } from './ssh-target.ts';
 
 /** The host presented a key other than the pinned one. Nothing was run. */
 export class HostKeyMismatchError extends PassbenchError {
@@ -23,7 +23,7 @@ export class SshConnectError extends PassbenchError {
   }
 }
 
-export function connectError(target: string, options: SshHostOptions, error: unknown): SshConnectError {
+export function connectError(target: string, options: SshTarget, error: unknown): SshConnectError {
   const message = errorMessage(error);
   const code = (error as NodeJS.ErrnoException).code;
   const where = `${options.address}:${options.port ?? 22}`;

@@ -11,21 +11,11 @@ import type { FileStat, Host, HostProcess, RunOptions, RunResult, SpawnOptions }
 import { splitLines } from './lines.ts';
 import { shellJoin } from './shell-quote.ts';
 import { describeKey, hostKeyAlgorithms, readIdentity, readPinnedKeys } from './ssh-credentials.ts';
+import type { SshTarget } from './ssh-target.ts';
 import { HostKeyMismatchError, SshConnectError, connectError, errnoFromMessage, sftpCode } from './ssh-errors.ts';
 import { Pace, Semaphore, asDeadline, WaitTimeoutError, waitUntil, within, withDeadline, type Deadline, type DeadlineLike } from '../wait/index.ts';
 
-export interface SshHostOptions {
-  address: string;
-  /** Default 22. */
-  port?: number;
-  /** Default root. */
-  user?: string;
-  /** Private key file on this machine (unencrypted: runs are unattended). */
-  identityFile: string;
-  /** The pinned host key: one or more OpenSSH public key lines. Give this or `knownHostsFile`. */
-  hostKey?: string | readonly string[];
-  /** A known_hosts file holding the host's key under `address` or `[address]:port`. */
-  knownHostsFile?: string;
+export interface SshHostOptions extends SshTarget {
   /** Connect through this host (guests are reachable only from their lab host). */
   via?: SshHost;
   /** Deadline for TCP connect + handshake + authentication. Default 20 s. */

@@ -1,7 +1,8 @@
 /**
  * The measurement suite for one guest: for each selected test, one warm-up (kept, marked
  * warmup=true; with ctx.warmup 'first', for the first test only), then repetitions until decideRepetition says the median is known precisely enough
- * (within the policy's min/max). Every Sample goes to ctx.onSample the moment it is measured, so a
+ * (within the policy's min/max). Every figure goes to ctx.onMeasurement the moment it is measured
+ * (the scenario stamps it into a Sample with the run, host, mode and guest), so a
  * failure later keeps what was measured before it; the failure's error says which test and
  * repetition failed. ctx.signal aborts between and during repetitions (the running iperf3/ping
  * processes are killed). Deadlines follow ctx.pace until a unit's warm-up has run; from then on, how
@@ -9,8 +10,8 @@
  */
 import { PassbenchError, errorMessage } from '../errors.ts';
 import type { Host } from '../host/host.ts';
-import { formatValue } from '../results/format-value.ts';
-import { SCHEMA_VERSION, type Mode, type Sample } from '../results/schema.ts';
+import { formatValue } from './format-value.ts';
+import type { Measurement } from './figure.ts';
 import { MeasurementAbortedError } from './processes.ts';
 import { unitsFor, type MeasureUnit, type TestName, type UnitSetup } from './measure-units.ts';
 import { decideRepetition, type RepetitionPolicy } from '../stats/descriptive.ts';
@@ -20,10 +21,8 @@ export type { TestName } from './measure-units.ts';
 export type WarmupPolicy = 'each' | 'first';
 
 export interface MeasureContext {
-  runId: string;
-  /** Lab host name as in the lab config. */
-  host: string;
-  mode: Mode;
+  /** The mode and guest measured: named in logs and errors. */
+  mode: string;
   guest: string;
   /** Where the guest side runs (iperf3 client, ping): the guest over SSH. */
   guestHost: Host;
@@ -45,7 +44,7 @@ export interface MeasureContext {
   pace?: Pace;
   /** Line rate for tcp.*.line_rate, bit/s (e.g. tcpGoodputBps(10e9, 1500)); no line-rate figure without it. */
   lineRateBps?: number;
-  onSample(s: Sample): Promise<void>;
+  onMeasurement(m: Measurement): Promise<void>;
   signal?: AbortSignal;
   log?: (line: string) => void;
   /** Optional knobs (defaults in brackets): iperf3 -O [1], streams [1], UDP rate [100 Mbit/s], first port [5201]. */
@@ -73,7 +72,7 @@ export interface MeasureContext {
 /** A measurement failed part-way; the samples before it were delivered. */
 export class MeasurementError extends PassbenchError {
   constructor(readonly unit: string, readonly repetition: number, readonly warmup: boolean, readonly samplesDelivered: number,
-    guest: string, mode: Mode, cause: unknown) {
+    guest: string, mode: string, cause: unknown) {
     super(`measurement ${unit} ${warmup ? 'warm-up' : `repetition ${repetition}`} failed for guest ${guest} (${mode}) `
       + `after ${samplesDelivered} samples were kept: ${errorMessage(cause)}`, {
       cause, remedy: cause instanceof PassbenchError ? cause.remedy : undefined,
@@ -121,10 +120,7 @@ async function repeatUnit(ctx: MeasureContext, unit: MeasureUnit, runSetup: Unit
     }
     const at = (ctx.now?.() ?? new Date()).toISOString();
     for (const f of result.figures) {
-      await ctx.onSample({
-        schema: SCHEMA_VERSION, runId: ctx.runId, host: ctx.host, mode: ctx.mode, guest: ctx.guest,
-        metric: f.metric, unit: f.unit, direction: f.direction, value: f.value, repetition, warmup, at, labels: result.labels,
-      });
+      await ctx.onMeasurement({ metric: f.metric, unit: f.unit, direction: f.direction, value: f.value, repetition, warmup, at, labels: result.labels });
       delivered.count++;
     }
     const main = result.figures.find((f) => f.metric === unit.primary);

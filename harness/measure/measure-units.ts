@@ -4,7 +4,7 @@
  * figure whose precision decides when to stop repeating.
  */
 import type { Host } from '../host/host.ts';
-import type { Sample } from '../results/schema.ts';
+import type { Figure } from './figure.ts';
 import { runHttpLoad, type HttpTarget, type Tunnel } from './http-load.ts';
 import { runIperf3, type Iperf3Result } from './iperf3.ts';
 import { measureLatency, measureLoadedLatency, type LatencyResult } from './latency.ts';
@@ -12,13 +12,6 @@ import { percentOfLineRate } from './line-rate.ts';
 import type { Pace } from '../wait/index.ts';
 
 export type TestName = 'tcp' | 'udp' | 'latency' | 'http';
-
-export interface Figure {
-  metric: string;
-  unit: Sample['unit'];
-  direction: Sample['direction'];
-  value: number;
-}
 
 export interface UnitResult {
   figures: Figure[];

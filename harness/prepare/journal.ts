@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { hostPathProblem } from '../config/host-path.ts';
+import { hostPathProblem } from '../host/host-path.ts';
 import { PassbenchError, UsageError, errorMessage } from '../errors.ts';
 import type { Host } from '../host/host.ts';
 import type { BindMethod } from '../pci/driver-ops.ts';

@@ -3,11 +3,11 @@
  * external resource. The page states how many charts it holds (meta passbench-chart-count)
  * so a browser test can check that each one was drawn.
  */
-import { formatValue } from '../results/format-value.ts';
+import { formatValue } from '../measure/format-value.ts';
 import { escapeHtml as h } from './escape.ts';
-import type { MetricSummary } from './metric-summary.ts';
+import type { MetricSummary } from '../results/metric-summary.ts';
 import type { RenderedChart } from './report-charts.ts';
-import type { ReportData } from './report-data.ts';
+import type { ReportData } from '../results/report-data.ts';
 import { basisSentence, falseAlarmSentence, gateSentence, sortedVerdicts, verdictCounts, verdictRow } from './verdict-rows.ts';
 
 const STYLE = `body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1000px;color:#222}

@@ -4,7 +4,7 @@
  * failures; skipped checks are skipped.
  */
 import { escapeXml as x } from './escape.ts';
-import type { ReportData } from './report-data.ts';
+import type { ReportData } from '../results/report-data.ts';
 import { verdictRow } from './verdict-rows.ts';
 
 interface Case { classname: string; name: string; failure?: { message: string; body: string }; skipped?: string }

@@ -1,8 +1,8 @@
 /** A Markdown summary short enough for a CI comment or an e-mail. */
-import { formatValue } from '../results/format-value.ts';
+import { formatValue } from '../measure/format-value.ts';
 import { escapeMarkdownCell as m } from './escape.ts';
-import type { MetricSummary } from './metric-summary.ts';
-import type { ReportData } from './report-data.ts';
+import type { MetricSummary } from '../results/metric-summary.ts';
+import type { ReportData } from '../results/report-data.ts';
 import { basisSentence, falseAlarmSentence, sortedVerdicts, verdictCounts, verdictRow } from './verdict-rows.ts';
 
 const HEADLINE_METRICS = ['tcp.tx.throughput', 'tcp.rx.throughput', 'latency.idle.p50', 'latency.load.p99', 'http.rate'];

@@ -4,9 +4,10 @@ import { httpChart } from './charts/http-chart.ts';
 import { latencyChart } from './charts/latency-chart.ts';
 import { renderChart } from './charts/render-chart.ts';
 import { throughputChart } from './charts/throughput-chart.ts';
-import { trendChart, trendSeries } from './charts/trend-chart.ts';
-import type { MetricSummary } from './metric-summary.ts';
-import type { ReportData } from './report-data.ts';
+import { trendChart } from './charts/trend-chart.ts';
+import { trendSeries } from '../results/trend-series.ts';
+import type { MetricSummary } from '../results/metric-summary.ts';
+import type { ReportData } from '../results/report-data.ts';
 
 export interface RenderedChart {
   spec: ChartSpec;

@@ -1,5 +1,5 @@
 /** The night verdict table's rows (HTML, Markdown and JUnit share them). */
-import { formatChange, formatDifference, formatValue } from '../results/format-value.ts';
+import { formatChange, formatDifference, formatValue } from '../measure/format-value.ts';
 import type { NightJudgement, SeriesVerdict } from '../results/night-verdicts.ts';
 
 export { sortedNightVerdicts as sortedVerdicts } from '../results/night-verdicts.ts';

@@ -10,9 +10,9 @@ import type { NightSettings } from '../results/night-verdicts.ts';
 import { htmlReport } from './html-report.ts';
 import { junitReport } from './junit-report.ts';
 import { markdownReport } from './markdown-report.ts';
-import { summarizeRun } from './metric-summary.ts';
+import { summarizeRun } from '../results/metric-summary.ts';
 import { renderCharts, reportCharts } from './report-charts.ts';
-import { loadReportData, type ReportData } from './report-data.ts';
+import { loadReportData, type ReportData } from '../results/report-data.ts';
 
 export const REPORT_FILES = { html: 'report.html', markdown: 'report.md', junit: 'junit.xml', json: 'results.json' } as const;
 

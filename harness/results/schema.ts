@@ -10,6 +10,7 @@
  * Bump SCHEMA_VERSION on any incompatible change; readers refuse versions they do not know.
  */
 import { z } from 'zod';
+import { DIRECTIONS, METRIC_UNITS } from '../measure/figure.ts';
 
 export const SCHEMA_VERSION = 1;
 
@@ -17,7 +18,7 @@ export const SCHEMA_VERSION = 1;
 export const ModeSchema = z.enum(['nic', 'vf', 'e1000', 'virtio']);
 export type Mode = z.infer<typeof ModeSchema>;
 
-export const DirectionSchema = z.enum(['higher-is-better', 'lower-is-better']);
+export const DirectionSchema = z.enum(DIRECTIONS);
 
 const Name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,63}$/, 'letters, digits and _ . : @ - (max 64)');
 
@@ -32,7 +33,7 @@ export const SampleSchema = z.strictObject({
   /** Dotted metric name, e.g. tcp.rx.throughput, udp.tx.jitter, latency.idle.p99, http.rate. */
   metric: z.string().regex(/^[a-z0-9_]+(\.[a-z0-9_]+)*$/, 'lower-case dotted name'),
   /** SI unit of value: bit/s, s, req/s, %, count. */
-  unit: z.enum(['bit/s', 's', 'req/s', '%', 'count']),
+  unit: z.enum(METRIC_UNITS),
   direction: DirectionSchema,
   value: z.number().finite(),
   /** 0-based repetition index; warm-up samples are kept but marked and never compared. */

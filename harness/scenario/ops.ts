@@ -81,8 +81,8 @@ export interface DeviceProof {
   kernelMessages: string[];
 }
 
-/** The measurement suite's input (harness/measure/measure-mode.ts). */
-export type MeasureRequest = MeasureContext;
+/** The measurement suite's input (harness/measure/measure-mode.ts) and the lab host it measures on. */
+export type MeasureRequest = MeasureContext & { host: string };
 
 export interface ReportOutcome {
   regressions: string[];

@@ -11,7 +11,7 @@ import { SshHost } from '../host/ssh-host.ts';
 import { proveDevice } from '../guest/prove-device.ts';
 import { qemuVersion } from '../vm/qemu-version.ts';
 import { measureMode } from '../measure/measure-mode.ts';
-import { recordRun } from '../report/record-run.ts';
+import { recordRun } from './record-run.ts';
 import { openHistory } from '../results/history.ts';
 import { openRunWriter } from '../results/run-writer.ts';
 import type { HostMeta } from '../results/schema.ts';

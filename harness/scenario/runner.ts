@@ -1,6 +1,5 @@
 import path from 'node:path';
 import type { RunSettings } from '../config/scenario-config.ts';
-import { ExitCode } from '../cli/exit-codes.ts';
 import { errorMessage } from '../errors.ts';
 import { newRunId, SCHEMA_VERSION, type RunMeta } from '../results/schema.ts';
 import { HostRun, type HostRunOptions, type HostVerdict } from './host-run.ts';
@@ -12,8 +11,8 @@ import type { Pace } from '../wait/index.ts';
 /**
  * Runs a plan on every host at once (one HostRun each) into one run directory, then the reports
  * and the comparison. Hosts are independent: one failing does not stop the others; each gets its
- * own verdict, and the exit code sums them up (0 passed, 1 failed or regressed, 2 the config does
- * not fit a host, 3 a host is not fit or busy).
+ * own verdict, and the outcome's conclusion sums them up (passed; failed or regressed; invalid: the
+ * config does not fit a host; unfit: a host is not fit or busy). The CLI maps it to an exit code.
  */
 export interface RunnerOptions {
   plan: Plan;
@@ -49,8 +48,15 @@ export interface RunOutcome {
   reports: Record<string, string>;
   /** Why reporting failed, if it did. */
   reportError?: string;
-  exitCode: number;
+  conclusion: RunConclusion;
 }
+
+/**
+ * The whole run in one word, worst first: `invalid` (the config does not fit a host: nothing was
+ * measured there), `failed` (a host failed or was aborted, a regression, or the reports failed),
+ * `unfit` (a host is not fit or busy), else `passed`.
+ */
+export type RunConclusion = 'passed' | 'failed' | 'invalid' | 'unfit';
 
 export async function runPlan(o: RunnerOptions): Promise<RunOutcome> {
   const runId = o.runId ?? newRunId();
@@ -101,15 +107,15 @@ export async function runPlan(o: RunnerOptions): Promise<RunOutcome> {
   }
   return {
     runId, runDir: writer?.dir, status, verdicts, regressions: report.regressions, reports: report.paths, reportError,
-    exitCode: exitCodeOf(verdicts, report.regressions, reportError),
+    conclusion: concludeRun(verdicts, report.regressions, reportError),
   };
 }
 
-export function exitCodeOf(verdicts: readonly HostVerdict[], regressions: readonly string[], reportError?: string): number {
-  if (verdicts.some((v) => v.status === 'invalid')) return ExitCode.usage;
-  if (verdicts.some((v) => v.status === 'failed' || v.status === 'aborted') || regressions.length || reportError) return ExitCode.failed;
-  if (verdicts.some((v) => v.status === 'unfit' || v.status === 'busy')) return ExitCode.unfit;
-  return ExitCode.ok;
+export function concludeRun(verdicts: readonly HostVerdict[], regressions: readonly string[], reportError?: string): RunConclusion {
+  if (verdicts.some((v) => v.status === 'invalid')) return 'invalid';
+  if (verdicts.some((v) => v.status === 'failed' || v.status === 'aborted') || regressions.length || reportError) return 'failed';
+  if (verdicts.some((v) => v.status === 'unfit' || v.status === 'busy')) return 'unfit';
+  return 'passed';
 }
 
 function summarize(verdicts: readonly HostVerdict[]): string {

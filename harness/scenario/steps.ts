@@ -7,6 +7,7 @@ import { checkIommu as iommuRefusals } from '../prepare/guards.ts';
 import { stepSubject } from '../prepare/journal.ts';
 import { restoreFromJournal } from '../prepare/restore.ts';
 import { configureVfs } from '../prepare/sriov.ts';
+import { SCHEMA_VERSION } from '../results/schema.ts';
 import type { CaseContext } from './case-context.ts';
 import type { Step } from './define-scenario.ts';
 import type { RunSettings } from '../config/scenario-config.ts';
@@ -176,11 +177,11 @@ export function measure(): Step {
       const guestAddress = g.address?.split('/')[0] ?? ctx.guests.get(g.name)?.address ?? ctx.proofs.get(g.name)?.address;
       if (!guestAddress) throw new PassbenchError(`guest ${g.name}: no address known to measure with`);
       await ctx.ops.measure({
-        runId: ctx.runId, host: ctx.config.name, mode: g.mode, guest: g.name,
+        host: ctx.config.name, mode: g.mode, guest: g.name,
         guestHost: ctx.guestHosts.get(g.name)!, peerHost, peerAddress: peer.address, guestAddress,
         tests: [...ctx.settings.tests],
         policy: { ...DEFAULT_REPETITION_POLICY, minRepetitions: r.min, maxRepetitions: r.max, targetRelativeHalfWidth: r.targetCi },
-        durationS: ctx.settings.durations.measureS, warmup: r.warmup, pace: ctx.pace, streams: ctx.settings.iperf3.streams, udpBitrateBps: ctx.settings.iperf3.udpBitrate, onSample: (s) => ctx.sample(s), signal: ctx.signal, log: (l) => ctx.log(`${g.name}: ${l}`),
+        durationS: ctx.settings.durations.measureS, warmup: r.warmup, pace: ctx.pace, streams: ctx.settings.iperf3.streams, udpBitrateBps: ctx.settings.iperf3.udpBitrate, onMeasurement: (m) => ctx.sample({ schema: SCHEMA_VERSION, runId: ctx.runId, host: ctx.config.name, mode: g.mode, guest: g.name, ...m }), signal: ctx.signal, log: (l) => ctx.log(`${g.name}: ${l}`),
         saveArtifact: (name, content) => ctx.artifact(name, content),
       });
     }

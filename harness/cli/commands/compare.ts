@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.ts';
 import { compareRuns, parseSide, type RunComparison } from '../../results/compare-runs.ts';
-import { formatChange, formatDifference, formatValue } from '../../results/format-value.ts';
+import { formatChange, formatDifference, formatValue } from '../../measure/format-value.ts';
 import { parseThresholds } from '../../results/thresholds.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { formatTable, printJson, printLine } from '../output.ts';

@@ -15,6 +15,7 @@ import { realOps } from '../../scenario/real-ops.ts';
 import { runPace } from '../../lab/lab-pace.ts';
 import type { Pace } from '../../wait/index.ts';
 import { formatOutcome, runPlan } from '../../scenario/runner.ts';
+import { exitCodeOfRun } from '../exit-code-of.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { printJson, printLine } from '../output.ts';
 
@@ -132,9 +133,11 @@ export async function runScenarioCommand(scenarioArg: string, options: RunOption
       scenarioFile: file, scenarioHash: createHash('sha256').update(hash).update(config.source).digest('hex'),
       progress: deps.progress ?? chooseProgress(), signal: abort.signal,
     });
-    if (options.json) printJson(outcome);
+    const { conclusion, ...shown } = outcome;
+    const exitCode = exitCodeOfRun(conclusion);
+    if (options.json) printJson({ ...shown, exitCode });
     else print(formatOutcome(outcome));
-    return outcome.exitCode;
+    return exitCode;
   } finally {
     signals.off('SIGINT', onSignal);
     signals.off('SIGTERM', onSignal);

@@ -1,5 +1,5 @@
 /** HTTP request rate per mode (median, CI error bars). */
-import { find, modesOf, type MetricSummary } from '../metric-summary.ts';
+import { find, modesOf, type MetricSummary } from '../../results/metric-summary.ts';
 import { errorBarsPlugin, type ErrorBar } from './chart-plugins.ts';
 import { MODE_COLOURS, titled, type ChartSpec } from './chart-spec.ts';
 

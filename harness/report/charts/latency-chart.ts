@@ -1,6 +1,6 @@
 /** Latency distribution per mode, idle and under load: p50, p90, p99 side by side. */
-import { chartUnit } from '../../results/format-value.ts';
-import { find, modesOf, type MetricSummary } from '../metric-summary.ts';
+import { chartUnit } from '../../measure/format-value.ts';
+import { find, modesOf, type MetricSummary } from '../../results/metric-summary.ts';
 import { SERIES_COLOURS, titled, type ChartSpec } from './chart-spec.ts';
 
 const PERCENTILES = ['p50', 'p90', 'p99'] as const;

@@ -1,6 +1,6 @@
 /** TCP throughput per mode (tx and rx medians) with CI error bars and the line-rate mark. */
-import { chartUnit } from '../../results/format-value.ts';
-import { find, modesOf, type MetricSummary } from '../metric-summary.ts';
+import { chartUnit } from '../../measure/format-value.ts';
+import { find, modesOf, type MetricSummary } from '../../results/metric-summary.ts';
 import { errorBarsPlugin, horizontalMarkPlugin, type ErrorBar } from './chart-plugins.ts';
 import { SERIES_COLOURS, titled, type ChartSpec } from './chart-spec.ts';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Command } from 'commander';
 import { commands } from '../../../harness/cli/commands/index.ts';
-import { exitCodeOf } from '../../../harness/cli/exit-code-of.ts';
+import { exitCodeOf, exitCodeOfRun } from '../../../harness/cli/exit-code-of.ts';
 import { ExitCode } from '../../../harness/cli/exit-codes.ts';
 import { CommandError, PassbenchError, ResultsError, UsageError } from '../../../harness/errors.ts';
 import { SshConnectError } from '../../../harness/host/ssh-errors.ts';
@@ -60,5 +60,12 @@ describe('cli: only documented exit codes leave passbench', () => {
     const words: Record<number, string> = { 0: 'passed', 1: 'a check failed', 2: 'usage', 3: 'the environment is not fit', 4: 'the results cannot be read' };
     assert.deepEqual(Object.keys(words).map(Number), [...documented]);
     for (const code of documented) assert.match(help.stdout, new RegExp(`(^|[ ,])${code} ${words[code]}`, 'm'), `exit ${code} is not in --help`);
+  });
+
+  it('a run\'s conclusion maps to its documented code (the runner returns the word, the CLI the number)', () => {
+    assert.equal(exitCodeOfRun('passed'), ExitCode.ok);
+    assert.equal(exitCodeOfRun('failed'), ExitCode.failed);
+    assert.equal(exitCodeOfRun('invalid'), ExitCode.usage);
+    assert.equal(exitCodeOfRun('unfit'), ExitCode.unfit);
   });
 });

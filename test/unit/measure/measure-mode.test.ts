@@ -8,11 +8,17 @@ import { tcpGoodputBps } from '../../../harness/measure/line-rate.ts';
 import { MeasurementError, measureMode, type MeasureContext } from '../../../harness/measure/measure-mode.ts';
 import { MeasurementAbortedError } from '../../../harness/measure/processes.ts';
 import { DEFAULT_REPETITION_POLICY } from '../../../harness/stats/descriptive.ts';
-import { SampleSchema, type Sample } from '../../../harness/results/schema.ts';
+import type { Measurement } from '../../../harness/measure/figure.ts';
+import { SCHEMA_VERSION, SampleSchema, type Mode, type Sample } from '../../../harness/results/schema.ts';
 import { SshHost } from '../../../harness/host/ssh-host.ts';
 import { formatPublicKey } from '../../../harness/host/ssh-keys.ts';
 import { startSshd } from '../../support/sshd.ts';
 import { freePort, freePorts, livingProcesses, recordingHost } from './measure-support.ts';
+
+/** What the scenario does with each measurement: a Sample, which must be valid. */
+function stamp(mode: Mode, guest: string, m: Measurement): Sample {
+  return SampleSchema.parse({ schema: SCHEMA_VERSION, runId: '20261124T203000Z-ab12', host: 'lab', mode, guest, ...m });
+}
 
 /** measureMode with both ends on this machine (LocalHost, 127.0.0.1): real iperf3, busybox ping and httpd, autocannon. */
 describe('measure/measure-mode (real tools on 127.0.0.1)', function () {
@@ -23,10 +29,10 @@ describe('measure/measure-mode (real tools on 127.0.0.1)', function () {
   async function context(extra: Partial<MeasureContext> & { samples: Sample[] }): Promise<MeasureContext> {
     const { samples, ...rest } = extra;
     return {
-      runId: '20261124T203000Z-ab12', host: 'lab', mode: 'vf', guest: 'vf0', guestHost: local, peerHost: local,
+      mode: 'vf', guest: 'vf0', guestHost: local, peerHost: local,
       peerAddress: '127.0.0.1', guestAddress: '127.0.0.1', tests: ['tcp'], policy, durationS: 1, omitS: 0,
       iperfPort: await freePorts(1), pingCommand: ['busybox', 'ping'], pingCount: 5,
-      onSample: async (s) => void samples.push(SampleSchema.parse(s)),
+      onMeasurement: async (m) => void samples.push(stamp('vf', 'vf0', m)),
       ...rest,
     };
   }
@@ -162,10 +168,10 @@ describe('measure/measure-mode with the guest over SSH vanishing mid-run', funct
     });
     try {
       await assert.rejects(measureMode({
-        runId: '20261124T203000Z-ab12', host: 'lab', mode: 'nic', guest: 'nic0', guestHost: guest, peerHost: peer,
+        mode: 'nic', guest: 'nic0', guestHost: guest, peerHost: peer,
         peerAddress: '127.0.0.1', guestAddress: '127.0.0.1', tests: ['tcp'], durationS: 4, omitS: 0, iperfPort: port,
         policy: { ...DEFAULT_REPETITION_POLICY, minRepetitions: 3, maxRepetitions: 3 },
-        onSample: async (s) => void samples.push(SampleSchema.parse(s)),
+        onMeasurement: async (m) => void samples.push(stamp('nic', 'nic0', m)),
       }), (e: unknown) => {
         assert.ok(e instanceof MeasurementError, String(e));
         assert.equal(e.unit, 'tcp.tx');

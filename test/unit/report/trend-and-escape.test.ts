@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { kernelUpgrades, trendSeries } from '../../../harness/report/charts/trend-chart.ts';
+import { kernelUpgrades } from '../../../harness/report/charts/trend-chart.ts';
+import { trendSeries } from '../../../harness/results/trend-series.ts';
 import { lineRateBps } from '../../../harness/report/charts/throughput-chart.ts';
 import { escapeMarkdownCell, escapeXml } from '../../../harness/report/escape.ts';
 import type { RunMedian } from '../../../harness/results/history.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { parseSelector, parseSide } from '../../../harness/results/compare-runs.ts';
-import { formatChange, formatValue } from '../../../harness/results/format-value.ts';
+import { formatChange, formatValue } from '../../../harness/measure/format-value.ts';
 import { absoluteThresholdFor, parseThresholds, thresholdFor } from '../../../harness/results/thresholds.ts';
 
 describe('thresholds, selectors and value formatting', () => {

@@ -117,7 +117,7 @@ export function fakeOps(o: FakeOpsOptions) {
       for (let i = 0; i < (o.samplesPerGuest ?? 2); i++) {
         await hook('measure', ctx.host, ctx.guest);
         ctx.signal?.throwIfAborted();
-        await ctx.onSample({ schema: 1, runId: ctx.runId, host: ctx.host, mode: ctx.mode, guest: ctx.guest, metric: 'tcp.tx.throughput',
+        await ctx.onMeasurement({ metric: 'tcp.tx.throughput',
           unit: 'bit/s', direction: 'higher-is-better', value: 1e9 + i, repetition: i, warmup: false, at: new Date().toISOString(), labels: {} });
       }
     },

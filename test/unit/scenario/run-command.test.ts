@@ -36,6 +36,25 @@ describe('passbench run (command, fake ops on a simulated host)', () => {
     assert.equal(signals.listenerCount('SIGTERM') + signals.listenerCount('SIGINT'), 0);
   });
 
+  it('--json: the outcome with the exit code the CLI chose, last, as before the runner stopped knowing codes', async () => {
+    const l = await simHost(lab);
+    const fake = fakeOps({ hosts: { lab1: l.sim } });
+    const labFile = await writeTemp('lab.yaml', labYaml({ lab1: ALL_DEVICES }));
+    const printed: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string) => { printed.push(chunk); return true; }) as typeof process.stdout.write;
+    let code: number;
+    try {
+      code = await runScenarioCommand('smoke', { lab: labFile, host: [], json: true }, { ops: () => fake.ops, progress: plainProgress(() => undefined) });
+    } finally {
+      process.stdout.write = write;
+    }
+    assert.equal(code, 0);
+    const shown = JSON.parse(printed.join('')) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(shown), ['runId', 'runDir', 'status', 'verdicts', 'regressions', 'reports', 'exitCode']);
+    assert.equal(shown.exitCode, 0);
+  });
+
   it('estimates what is left from the steps\' expected times, at the pace of those finished', () => {
     assert.equal(estimateRemaining(0, 0, 100), 100_000);
     // 20 min of work that was expected to take 10: the rest will be about twice as slow too.

@@ -36,7 +36,7 @@ describe('scenario/runner (fake ops on simulated lab hosts)', () => {
   it('runs every case, tears down in reverse order, and leaves the host as it was', async () => {
     const t = await setup(['lab1']);
     const outcome = await t.run();
-    assert.equal(outcome.exitCode, 0, JSON.stringify(outcome.verdicts));
+    assert.equal(outcome.conclusion, 'passed', JSON.stringify(outcome.verdicts));
     assert.deepEqual(outcome.verdicts[0]!.cases.map((c) => c.status), ['passed', 'passed', 'passed']);
     const vfCase = t.fake.events.slice(t.fake.events.findIndex((e) => e.startsWith('boot lab1/vf0')));
     // Both VF guests up at once, each proven and measured, then closed/stopped newest first.
@@ -62,7 +62,7 @@ describe('scenario/runner (fake ops on simulated lab hosts)', () => {
   it('a failed check fails its case, still restores, and the next case runs', async () => {
     const t = await setup(['lab1'], { proofDriver: (_h, guest, want) => (guest === 'vf1' ? 'ixgbevf' : want) });
     const outcome = await t.run();
-    assert.equal(outcome.exitCode, 1);
+    assert.equal(outcome.conclusion, 'failed');
     const [nic, vf, e1000] = outcome.verdicts[0]!.cases;
     assert.equal(nic!.status, 'passed');
     assert.equal(vf!.status, 'failed');
@@ -82,7 +82,7 @@ describe('scenario/runner (fake ops on simulated lab hosts)', () => {
       if (op === 'measure' && guest === 'nic0' && ++n === 4) throw new Error('iperf3: the peer went away');
     } });
     const outcome = await t.run();
-    assert.equal(outcome.exitCode, 1);
+    assert.equal(outcome.conclusion, 'failed');
     assert.match(outcome.verdicts[0]!.cases[0]!.error!, /measure: iperf3: the peer went away/);
     const writer = t.fake.writers[0]!;
     assert.deepEqual(writer.samples.filter((s) => s.guest === 'nic0').map((s) => s.repetition), [0, 1, 2]);
@@ -97,7 +97,7 @@ describe('scenario/runner (fake ops on simulated lab hosts)', () => {
     } });
     const outcome = await t.run(nightly, { signal: abort.signal });
     assert.equal(outcome.status, 'aborted');
-    assert.equal(outcome.exitCode, 1);
+    assert.equal(outcome.conclusion, 'failed');
     assert.deepEqual(outcome.verdicts[0]!.cases.map((c) => c.status), ['passed', 'aborted', 'aborted']);
     assert.ok(t.fake.events.includes('stop lab1/vf0') && t.fake.events.includes('stop lab1/vf1'));
     assert.ok(!t.fake.events.some((e) => e.startsWith('boot lab1/e1000')), 'no case starts after the abort');
@@ -109,7 +109,7 @@ describe('scenario/runner (fake ops on simulated lab hosts)', () => {
   it('a guest that will not stop is reported, and the host is still restored', async () => {
     const t = await setup(['lab1'], { stopFails: ['nic0'] });
     const outcome = await t.run();
-    assert.equal(outcome.exitCode, 1);
+    assert.equal(outcome.conclusion, 'failed');
     assert.match(outcome.verdicts[0]!.cleanupFailures.join('\n'), /stop guest nic0: QEMU of nic0 would not die/);
     assert.deepEqual(await t.after('lab1'), t.before.lab1);
   });
@@ -117,7 +117,7 @@ describe('scenario/runner (fake ops on simulated lab hosts)', () => {
   it('force: takes an active NIC as `bind --force` does, says so in a check, and restores it', async () => {
     const t = await setup(['lab1'], {}, '    devices:\n      - { mode: nic, bdf: "0000:00:03.0", model: e1000, force: true }\n');
     const outcome = await t.run();
-    assert.equal(outcome.exitCode, 0, JSON.stringify(outcome.verdicts));
+    assert.equal(outcome.conclusion, 'passed', JSON.stringify(outcome.verdicts));
     assert.match(t.fake.writers[0]!.checks.find((c) => c.name === 'forced')!.message, /taken with force: 0000:00:03\.0 carries eth0/);
     assert.deepEqual(await t.after('lab1'), t.before.lab1);
   });
@@ -128,7 +128,7 @@ describe('scenario/runner (fake ops on simulated lab hosts)', () => {
     await fs.mkdir(lockDir, { recursive: true });
     await fs.writeFile(path.join(lockDir, 'owner.json'), JSON.stringify({ runId: 'R-other', pid: process.pid, controller: 'ctl', scenario: 'sriov', startedAt: '2026-11-24T20:00:00Z' }));
     const outcome = await t.run(nightly, { isAlive: () => true });
-    assert.equal(outcome.exitCode, 3);
+    assert.equal(outcome.conclusion, 'unfit');
     assert.equal(outcome.verdicts[0]!.status, 'busy');
     assert.match(outcome.verdicts[0]!.errors[0]!, new RegExp(`host lab1 is busy: run R-other \\(sriov, pid ${process.pid} on ctl`));
     assert.ok(await fs.stat(path.join(lockDir, 'owner.json')), 'the other run\'s lock stays');
@@ -143,7 +143,7 @@ describe('scenario/runner (fake ops on simulated lab hosts)', () => {
     await fs.writeFile(path.join(lockDir, 'owner.json'), JSON.stringify({ command: 'bind', pid: process.pid, controller: 'ctl', startedAt: '2026-12-02T20:00:00Z' }));
     setTimeout(() => void fs.rm(lockDir, { recursive: true }), 1200);
     const outcome = await t.run(nightly, { isAlive: () => true, lockWaitS: 30 });
-    assert.equal(outcome.exitCode, 0, JSON.stringify(outcome.verdicts));
+    assert.equal(outcome.conclusion, 'passed', JSON.stringify(outcome.verdicts));
     assert.ok(await t.lockGone('lab1'));
   });
 
@@ -186,7 +186,7 @@ describe('scenario/runner (fake ops on simulated lab hosts)', () => {
     assert.equal(t.fake.writers.length, 1, 'one merged result');
     assert.deepEqual(t.fake.writers[0]!.meta.hosts.map((h) => h.name), ['lab1', 'lab2']);
     assert.deepEqual(outcome.verdicts.map((v) => [v.host, v.status]), [['lab1', 'passed'], ['lab2', 'failed']]);
-    assert.equal(outcome.exitCode, 1);
+    assert.equal(outcome.conclusion, 'failed');
     assert.ok(t.fake.writers[0]!.samples.some((s) => s.host === 'lab1') && !t.fake.writers[0]!.samples.some((s) => s.host === 'lab2'));
     for (const n of ['lab1', 'lab2']) assert.deepEqual(await t.after(n), t.before[n]);
   });
@@ -205,7 +205,7 @@ describe('scenario/runner (fake ops on simulated lab hosts)', () => {
     const t = await setup(['lab1']);
     const seen = recordDeadlines(t.fake.ops);
     const pace = Pace.fromLabBoot(16_000, 'tcg');
-    assert.equal((await t.run(sriov, { pace })).exitCode, 0);
+    assert.equal((await t.run(sriov, { pace })).conclusion, 'passed');
     assert.ok(seen.boots.length > 0 && seen.boots.every((b) => b.pace === pace && b.bootDeadline === undefined && b.sshDeadline === undefined));
     assert.ok(seen.measures.length > 0 && seen.measures.every((m) => m.pace === pace));
     assert.deepEqual(seen.ssh.map((d) => describeDeadline(d)), seen.boots.map(() =>
@@ -218,7 +218,7 @@ describe('scenario/runner (fake ops on simulated lab hosts)', () => {
     const seen = recordDeadlines(t.fake.ops);
     const fixed = parseScenarioConfig({ text: labYaml({ lab1: ALL_DEVICES }, 'guest: { iso: /images/guest.iso }\n  durations: { bootS: 60, sshS: 30 }'), source: 'lab.yaml', baseDir: '/tmp' });
     const resultsDir = await tempDir('passbench-runner-');
-    assert.equal((await t.run(sriov, { settings: { ...fixed.run, resultsDir } })).exitCode, 0);
+    assert.equal((await t.run(sriov, { settings: { ...fixed.run, resultsDir } })).conclusion, 'passed');
     assert.ok(seen.boots.length > 0);
     for (const b of seen.boots) {
       assert.equal(describeDeadline(b.bootDeadline!), 'deadline 60 s, set by run.durations.bootS');
@@ -232,6 +232,6 @@ describe('scenario/runner (fake ops on simulated lab hosts)', () => {
     const outcome = await t.run(sriov);
     assert.deepEqual(outcome.verdicts.map((v) => v.status), ['passed', 'unfit']);
     assert.match(outcome.verdicts[1]!.errors[0]!, /ECONNREFUSED 10\.0\.0\.2:22/);
-    assert.equal(outcome.exitCode, 3);
+    assert.equal(outcome.conclusion, 'unfit');
   });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { recordRun } from '../../../harness/report/record-run.ts';
+import { recordRun } from '../../../harness/scenario/record-run.ts';
 import { openHistory } from '../../../harness/results/history.ts';
 import { buildReportHistory } from '../../support/report-fixture.ts';
 

@@ -3,11 +3,11 @@
  * (results/night-verdicts.ts: each series against its last good nights, or a pinned baseline)
  * and the history for the trends.
  */
-import type { History, RunMedian } from '../results/history.ts';
-import { judgeRunNight, type NightJudgement, type NightSettings } from '../results/night-verdicts.ts';
-import { runMedians } from '../results/run-medians.ts';
-import { readRunDir } from '../results/run-reader.ts';
-import type { Check, RunMeta, Sample } from '../results/schema.ts';
+import type { History, RunMedian } from './history.ts';
+import { judgeRunNight, type NightJudgement, type NightSettings } from './night-verdicts.ts';
+import { runMedians } from './run-medians.ts';
+import { readRunDir } from './run-reader.ts';
+import type { Check, RunMeta, Sample } from './schema.ts';
 
 export interface ReportData {
   dir: string;

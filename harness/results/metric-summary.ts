@@ -1,6 +1,6 @@
 /** Per mode and metric: median and the bootstrap CI of the median of a run's samples (no warm-ups). */
 import { bootstrapMedianCi, median, type Interval } from '../stats/descriptive.ts';
-import type { Mode, Sample } from '../results/schema.ts';
+import type { Mode, Sample } from './schema.ts';
 
 export interface MetricSummary {
   mode: Mode;

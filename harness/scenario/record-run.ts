@@ -6,8 +6,8 @@
 import type { History } from '../results/history.ts';
 import type { NightJudgement, NightSettings } from '../results/night-verdicts.ts';
 import type { RunMeta } from '../results/schema.ts';
-import { loadReportData } from './report-data.ts';
-import { writeReportsOf, type ReportFiles } from './write-reports.ts';
+import { loadReportData } from '../results/report-data.ts';
+import { writeReportsOf, type ReportFiles } from '../report/write-reports.ts';
 
 export interface RecordedRun {
   meta: RunMeta;
