@@ -1,0 +1,124 @@
+import type { Command } from 'commander';
+import { ResultsError, UsageError } from '../../errors.ts';
+import { acknowledgeChanges } from '../../results/acknowledge-change.ts';
+import { findChanges, openRegressions, type SeriesChange } from '../../results/changes.ts';
+import { formatChange, formatValue } from '../../measure/format-value.ts';
+import { checkFilter } from '../../results/history/run-filter.ts';
+import type { Mode } from '../../results/schema.ts';
+import { parseSince, sinceTime } from '../../results/since-run.ts';
+import { parseThresholds, thresholdFor } from '../../results/thresholds.ts';
+import { ExitCode } from '../exit-codes.ts';
+import { formatTable, printJson, printLine } from '../output.ts';
+import { historyLocation, refuseListFilters, withHistory } from './history.ts';
+
+interface ChangesOptions {
+  host?: string;
+  mode?: string;
+  metric?: string;
+  since?: string;
+  threshold: string[];
+  history?: string;
+  json?: boolean;
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+function formatChanged(c: SeriesChange): string {
+  const entries = Object.entries(c.changed);
+  return entries.length === 0 ? '–' : entries.map(([name, d]) => `${name} ${d.before} → ${d.after}`).join('; ');
+}
+
+export function formatChanges(changes: readonly SeriesChange[]): string {
+  if (changes.length === 0) return 'no change points';
+  const rows = changes.map((c) => [
+    c.runId, c.previousRunId, c.host, c.mode, c.guest, c.metric,
+    formatValue(c.before, c.unit), formatValue(c.after, c.unit), formatChange(c.change),
+    c.ci ? `${formatChange(c.ci.low)} … ${formatChange(c.ci.high)}` : '–',
+    c.pValue.toPrecision(2),
+    c.status === 'open' ? (c.regression ? 'OPEN (worse)' : 'open (better)') : 'acknowledged',
+    formatChanged(c),
+  ]);
+  const open = changes.filter((c) => c.status === 'open');
+  const lines = [
+    formatTable(['RUN', 'PREVIOUS', 'HOST', 'MODE', 'GUEST', 'METRIC', 'BEFORE', 'AFTER', 'CHANGE', '95% CI', 'P', 'STATUS', 'CHANGED'], rows),
+    '',
+  ];
+  for (const c of changes) {
+    if (c.acknowledgement) lines.push(`${c.runId} ${c.metric}: acknowledged by ${c.acknowledgement.by} (${c.acknowledgement.at}): ${c.acknowledgement.why}`);
+  }
+  lines.push(`${changes.length} change(s): ${open.length} open (${openRegressions(changes).length} for the worse), ${changes.length - open.length} acknowledged`);
+  return lines.join('\n');
+}
+
+/** The options, checked before the history is opened. */
+function checkOptions(o: ChangesOptions) {
+  for (const key of ['host', 'metric'] as const) {
+    const value = o[key];
+    if (value !== undefined && value.trim() === '') throw new UsageError(`--${key} "": expected a value to match`, { remedy: `leave --${key} out for every ${key}` });
+  }
+  const filter = checkFilter({ host: o.host, mode: o.mode as Mode | undefined, metric: o.metric });
+  const thresholds = parseThresholds(o.threshold);
+  return { filter, thresholds, since: o.since === undefined ? undefined : parseSince(o.since) };
+}
+
+function requireText(name: string, value: string | undefined): string {
+  if (value === undefined || value.trim() === '') {
+    throw new UsageError(`changes ack needs --${name} with a non-empty value`, { remedy: 'e.g. passbench changes ack RUN tcp.tx.throughput --by alice --why "kernel 6.12: expected, see LKML thread"' });
+  }
+  return value.trim();
+}
+
+export function registerChangesCommand(program: Command): void {
+  const changes = program
+    .command('changes')
+    .description('Change points over the history, per host × mode × guest × metric (one point a run: its median); exit 1 while a change for the worse is open')
+    .option('--history <location>', 'history: a SQLite file or postgres://… URL (default $PASSBENCH_HISTORY, else reports/history.sqlite)')
+    .option('--host <name>', 'series of this lab host')
+    .option('--mode <mode>', 'series of this mode (nic, vf, e1000, virtio)')
+    .option('--metric <metric>', 'series of this metric (e.g. tcp.tx.throughput)')
+    .option('--since <date|run>', 'changes whose first run started at or after this date/time or run (every night still counts in the search)')
+    .option('--threshold <metric=pct>', 'smallest change that matters, per metric (repeatable; latency.*=10; a bare number sets the default, 5)', collect, [])
+    .option('--json', 'machine-readable output: an array of changes')
+    .addHelpText('after', `
+Method: E-divisive means with a permutation test (distance exponent 1.9, level 0.006, 999
+permutations, seeded) over each series; a change is listed when its 95 % bootstrap interval
+reaches the metric's threshold on the side it moved to. Each names the first run after it (RUN),
+the run before (PREVIOUS), the relative change with its CI, the p-value, its status and the
+run metadata that differs between the two runs (kernel, qemu, guestImage, harnessVersion,
+configHash, nicDriver, nicFirmware …).
+A change stays open until acknowledged: passbench changes ack RUN METRIC… --by WHO --why TEXT.
+
+Exit codes: 0 no open change for the worse (open improvements and acknowledged changes do not
+fail), 1 at least one open change for the worse, 2 bad arguments (a --since that is neither a
+date nor a run in the history), 4 the history cannot be read or holds no series the options select.`)
+    .action(async (options: ChangesOptions) => {
+      const { filter, thresholds, since } = checkOptions(options);
+      const found = await withHistory(options, async (h) => findChanges(h, {
+        ...filter, since: since === undefined ? undefined : await sinceTime(h, since), threshold: (metric) => thresholdFor(thresholds, metric),
+      }));
+      if (found.series === 0) {
+        throw new ResultsError(`the history ${historyLocation(options).location} holds no series${options.host || options.mode || options.metric ? ' these options select' : ''}`, {
+          remedy: 'import runs first (passbench history import RUN_DIR), or check --host, --mode and --metric against passbench history',
+        });
+      }
+      if (options.json) printJson(found.changes);
+      else printLine(formatChanges(found.changes));
+      process.exitCode = openRegressions(found.changes).length > 0 ? ExitCode.failed : ExitCode.ok;
+    });
+
+  changes
+    .command('ack <runId> <metric...>')
+    .description('acknowledge the change of each metric that starts at this run (who and why are recorded; its status becomes acknowledged)')
+    .option('--by <who>', 'who acknowledges it')
+    .option('--why <text>', 'why the change is accepted')
+    .option('--json', 'machine-readable output')
+    .action(async (runId: string, metrics: string[], _options: unknown, command: Command) => {
+      const options = command.optsWithGlobals<{ history?: string; json?: boolean; by?: string; why?: string }>();
+      refuseListFilters(command.parent!, 'changes ack takes a run id, metrics, --by and --why');
+      const by = requireText('by', options.by);
+      const why = requireText('why', options.why);
+      const acks = await withHistory(options, (h) => acknowledgeChanges(h, { runId, metrics, by, why }), 'write-existing');
+      if (options.json) printJson(acks);
+      else for (const a of acks) printLine(`acknowledged the change of ${a.metric} at run ${a.runId} (by ${a.by}: ${a.why})`);
+    });
+}
