@@ -5,6 +5,7 @@
  */
 import { ResultsError } from '../errors.ts';
 import { findChanges } from './changes.ts';
+import { DEFAULT_THRESHOLD_PERCENT } from './thresholds.ts';
 import type { Acknowledgement, History } from './history.ts';
 
 export interface AckRequest {
@@ -26,9 +27,13 @@ export async function acknowledgeChanges(history: History, r: AckRequest): Promi
   const acks: Acknowledgement[] = [];
   for (const metric of r.metrics) {
     // Every significant change of the metric, material or not: the list's threshold may differ.
-    const starts = [...new Set((await findChanges(history, { metric, threshold: () => 0 })).changes.map((c) => c.runId))];
+    // (Outlier nights and superseded changes are judged at the default threshold.)
+    const all = await findChanges(history, { metric, threshold: () => DEFAULT_THRESHOLD_PERCENT / 100, listAll: true });
+    const starts = [...new Set(all.changes.map((c) => c.runId))];
     if (!starts.includes(r.runId)) {
-      const known = starts.length > 0 ? `its changes start at run ${starts.join(', ')}` : 'the history shows no change of it';
+      const outlier = all.outliers.some((o) => o.runId === r.runId);
+      const known = (outlier ? `run ${r.runId} is an outlier night of it (one odd night, not a change: nothing to acknowledge); ` : '')
+        + (starts.length > 0 ? `its changes start at run ${starts.join(', ')}` : 'the history shows no change of it');
       throw new ResultsError(`no change of ${metric} starts at run ${r.runId}: ${known}`, {
         remedy: 'acknowledge a change by the RUN column of passbench changes (the first run after it) and its metric',
       });

@@ -2,20 +2,28 @@
  * Change points over the history (issue 12, point 2). A series is host × mode × guest × metric,
  * one point a run: the run's median of that metric (run_medians, warm-ups excluded). Each series
  * goes through E-divisive means (stats/change-points.ts) with the settings tuned for the nightly
- * rule (stats/nightly-watch.ts: distance exponent 1.9, level 0.006, 999 permutations), so that
- * about 90 series a night do not raise several false changes between them (at E-divisive's usual
- * level 0.05 they would: about one series in twenty). A change is listed when it is material: its
- * confidence interval reaches the metric's threshold on the side it moved to (as nightly-watch
- * judges a new change). A change from a median of 0 has no relative size and is listed whenever
- * it is significant (no absolute thresholds here yet).
+ * rule (stats/nightly-watch.ts: distance exponent 1.9, level 0.006), see DEFAULT_CHANGE_OPTIONS
+ * for the permutations and for how false alarms across the series are kept in check. A change is
+ * listed when it is material (change-points.ts isMaterial: its confidence interval reaches the
+ * metric's threshold on the side it moved to, the same rule as the nightly watch's). A change
+ * from a median of 0 has no relative size and is listed whenever it is significant (no absolute
+ * thresholds here yet).
+ *
+ * One odd night between nights at one level is an outlier night, reported once and not as a
+ * change; a change whose level a later change undoes is superseded (change-episodes.ts says
+ * why and exactly when).
  *
  * Each change names the first run after it, the run before, its size with a CI, its p-value,
- * whether it is for the worse, its status (acknowledged when `changes ack` recorded it for that
- * run and metric, else open) and what differs between the two runs' metadata.
+ * whether it is for the worse, its status and what differs between the two runs' metadata.
+ * Status: acknowledged when `changes ack` recorded it for that run and metric; else superseded
+ * when a later change brought the level back; else open. Only an open change for the worse
+ * fails `passbench changes`.
  */
-import { findChangePoints, type ChangePoint, type ChangePointOptions } from '../stats/change-points.ts';
+import { findChangePoints, isMaterial, type ChangePointOptions } from '../stats/change-points.ts';
 import type { Interval } from '../stats/descriptive.ts';
 import { DEFAULT_WATCH_POLICY } from '../stats/nightly-watch.ts';
+import { relativeChange } from '../stats/relative-change.ts';
+import { episodes, supersededBy } from './change-episodes.ts';
 import type { Acknowledgement, History, RunMedian } from './history.ts';
 import { runDifferences, type Differences } from './run-differences.ts';
 import type { Mode, RunMeta, Sample } from './schema.ts';
@@ -26,8 +34,13 @@ export interface ChangeQuery {
   metric?: string;
   /** ISO time: only changes whose first run started at or after it (the search still uses every night). */
   since?: string;
-  /** Smallest relative change that matters, per metric (0.05 = 5 %); 0 lists every significant change. */
+  /**
+   * Smallest relative change that matters, per metric (0.05 = 5 %): what is material, and how
+   * near a level counts as the same level (outlier nights, superseded changes).
+   */
   threshold: (metric: string) => number;
+  /** List every significant change, material or not (what `changes ack` checks against). */
+  listAll?: boolean;
   options?: Partial<ChangePointOptions>;
 }
 
@@ -51,13 +64,56 @@ export interface SeriesChange {
   pValue: number;
   /** For the worse, given the metric's direction. */
   regression: boolean;
-  status: 'open' | 'acknowledged';
+  status: ChangeStatus;
   acknowledgement?: Omit<Acknowledgement, 'runId' | 'metric'>;
+  /** The first run after the later change that brought the level back (also when acknowledged). */
+  supersededBy?: string;
   /** Run metadata that differs between previousRunId and runId. */
   changed: Differences;
 }
 
-export const DEFAULT_CHANGE_OPTIONS: Readonly<Partial<ChangePointOptions>> = Object.freeze({ ...DEFAULT_WATCH_POLICY.changes });
+/** acknowledged (recorded by changes ack) wins over superseded (computed), which wins over open. */
+export type ChangeStatus = 'open' | 'acknowledged' | 'superseded';
+
+/** One night far off between nights at one level: reported once, never a change (change-episodes.ts). */
+export interface OutlierNight {
+  host: string;
+  mode: Mode;
+  guest: string;
+  metric: string;
+  unit: Sample['unit'];
+  /** The odd night, and the night before it. */
+  runId: string;
+  previousRunId: string;
+  startedAt: string;
+  /** The night's value and the level before it (the median of the stretch before). */
+  value: number;
+  level: number;
+  /** relativeChange(level, value); absent when the level is 0. */
+  change?: number;
+  /** The larger p-value of its two change points. */
+  pValue: number;
+}
+
+/**
+ * The nightly watch's settings (stats/nightly-watch.ts: α 1.9, level 0.006, 999 shuffles), and a
+ * series longer than 200 runs is searched as block medians (change-points.ts blockChangePoints):
+ * a shuffle costs O(points²), so a 1,000-run history took about a minute of CPU value by value and
+ * takes seconds this way (bench/changes.ts). Fewer shuffles when the first ones decide was tried
+ * and left out: accepting a split none of the first 199 shuffles reach is exact (p = 0.005) but
+ * the test then needs p ≤ 0.0056 instead of 0.006 at 999 shuffles (the price of looking twice),
+ * and an 8-night 12 % dip in 24 nights that passes at p = 0.006 was lost.
+ *
+ * FALSE ALARMS ACROSS SERIES are bounded per series, not by Benjamini–Hochberg: a permutation
+ * p-value is never below 1 / (shuffles + 1) = 0.001, and BH at q = 0.05 over 90 series needs the
+ * smallest p-value at or below 0.05 / 90 = 0.00056, so it could never list anything. Instead each
+ * series' first split is an exact permutation test at level 0.006 (the best split over the whole
+ * series against the best of each shuffle), so of S series that did not change, at most 0.006·S
+ * are expected to show a change point at all (0.54 for 90; the chance that any does is at most
+ * 1 − 0.994^S, 42 % for 90, not 5 %), and a listed change must also be material, which the best
+ * split of noise seldom is: bench/changes.ts counts the null series that list one.
+ */
+export const DEFAULT_CHANGE_OPTIONS: Readonly<Partial<ChangePointOptions>> = Object.freeze({ ...DEFAULT_WATCH_POLICY.changes, maxPoints: 100 });
 
 /** Series in first-seen order; the points of each oldest first (runMedians' order). */
 function seriesOf(medians: readonly RunMedian[]): RunMedian[][] {
@@ -71,19 +127,13 @@ function seriesOf(medians: readonly RunMedian[]): RunMedian[][] {
   return [...groups.values()];
 }
 
-/** Does the change's interval reach the threshold on the side it moved to? */
-function material(c: ChangePoint, threshold: number): boolean {
-  if (c.change === undefined || c.ci === undefined) return c.difference !== 0;
-  const reach = c.change < 0 ? -c.ci.low : c.ci.high;
-  return reach >= threshold;
-}
-
 const ackKey = (runId: string, metric: string): string => `${runId}\u0000${metric}`;
 
 export interface ChangeSearch {
   /** How many series the query selected (0: the history holds nothing it asks about). */
   series: number;
   changes: SeriesChange[];
+  outliers: OutlierNight[];
 }
 
 export async function findChanges(history: History, q: ChangeQuery): Promise<ChangeSearch> {
@@ -96,34 +146,50 @@ export async function findChanges(history: History, q: ChangeQuery): Promise<Cha
     return metas.get(runId)!;
   };
   const changes: SeriesChange[] = [];
+  const outliers: OutlierNight[] = [];
   const all = seriesOf(medians);
   for (const series of all) {
     const first = series[0]!;
-    const points = findChangePoints(series.map((p) => p.median), { ...DEFAULT_CHANGE_OPTIONS, ...q.options });
-    for (const c of points) {
+    const threshold = q.threshold(first.metric);
+    const found = episodes(findChangePoints(series.map((p) => p.median), { ...DEFAULT_CHANGE_OPTIONS, ...q.options }), threshold);
+    const where = { host: first.host, mode: first.mode, guest: first.guest, metric: first.metric, unit: first.unit };
+    for (const { night, back } of found.outliers) {
+      const at = series[night.index]!;
+      if (q.since !== undefined && at.startedAt < q.since) continue;
+      const change = relativeChange(night.before.median, at.median);
+      outliers.push({
+        ...where, runId: at.runId, previousRunId: series[night.index - 1]!.runId, startedAt: at.startedAt,
+        value: at.median, level: night.before.median, ...(change === undefined ? {} : { change }), pValue: Math.max(night.pValue, back.pValue),
+      });
+    }
+    const superseding = supersededBy(found.changes, threshold);
+    for (const [i, c] of found.changes.entries()) {
       const at = series[c.index]!;
       const previous = series[c.index - 1]!;
       if (q.since !== undefined && at.startedAt < q.since) continue;
-      if (!material(c, q.threshold(first.metric))) continue;
+      if (q.listAll !== true && !isMaterial(c, threshold)) continue;
       const direction = directions.get(first.metric) ?? 'higher-is-better';
       const ack = acks.get(ackKey(at.runId, first.metric));
+      const by = superseding[i] === undefined ? undefined : series[found.changes[superseding[i]!]!.index]!.runId;
       const [was, is] = await Promise.all([metaOf(previous.runId), metaOf(at.runId)]);
       changes.push({
-        host: first.host, mode: first.mode, guest: first.guest, metric: first.metric, unit: first.unit, direction,
+        ...where, direction,
         runId: at.runId, previousRunId: previous.runId, startedAt: at.startedAt,
         before: c.before.median, after: c.after.median,
         ...(c.change === undefined ? {} : { change: c.change, ci: c.ci }),
         pValue: c.pValue,
         regression: direction === 'higher-is-better' ? c.difference < 0 : c.difference > 0,
-        status: ack === undefined ? 'open' : 'acknowledged',
+        status: ack !== undefined ? 'acknowledged' : by !== undefined ? 'superseded' : 'open',
         ...(ack === undefined ? {} : { acknowledgement: { by: ack.by, why: ack.why, at: ack.at } }),
+        ...(by === undefined ? {} : { supersededBy: by }),
         changed: was && is ? runDifferences(was, is, first.host) : {},
       });
     }
   }
-  changes.sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.runId.localeCompare(b.runId)
-    || [a.host, a.mode, a.guest, a.metric].join(' ').localeCompare([b.host, b.mode, b.guest, b.metric].join(' ')));
-  return { series: all.length, changes };
+  const order = <T extends { startedAt: string; runId: string; host: string; mode: string; guest: string; metric: string }>(a: T, b: T) =>
+    a.startedAt.localeCompare(b.startedAt) || a.runId.localeCompare(b.runId)
+    || [a.host, a.mode, a.guest, a.metric].join(' ').localeCompare([b.host, b.mode, b.guest, b.metric].join(' '));
+  return { series: all.length, changes: changes.sort(order), outliers: outliers.sort(order) };
 }
 
 /** An open change for the worse: what makes `passbench changes` exit 1. */

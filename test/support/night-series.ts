@@ -11,7 +11,11 @@ export interface NightSeriesOptions {
   nights: number;
   /** 1-based night from which `step` applies. */
   stepAt?: number;
+  /** 1-based night from which it no longer applies (the level is back); default: never. */
+  stepUntil?: number;
   step?: { metric: string; factor: number };
+  /** One night (1-based) whose `metric` is scaled by `factor`, the nights around it as they are. */
+  outlier?: { night: number; metric: string; factor: number };
   /** Run options from stepAt on (e.g. a new kernel). */
   after?: Partial<FakeRunOptions>;
   modes?: FakeRunOptions['modes'];
@@ -25,7 +29,7 @@ export const nightId = (n: number): string => `n${String(n).padStart(2, '0')}`;
 export async function writeNightSeries(root: string, o: NightSeriesOptions): Promise<string[]> {
   const dirs: string[] = [];
   for (let n = 1; n <= o.nights; n++) {
-    const changed = o.stepAt !== undefined && n >= o.stepAt;
+    const changed = o.stepAt !== undefined && n >= o.stepAt && (o.stepUntil === undefined || n < o.stepUntil);
     const run: FakeRunOptions = {
       runId: nightId(n), startedAt: new Date(Date.UTC(2026, 10, n, 2, 0, 0)), modes: o.modes ?? ['nic'],
       repetitions: 5, noise: 0.03, seed: (o.seed ?? 100) + n, ...(changed ? o.after : {}),
@@ -33,8 +37,9 @@ export async function writeNightSeries(root: string, o: NightSeriesOptions): Pro
     const dir = path.join(root, run.runId);
     const writer = await openRunWriter(dir, fakeMeta(run));
     for (const s of fakeSamples(run)) {
-      const scaled = changed && o.step !== undefined && s.metric === o.step.metric;
-      await writer.appendSample(scaled ? { ...s, value: s.value * o.step!.factor } : s);
+      const stepped = changed && o.step !== undefined && s.metric === o.step.metric ? o.step.factor : 1;
+      const odd = o.outlier !== undefined && o.outlier.night === n && s.metric === o.outlier.metric ? o.outlier.factor : 1;
+      await writer.appendSample({ ...s, value: s.value * stepped * odd });
     }
     await writer.finish('passed');
     dirs.push(dir);

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { ResultsError, UsageError } from '../../errors.ts';
 import { acknowledgeChanges } from '../../results/acknowledge-change.ts';
-import { findChanges, openRegressions, type SeriesChange } from '../../results/changes.ts';
 import { formatChange, formatValue } from '../../measure/format-value.ts';
+import { findChanges, openRegressions, type ChangeSearch, type OutlierNight, type SeriesChange } from '../../results/changes.ts';
 import { checkFilter } from '../../results/history/run-filter.ts';
 import type { Mode } from '../../results/schema.ts';
 import { parseSince, sinceTime } from '../../results/since-run.ts';
@@ -28,25 +28,39 @@ function formatChanged(c: SeriesChange): string {
   return entries.length === 0 ? '–' : entries.map(([name, d]) => `${name} ${d.before} → ${d.after}`).join('; ');
 }
 
-export function formatChanges(changes: readonly SeriesChange[]): string {
-  if (changes.length === 0) return 'no change points';
+function formatStatus(c: SeriesChange): string {
+  if (c.status === 'acknowledged') return 'acknowledged';
+  if (c.status === 'superseded') return `superseded by ${c.supersededBy}`;
+  return c.regression ? 'OPEN (worse)' : 'open (better)';
+}
+
+function formatOutlier(o: OutlierNight): string {
+  const size = o.change === undefined ? `from a level of ${formatValue(o.level, o.unit)}` : `${formatChange(o.change)} from the level ${formatValue(o.level, o.unit)}`;
+  return `outlier night ${o.runId}: ${o.host} ${o.mode} ${o.guest} ${o.metric} ${formatValue(o.value, o.unit)} (${size}); `
+    + 'the nights before and after are at the level: not a change';
+}
+
+export function formatChanges({ changes, outliers }: Pick<ChangeSearch, 'changes' | 'outliers'>): string {
+  if (changes.length === 0 && outliers.length === 0) return 'no change points';
   const rows = changes.map((c) => [
     c.runId, c.previousRunId, c.host, c.mode, c.guest, c.metric,
     formatValue(c.before, c.unit), formatValue(c.after, c.unit), formatChange(c.change),
     c.ci ? `${formatChange(c.ci.low)} … ${formatChange(c.ci.high)}` : '–',
     c.pValue.toPrecision(2),
-    c.status === 'open' ? (c.regression ? 'OPEN (worse)' : 'open (better)') : 'acknowledged',
+    formatStatus(c),
     formatChanged(c),
   ]);
-  const open = changes.filter((c) => c.status === 'open');
-  const lines = [
+  const count = (status: SeriesChange['status']) => changes.filter((c) => c.status === status).length;
+  const lines = changes.length === 0 ? [] : [
     formatTable(['RUN', 'PREVIOUS', 'HOST', 'MODE', 'GUEST', 'METRIC', 'BEFORE', 'AFTER', 'CHANGE', '95% CI', 'P', 'STATUS', 'CHANGED'], rows),
     '',
   ];
   for (const c of changes) {
     if (c.acknowledgement) lines.push(`${c.runId} ${c.metric}: acknowledged by ${c.acknowledgement.by} (${c.acknowledgement.at}): ${c.acknowledgement.why}`);
   }
-  lines.push(`${changes.length} change(s): ${open.length} open (${openRegressions(changes).length} for the worse), ${changes.length - open.length} acknowledged`);
+  for (const o of outliers) lines.push(formatOutlier(o));
+  lines.push(`${changes.length} change(s): ${count('open')} open (${openRegressions(changes).length} for the worse), ${count('acknowledged')} acknowledged, ${count('superseded')} superseded`
+    + (outliers.length > 0 ? `; ${outliers.length} outlier night(s)` : ''));
   return lines.join('\n');
 }
 
@@ -102,7 +116,7 @@ date nor a run in the history), 4 the history cannot be read or holds no series 
         });
       }
       if (options.json) printJson(found.changes);
-      else printLine(formatChanges(found.changes));
+      else printLine(formatChanges(found));
       process.exitCode = openRegressions(found.changes).length > 0 ? ExitCode.failed : ExitCode.ok;
     });
 

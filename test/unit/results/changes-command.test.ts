@@ -8,7 +8,7 @@ import { tempDir } from '../../support/temp-dirs.ts';
 interface Change {
   host: string; mode: string; guest: string; metric: string; runId: string; previousRunId: string;
   change: number; ci: { low: number; high: number }; pValue: number; status: string; regression: boolean;
-  changed: Record<string, { before: string; after: string }>; acknowledgement?: { by: string; why: string };
+  changed: Record<string, { before: string; after: string }>; acknowledgement?: { by: string; why: string }; supersededBy?: string;
 }
 
 /** Imports the run directories through `passbench history import`, as a lab would. */
@@ -26,10 +26,23 @@ describe('passbench changes', function () {
   this.timeout(60000);
   let stepped: string;
   let flat: string;
+  let outlier: string;
+  let undone: string;
   before(async () => {
     const root = await tempDir('passbench-changes-');
     stepped = path.join(root, 'stepped.sqlite');
     flat = path.join(root, 'flat.sqlite');
+    outlier = path.join(root, 'outlier.sqlite');
+    undone = path.join(root, 'undone.sqlite');
+    // The stepped nights, and night 6 alone 30 % low (the nights before and after at the level).
+    await importAll(await writeNightSeries(path.join(root, 'outlier'), {
+      nights: 20, stepAt: 12, step: { metric: 'tcp.tx.throughput', factor: 0.9 }, after: { kernel: KERNEL_AFTER },
+      outlier: { night: 6, metric: 'tcp.tx.throughput', factor: 0.7 },
+    }), outlier);
+    // 24 nights; on nights 8–15 a new kernel and tcp.tx.throughput 15 % lower; from night 16 the old kernel and level.
+    await importAll(await writeNightSeries(path.join(root, 'undone'), {
+      nights: 24, stepAt: 8, stepUntil: 16, step: { metric: 'tcp.tx.throughput', factor: 0.85 }, after: { kernel: KERNEL_AFTER }, seed: 900,
+    }), undone);
     // 20 nights; from night 12 tcp.tx.throughput is 10 % lower and the host runs another kernel.
     await importAll(await writeNightSeries(path.join(root, 'stepped'), {
       nights: 20, stepAt: 12, step: { metric: 'tcp.tx.throughput', factor: 0.9 }, after: { kernel: KERNEL_AFTER },
@@ -55,7 +68,42 @@ describe('passbench changes', function () {
     const table = await runCli('changes', '--history', stepped);
     assert.equal(table.code, 1, table.stderr);
     assert.match(table.stdout, /n12 +n11 +lab1 +nic +nic +tcp\.tx\.throughput +9\.\d\d Gbit\/s +8\.\d\d Gbit\/s +−(9|10)\.\d % .* OPEN \(worse\) +kernel 6\.1\.0-27-amd64 → 6\.12\.3-amd64/);
-    assert.match(table.stdout, /1 change\(s\): 1 open \(1 for the worse\), 0 acknowledged/);
+    assert.match(table.stdout, /1 change\(s\): 1 open \(1 for the worse\), 0 acknowledged, 0 superseded$/m);
+  });
+
+  it('reports one odd night between nights at one level once, as an outlier night, not as two changes', async () => {
+    const result = await runCli('changes', '--history', outlier, '--json');
+    assert.equal(result.code, 1, result.stderr);
+    // Only the step; the odd night's two change points (n06 down, n07 back up) are no change.
+    assert.deepEqual((JSON.parse(result.stdout) as Change[]).map((c) => [c.runId, c.previousRunId, c.status]), [[nightId(12), nightId(11), 'open']]);
+    const table = await runCli('changes', '--history', outlier);
+    assert.equal(table.code, 1, table.stderr);
+    const odd = table.stdout.split('\n').filter((line) => line.includes('n06'));
+    assert.equal(odd.length, 1, table.stdout);
+    assert.match(odd[0]!, /^outlier night n06: lab1 nic nic tcp\.tx\.throughput 6\.\d\d Gbit\/s \(−3\d\.\d % from the level 9\.\d\d Gbit\/s\); the nights before and after are at the level: not a change$/);
+    assert.match(table.stdout, /1 change\(s\): 1 open \(1 for the worse\), 0 acknowledged, 0 superseded; 1 outlier night\(s\)/);
+    // Nothing to acknowledge there, and the message says why.
+    const ack = await runCli('changes', 'ack', nightId(6), 'tcp.tx.throughput', '--by', 'alice', '--why', 'odd night', '--history', outlier);
+    assert.equal(ack.code, 4);
+    assert.match(ack.stderr, /no change of tcp\.tx\.throughput starts at run n06: run n06 is an outlier night of it \(one odd night, not a change: nothing to acknowledge\); its changes start at run n12/);
+  });
+
+  it('a drop that a later change undoes is superseded by it and no longer fails (exit 0)', async () => {
+    const result = await runCli('changes', '--history', undone, '--json');
+    assert.equal(result.code, 0, result.stderr);
+    const changes = JSON.parse(result.stdout) as Change[];
+    assert.deepEqual(changes.map((c) => [c.runId, c.previousRunId, c.regression, c.status, c.supersededBy]), [
+      [nightId(8), nightId(7), true, 'superseded', nightId(16)],
+      [nightId(16), nightId(15), false, 'open', undefined],
+    ]);
+    assert.ok(Math.abs(changes[0]!.change - -0.15) < 0.03, `change ${changes[0]!.change}`);
+    assert.deepEqual(changes[1]!.changed, { kernel: { before: KERNEL_AFTER, after: KERNEL_BEFORE } });
+    const table = await runCli('changes', '--history', undone);
+    assert.match(table.stdout, /n08 +n07 .* superseded by n16 +kernel/);
+    assert.match(table.stdout, /2 change\(s\): 1 open \(0 for the worse\), 0 acknowledged, 1 superseded/);
+    // Only the later part of the history: the undoing change alone, still open (for the better).
+    const since = await runCli('changes', '--history', undone, '--json', '--since', nightId(9));
+    assert.deepEqual((JSON.parse(since.stdout) as Change[]).map((c) => [c.runId, c.status]), [[nightId(16), 'open']]);
   });
 
   it('finds no change in 20 flat nights (exit 0)', async () => {
