@@ -95,16 +95,32 @@ export function registerChangesCommand(program: Command): void {
     .option('--json', 'machine-readable output: an array of changes')
     .addHelpText('after', `
 Method: E-divisive means with a permutation test (distance exponent 1.9, level 0.006, 999
-permutations, seeded) over each series; a change is listed when its 95 % bootstrap interval
-reaches the metric's threshold on the side it moved to. Each names the first run after it (RUN),
-the run before (PREVIOUS), the relative change with its CI, the p-value, its status and the
-run metadata that differs between the two runs (kernel, qemu, guestImage, harnessVersion,
-configHash, nicDriver, nicFirmware …).
-A change stays open until acknowledged: passbench changes ack RUN METRIC… --by WHO --why TEXT.
+permutations, seeded) over each series; a series longer than 100 runs is searched as the medians
+of blocks of ⌈runs / 100⌉ runs, each change then placed on its run. A change is listed when its
+95 % bootstrap interval reaches the metric's threshold on the side it moved to. Each names the
+first run after it (RUN), the run before (PREVIOUS), the relative change (after − before) / |before|
+with its CI, the p-value, its status and the run metadata that differs between the two runs
+(kernel, qemu, guestImage, harnessVersion, configHash, nicDriver, nicFirmware …).
 
-Exit codes: 0 no open change for the worse (open improvements and acknowledged changes do not
-fail), 1 at least one open change for the worse, 2 bad arguments (a --since that is neither a
-date nor a run in the history), 4 the history cannot be read or holds no series the options select.`)
+Status: open until acknowledged (passbench changes ack RUN METRIC… --by WHO --why TEXT) or
+superseded: a later change of the same series brings the level back to within the threshold of
+the level before the change, or past it (a −10 % drop undone by the next kernel is "superseded by"
+that kernel's first run; −10 % and then −5 % more is not). Acknowledged wins over superseded.
+One night far off while the nights before and after it are at one level is an outlier night: it
+is named once below the table and is not a change (not in --json, not in the exit code).
+
+False alarms: each series is tested at level 0.006, so of S series that did not change about
+0.006·S show a change point (0.5 for 90 series), fewer a material one; there is no correction
+across series (Benjamini–Hochberg cannot reject with p-values of at least 0.001).
+
+--json: an array of changes: host, mode, guest, metric, unit, direction, runId, previousRunId,
+startedAt, before, after, change, ci, pValue, regression, status (open, acknowledged,
+superseded), acknowledgement, supersededBy, changed ({kernel: {before, after}, …}).
+
+Exit codes: 0 no open change for the worse (open improvements, acknowledged and superseded
+changes do not fail), 1 at least one open change for the worse, 2 bad arguments (a --since that
+is neither a date nor a run in the history), 4 the history cannot be read or holds no series the
+options select.`)
     .action(async (options: ChangesOptions) => {
       const { filter, thresholds, since } = checkOptions(options);
       const found = await withHistory(options, async (h) => findChanges(h, {

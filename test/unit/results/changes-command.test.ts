@@ -104,6 +104,9 @@ describe('passbench changes', function () {
     // Only the later part of the history: the undoing change alone, still open (for the better).
     const since = await runCli('changes', '--history', undone, '--json', '--since', nightId(9));
     assert.deepEqual((JSON.parse(since.stdout) as Change[]).map((c) => [c.runId, c.status]), [[nightId(16), 'open']]);
+    // --help says what superseded means.
+    const help = await runCli('changes', '--help');
+    assert.match(help.stdout.replace(/\s+/g, ' '), /superseded: a later change of the same series brings the level back to within the threshold of the level before the change, or past it/);
   });
 
   it('finds no change in 20 flat nights (exit 0)', async () => {
