@@ -19,7 +19,7 @@
  * when a later change brought the level back; else open. Only an open change for the worse
  * fails `passbench changes`.
  */
-import { findChangePoints, isMaterial, type ChangePointOptions } from '../stats/change-points.ts';
+import { describeChanges, findChangePoints, isMaterial, type ChangePointOptions } from '../stats/change-points.ts';
 import type { Interval } from '../stats/descriptive.ts';
 import { DEFAULT_WATCH_POLICY } from '../stats/nightly-watch.ts';
 import { relativeChange } from '../stats/relative-change.ts';
@@ -151,7 +151,11 @@ export async function findChanges(history: History, q: ChangeQuery): Promise<Cha
   for (const series of all) {
     const first = series[0]!;
     const threshold = q.threshold(first.metric);
-    const found = episodes(findChangePoints(series.map((p) => p.median), { ...DEFAULT_CHANGE_OPTIONS, ...q.options }), threshold);
+    const values = series.map((p) => p.median);
+    const options = { ...DEFAULT_CHANGE_OPTIONS, ...q.options };
+    const found = episodes(findChangePoints(values, options), threshold);
+    // Without the outlier nights' pairs, each change's stretches run to the next change that stays.
+    const kept = found.outliers.length === 0 ? found.changes : describeChanges(values, found.changes, options);
     const where = { host: first.host, mode: first.mode, guest: first.guest, metric: first.metric, unit: first.unit };
     for (const { night, back } of found.outliers) {
       const at = series[night.index]!;
@@ -162,15 +166,15 @@ export async function findChanges(history: History, q: ChangeQuery): Promise<Cha
         value: at.median, level: night.before.median, ...(change === undefined ? {} : { change }), pValue: Math.max(night.pValue, back.pValue),
       });
     }
-    const superseding = supersededBy(found.changes, threshold);
-    for (const [i, c] of found.changes.entries()) {
+    const superseding = supersededBy(kept, threshold);
+    for (const [i, c] of kept.entries()) {
       const at = series[c.index]!;
       const previous = series[c.index - 1]!;
       if (q.since !== undefined && at.startedAt < q.since) continue;
       if (q.listAll !== true && !isMaterial(c, threshold)) continue;
       const direction = directions.get(first.metric) ?? 'higher-is-better';
       const ack = acks.get(ackKey(at.runId, first.metric));
-      const by = superseding[i] === undefined ? undefined : series[found.changes[superseding[i]!]!.index]!.runId;
+      const by = superseding[i] === undefined ? undefined : series[kept[superseding[i]!]!.index]!.runId;
       const [was, is] = await Promise.all([metaOf(previous.runId), metaOf(at.runId)]);
       changes.push({
         ...where, direction,

@@ -137,6 +137,19 @@ export function findChangePoints(values: readonly number[], options: Partial<Cha
   const found = o.maxPoints !== undefined && values.length > o.maxPoints
     ? blockChangePoints(values, { ...o, maxPoints: o.maxPoints })
     : eDivisive(values, o);
+  return describeChanges(values, found, options);
+}
+
+/**
+ * Describes the changes at `found` (ascending indices), each between its neighbours (or the
+ * series' ends): also for a subset of what findChangePoints found (the outlier nights' pairs
+ * left out, say), so that each stretch runs up to the next change that stays.
+ */
+export function describeChanges(
+  values: readonly number[],
+  found: readonly { index: number; q: number; pValue: number }[],
+  options: Partial<ChangePointOptions> = {},
+): ChangePoint[] {
   const bounds = [0, ...found.map((c) => c.index), values.length];
   return found.map((c, i) => describeChange(values, c, bounds[i] as number, bounds[i + 2] as number, options));
 }
