@@ -13,9 +13,10 @@
  * nightly's would be.
  *
  * Then false alarms across series (no history, the same search and rule as `changes`): --null N
- * (default 1000) series of 60 nights without change (a night = the median of 3 repetitions with
- * 3 % noise, levels varying 1 % from night to night, as bench/power.ts), and how many show a
- * change point at all and how many list a material one (5 %), with 95 % Wilson intervals.
+ * (default 1000) series of 60 nights and N / 4 of 1,000 nights (searched as block medians) without
+ * change (a night = the median of 3 repetitions with 3 % noise, levels varying 1 % from night to
+ * night, as bench/power.ts), and how many show a change point at all and how many list a material
+ * one (5 %), with 95 % Wilson intervals.
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
@@ -55,13 +56,13 @@ async function childrenCpu(): Promise<number | undefined> {
   return fields === undefined ? undefined : (Number(fields[13]) + Number(fields[14])) / 100;
 }
 
-/** Share of null series with any change point, and with a material one. */
-function falseAlarms(): { any: number; material: number } {
+/** How many of `count` null series of `nights` show any change point, and a material one. */
+function falseAlarms(count: number, nights: number): { any: number; material: number } {
   let any = 0;
   let material = 0;
-  for (let s = 0; s < NULL_SERIES; s++) {
+  for (let s = 0; s < count; s++) {
     const random = createRandom(10_000 + s);
-    const values = Array.from({ length: 60 }, () => {
+    const values = Array.from({ length: nights }, () => {
       const level = 100 * (1 + 0.01 * random.normal());
       return median(Array.from({ length: 3 }, () => level * (1 + 0.03 * random.normal())));
     });
@@ -113,12 +114,14 @@ try {
   console.log(`passbench changes over a ${RUNS}-run history (node ${process.version}, ${os.cpus().length} CPUs, load ${os.loadavg()[0]!.toFixed(1)})`);
   console.log(`history: ${RUNS} runs × ${MODES.length * 10} series, built in ${buildS.toFixed(1)} s; steps at runs ${UPGRADE} and ${FIX}, outlier night ${OUTLIER}`);
   console.log(`found ${found.length} change(s): ${[...byStatus].map(([s, n]) => `${n} ${s}`).join(', ') || 'none'}`);
-  const nulls = falseAlarms();
-  const share = (k: number) => {
-    const w = wilson(k, NULL_SERIES);
-    return `${k} (${((100 * k) / NULL_SERIES).toFixed(1)} %, 95 % CI ${(100 * w.low).toFixed(1)}–${(100 * w.high).toFixed(1)} %)`;
-  };
-  console.log(`false alarms: of ${NULL_SERIES} null series of 60 nights, ${share(nulls.any)} show a change point, ${share(nulls.material)} list a material one (5 %)`);
+  for (const [count, nights] of [[NULL_SERIES, 60], [Math.ceil(NULL_SERIES / 4), 1000]] as const) {
+    const nulls = falseAlarms(count, nights);
+    const share = (k: number) => {
+      const w = wilson(k, count);
+      return `${k} (${((100 * k) / count).toFixed(1)} %, 95 % CI ${(100 * w.low).toFixed(1)}–${(100 * w.high).toFixed(1)} %)`;
+    };
+    console.log(`false alarms: of ${count} null series of ${nights} nights, ${share(nulls.any)} show a change point, ${share(nulls.material)} list a material one (5 %)`);
+  }
   console.log(`${REPEAT} runs: median ${median(times).toFixed(2)} s, min ${Math.min(...times).toFixed(2)} s, max ${Math.max(...times).toFixed(2)} s`
     + ` (spread ${(Math.max(...times) - Math.min(...times)).toFixed(2)} s)`
     + (cpus.length === 0 ? '' : `; CPU (user + system) median ${median(cpus).toFixed(2)} s, min ${Math.min(...cpus).toFixed(2)} s, max ${Math.max(...cpus).toFixed(2)} s`));
