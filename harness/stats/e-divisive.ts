@@ -26,8 +26,9 @@
  * Since the best q̂ over all τ and κ is compared with the best q̂ of each shuffle, the test
  * accounts for having searched every split.
  *
- * Cost: O(L²) per interval of length L for the observed statistic and for each permutation, using
- * column prefix sums of the distance matrix.
+ * Cost: O(L²) per interval of length L for the observed statistic and for each permutation (running
+ * column sums of the distance matrix, O(L) memory). Over a long history that is what costs: see
+ * change-points.ts blockChangePoints for how `passbench changes` keeps L at 100.
  */
 import { createRandom, DEFAULT_SEED, type Random } from './random.ts';
 
