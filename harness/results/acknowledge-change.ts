@@ -5,7 +5,7 @@
  */
 import { ResultsError } from '../errors.ts';
 import { findChanges } from './changes.ts';
-import { DEFAULT_THRESHOLD_PERCENT } from './thresholds.ts';
+import { absoluteThresholdFor, parseThresholds, thresholdFor } from './thresholds.ts';
 import type { Acknowledgement, History } from './history.ts';
 
 export interface AckRequest {
@@ -27,8 +27,11 @@ export async function acknowledgeChanges(history: History, r: AckRequest): Promi
   const acks: Acknowledgement[] = [];
   for (const metric of r.metrics) {
     // Every significant change of the metric, material or not: the list's threshold may differ.
-    // (Outlier nights and superseded changes are judged at the default threshold.)
-    const all = await findChanges(history, { metric, threshold: () => DEFAULT_THRESHOLD_PERCENT / 100, listAll: true });
+    // (Outlier nights and superseded changes are judged at the default thresholds.)
+    const defaults = parseThresholds();
+    const all = await findChanges(history, {
+      metric, threshold: (m) => thresholdFor(defaults, m), absoluteThreshold: (m) => absoluteThresholdFor(defaults, m), listAll: true,
+    });
     const starts = [...new Set(all.changes.map((c) => c.runId))];
     if (!starts.includes(r.runId)) {
       const outlier = all.outliers.some((o) => o.runId === r.runId);

@@ -1,6 +1,9 @@
 /**
  * What the change points of one series mean for a lab engineer, beyond "the level moved here":
  *
+ * "Within the threshold" below is within the change that matters, max(threshold · |level|,
+ * absolute threshold) in the metric's unit, the floor materiality uses too.
+ *
  * AN OUTLIER NIGHT is one night far off while the nights before and after it are at one level:
  * two change points one night apart (the night, and the night after it), with the level after the
  * second within the threshold of the level before the first. It is one event, so it is reported
@@ -23,18 +26,20 @@
  * Pure: indices into the series' change points, oldest first.
  */
 import type { ChangePoint } from '../stats/change-points.ts';
-import { relativeChange } from '../stats/relative-change.ts';
+import { materialFloor } from '../stats/absolute-threshold.ts';
 
-/** Is `level` still moved from `base` by `threshold` or more, in the direction of `difference`? */
-function stillMoved(base: number, level: number, difference: number, threshold: number): boolean {
-  const change = relativeChange(base, level);
-  if (change === undefined) return difference < 0 ? level < base : level > base; // from 0: any move counts
-  return difference < 0 ? change <= -threshold : change >= threshold;
+/**
+ * Is `level` still moved from `base`, in the direction of `difference`, by the change that matters
+ * (max(threshold · |base|, absolute), as for materiality) and by more than nothing?
+ */
+function stillMoved(base: number, level: number, difference: number, threshold: number, absolute: number): boolean {
+  const { floor } = materialFloor(base, threshold, absolute);
+  return difference < 0 ? level < base && base - level >= floor : level > base && level - base >= floor;
 }
 
-/** A level is the same as `base` when neither way is it moved by the threshold or more. */
-function sameLevel(base: number, level: number, threshold: number): boolean {
-  return !stillMoved(base, level, -1, threshold) && !stillMoved(base, level, 1, threshold);
+/** A level is the same as `base` when neither way is it moved by the change that matters. */
+function sameLevel(base: number, level: number, threshold: number, absolute: number): boolean {
+  return !stillMoved(base, level, -1, threshold, absolute) && !stillMoved(base, level, 1, threshold, absolute);
 }
 
 export interface Episodes {
@@ -44,13 +49,13 @@ export interface Episodes {
   outliers: { night: ChangePoint; back: ChangePoint }[];
 }
 
-export function episodes(points: readonly ChangePoint[], threshold: number): Episodes {
+export function episodes(points: readonly ChangePoint[], threshold: number, absolute = 0): Episodes {
   const changes: ChangePoint[] = [];
   const outliers: Episodes['outliers'] = [];
   for (let i = 0; i < points.length; i++) {
     const night = points[i]!;
     const back = points[i + 1];
-    if (back !== undefined && back.index === night.index + 1 && sameLevel(night.before.median, back.after.median, threshold)) {
+    if (back !== undefined && back.index === night.index + 1 && sameLevel(night.before.median, back.after.median, threshold, absolute)) {
       outliers.push({ night, back });
       i++;
     } else {
@@ -64,10 +69,10 @@ export function episodes(points: readonly ChangePoint[], threshold: number): Epi
  * For each change (oldest first), the position of the first later change that brings the level
  * back (see above), or undefined while the level it moved to (or further) still holds.
  */
-export function supersededBy(changes: readonly ChangePoint[], threshold: number): (number | undefined)[] {
+export function supersededBy(changes: readonly ChangePoint[], threshold: number, absolute = 0): (number | undefined)[] {
   return changes.map((c, i) => {
     for (let j = i + 1; j < changes.length; j++) {
-      if (!stillMoved(c.before.median, changes[j]!.after.median, c.difference, threshold)) return j;
+      if (!stillMoved(c.before.median, changes[j]!.after.median, c.difference, threshold, absolute)) return j;
     }
     return undefined;
   });

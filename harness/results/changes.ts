@@ -5,9 +5,10 @@
  * rule (stats/nightly-watch.ts: distance exponent 1.9, level 0.006), see DEFAULT_CHANGE_OPTIONS
  * for the permutations and for how false alarms across the series are kept in check. A change is
  * listed when it is material (change-points.ts isMaterial: its confidence interval reaches the
- * metric's threshold on the side it moved to, the same rule as the nightly watch's). A change
- * from a median of 0 has no relative size and is listed whenever it is significant (no absolute
- * thresholds here yet).
+ * change that matters, max(threshold · |level|, absolute threshold), on the side it moved to: the
+ * night verdict's floor). A change from a median of 0 has no relative size: it is listed when it
+ * reaches the metric's absolute threshold (built in for loss, retransmits and jitter; --absolute),
+ * or, for a metric without one, whenever it is significant.
  *
  * One odd night between nights at one level is an outlier night, reported once and not as a
  * change; a change whose level a later change undoes is superseded (change-episodes.ts says
@@ -39,6 +40,8 @@ export interface ChangeQuery {
    * near a level counts as the same level (outlier nights, superseded changes).
    */
   threshold: (metric: string) => number;
+  /** Smallest change that matters in the metric's unit, per metric (0: none); the floor is the larger. */
+  absoluteThreshold?: (metric: string) => number;
   /** List every significant change, material or not (what `changes ack` checks against). */
   listAll?: boolean;
   options?: Partial<ChangePointOptions>;
@@ -151,9 +154,10 @@ export async function findChanges(history: History, q: ChangeQuery): Promise<Cha
   for (const series of all) {
     const first = series[0]!;
     const threshold = q.threshold(first.metric);
+    const absolute = q.absoluteThreshold?.(first.metric) ?? 0;
     const values = series.map((p) => p.median);
     const options = { ...DEFAULT_CHANGE_OPTIONS, ...q.options };
-    const found = episodes(findChangePoints(values, options), threshold);
+    const found = episodes(findChangePoints(values, options), threshold, absolute);
     // Without the outlier nights' pairs, each change's stretches run to the next change that stays.
     const kept = found.outliers.length === 0 ? found.changes : describeChanges(values, found.changes, options);
     const where = { host: first.host, mode: first.mode, guest: first.guest, metric: first.metric, unit: first.unit };
@@ -166,12 +170,12 @@ export async function findChanges(history: History, q: ChangeQuery): Promise<Cha
         value: at.median, level: night.before.median, ...(change === undefined ? {} : { change }), pValue: Math.max(night.pValue, back.pValue),
       });
     }
-    const superseding = supersededBy(kept, threshold);
+    const superseding = supersededBy(kept, threshold, absolute);
     for (const [i, c] of kept.entries()) {
       const at = series[c.index]!;
       const previous = series[c.index - 1]!;
       if (q.since !== undefined && at.startedAt < q.since) continue;
-      if (q.listAll !== true && !isMaterial(c, threshold)) continue;
+      if (q.listAll !== true && !isMaterial(c, threshold, absolute)) continue;
       const direction = directions.get(first.metric) ?? 'higher-is-better';
       const ack = acks.get(ackKey(at.runId, first.metric));
       const by = superseding[i] === undefined ? undefined : series[kept[superseding[i]!]!.index]!.runId;

@@ -3,6 +3,7 @@
  * after the change), how big (relative change of the medians of the stretches on either side,
  * with a bootstrap confidence interval), and how sure (the permutation p-value). Pure, seeded.
  */
+import { materialFloor } from './absolute-threshold.ts';
 import { DEFAULT_CONFIDENCE, median, type Interval } from './descriptive.ts';
 import { bestSplit, DEFAULT_E_DIVISIVE_OPTIONS, eDivisive, type EDivisiveChangePoint, type EDivisiveOptions } from './e-divisive.ts';
 import { bootstrapRelativeChangeCi, reachesThreshold, relativeChange } from './relative-change.ts';
@@ -81,17 +82,20 @@ export function describeChange(
 }
 
 /**
- * Is the change material: can its size reach the threshold? The one rule for change points (the
- * changes list and the nightly watch): with an absolute threshold (the metric's unit), a
- * difference of at least it is material; otherwise the relative change's interval must reach
- * the relative threshold on the side it moved to. A change from a median of 0 has no relative
- * size: without an absolute threshold any non-zero difference is material (nothing else can
- * judge it), with one it must reach it.
+ * Is the change material: can its size reach the change that matters? The one rule for change
+ * points (the changes list and the nightly watch), the night verdict's floor: the change that
+ * matters is max(threshold · |level before|, absolute threshold) in the metric's unit
+ * (absolute-threshold.ts materialFloor), and the change's interval must reach it on the side it
+ * moved to. Without an absolute threshold that is the relative interval reaching the relative
+ * threshold. A change from a median of 0 has no interval (no relative size): its difference must
+ * reach the absolute threshold, or without one be non-zero (nothing else can judge it).
  */
 export function isMaterial(c: ChangePoint, threshold: number, absoluteThreshold = 0): boolean {
-  if (absoluteThreshold > 0 && Math.abs(c.difference) >= absoluteThreshold) return true;
-  if (c.change === undefined || c.ci === undefined) return absoluteThreshold === 0 && c.difference !== 0;
-  return reachesThreshold(c.change, c.ci, threshold);
+  if (c.change === undefined || c.ci === undefined) return absoluteThreshold > 0 ? Math.abs(c.difference) >= absoluteThreshold : c.difference !== 0;
+  const { floor, basis } = materialFloor(c.before.median, threshold, absoluteThreshold);
+  if (basis === 'relative') return reachesThreshold(c.change, c.ci, threshold);
+  const reach = (c.change < 0 ? -c.ci.low : c.ci.high) * Math.abs(c.before.median);
+  return reach >= floor;
 }
 
 /**

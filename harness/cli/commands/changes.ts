@@ -6,7 +6,7 @@ import { findChanges, openRegressions, type ChangeSearch, type OutlierNight, typ
 import { checkFilter } from '../../results/history/run-filter.ts';
 import type { Mode } from '../../results/schema.ts';
 import { parseSince, sinceTime } from '../../results/since-run.ts';
-import { parseThresholds, thresholdFor } from '../../results/thresholds.ts';
+import { absoluteThresholdFor, parseThresholds, thresholdFor } from '../../results/thresholds.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { formatTable, printJson, printLine } from '../output.ts';
 import { historyLocation, refuseListFilters, withHistory } from './history.ts';
@@ -17,6 +17,7 @@ interface ChangesOptions {
   metric?: string;
   since?: string;
   threshold: string[];
+  absolute: string[];
   history?: string;
   json?: boolean;
 }
@@ -71,7 +72,7 @@ function checkOptions(o: ChangesOptions) {
     if (value !== undefined && value.trim() === '') throw new UsageError(`--${key} "": expected a value to match`, { remedy: `leave --${key} out for every ${key}` });
   }
   const filter = checkFilter({ host: o.host, mode: o.mode as Mode | undefined, metric: o.metric });
-  const thresholds = parseThresholds(o.threshold);
+  const thresholds = parseThresholds(o.threshold, o.absolute);
   return { filter, thresholds, since: o.since === undefined ? undefined : parseSince(o.since) };
 }
 
@@ -92,20 +93,24 @@ export function registerChangesCommand(program: Command): void {
     .option('--metric <metric>', 'series of this metric (e.g. tcp.tx.throughput)')
     .option('--since <date|run>', 'changes whose first run started at or after this date/time or run (every night still counts in the search)')
     .option('--threshold <metric=pct>', 'smallest change that matters, per metric (repeatable; latency.*=10; a bare number sets the default, 5)', collect, [])
+    .option('--absolute <metric=value>', 'smallest change that matters in the metric\'s unit, for metrics near 0 (repeatable; *.loss=0.5)', collect, [])
     .option('--json', 'machine-readable output: an array of changes')
     .addHelpText('after', `
 Method: E-divisive means with a permutation test (distance exponent 1.9, level 0.006, 999
 permutations, seeded) over each series; a series longer than 100 runs is searched as the medians
 of blocks of ⌈runs / 100⌉ runs, each change then placed on its run. A change is listed when its
-95 % bootstrap interval reaches the metric's threshold on the side it moved to. Each names the
+95 % bootstrap interval reaches the change that matters on the side it moved to. Each names the
 first run after it (RUN), the run before (PREVIOUS), the relative change (after − before) / |before|
 with its CI, the p-value, its status and the run metadata that differs between the two runs
-(kernel, qemu, guestImage, harnessVersion, configHash, nicDriver, nicFirmware …).
+(kernel, qemu, guestImage, harnessVersion, configHash, nicDriver, nicFirmware …). The change that
+matters is max(threshold · |level|, absolute threshold), as in the night verdict; absolute
+thresholds by default: *.loss 0.5 (percentage points), *.retransmits 10, *.jitter 0.0001 s.
 
 Status: open until acknowledged (passbench changes ack RUN METRIC… --by WHO --why TEXT) or
-superseded: a later change of the same series brings the level back to within the threshold of
-the level before the change, or past it (a −10 % drop undone by the next kernel is "superseded by"
-that kernel's first run; −10 % and then −5 % more is not). Acknowledged wins over superseded.
+superseded: a later change of the same series brings the level back to within the change that
+matters of the level before the change, or past it (a −10 % drop undone by the next kernel is
+"superseded by" that kernel's first run; −10 % and then −5 % more is not). Acknowledged wins
+over superseded.
 One night far off while the nights before and after it are at one level is an outlier night: it
 is named once below the table and is not a change (not in --json, not in the exit code).
 
@@ -124,7 +129,8 @@ options select.`)
     .action(async (options: ChangesOptions) => {
       const { filter, thresholds, since } = checkOptions(options);
       const found = await withHistory(options, async (h) => findChanges(h, {
-        ...filter, since: since === undefined ? undefined : await sinceTime(h, since), threshold: (metric) => thresholdFor(thresholds, metric),
+        ...filter, since: since === undefined ? undefined : await sinceTime(h, since),
+        threshold: (metric) => thresholdFor(thresholds, metric), absoluteThreshold: (metric) => absoluteThresholdFor(thresholds, metric),
       }));
       if (found.series === 0) {
         throw new ResultsError(`the history ${historyLocation(options).location} holds no series${options.host || options.mode || options.metric ? ' these options select' : ''}`, {

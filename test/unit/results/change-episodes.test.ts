@@ -34,4 +34,14 @@ describe('change episodes', () => {
     // From 0 (loss): back when the level is 0 again.
     assert.deepEqual(supersededBy([cp(5, 0, 0.4), cp(9, 0.4, 0)], 0.05), [1, undefined]);
   });
+
+  it('"back" is within the change that matters, max(threshold · |level|, absolute threshold), as for materiality', () => {
+    // Loss (%) from 0.1 to 1.5, then 0.4: 0.3 points from where it was, within an absolute 0.5.
+    const changes = [cp(5, 0.1, 1.5), cp(9, 1.5, 0.4)];
+    assert.deepEqual(supersededBy(changes, 0.05, 0.5), [1, undefined]);
+    // Relative alone, 0.4 is still 300 % up.
+    assert.deepEqual(supersededBy(changes, 0.05), [undefined, undefined]);
+    // An outlier night of loss: 0.1, one night at 2, then 0.3.
+    assert.equal(episodes([cp(5, 0.1, 2), cp(6, 2, 0.3)], 0.05, 0.5).outliers.length, 1);
+  });
 });

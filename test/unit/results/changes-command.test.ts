@@ -106,7 +106,7 @@ describe('passbench changes', function () {
     assert.deepEqual((JSON.parse(since.stdout) as Change[]).map((c) => [c.runId, c.status]), [[nightId(16), 'open']]);
     // --help says what superseded means.
     const help = await runCli('changes', '--help');
-    assert.match(help.stdout.replace(/\s+/g, ' '), /superseded: a later change of the same series brings the level back to within the threshold of the level before the change, or past it/);
+    assert.match(help.stdout.replace(/\s+/g, ' '), /superseded: a later change of the same series brings the level back to within the change that matters of the level before the change, or past it/);
   });
 
   it('finds no change in 20 flat nights (exit 0)', async () => {
@@ -117,7 +117,7 @@ describe('passbench changes', function () {
     assert.equal(table.stdout.trim(), 'no change points');
   });
 
-  it('--since a run or a date leaves out changes that started before it; --metric and --mode narrow the series', async () => {
+  it('--since a run or a date leaves out changes that started before it; --metric and --mode narrow the series; --threshold and --absolute set what matters', async () => {
     const ids = async (...args: string[]) => {
       const result = await runCli('changes', '--history', stepped, '--json', ...args);
       return { code: result.code, runs: (JSON.parse(result.stdout) as Change[]).map((c) => c.runId) };
@@ -128,6 +128,9 @@ describe('passbench changes', function () {
     assert.deepEqual(await ids('--since', '2026-11-12'), { code: 1, runs: [nightId(12)] });
     assert.deepEqual(await ids('--metric', 'tcp.rx.throughput'), { code: 0, runs: [] });
     assert.deepEqual(await ids('--threshold', 'tcp.tx.throughput=20'), { code: 0, runs: [] });
+    // An absolute threshold above the step (0.94 Gbit/s) in the metric's unit: not material.
+    assert.deepEqual(await ids('--absolute', 'tcp.tx.throughput=2e9'), { code: 0, runs: [] });
+    assert.deepEqual(await ids('--absolute', 'tcp.tx.throughput=5e8'), { code: 1, runs: [nightId(12)] });
   });
 
   it('ack records who and why; the change is then acknowledged and no longer fails (exit 0)', async () => {

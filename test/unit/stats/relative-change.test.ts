@@ -33,4 +33,20 @@ describe('stats/relative-change', () => {
     assert.equal(reachesThreshold(0.04, { low: -0.06, high: 0.045 }, 0.05), false);
     assert.equal(reachesThreshold(0.04, { low: 0.01, high: 0.07 }, 0.05), true);
   });
+
+  it('isMaterial uses the night verdict\'s floor: max(threshold · |level|, absolute threshold)', () => {
+    // A loss (%) from 0.1 to 0.3: +200 %, but 0.2 points against an absolute threshold of 0.5.
+    const loss = (after: number, low: number, high: number) => ({
+      index: 10, q: 1, pValue: 0.001, before: { start: 0, end: 10, median: 0.1 }, after: { start: 10, end: 20, median: after },
+      difference: after - 0.1, change: (after - 0.1) / 0.1, ci: { low, high },
+    });
+    assert.equal(isMaterial(loss(0.3, 1.5, 2.5), 0.05, 0.5), false); // reach 2.5 · 0.1 = 0.25 < 0.5
+    assert.equal(isMaterial(loss(0.9, 6, 9), 0.05, 0.5), true); // reach 9 · 0.1 = 0.9 ≥ 0.5
+    assert.equal(isMaterial(loss(0.3, 1.5, 2.5), 0.05), true); // without an absolute threshold, +200 % is material
+    // From 0 there is no interval: the difference must reach the absolute threshold.
+    const fromZero = (after: number) => ({ index: 10, q: 1, pValue: 0.001, before: { start: 0, end: 10, median: 0 }, after: { start: 10, end: 20, median: after }, difference: after });
+    assert.equal(isMaterial(fromZero(0.3), 0.05, 0.5), false);
+    assert.equal(isMaterial(fromZero(0.6), 0.05, 0.5), true);
+    assert.equal(isMaterial(fromZero(0.3), 0.05), true);
+  });
 });
