@@ -1,9 +1,9 @@
 /**
  * Change points over the history (issue 12, point 2). A series is host × mode × guest × metric,
  * one point a run: the run's median of that metric (run_medians, warm-ups excluded). Each series
- * goes through E-divisive means (stats/change-points.ts) with the settings tuned for the nightly
- * rule (stats/nightly-watch.ts: distance exponent 1.9, level 0.006), see DEFAULT_CHANGE_OPTIONS
- * for the permutations and for how false alarms across the series are kept in check. A change is
+ * goes through E-divisive means (stats/change-points.ts: distance exponent 1.9, level 0.006, 999
+ * permutations), see DEFAULT_CHANGE_OPTIONS for why, for long histories and for how false alarms
+ * across the series are kept in check. A change is
  * listed when it is material (change-points.ts isMaterial: its confidence interval reaches the
  * change that matters, max(threshold · |level|, absolute threshold), on the side it moved to: the
  * night verdict's floor). A change from a median of 0 has no relative size: it is listed when it
@@ -22,7 +22,6 @@
  */
 import { describeChanges, findChangePoints, isMaterial, type ChangePointOptions } from '../stats/change-points.ts';
 import type { Interval } from '../stats/descriptive.ts';
-import { DEFAULT_WATCH_POLICY } from '../stats/nightly-watch.ts';
 import { relativeChange } from '../stats/relative-change.ts';
 import { episodes, supersededBy } from './change-episodes.ts';
 import type { Acknowledgement, History, RunMedian } from './history.ts';
@@ -99,10 +98,12 @@ export interface OutlierNight {
 }
 
 /**
- * The nightly watch's settings (stats/nightly-watch.ts: α 1.9, level 0.006, 999 shuffles), and a
- * series longer than 200 runs is searched as block medians (change-points.ts blockChangePoints):
- * a shuffle costs O(points²), so a 1,000-run history took about a minute of CPU value by value and
- * takes seconds this way (bench/changes.ts). Fewer shuffles when the first ones decide was tried
+ * E-divisive's settings from the nightly rule as bench/power.ts tuned it while that rule searched
+ * the newest nights with E-divisive (before recent-shift.ts): distance exponent 1.9 rather than 1
+ * weighs a shift of the level more, which is what a step is; level 0.006 per series (below); 999
+ * shuffles. A series longer than 100 runs is searched as block medians (change-points.ts
+ * blockChangePoints): a shuffle costs O(points²), so a 1,000-run history took minutes of CPU value
+ * by value and takes seconds this way (bench/changes.ts). Fewer shuffles when the first ones decide was tried
  * and left out: accepting a split none of the first 199 shuffles reach is exact (p = 0.005) but
  * the test then needs p ≤ 0.0056 instead of 0.006 at 999 shuffles (the price of looking twice),
  * and an 8-night 12 % dip in 24 nights that passes at p = 0.006 was lost.
@@ -116,7 +117,7 @@ export interface OutlierNight {
  * 1 − 0.994^S, 42 % for 90, not 5 %), and a listed change must also be material, which the best
  * split of noise seldom is: bench/changes.ts counts the null series that list one.
  */
-export const DEFAULT_CHANGE_OPTIONS: Readonly<Partial<ChangePointOptions>> = Object.freeze({ ...DEFAULT_WATCH_POLICY.changes, maxPoints: 100 });
+export const DEFAULT_CHANGE_OPTIONS: Readonly<Partial<ChangePointOptions>> = Object.freeze({ alpha: 1.9, significance: 0.006, permutations: 999, maxPoints: 100 });
 
 /** Series in first-seen order; the points of each oldest first (runMedians' order). */
 function seriesOf(medians: readonly RunMedian[]): RunMedian[][] {

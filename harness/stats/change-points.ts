@@ -82,8 +82,8 @@ export function describeChange(
 }
 
 /**
- * Is the change material: can its size reach the change that matters? The one rule for change
- * points (the changes list and the nightly watch), the night verdict's floor: the change that
+ * Is the change material: can its size reach the change that matters? The rule of the night
+ * verdict and of the nightly watch's shifts, for change points: the change that
  * matters is max(threshold · |level before|, absolute threshold) in the metric's unit
  * (absolute-threshold.ts materialFloor), and the change's interval must reach it on the side it
  * moved to. Without an absolute threshold that is the relative interval reaching the relative
