@@ -1,6 +1,7 @@
 /**
  * Change points over the history (issue 12, point 2). A series is host × mode × guest × metric,
- * one point a run: the run's median of that metric (run_medians, warm-ups excluded). Each series
+ * one point a run: the run's night value of that metric (run_medians: the Hodges–Lehmann estimate of
+ * its repetitions, warm-ups excluded; the column keeps the name median). Each series
  * goes through E-divisive means (stats/change-points.ts: distance exponent 1.9, level 0.006, 999
  * permutations), see DEFAULT_CHANGE_OPTIONS for why, for long histories and for how false alarms
  * across the series are kept in check. A change is

@@ -86,7 +86,7 @@ function requireText(name: string, value: string | undefined): string {
 export function registerChangesCommand(program: Command): void {
   const changes = program
     .command('changes')
-    .description('Change points over the history, per host × mode × guest × metric (one point a run: its median); exit 1 while a change for the worse is open')
+    .description('Change points over the history, per host × mode × guest × metric (one point a run: its night value, the Hodges–Lehmann estimate of its repetitions); exit 1 while a change for the worse is open')
     .option('--history <location>', 'history: a SQLite file or postgres://… URL (default $PASSBENCH_HISTORY, else reports/history.sqlite)')
     .option('--host <name>', 'series of this lab host')
     .option('--mode <mode>', 'series of this mode (nic, vf, e1000, virtio)')
