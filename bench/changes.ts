@@ -14,8 +14,8 @@
  *
  * Then false alarms across series (no history, the same search and rule as `changes`): --null N
  * (default 1000) series of 60 nights and N / 4 of 1,000 nights (searched as block medians) without
- * change (a night = the median of 3 repetitions with 3 % noise, levels varying 1 % from night to
- * night, as bench/power.ts), and how many show a change point at all and how many list a material
+ * change (a night = nightValue, the Hodges–Lehmann estimate, of 3 repetitions with 3 % noise,
+ * levels varying 1 % from night to night, as bench/power.ts), and how many show a change point at all and how many list a material
  * one (5 %), with 95 % Wilson intervals.
  */
 import { execFile } from 'node:child_process';
@@ -28,6 +28,7 @@ import type { Mode } from '../harness/results/schema.ts';
 import { DEFAULT_CHANGE_OPTIONS } from '../harness/results/changes.ts';
 import { findChangePoints, isMaterial } from '../harness/stats/change-points.ts';
 import { median } from '../harness/stats/descriptive.ts';
+import { nightValue } from '../harness/stats/night-verdict.ts';
 import { createRandom } from '../harness/stats/random.ts';
 import { wilson } from './wilson.ts';
 import { fakeMeta, fakeSamples } from '../test/support/fake-run.ts';
@@ -64,7 +65,7 @@ function falseAlarms(count: number, nights: number): { any: number; material: nu
     const random = createRandom(10_000 + s);
     const values = Array.from({ length: nights }, () => {
       const level = 100 * (1 + 0.01 * random.normal());
-      return median(Array.from({ length: 3 }, () => level * (1 + 0.03 * random.normal())));
+      return nightValue(Array.from({ length: 3 }, () => level * (1 + 0.03 * random.normal())));
     });
     const found = findChangePoints(values, DEFAULT_CHANGE_OPTIONS);
     if (found.length > 0) any++;
