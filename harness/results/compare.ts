@@ -5,8 +5,9 @@
  * THE RULE (per metric; threshold T, default 5 %; absolute threshold A in the metric's unit,
  * default none; significance level α, default 0.05):
  *
- *   change   = median(candidate) / median(baseline) − 1, with a bootstrap CI (95 %) obtained
- *              by resampling both sets independently.
+ *   change   = relativeChange(median(baseline), median(candidate)) (stats/relative-change.ts; the
+ *              baseline median is > 0 here, so it is their ratio − 1), with a bootstrap CI (95 %)
+ *              obtained by resampling both sets independently.
  *   p        = the Mann–Whitney U test, two-sided, EXACT up to 80 pooled samples
  *              (stats/exact-rank-test.ts; the normal approximation beyond).
  *   signif.  = p < α  AND  the CI of the change excludes 0.
@@ -47,7 +48,7 @@ import { compareWithFloor, materialFloor } from '../stats/absolute-threshold.ts'
 import { DEFAULT_CONFIDENCE, DEFAULT_RESAMPLES, median, type Interval } from '../stats/descriptive.ts';
 import { exactMannWhitney, type ExactRankTest } from '../stats/exact-rank-test.ts';
 import { DEFAULT_SEED } from '../stats/random.ts';
-import { bootstrapRelativeChangeCi } from '../stats/relative-change.ts';
+import { bootstrapRelativeChangeCi, relativeChange } from '../stats/relative-change.ts';
 
 export { bootstrapRelativeChangeCi };
 
@@ -140,7 +141,7 @@ export function compareSamples(
     };
   }
 
-  const change = candidateMedian / baselineMedian - 1;
+  const change = relativeChange(baselineMedian, candidateMedian) as number; // the baseline median is > 0 here
   const changeCi = bootstrapRelativeChangeCi(baseline, candidate, p);
   const rankTest = exactMannWhitney(baseline, candidate);
   const measured = { ...base, ...sides, change, changeCi, rankTest, basis: 'relative' as const };

@@ -6,7 +6,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ResultsError } from '../errors.ts';
-import { checkHistorySchema, ensureHistorySchema } from './history/history-schema.ts';
+import { insertAcknowledgements, selectAcknowledgements, type Acknowledgement } from './history/acknowledgements.ts';
+import { checkHistorySchema, ensureHistorySchema, HISTORY_VERSION } from './history/history-schema.ts';
 import { toCheck, toHistorySample, toHostRow, toRunRow, type HistorySample, type HostRow, type RunRow } from './history/history-rows.ts';
 import { insertRun } from './history/import-run.ts';
 import { openPostgresDb } from './history/postgres-db.ts';
@@ -16,6 +17,7 @@ import { openSqliteDb } from './history/sqlite-db.ts';
 import { readRunDir, type RunData } from './run-reader.ts';
 import { RunMetaSchema, type Check, type RunMeta } from './schema.ts';
 
+export type { Acknowledgement } from './history/acknowledgements.ts';
 export type { HistorySample, HostRow, RunRow } from './history/history-rows.ts';
 
 /** One run's median of one metric (host, mode, guest), as stored at import. */
@@ -56,13 +58,20 @@ export interface History {
   runMedians(f: RunFilter): Promise<RunMedian[]>;
   /** The latest passed run of `runId`'s scenario on its (first) host that started before it. */
   lastGoodBefore(runId: string): Promise<RunRow | undefined>;
+  /** Whether higher or lower is better, per metric (as the samples say). */
+  metricDirections(): Promise<Map<string, HistorySample['direction']>>;
+  /** Records acknowledgements of change points in one transaction (one already there is replaced). */
+  acknowledge(acks: readonly Acknowledgement[]): Promise<void>;
+  /** Every acknowledgement, oldest first (none in a version 1 history opened read-only). */
+  acknowledgements(): Promise<Acknowledgement[]>;
   close(): Promise<void>;
 }
 
 const CHUNK = 500;
 
 class SqlHistory implements History {
-  constructor(private readonly db: SqlDb) {}
+  /** `version`: the history's schema version (older than HISTORY_VERSION only when opened read-only). */
+  constructor(private readonly db: SqlDb, private readonly version: number) {}
   get kind() { return this.db.kind; }
   get location() { return this.db.location; }
 
@@ -151,6 +160,19 @@ class SqlHistory implements History {
     return good;
   }
 
+  async metricDirections(): Promise<Map<string, HistorySample['direction']>> {
+    const rows = await this.db.query('SELECT DISTINCT metric, direction FROM samples');
+    return new Map(rows.map((r) => [String(r.metric), String(r.direction) as HistorySample['direction']]));
+  }
+
+  acknowledge(acks: readonly Acknowledgement[]): Promise<void> {
+    return this.db.transaction(() => insertAcknowledgements(this.db, acks));
+  }
+
+  async acknowledgements(): Promise<Acknowledgement[]> {
+    return this.version < 2 ? [] : selectAcknowledgements(this.db);
+  }
+
   close(): Promise<void> {
     return this.db.close();
   }
@@ -165,6 +187,8 @@ export interface OpenHistoryOptions {
   readOnly?: boolean;
   /** With readOnly: a missing SQLite file reads as an empty history (the default location, not yet written). */
   emptyIfMissing?: boolean;
+  /** Writing to an existing history only (an acknowledgement): a missing SQLite file is an error, not a new history. */
+  mustExist?: boolean;
 }
 
 /** A SQLite file path (created if missing, unless read-only) or a postgres:// URL. */
@@ -173,12 +197,14 @@ export async function openHistory(location: string = DEFAULT_HISTORY, o: OpenHis
   const empty = !postgres && o.readOnly && o.emptyIfMissing && !fs.existsSync(location);
   const db = postgres ? await openPostgresDb(location)
     : empty ? openSqliteDb(':memory:', { label: `${location} (not written yet)` })
-      : openSqliteDb(location, { readOnly: o.readOnly });
+      : openSqliteDb(location, { readOnly: o.readOnly, mustExist: o.mustExist });
+  let version = HISTORY_VERSION;
   try {
-    await (o.readOnly && !empty ? checkHistorySchema(db) : ensureHistorySchema(db));
+    if (o.readOnly && !empty) version = await checkHistorySchema(db);
+    else await ensureHistorySchema(db);
   } catch (error) {
     await db.close();
     throw error;
   }
-  return new SqlHistory(db);
+  return new SqlHistory(db, version);
 }

@@ -8,6 +8,7 @@
 import { median } from './descriptive.ts';
 import { exactMannWhitney, type ExactRankTest } from './exact-rank-test.ts';
 import type { Direction, Verdict } from './night-verdict.ts';
+import { relativeChange } from './relative-change.ts';
 
 export interface FloorPolicy {
   /** Smallest relative change that matters (0.05 = 5 %). */
@@ -55,7 +56,7 @@ export function compareWithFloor(
   const candidateMedian = median(candidate);
   const difference = candidateMedian - baselineMedian;
   const { floor, basis } = materialFloor(baselineMedian, p.threshold, p.absoluteThreshold);
-  const change = baselineMedian === 0 ? undefined : difference / Math.abs(baselineMedian);
+  const change = relativeChange(baselineMedian, candidateMedian);
   const measured = { baselineMedian, candidateMedian, difference, ...(change === undefined ? {} : { change }), floor, basis, test };
   const shift = change === undefined
     ? `median ${number(baselineMedian)} → ${number(candidateMedian)} (${difference >= 0 ? '+' : '−'}${number(Math.abs(difference))})`

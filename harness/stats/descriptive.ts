@@ -140,12 +140,49 @@ export interface BootstrapOptions {
 export const DEFAULT_CONFIDENCE = 0.95;
 export const DEFAULT_RESAMPLES = 1000;
 
-/** Median of `source` resampled with replacement into `buffer` (reused between calls). */
+/**
+ * Moves the k-th smallest of a[0..n) to a[k], smaller ones before it, larger after (Hoare's
+ * quickselect, middle pivot): O(n) on average where a sort is O(n log n).
+ */
+function selectInPlace(a: Float64Array, n: number, k: number): void {
+  let lo = 0;
+  let hi = n - 1;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >> 1] as number;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while ((a[i] as number) < pivot) i++;
+      while ((a[j] as number) > pivot) j--;
+      if (i <= j) {
+        const swap = a[i] as number;
+        a[i] = a[j] as number;
+        a[j] = swap;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return;
+  }
+}
+
+/**
+ * Median of `source` resampled with replacement into `buffer` (reused between calls). The same
+ * value as percentileOfSorted(sorted, 0.5), found by selection: the bootstrap of a change over a
+ * 1,000-run history spent most of its time sorting.
+ */
 export function resampledMedian(source: readonly number[], buffer: Float64Array, draw: (n: number) => number): number {
   const n = source.length;
   for (let i = 0; i < n; i++) buffer[i] = source[draw(n)] as number;
-  buffer.sort();
-  return percentileOfSorted(buffer, 0.5);
+  const middle = (n - 1) >> 1;
+  selectInPlace(buffer, n, middle);
+  const low = buffer[middle] as number;
+  if (n % 2 === 1) return low;
+  let next = Infinity; // the smallest value above the middle: the sorted neighbour
+  for (let i = middle + 1; i < n; i++) if ((buffer[i] as number) < next) next = buffer[i] as number;
+  return low + 0.5 * (next - low);
 }
 
 /**

@@ -26,8 +26,9 @@
  * Since the best q̂ over all τ and κ is compared with the best q̂ of each shuffle, the test
  * accounts for having searched every split.
  *
- * Cost: O(L²) per interval of length L for the observed statistic and for each permutation, using
- * column prefix sums of the distance matrix.
+ * Cost: O(L²) per interval of length L for the observed statistic and for each permutation (running
+ * column sums of the distance matrix, O(L) memory). Over a long history that is what costs: see
+ * change-points.ts blockChangePoints for how `passbench changes` keeps L at 100.
  */
 import { createRandom, DEFAULT_SEED, type Random } from './random.ts';
 
@@ -114,43 +115,67 @@ interface Distances {
   size: number;
 }
 
+const buffers = [new Float64Array(0), new Float64Array(0)];
+/** Scratch array `which` of at least `size` values (splitOf runs to its end before it is called again). */
+function scratch(which: 0 | 1, size: number): Float64Array {
+  if ((buffers[which] as Float64Array).length < size) buffers[which] = new Float64Array(size);
+  return buffers[which] as Float64Array;
+}
+
 /** bestSplit over the series in the order `order` (order[i] = which value stands at position i). */
 function splitOf(d: Distances, order: Int32Array, start: number, end: number, minSegment: number): Split | undefined {
   const length = end - start;
   if (length < 2 * minSegment || length < 2) return undefined;
-  // prefix[r * length + k] = Σ_{i<r} d(i, k), positions local to the interval.
-  const prefix = new Float64Array((length + 1) * length);
-  for (let r = 0; r < length; r++) {
-    const row = (order[start + r] as number) * d.size;
-    for (let k = 0; k < length; k++) {
-      prefix[(r + 1) * length + k] = (prefix[r * length + k] as number) + (d.matrix[row + (order[start + k] as number)] as number);
-    }
+  // Positions local to the interval. above[k] = Σ_{i<k} d(i, k); left[k] = Σ_{i<τ} d(i, k) for the
+  // current τ (k ≥ τ), grown by one row as τ moves on. Both are O(length) and reused by every
+  // call: a shuffle of a 1,000-run series used to fill an O(length²) table of column sums (8 MB)
+  // whose strided reads cost more than the sums (bench/changes.ts: about twice as fast). The sums
+  // are added in the same order as that table's; q̂ is formed with reciprocals from a table, so it
+  // may differ from the divisions' in the last bits (the Otava fixtures still match to 1e-9).
+  const above = scratch(0, length);
+  const left = scratch(1, length);
+  for (let k = 0; k < length; k++) {
+    let sum = 0;
+    const row = (order[start + k] as number) * d.size;
+    for (let i = 0; i < k; i++) sum += d.matrix[row + (order[start + i] as number)] as number;
+    above[k] = sum;
+    left[k] = 0;
   }
-  const columnSum = (from: number, to: number, k: number): number =>
-    (prefix[to * length + k] as number) - (prefix[from * length + k] as number);
 
-  let best: Split | undefined;
+  const inverse = inverses(length);
+  let bestQ = -Infinity;
+  let bestTau = -1;
   let withinX = 0; // Σ_{i<k<τ} d(i, k)
   for (let tau = 1; tau < length; tau++) {
-    withinX += columnSum(0, tau - 1, tau - 1);
+    withinX += above[tau - 1] as number;
+    const joining = (order[start + tau - 1] as number) * d.size; // the value that joined X
+    for (let k = tau; k < length; k++) left[k] = (left[k] as number) + (d.matrix[joining + (order[start + k] as number)] as number);
     const n = tau;
     if (n < minSegment) continue;
     let between = 0;
     let withinY = 0;
     for (let kappa = tau + 1; kappa <= length; kappa++) {
       const k = kappa - 1; // the value joining Y
-      between += columnSum(0, tau, k);
-      withinY += columnSum(tau, k, k);
+      between += left[k] as number;
+      withinY += (above[k] as number) - (left[k] as number);
       const m = kappa - tau;
       if (m < minSegment) continue;
-      const total = n + m;
-      let q = (2 / total) * between;
-      if (n > 1) q -= ((2 * m) / (total * (n - 1))) * withinX;
-      if (m > 1) q -= ((2 * n) / (total * (m - 1))) * withinY;
-      if (best === undefined || q > best.q) best = { index: start + tau, q };
+      // q̂ as in the header, with 1/j from a table: three divisions per (τ, κ) were most of the time.
+      const twoOverTotal = 2 * (inverse[n + m] as number);
+      let q = twoOverTotal * between;
+      if (n > 1) q -= twoOverTotal * m * (inverse[n - 1] as number) * withinX;
+      if (m > 1) q -= twoOverTotal * n * (inverse[m - 1] as number) * withinY;
+      if (q > bestQ) { bestQ = q; bestTau = tau; }
     }
   }
-  return best;
+  return bestTau < 0 ? undefined : { index: start + bestTau, q: bestQ };
+}
+
+let inverseTable = new Float64Array([Infinity]);
+/** 1/j for j = 0 … size (0 ↦ ∞, never read). */
+function inverses(size: number): Float64Array {
+  if (inverseTable.length <= size) inverseTable = Float64Array.from({ length: 2 * size + 1 }, (_, j) => 1 / j);
+  return inverseTable;
 }
 
 function intervalsBetween(changePoints: readonly number[], length: number): Interval[] {

@@ -24,6 +24,7 @@
  * and a relative change is only given when m ≠ 0: no NaN, no "−100 %" of nothing.
  */
 import { hodgesLehmann, mean, stddev } from './descriptive.ts';
+import { relativeDifference } from './relative-change.ts';
 import { studentTCdf, studentTQuantile } from './student-t.ts';
 
 export type Direction = 'higher-is-better' | 'lower-is-better';
@@ -122,7 +123,7 @@ const percent = (fraction: number): string => `${signed(fraction * 100, 2)} %`;
 /** Describes a difference relative to the centre when there is one, else in the metric's unit. */
 function describe(difference: number, interval: Interval, centre: number): string {
   if (centre === 0) return `${signed(difference)} (interval ${signed(interval.low)} to ${signed(interval.high)}) from a baseline of 0`;
-  const rel = (x: number): string => percent(x / Math.abs(centre));
+  const rel = (x: number): string => percent(relativeDifference(centre, x) as number);
   return `${rel(difference)} (interval ${rel(interval.low)} to ${rel(interval.high)})`;
 }
 
@@ -157,9 +158,10 @@ export function judgeAgainst(
   const half = critical * scale;
   const differenceInterval = { low: difference - half, high: difference + half };
   const floor = Math.max(p.threshold * Math.abs(centre), p.absoluteThreshold);
-  const relative = centre === 0 ? {} : {
-    change: difference / Math.abs(centre),
-    changeInterval: { low: differenceInterval.low / Math.abs(centre), high: differenceInterval.high / Math.abs(centre) },
+  const change = relativeDifference(centre, difference);
+  const relative = change === undefined ? {} : {
+    change,
+    changeInterval: { low: relativeDifference(centre, differenceInterval.low) as number, high: relativeDifference(centre, differenceInterval.high) as number },
   };
   const measured = { tonight, baseline: { indices, centre, spread }, difference, differenceInterval, ...relative, pValue, detectable: half };
 

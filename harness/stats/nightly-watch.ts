@@ -28,6 +28,7 @@ import { materialFloor } from './absolute-threshold.ts';
 import { describeChange, type ChangePoint, type ChangePointOptions } from './change-points.ts';
 import { judgeNight, type Direction, type Night, type NightPolicy, type NightVerdict } from './night-verdict.ts';
 import { worstRecentShift, type Shift } from './recent-shift.ts';
+import { relativeDifference } from './relative-change.ts';
 
 export interface WatchPolicy {
   night: Partial<NightPolicy>;
@@ -92,7 +93,10 @@ const number = (value: number): string => `${Number(value.toPrecision(3))}`;
 /** "the 4 nights since n16 average −4.8 % (interval −7.1 to −2.5 %) against the 15 nights before them, p = 3e-5" */
 export function describeShift(shift: Shift, nightName: (index: number) => string = (i) => `night ${i}`): string {
   const base = shift.baseline.mean;
-  const size = (x: number): string => (base === 0 ? `${x >= 0 ? '+' : '−'}${number(Math.abs(x))}` : percent(x / Math.abs(base)));
+  const size = (x: number): string => {
+    const relative = relativeDifference(base, x);
+    return relative === undefined ? `${x >= 0 ? '+' : '−'}${number(Math.abs(x))}` : percent(relative);
+  };
   const what = shift.nights === 1 ? `${nightName(shift.start)} is` : `the ${shift.nights} nights since ${nightName(shift.start)} average`;
   const before = shift.baseline.end - shift.baseline.start;
   return `${what} ${size(shift.difference)} (interval ${size(shift.interval.low)} to ${size(shift.interval.high)}) against the ${before} nights before, `

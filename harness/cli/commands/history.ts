@@ -33,11 +33,16 @@ export function historyLocation(options: { history?: string }): { location: stri
 /**
  * Opens the history for `work` and closes it after. Reading never creates anything: a history
  * named by --history or $PASSBENCH_HISTORY must exist; the default one, not written yet, reads
- * as empty.
+ * as empty. 'write-existing' (an acknowledgement) writes to a history that must already exist.
  */
-export async function withHistory<T>(options: { history?: string }, work: (h: History) => Promise<T>, access: 'read' | 'write' = 'read'): Promise<T> {
+export async function withHistory<T>(
+  options: { history?: string },
+  work: (h: History) => Promise<T>,
+  access: 'read' | 'write' | 'write-existing' = 'read',
+): Promise<T> {
   const { location, given } = historyLocation(options);
-  const history = await openHistory(location, access === 'read' ? { readOnly: true, emptyIfMissing: !given } : {});
+  const how = { read: { readOnly: true, emptyIfMissing: !given }, write: {}, 'write-existing': { mustExist: true } }[access];
+  const history = await openHistory(location, how);
   try {
     return await work(history);
   } finally {
@@ -72,14 +77,17 @@ export function filterFromOptions(o: HistoryOptions): RunFilter {
   });
 }
 
-/** `history import DIR --host lab1`: the list's filters mean nothing to an import; taking them silently would hide a mistake. */
-function refuseListFilters(history: Command): void {
+/**
+ * `history import DIR --host lab1`: the list's filters mean nothing to an import; taking them
+ * silently would hide a mistake. `what` says what the subcommand takes instead.
+ */
+export function refuseListFilters(history: Command, what = 'history import takes a run directory'): void {
   const given = history.options.map((o) => o.attributeName())
     .filter((name) => name !== 'history' && name !== 'json' && history.getOptionValueSource(name) === 'cli');
   if (given.length > 0) {
     const shown = given.map((name) => `--${name} ${JSON.stringify(String(history.getOptionValue(name)))}`).join(', ');
-    throw new UsageError(`history import takes a run directory and --history only, got ${shown}`, {
-      remedy: 'Filters (--host, --kernel, --limit …) are for listing: passbench history --host lab1.',
+    throw new UsageError(`${what} and --history only, got ${shown}`, {
+      remedy: `Filters (--host, --kernel, --limit …) are for listing: passbench ${history.name()} --host lab1.`,
     });
   }
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerBindCommand } from './bind.ts';
+import { registerChangesCommand } from './changes.ts';
 import { registerCompareCommand } from './compare.ts';
 import { registerDevicesCommand } from './devices.ts';
 import { registerDoctorCommand } from './doctor.ts';
@@ -23,5 +24,6 @@ export const commands: RegisterCommand[] = [
   registerRunCommand,
   registerHistoryCommand,
   registerCompareCommand,
+  registerChangesCommand,
   registerReportCommand,
 ];

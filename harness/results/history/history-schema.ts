@@ -2,11 +2,18 @@
  * The history's tables, in SQL both SQLite and PostgreSQL accept. Times are ISO-8601 UTC
  * strings with milliseconds (they sort as text); booleans are 0/1. HISTORY_VERSION is stored
  * in the database; a history written by a newer passbench is refused rather than misread.
+ *
+ * Versions: 1 = runs, hosts, samples, checks, run_medians; 2 adds acknowledgements (who accepted
+ * a change point, and why). Opening a history to write migrates it (only added tables, so the
+ * step is CREATE TABLE and a new version number); a read-only open of an older version is read
+ * as it is (an older history simply has no acknowledgements).
  */
 import { PassbenchError, ResultsError, errorMessage } from '../../errors.ts';
 import type { SqlDb } from './sql-db.ts';
 
-export const HISTORY_VERSION = 1;
+export const HISTORY_VERSION = 2;
+/** The oldest version this passbench reads (and migrates when it writes). */
+export const OLDEST_READABLE_VERSION = 1;
 
 const TABLES = [
   `CREATE TABLE IF NOT EXISTS passbench_history (version INTEGER NOT NULL)`,
@@ -34,6 +41,11 @@ const TABLES = [
     run_id TEXT NOT NULL, host TEXT NOT NULL, mode TEXT NOT NULL, guest TEXT NOT NULL, metric TEXT NOT NULL,
     unit TEXT NOT NULL, n INTEGER NOT NULL, median DOUBLE PRECISION NOT NULL,
     PRIMARY KEY (run_id, host, mode, guest, metric))`,
+  // Version 2. A change point is named by the first run after it and its metric; acknowledging
+  // it accepts the change in every series (host, mode, guest) of that metric starting there.
+  `CREATE TABLE IF NOT EXISTS acknowledgements (
+    run_id TEXT NOT NULL, metric TEXT NOT NULL, acknowledged_by TEXT NOT NULL, reason TEXT NOT NULL,
+    acknowledged_at TEXT NOT NULL, PRIMARY KEY (run_id, metric))`,
   `CREATE INDEX IF NOT EXISTS runs_started ON runs (started_at)`,
   `CREATE INDEX IF NOT EXISTS runs_scenario ON runs (scenario, status, started_at)`,
   `CREATE INDEX IF NOT EXISTS samples_metric ON samples (metric, run_id)`,
@@ -60,12 +72,17 @@ async function createOrCheck(db: SqlDb): Promise<void> {
       await db.run('INSERT INTO passbench_history (version) VALUES (?)', [HISTORY_VERSION]);
       return;
     }
-    checkVersion(db, rows);
+    // The tables of every later version were just created (IF NOT EXISTS): all that is left of
+    // the migration is the number.
+    if (checkVersion(db, rows) < HISTORY_VERSION) await db.run('UPDATE passbench_history SET version = ?', [HISTORY_VERSION]);
   });
 }
 
-/** For a read-only open: the tables are there and of this version; nothing is created. */
-export async function checkHistorySchema(db: SqlDb): Promise<void> {
+/**
+ * For a read-only open: the tables are there and of a version this passbench reads; nothing is
+ * created or migrated. Returns the version found.
+ */
+export async function checkHistorySchema(db: SqlDb): Promise<number> {
   let rows;
   try {
     rows = await db.query('SELECT version FROM passbench_history');
@@ -76,14 +93,15 @@ export async function checkHistorySchema(db: SqlDb): Promise<void> {
       cause: error,
     });
   }
-  checkVersion(db, rows);
+  return checkVersion(db, rows);
 }
 
-function checkVersion(db: SqlDb, rows: readonly Record<string, unknown>[]): void {
+function checkVersion(db: SqlDb, rows: readonly Record<string, unknown>[]): number {
   const found = Number(rows[0]?.version);
-  if (found !== HISTORY_VERSION) {
-    throw new ResultsError(`history ${db.location} has version ${rows.length ? found : 'none'}; this passbench reads version ${HISTORY_VERSION}`, {
+  if (!(Number.isInteger(found) && found >= OLDEST_READABLE_VERSION && found <= HISTORY_VERSION)) {
+    throw new ResultsError(`history ${db.location} has version ${rows.length ? found : 'none'}; this passbench reads versions ${OLDEST_READABLE_VERSION} to ${HISTORY_VERSION}`, {
       remedy: 'use the passbench version that wrote it, or a new history file/database',
     });
   }
+  return found;
 }

@@ -14,12 +14,14 @@ export interface SqliteOpenOptions {
   readOnly?: boolean;
   /** What messages call it (default: the file). */
   label?: string;
+  /** Open to write, but only a file that is there (nothing is created). */
+  mustExist?: boolean;
 }
 
 const REMEDY = 'give a SQLite history file ending in .sqlite (passbench run and passbench history import create reports/history.sqlite) or a postgres:// URL';
 
 export function openSqliteDb(file: string, options: SqliteOpenOptions = {}): SqlDb {
-  if (options.readOnly) checkReadable(file);
+  if (options.readOnly || options.mustExist) checkReadable(file);
   else makeParentFolder(file);
   let db: Database.Database;
   try {

@@ -32,4 +32,18 @@ describe('stats/change-points', () => {
     assert.equal(c?.change, undefined);
     assert.equal(c?.ci, undefined);
   });
+
+  it('searches a series longer than maxPoints as block medians, and still places each change on its value', () => {
+    const settings = { alpha: 1.9, significance: 0.006, permutations: 999, maxPoints: 100 };
+    // 1,003 nights (blocks of 11, the oldest of 2): −10 % from night 403 to night 701, and one night (850) 30 % low.
+    const values = nights(1003, (night) => (night === 850 ? 70 : night >= 403 && night < 701 ? 90 : 100), 0.015, 5);
+    const found = findChangePoints(values, settings);
+    assert.deepEqual(found.map((c) => c.index), [403, 701]);
+    assert.deepEqual([found[0]!.before.start, found[0]!.before.end, found[0]!.after.end, found[1]!.after.end], [0, 403, 701, 1003]);
+    assert.ok(Math.abs((found[0]!.change as number) + 0.1) < 0.01, `change ${found[0]!.change}`);
+    assert.ok(found.every((c) => c.pValue <= 0.006), JSON.stringify(found.map((c) => c.pValue)));
+    // The odd night is damped in its block's median: it is no change.
+    assert.deepEqual(findChangePoints(nights(1000, (night) => (night === 850 ? 70 : 100), 0.015, 6), settings), []);
+    assert.throws(() => findChangePoints(values, { maxPoints: 1 }), /maxPoints must be an integer of at least 2, got 1/);
+  });
 });

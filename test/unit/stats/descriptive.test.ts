@@ -9,9 +9,11 @@ import {
   min,
   percentile,
   relativeHalfWidth,
+  resampledMedian,
   stddev,
   summarize,
 } from '../../../harness/stats/descriptive.ts';
+import { createRandom } from '../../../harness/stats/random.ts';
 
 const close = (actual: number, expected: number, tolerance = 1e-9): void =>
   assert.ok(Math.abs(actual - expected) <= tolerance, `expected ${expected}, got ${actual}`);
@@ -123,5 +125,19 @@ describe('stats/descriptive', () => {
     assert.equal(hodgesLehmann([100, 98, 101, 97.5, 130, 99, 100.5]), 99.875);
     assert.equal(hodgesLehmann([42]), 42);
     assert.throws(() => hodgesLehmann([]), /hodgesLehmann: no samples/);
+  });
+
+  it('resampledMedian selects the same median a sort gives, with ties and either parity', () => {
+    const random = createRandom(8);
+    for (let trial = 0; trial < 300; trial++) {
+      const n = 1 + random.int(40);
+      // Few distinct values (ties) in one trial of three.
+      const source = Array.from({ length: n }, () => (trial % 3 === 0 ? random.int(4) : random.normal()));
+      const buffer = new Float64Array(n);
+      const drawn: number[] = [];
+      const draw = (size: number) => { const i = random.int(size); drawn.push(source[i]!); return i; };
+      const got = resampledMedian(source, buffer, draw);
+      assert.equal(got, median(drawn), `n ${n}: ${drawn.join(' ')}`);
+    }
   });
 });

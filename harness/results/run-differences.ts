@@ -1,0 +1,44 @@
+/**
+ * What changed between two runs, from their metadata: the facts that can move a figure (kernel,
+ * QEMU, guest image, harness version, scenario and lab config hash, the NIC's driver and
+ * firmware …). Only the facts that differ are named. Host facts are those of the series' host.
+ */
+import type { HostMeta, RunMeta } from './schema.ts';
+
+export interface Difference {
+  before: string;
+  after: string;
+}
+
+export type Differences = Record<string, Difference>;
+
+type Fact = (meta: RunMeta, host: HostMeta | undefined) => string | undefined;
+
+/** Name → how to read it; the order is the order they are shown in. */
+const FACTS: readonly (readonly [string, Fact])[] = [
+  ['kernel', (_, h) => h?.kernel],
+  ['kernelCmdline', (_, h) => h?.kernelCmdline],
+  ['qemu', (_, h) => h?.qemu],
+  ['accel', (_, h) => h?.accel],
+  ['guestImage', (m) => m.guestImage],
+  ['harnessVersion', (m) => m.harnessVersion],
+  ['configHash', (m) => m.scenarioHash],
+  ['nicModel', (_, h) => h?.nic?.model],
+  ['nicDriver', (_, h) => h?.nic?.driver],
+  ['nicDriverVersion', (_, h) => h?.nic?.driverVersion],
+  ['nicFirmware', (_, h) => h?.nic?.firmware],
+];
+
+/** A fact the run did not record (a host without a NIC, the host missing) reads as this. */
+const NONE = '(none)';
+
+export function runDifferences(before: RunMeta, after: RunMeta, hostName: string): Differences {
+  const hostOf = (m: RunMeta) => m.hosts.find((h) => h.name === hostName);
+  const differences: Differences = {};
+  for (const [name, read] of FACTS) {
+    const was = read(before, hostOf(before)) ?? NONE;
+    const is = read(after, hostOf(after)) ?? NONE;
+    if (was !== is) differences[name] = { before: was, after: is };
+  }
+  return differences;
+}
