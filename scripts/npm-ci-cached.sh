@@ -2,14 +2,16 @@
 # `npm ci`, with the resulting node_modules kept outside git and reused while nothing it depends on
 # changes: better-sqlite3 and canvas compile from source here (their prebuilt binaries are on GitHub,
 # which these machines cannot reach), so `npm ci` takes 1 min on an idle 2-core machine, 3 min on a
-# busy one; restoring the kept copy takes seconds. The key covers package-lock.json, package.json,
-# Node's version and the architecture; a copy that fails to unpack is dropped and rebuilt.
+# busy one; restoring the kept copy takes seconds. The key covers package-lock.json, what
+# package.json says about dependencies (not its scripts), Node's version and the architecture; a
+# copy that fails to unpack is dropped and rebuilt.
 #   PASSBENCH_CACHE   cache root (default ~/.cache/passbench)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cache=${PASSBENCH_CACHE:-$HOME/.cache/passbench}/node-modules
-key=$( { cat package-lock.json package.json; node --version; uname -m; } | sha256sum | cut -c1-16)
+deps=$(node -p 'const p = require("./package.json"); JSON.stringify([p.dependencies, p.devDependencies, p.optionalDependencies, p.overrides, p.allowScripts])')
+key=$( { cat package-lock.json; echo "$deps"; node --version; uname -m; } | sha256sum | cut -c1-16)
 kept=$cache/node_modules-$key.tar
 
 if [ -f "$kept" ]; then

@@ -47,6 +47,15 @@ describe('scripts/npm-ci-cached.sh', function () {
     assert.deepEqual(await run('2'), { npmCalls: 1, marker: 'built 1' });
   });
 
+  it('keeps the copy when only package.json\'s scripts change, installs afresh when its dependencies do', async () => {
+    const { repo, run } = await checkout();
+    await run('1');
+    await fs.writeFile(path.join(repo, 'package.json'), '{"name":"x","scripts":{"lint":"eslint ."}}\n');
+    assert.deepEqual(await run('2'), { npmCalls: 1, marker: 'built 1' });
+    await fs.writeFile(path.join(repo, 'package.json'), '{"name":"x","dependencies":{"yaml":"^2.9.1"}}\n');
+    assert.deepEqual(await run('3'), { npmCalls: 2, marker: 'built 3' });
+  });
+
   it('installs afresh when the lockfile changes, and keeps only the newest copy', async () => {
     const { repo, root, run } = await checkout();
     await run('1');
