@@ -11,9 +11,9 @@ export const PCI_DEVICES_DIR = '/sys/bus/pci/devices';
 export async function listPciDevices(host: Host): Promise<PciDevice[]> {
   const names = await readDirOptional(host, PCI_DEVICES_DIR);
   const bdfs = names.filter(isBdf).sort();
-  const devices: PciDevice[] = [];
-  for (const bdf of bdfs) devices.push(await readPresentDevice(host, bdf));
-  return devices;
+  // All at once: over SSH each attribute is a round trip, and one device after another took 22 s
+  // for the virtual lab host's 20-odd functions.
+  return Promise.all(bdfs.map((bdf) => readPresentDevice(host, bdf)));
 }
 
 /** One function; an address the host does not have is a UsageError naming it. */
