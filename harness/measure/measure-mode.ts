@@ -1,7 +1,7 @@
 /**
  * The measurement suite for one guest: for each selected test, one warm-up (kept, marked
- * warmup=true; with ctx.warmup 'first', for the first test only), then repetitions until decideRepetition says the median is known precisely enough
- * (within the policy's min/max). Every figure goes to ctx.onMeasurement the moment it is measured
+ * warmup=true; with ctx.warmup 'first', only for the first test and HTTP), then repetitions until
+ * decideRepetition says the median is known precisely enough (within the policy's min/max). Every figure goes to ctx.onMeasurement the moment it is measured
  * (the scenario stamps it into a Sample with the run, host, mode and guest), so a
  * failure later keeps what was measured before it; the failure's error says which test and
  * repetition failed. ctx.signal aborts between and during repetitions (the running iperf3/ping
