@@ -24,6 +24,8 @@ import { ensureLabPeer, vfGuestAddress, WHOLE_NIC_GUEST_ADDRESS } from '../harne
 import { GUEST_APPEND, startLabGuest, type LabGuestKind } from '../harness/lab/lab-guest.ts';
 import { bindWithDriverOverride } from '../harness/pci/driver-ops.ts';
 import { setNumVfs } from '../harness/pci/sriov-ops.ts';
+import { QmpClient } from '../harness/vm/qmp.ts';
+import type { Host } from '../harness/host/host.ts';
 
 const { values: a } = parseArgs({
   options: {
@@ -59,6 +61,31 @@ function bootPhases(console: string, qmpMs: number, consoleReadyMs: number, sshR
 }
 console.log(`nested-boot bench, rev ${revision}, load ${await load()}`);
 
+/**
+ * What might make one boot slower than the one before in the same lab host: the outer QEMU's
+ * translated code (TCG inside TCG translates each new inner-QEMU JIT page again), the lab host's
+ * free memory and load, and a fixed piece of CPU work timed inside the lab host.
+ */
+async function labHostState(lab: Host, qmpSocket: string): Promise<string> {
+  const qmp = await QmpClient.connect({ path: qmpSocket });
+  let jit = '';
+  try {
+    const text = (await qmp.execute<{ 'human-readable-text': string }>('x-query-jit'))['human-readable-text'];
+    const field = (label: string) => new RegExp(`${label}\\s+(\\S+)`).exec(text)?.[1] ?? '?';
+    jit = `outer TBs ${field('TB count')}, flushes ${field('TB flush count')}, invalidations ${field('TB invalidate count')}`;
+  } finally {
+    qmp.close();
+  }
+  const t0 = Date.now();
+  await lab.run(['sh', '-c', 'head -c 20000000 /dev/zero | md5sum >/dev/null']);
+  const probeMs = Date.now() - t0;
+  const mem = await lab.readFile('/proc/meminfo');
+  const kib = (k: string) => Math.round(Number(new RegExp(`${k}:\\s+(\\d+)`).exec(mem)?.[1] ?? Number.NaN) / 1024);
+  const labLoad = (await lab.readFile('/proc/loadavg')).split(' ').slice(0, 3).join(' ');
+  const procs = (await lab.run(['sh', '-c', 'ls -d /proc/[0-9]* | wc -l'])).stdout.trim();
+  return `lab host: md5 of 20 MB ${s(probeMs)}, MemFree ${kib('MemFree')} MiB, Cached ${kib('Cached')} MiB, load ${labLoad}, ${procs} processes; ${jit}`;
+}
+
 if (a['cold-build']) {
   const cache = await mkdtemp(path.join(os.tmpdir(), 'pb-cold-cache-'));
   try {
@@ -92,6 +119,7 @@ try {
     }
     const append = a.append?.split(/\s+/).filter(Boolean) ?? GUEST_APPEND;
     const boots: Phases[] = [];
+    console.log(`before run 1: ${await labHostState(lab, paths.qmpSocket)}`);
     for (let run = 1; run <= Number(a.runs); run++) {
       const g = await startLabGuest(host, lab, {
         name: `bench${run}`, kind, bdf, address: kind === 'vf' ? vfGuestAddress(0) : WHOLE_NIC_GUEST_ADDRESS,
@@ -104,6 +132,7 @@ try {
       boots.push(phases);
       console.log(`run ${run}: nested ${kind} guest start → SSH ready ${s(g.sshReadyMs)}: ${PHASES.map((p) => `${p} ${s(phases[p])}`).join(', ')}; load ${await load()}`);
       await g.stop();
+      console.log(`after run ${run}: ${await labHostState(lab, paths.qmpSocket)}`);
     }
     console.log(`\nnested ${kind} guest (${state.accel} in ${state.accel}; boot ${a.boot}, cpu ${a.cpu ?? 'max'}, ${a.mem} MiB, `
       + `append "${a.boot === 'iso' ? '(isolinux.cfg)' : append.join(' ')}"), ${boots.length} boots: median [min–max]`);
