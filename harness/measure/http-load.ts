@@ -1,21 +1,24 @@
 /**
- * HTTP request rate and latency percentiles with autocannon against a guest's HTTP server (busybox
- * httpd on :80). A guest is normally reachable only through its SSH connection (an SshHost, maybe
- * via the lab host): then every request travels through a local forwarder and the SSH tunnel
- * (`path: 'ssh-tunnel'` in the result: the figures include SSH's encryption and the tunnel's hops,
- * so they compare modes with each other, not with a direct client). A direct URL is used as is.
+ * HTTP request rate and latency percentiles against a guest's HTTP server (busybox httpd on :80),
+ * with our own closed-loop generator (closed-loop-http.ts). A guest is normally reachable only
+ * through its SSH connection (an SshHost, maybe via the lab host): then every connection travels
+ * through a local forwarder and an SSH forwardOut channel (`path: 'ssh-tunnel'` in the result: the
+ * figures include SSH's encryption and the tunnel's hops, so they compare modes with each other, not
+ * with a direct client). A direct URL is used as is.
  */
-import autocannon from 'autocannon';
 import type { Duplex } from 'node:stream';
 import { PassbenchError } from '../errors.ts';
-import { deadline, throwIfAborted } from './processes.ts';
+import { percentileOfSorted, sortedCopy } from '../stats/descriptive.ts';
+import { MeasurementAbortedError, throwIfAborted } from './processes.ts';
+import { runClosedLoop, type ClosedLoopTally } from './closed-loop-http.ts';
 import { startTcpForwarder } from './tcp-forwarder.ts';
-import { Pace } from '../wait/index.ts';
+import { Pace, WaitTimeoutError, describeDeadline, type Deadline } from '../wait/index.ts';
 
-/** Beyond the run's duration: autocannon's start and the requests still in flight at its end. */
+/** Beyond the run's duration: the requests still in flight at its end. */
 const HTTP_SLACK_MS = 30_000;
 /** What one request may take, for the deadline of a run by request count (before the pace scales it). */
 const REQUEST_BASE_MS = 1_000;
+const REMEDY = 'Check that the guest\'s HTTP server runs (busybox httpd -p 80 -h /var/www) and answers GET / with 200.';
 
 /** What can open a TCP stream as seen from the guest: SshHost has this. */
 export interface Tunnel {
@@ -43,16 +46,19 @@ export interface HttpLoadOptions {
 }
 
 export interface HttpLoadResult {
-  /** Successful (2xx) requests per second over the run. */
+  /** Successful (2xx) requests per second over the run: 2xx answers ÷ durationS. */
   requestsPerSecond: number;
-  /** How long the run took, seconds. */
+  /** From the start to the last answer, seconds (a monotonic clock, not rounded to a tick). */
   durationS: number;
-  /** Latency percentiles, seconds. */
+  /** Latency percentiles over every answer, seconds: from the request's start, its connection included, to the end of the answer. */
   p50: number;
   p90: number;
   p99: number;
+  /** Answered requests (2xx and non-2xx). */
   requests: number;
+  /** Connection errors (refused, reset, closed before the answer); each request was tried again. */
   errors: number;
+  /** Requests still unanswered at the deadline of a run by duration. */
   timeouts: number;
   non2xx: number;
   path: 'ssh-tunnel' | 'direct';
@@ -60,6 +66,13 @@ export interface HttpLoadResult {
   target: string;
 }
 
+/**
+ * Fixed duration: requests are started for durationS, those in flight then are awaited and counted.
+ * By request count: exactly `requests` are answered, then it stops. No request is given up on
+ * before the run's deadline (a slow answer is a slow figure, not a failure: through a nested TCG
+ * guest on a busy machine every first request took over 10 s); at the deadline a run by duration
+ * counts what is still in flight as timeouts, a run by count that is not done is a timeout error.
+ */
 export async function runHttpLoad(target: HttpTarget, o: HttpLoadOptions = {}): Promise<HttpLoadResult> {
   const tunnelled = 'ssh' in target ? { ssh: target.ssh, port: target.port ?? 80, path: target.path ?? '/' } : undefined;
   const what = tunnelled ? `HTTP load on 127.0.0.1:${tunnelled.port} of ${tunnelled.ssh.name} through its SSH tunnel` : `HTTP load on ${(target as { url: string }).url}`;
@@ -69,37 +82,31 @@ export async function runHttpLoad(target: HttpTarget, o: HttpLoadOptions = {}): 
   const durationS = o.durationS ?? 10;
   const limit = (o.pace ?? Pace.neutral()).scaled((o.requests ? o.requests * REQUEST_BASE_MS : durationS * 1000) + HTTP_SLACK_MS);
   try {
-    // No request is given up on before the run ends (autocannon's default: after 10 s, then it
-    // counts an error and reconnects): a slow answer is a slow figure, not a failure, and through
-    // a nested TCG guest on a busy machine every first request took longer than that.
-    const length = o.requests ? { amount: o.requests, timeout: Math.ceil(limit.ms / 1000) } : { duration: durationS, timeout: Math.ceil(durationS) + 1 };
-    const instance = autocannon({ url, connections: o.connections ?? 10, ...length });
-    // Without a callback autocannon returns a thenable tracker that also has stop().
-    const abort = () => (instance as unknown as { stop(): void }).stop();
-    o.signal?.addEventListener('abort', abort, { once: true });
-    let result: autocannon.Result;
-    try {
-      result = await deadline(instance as unknown as Promise<autocannon.Result>, limit, what, o.signal);
-    } finally {
-      o.signal?.removeEventListener('abort', abort);
-      abort();
+    const t = await runClosedLoop({ url, connections: o.connections ?? 10, startForMs: durationS * 1000, requests: o.requests || undefined, cutoffMs: limit.ms, signal: o.signal });
+    if (t.end === 'aborted') throw new MeasurementAbortedError(what);
+    const tunnel = forwarder?.errors.length ? `; tunnel: ${forwarder.errors.slice(-1)[0]}` : '';
+    if (o.requests && t.end === 'cutoff') throw timedOut(what, t, o.requests, limit, tunnel);
+    if (t.ok <= 0) {
+      throw new PassbenchError(`${what}: no successful request in ${t.elapsedS.toFixed(1)} s (${tallied(t)})${tunnel}`, { remedy: REMEDY });
     }
-    // The rate from the 2xx count over the run's duration: autocannon's per-second histogram
-    // (requests.average) can miss the last tick of a short run and show 0.
-    const ok = result['2xx'];
-    if (ok <= 0) {
-      const tunnel = forwarder?.errors.length ? `; tunnel: ${forwarder.errors.slice(-1)[0]}` : '';
-      throw new PassbenchError(`${what}: no successful request in ${result.duration.toFixed(1)} s (${result.errors} errors, of which ${result.timeouts} timeouts; ${result.non2xx} non-2xx)${tunnel}`, {
-        remedy: 'Check that the guest\'s HTTP server runs (busybox httpd -p 80 -h /var/www) and answers GET / with 200.',
-      });
-    }
+    const latencies = sortedCopy(t.latenciesS);
     return {
-      requestsPerSecond: ok / result.duration, durationS: result.duration, p50: result.latency.p50 / 1000, p90: result.latency.p90 / 1000,
-      p99: result.latency.p99 / 1000, requests: ok + result.non2xx, errors: result.errors, timeouts: result.timeouts,
-      non2xx: result.non2xx, path: tunnelled ? 'ssh-tunnel' : 'direct',
+      requestsPerSecond: t.ok / t.elapsedS, durationS: t.elapsedS, p50: percentileOfSorted(latencies, 0.5), p90: percentileOfSorted(latencies, 0.9),
+      p99: percentileOfSorted(latencies, 0.99), requests: t.ok + t.non2xx, errors: t.errors, timeouts: t.timeouts,
+      non2xx: t.non2xx, path: tunnelled ? 'ssh-tunnel' : 'direct',
       target: tunnelled ? `127.0.0.1:${tunnelled.port} in ${tunnelled.ssh.name} via SSH forwardOut` : url,
     };
   } finally {
     await forwarder?.close();
   }
+}
+
+function tallied(t: ClosedLoopTally): string {
+  const last = t.lastError ? `, the last: ${t.lastError}` : '';
+  return `${t.errors} connection errors${last}; ${t.timeouts} unanswered at the deadline; ${t.non2xx} non-2xx`;
+}
+
+function timedOut(what: string, t: ClosedLoopTally, requests: number, limit: Deadline, tunnel: string): WaitTimeoutError {
+  return new WaitTimeoutError(`${what}: ${t.ok + t.non2xx} of ${requests} requests answered after ${limit.ms} ms (${describeDeadline(limit)}; ${tallied(t)})${tunnel}`,
+    { what, waitedMs: limit.ms, deadline: limit }, { remedy: REMEDY });
 }
