@@ -55,7 +55,7 @@ export interface MeasureContext {
   /** Ping command in the guest [['ping']] and echo requests per latency run [50]. */
   pingCommand?: readonly string[];
   pingCount?: number;
-  /** autocannon connections [10]; a direct URL instead of the SSH tunnel to guestAddress:80. */
+  /** HTTP load connections (concurrent closed-loop workers) [10]; a direct URL instead of the SSH tunnel to guestAddress:80. */
   httpConnections?: number;
   /** HTTP by request count instead of durationS (see runHttpLoad's requests). */
   httpRequests?: number;

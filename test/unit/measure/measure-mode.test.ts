@@ -20,7 +20,7 @@ function stamp(mode: Mode, guest: string, m: Measurement): Sample {
   return SampleSchema.parse({ schema: SCHEMA_VERSION, runId: '20261124T203000Z-ab12', host: 'lab', mode, guest, ...m });
 }
 
-/** measureMode with both ends on this machine (LocalHost, 127.0.0.1): real iperf3, busybox ping and httpd, autocannon. */
+/** measureMode with both ends on this machine (LocalHost, 127.0.0.1): real iperf3, busybox ping and httpd (loaded by our closed-loop HTTP generator). */
 describe('measure/measure-mode (real tools on 127.0.0.1)', function () {
   this.timeout(120_000);
   const local = new LocalHost();
