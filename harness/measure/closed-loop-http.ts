@@ -6,7 +6,8 @@
  * none is written on a closing socket (autocannon did that: a third of its requests were lost).
  *
  * Time is our own monotonic clock (performance.now), not a once-a-second tick: the run lasts from
- * its start to its last answer.
+ * its start to its last answer; a request's latency from the moment it has its connection (new
+ * or kept) to the end of the answer's body.
  */
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -34,7 +35,7 @@ export interface ClosedLoopTally {
   errors: number;
   /** Requests in flight at the cutoff. */
   timeouts: number;
-  /** Per answer, seconds from the request's start (its connection included) to the end of the answer's body. */
+  /** Per answer, seconds from the moment the request has its connection (connecting included) to the end of the answer's body. */
   latenciesS: number[];
   /** From the start to the last answer, seconds; 0 without answers. */
   elapsedS: number;
@@ -106,7 +107,9 @@ function get(url: string, agent: http.Agent, inFlight: Set<http.ClientRequest>):
       inFlight.delete(request);
       resolve(outcome);
     };
-    const began = performance.now();
+    // The clock starts when the request has its connection (a new one still to connect, or a kept
+    // one): not while it queues in the agent for the previous connection of its slot to close.
+    let began = performance.now();
     const request = http.get(url, { agent }, (response) => {
       response.on('error', (error) => settle({ error: error.message }));
       response.once('aborted', () => settle({ error: 'the connection closed before the end of the answer' }));
@@ -117,6 +120,7 @@ function get(url: string, agent: http.Agent, inFlight: Set<http.ClientRequest>):
       response.resume();
     });
     inFlight.add(request);
+    request.once('socket', () => (began = performance.now()));
     request.on('error', (error) => settle({ error: error.message }));
     request.once('close', () => settle({ error: 'the connection closed before an answer' }));
   });

@@ -55,6 +55,14 @@ describe('measure/http-load (closed-loop generator, busybox httpd)', function ()
     assert.equal(r.non2xx, 0);
   });
 
+  it('by request count through the SSH tunnel: exactly that many answered, each on its own forwardOut channel', async () => {
+    const r = await runHttpLoad({ ssh, port }, { requests: 20, connections: 5 });
+    assert.equal(r.path, 'ssh-tunnel');
+    assert.equal(r.requests, 20);
+    assert.equal(r.non2xx, 0);
+    assert.ok(Math.abs(r.requestsPerSecond - 20 / r.durationS) < 1e-9);
+  });
+
   it('counts an answer that comes after 10 s (autocannon\'s default request timeout) and after the run\'s duration', async () => {
     const slow = http.createServer((_req, res) => void setTimeout(() => res.end('late\n'), 10_500));
     await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
