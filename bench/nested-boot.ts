@@ -9,7 +9,9 @@
  *      range of each phase.
  *
  *   npx tsx bench/nested-boot.ts [--kind vf|e1000|whole-nic] [--boot pvh|kernel|iso] [--cpu max|qemu64]
- *        [--mem 256] [--append "console=ttyS0 quiet …"] [--lab-cpu max,-avx2] [--cold-build] [--show-console] [--runs 5]
+ *        [--initrds a.initrd,b.initrd] [--mem 256] [--append "console=ttyS0 quiet …"] [--lab-cpu max,-avx2] [--lab-tb-size MiB] [--cold-build] [--show-console] [--runs 5]
+ * --initrds takes initrd files in the guest image cache (~/.cache/passbench/guest) and boots them in
+ * turn, so two variants are compared in the same lab host under the same load (A, B, A, B…).
  * Always says the accelerator, the load average and the revision: figures from a loaded 2-core
  * machine are not comparable with an idle one's.
  */
@@ -30,7 +32,7 @@ import type { Host } from '../harness/host/host.ts';
 const { values: a } = parseArgs({
   options: {
     kind: { type: 'string', default: 'vf' }, boot: { type: 'string', default: 'pvh' }, cpu: { type: 'string' },
-    mem: { type: 'string', default: '256' }, 'lab-cpu': { type: 'string' }, append: { type: 'string' }, 'cold-build': { type: 'boolean', default: false }, 'show-console': { type: 'boolean', default: false },
+    mem: { type: 'string', default: '256' }, 'lab-cpu': { type: 'string' }, 'lab-tb-size': { type: 'string' }, initrds: { type: 'string' }, append: { type: 'string' }, 'cold-build': { type: 'boolean', default: false }, 'show-console': { type: 'boolean', default: false },
     runs: { type: 'string', default: '5' },
   },
 });
@@ -39,6 +41,14 @@ const repo = path.join(path.dirname(new URL(import.meta.url).pathname), '..');
 const revision = (await host.run(['git', '-C', repo, 'rev-parse', '--short', 'HEAD'], { allowFailure: true })).stdout.trim();
 const load = async () => (await host.readFile('/proc/loadavg')).split(' ').slice(0, 3).join(' ');
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+/**
+ * CPU seconds the lab's QEMU has used (user + system, from /proc/PID/stat): work done, which
+ * other load on the machine changes far less than it changes wall time.
+ */
+async function cpuSeconds(pid: number): Promise<number> {
+  const fields = (await host.readFile(`/proc/${pid}/stat`)).replace(/^.*\) /s, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime (fields 14, 15) in clock ticks of 1/100 s
+}
 
 /**
  * Where a nested boot's time goes, from the harness's clocks (QEMU start → QMP, → console ready,
@@ -68,14 +78,10 @@ console.log(`nested-boot bench, rev ${revision}, load ${await load()}`);
  */
 async function labHostState(lab: Host, qmpSocket: string): Promise<string> {
   const qmp = await QmpClient.connect({ path: qmpSocket });
-  let jit = '';
-  try {
-    const text = (await qmp.execute<{ 'human-readable-text': string }>('x-query-jit'))['human-readable-text'];
+  const jit = await qmp.execute<{ 'human-readable-text': string }>('x-query-jit').then(({ 'human-readable-text': text }) => {
     const field = (label: string) => new RegExp(`${label}\\s+(\\S+)`).exec(text)?.[1] ?? '?';
-    jit = `outer TBs ${field('TB count')}, flushes ${field('TB flush count')}, invalidations ${field('TB invalidate count')}`;
-  } finally {
-    qmp.close();
-  }
+    return `outer TBs ${field('TB count')}, flushes ${field('TB flush count')}, invalidations ${field('TB invalidate count')}`;
+  }).finally(() => qmp.close());
   const t0 = Date.now();
   await lab.run(['sh', '-c', 'head -c 20000000 /dev/zero | md5sum >/dev/null']);
   const probeMs = Date.now() - t0;
@@ -100,11 +106,15 @@ if (a['cold-build']) {
   }
 }
 
+const initrds = a.initrds?.split(',').filter(Boolean).map((f) => {
+  if (!/^[A-Za-z0-9._+-]+$/.test(f)) throw new Error(`--initrds: ${JSON.stringify(f)} is not a file name in the guest image cache`);
+  return f;
+}) ?? [];
 const name = 'nestbench';
 const keyDir = await mkdtemp(path.join(os.tmpdir(), 'pb-nestbench-'));
 try {
-  const { paths, state } = await labUp(host, { name, cpuModel: a['lab-cpu'] });
-  console.log(`lab host start → SSH ready: ${s(state.sshReadyMs)} (${state.accel}, lab cpu ${a['lab-cpu'] ?? 'max'})`);
+  const { paths, state } = await labUp(host, { name, cpuModel: a['lab-cpu'], tbSizeMiB: a['lab-tb-size'] === undefined ? undefined : Number(a['lab-tb-size']) });
+  console.log(`lab host start → SSH ready: ${s(state.sshReadyMs)} (${state.accel}, lab cpu ${a['lab-cpu'] ?? 'max'}, tb-size ${a['lab-tb-size'] ?? 'default'})`);
   const lab = await connectLab(paths, state);
   try {
     const nics = await ensureLabPeer(lab);
@@ -120,17 +130,21 @@ try {
     const append = a.append?.split(/\s+/).filter(Boolean) ?? GUEST_APPEND;
     const boots: Phases[] = [];
     console.log(`before run 1: ${await labHostState(lab, paths.qmpSocket)}`);
+    const cpu: number[] = [];
     for (let run = 1; run <= Number(a.runs); run++) {
+      const cpu0 = await cpuSeconds(state.pid);
+      const images = initrds.length === 0 ? state.guestImages! : { ...state.guestImages!, initrd: `/images/${initrds[(run - 1) % initrds.length]}` };
       const g = await startLabGuest(host, lab, {
         name: `bench${run}`, kind, bdf, address: kind === 'vf' ? vfGuestAddress(0) : WHOLE_NIC_GUEST_ADDRESS,
-        images: state.guestImages!, boot: a.boot as 'pvh' | 'kernel' | 'iso', cpuModel: a.cpu, memoryMiB: Number(a.mem),
+        images, boot: a.boot as 'pvh' | 'kernel' | 'iso', cpuModel: a.cpu, memoryMiB: Number(a.mem),
         append, controllerDir: keyDir, deadlineMs: 900_000, log: (l) => console.log(`  ${l}`),
       });
       const consoleText = await g.guest.consoleTail(5000);
       if (a['show-console']) console.log(consoleText);
       const phases = bootPhases(consoleText, g.guest.startedMs, g.consoleReadyMs, g.sshReadyMs);
       boots.push(phases);
-      console.log(`run ${run}: nested ${kind} guest start → SSH ready ${s(g.sshReadyMs)}: ${PHASES.map((p) => `${p} ${s(phases[p])}`).join(', ')}; load ${await load()}`);
+      cpu.push(await cpuSeconds(state.pid) - cpu0);
+      console.log(`run ${run}${initrds.length ? ` (${path.basename(images.initrd)})` : ''}: nested ${kind} guest start → SSH ready ${s(g.sshReadyMs)} (lab QEMU used ${cpu.at(-1)!.toFixed(1)} CPU s): ${PHASES.map((p) => `${p} ${s(phases[p])}`).join(', ')}; load ${await load()}`);
       await g.stop();
       console.log(`after run ${run}: ${await labHostState(lab, paths.qmpSocket)}`);
     }
@@ -140,6 +154,8 @@ try {
       const v = boots.map((b) => b[p]).sort((x, y) => x - y);
       console.log(`  ${p.padEnd(22)} ${s(v[Math.floor((v.length - 1) / 2)]!)} [${s(v[0]!)}–${s(v.at(-1)!)}]`);
     }
+    const c = [...cpu].sort((x, y) => x - y);
+    console.log(`  ${'lab QEMU CPU per boot'.padEnd(22)} ${c[Math.floor((c.length - 1) / 2)]!.toFixed(1)} s [${c[0]!.toFixed(1)}–${c.at(-1)!.toFixed(1)}] (in boot order: ${cpu.map((x) => x.toFixed(0)).join(', ')})`);
   } finally {
     await lab.close();
   }

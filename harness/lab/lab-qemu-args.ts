@@ -35,6 +35,8 @@ export interface LabQemuOptions {
   cpus?: number;
   /** TCG's CPU model (default max); with KVM always host. bench/nested-boot.ts --lab-cpu compares them. */
   cpuModel?: string;
+  /** TCG's translation buffer in MiB (QEMU's default: 1 GiB); for experiments, see bench/nested-boot.ts. */
+  tbSizeMiB?: number;
   /** Number of SR-IOV capable igb PFs (the 82599 stand-in). Default 1. */
   igbCount?: number;
   /**
@@ -89,7 +91,7 @@ export function labQemuArgs(o: LabQemuOptions): string[] {
     o.qemu ?? 'qemu-system-x86_64',
     '-name', 'passbench-lab',
     '-machine', 'q35,kernel-irqchip=split',
-    '-accel', o.accel === 'kvm' ? 'kvm' : 'tcg,thread=multi',
+    '-accel', o.accel === 'kvm' ? 'kvm' : `tcg,thread=multi${o.tbSizeMiB === undefined ? '' : `,tb-size=${checkInt('tbSizeMiB', o.tbSizeMiB, 16, 4096)}`}`,
     '-cpu', o.accel === 'kvm' ? 'host' : checkCpuModel('lab CPU model', o.cpuModel ?? 'max'),
     '-m', String(mem),
     '-smp', String(cpus),

@@ -190,6 +190,7 @@ export interface LabUpOptions {
   accel?: 'auto' | 'kvm' | 'tcg';
   /** The lab's CPU model under TCG (default max). */
   cpuModel?: string;
+  tbSizeMiB?: number;
   env?: NodeJS.ProcessEnv;
   log?: (line: string) => void;
 }
@@ -251,7 +252,7 @@ export async function labUp(host: Host, o: LabUpOptions = {}): Promise<LabUpResu
       hostKeyFile: p.hostKeyDropbear, authorizedKeysFile: p.authorizedKeys,
       serialLog: p.serialLog, qmpSocket: p.qmpSocket, pidFile: p.pidFile,
       // Two PFs: dut0 keeps its VFs, dut1 is passed through whole to a nested guest.
-      igbCount: 2, shareImages: imageDir, cpuModel: o.cpuModel,
+      igbCount: 2, shareImages: imageDir, cpuModel: o.cpuModel, tbSizeMiB: o.tbSizeMiB,
     });
     log(`starting QEMU (${accel}), ssh on 127.0.0.1:${port}`);
     t0 = Date.now();
