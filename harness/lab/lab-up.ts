@@ -58,6 +58,10 @@ export interface LabState {
 }
 
 /** Paths INSIDE the lab host (under /images) of build-guest.sh's outputs. */
+/** The lab host kernels on offer, and the build-lab.sh flavour that provides each. */
+export const LAB_KERNELS = { '6.1': 'stable', '6.12': 'backports' } as const;
+export type LabKernel = keyof typeof LAB_KERNELS;
+
 export interface GuestImages {
   iso: string;
   /** bzImage (compressed; boots through the Linux boot protocol). */
@@ -191,6 +195,11 @@ export interface LabUpOptions {
   /** The lab's CPU model under TCG (default max). */
   cpuModel?: string;
   tbSizeMiB?: number;
+  /**
+   * The lab host's kernel: Debian 12's own 6.1 or the bookworm-backports 6.12 (the default). The
+   * nested guests keep their kernel: a kernel-upgrade rehearsal changes the host's only.
+   */
+  kernel?: LabKernel;
   env?: NodeJS.ProcessEnv;
   log?: (line: string) => void;
 }
@@ -214,7 +223,7 @@ export async function labUp(host: Host, o: LabUpOptions = {}): Promise<LabUpResu
 
   const script = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'vm-images', 'build-lab.sh');
   log('building kernel + initramfs (cached)');
-  const built = await host.run(['bash', script], { timeoutMs: 600_000 });
+  const built = await host.run(['env', `PASSBENCH_LAB_KERNEL=${LAB_KERNELS[o.kernel ?? '6.12']}`, 'bash', script], { timeoutMs: 600_000 });
   const vars = parseVars(built.stdout);
   const kernel = vars.KERNEL, initrd = vars.INITRD;
   if (!kernel || !initrd) throw new PassbenchError(`build-lab.sh printed no KERNEL=/INITRD=: ${built.stdout}`);

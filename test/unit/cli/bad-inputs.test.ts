@@ -115,6 +115,7 @@ const ROWS: Row[] = [
   { what: 'sriov without --vfs', args: ['sriov', ABSENT_BDF], code: 2, names: '--vfs' },
   { what: 'an option without its value', args: ['history', '--limit'], code: 2, names: '--limit' },
   { what: 'an unknown lab subcommand', args: ['lab', 'frobnicate'], code: 2, names: 'frobnicate' },
+  { what: 'a lab host kernel not on offer', args: ['lab', 'up', '--kernel', '5.10'], code: 2, names: '--kernel "5.10": expected one of 6.1, 6.12' },
   { what: 'compare with three sides', args: ['compare', 'r1', 'r2', 'r3', '--history', '@h.sqlite'], code: 2, names: 'Expected 2 arguments but got 3' },
 
   // --- --host, every command that takes one
