@@ -10,10 +10,21 @@ import type { LabState } from './lab-up.ts';
  * other lab config (real lab hosts) gives the accelerator's pace, nothing measured.
  */
 export async function runPace(labConfig: string | undefined, accel: Accel): Promise<Pace> {
-  const state = labConfig ? await readLabState(path.join(path.dirname(labConfig), 'state.json')) : undefined;
+  const state = await labStateOf(labConfig);
   // A lab booted with KVM has no idle reference to be compared with.
   if (state?.accel !== 'tcg' || typeof state.sshReadyMs !== 'number' || !(state.sshReadyMs > 0)) return Pace.forAccel(accel);
-  return Pace.fromLabBoot(state.sshReadyMs, accel);
+  // In an emulated lab host every guest instruction goes through TCG at least once, whatever the
+  // guests' own accelerator: a nested KVM guest is paced as TCG (generous: its boot takes a fifth).
+  return Pace.fromLabBoot(state.sshReadyMs, 'tcg');
+}
+
+/** The lab config is a virtual lab whose host runs under TCG: every figure from it is an emulated one. */
+export async function labIsEmulated(labConfig: string | undefined): Promise<boolean> {
+  return (await labStateOf(labConfig))?.accel === 'tcg';
+}
+
+function labStateOf(labConfig: string | undefined): Promise<Partial<LabState> | undefined> {
+  return labConfig ? readLabState(path.join(path.dirname(labConfig), 'state.json')) : Promise.resolve(undefined);
 }
 
 /** The lab's state.json, or undefined when there is none (not a virtual lab's config) or it is not JSON. */

@@ -47,7 +47,10 @@ export interface LabPaths {
 export interface LabState {
   pid: number;
   port: number;
+  /** The lab host's own accelerator (tcg: the lab host is emulated, and so is every figure from it). */
   accel: 'kvm' | 'tcg';
+  /** The nested guests' accelerator inside the lab host (absent in states written before it existed: tcg). */
+  guestAccel?: 'kvm' | 'tcg';
   kernel: string;
   initrd: string;
   argv: string[];
@@ -57,10 +60,11 @@ export interface LabState {
   guestImages?: GuestImages;
 }
 
-/** Paths INSIDE the lab host (under /images) of build-guest.sh's outputs. */
 /** The lab host kernels on offer, and the build-lab.sh flavour that provides each. */
 export const LAB_KERNELS = { '6.1': 'stable', '6.12': 'backports' } as const;
 export type LabKernel = keyof typeof LAB_KERNELS;
+
+/** Paths INSIDE the lab host (under /images) of build-guest.sh's outputs. */
 
 export interface GuestImages {
   iso: string;
@@ -196,6 +200,11 @@ export interface LabUpOptions {
   cpuModel?: string;
   tbSizeMiB?: number;
   /**
+   * The nested guests' accelerator. auto (default): KVM when it works inside the lab host (under
+   * TCG it does: QEMU emulates AMD SVM with nested paging), else TCG inside TCG, ~5× slower to boot.
+   */
+  guestAccel?: 'auto' | 'kvm' | 'tcg';
+  /**
    * The lab host's kernel: Debian 12's own 6.1 or the bookworm-backports 6.12 (the default). The
    * nested guests keep their kernel: a kernel-upgrade rehearsal changes the host's only.
    */
@@ -298,11 +307,29 @@ export async function labUp(host: Host, o: LabUpOptions = {}): Promise<LabUpResu
   }
   const readyMs = Date.now() - t0;
   if (sshReadyMs < 0) sshReadyMs = readyMs;
-  await host.writeFile(p.config, labConfigYaml(name, port, p.clientKey, hostKeyLine, { accel, guest: guestImages }), { mode: 0o600 });
-  const state: LabState = { pid, port, accel, kernel, initrd, argv, startedAt: new Date(t0).toISOString(), sshReadyMs, guestImages };
+  const guestAccel = await nestedAccel(host, p, port, o.guestAccel ?? 'auto', name);
+  log(`nested guests: ${guestAccel === 'kvm' ? 'KVM inside the lab host' : 'TCG inside the lab host (no usable /dev/kvm there)'}`);
+  await host.writeFile(p.config, labConfigYaml(name, port, p.clientKey, hostKeyLine, { accel: guestAccel, guest: guestImages }), { mode: 0o600 });
+  const state: LabState = { pid, port, accel, guestAccel, kernel, initrd, argv, startedAt: new Date(t0).toISOString(), sshReadyMs, guestImages };
   await host.writeFile(p.state, JSON.stringify(state, null, 2) + '\n', { mode: 0o600 });
   log(`lab ${name} ready in ${(readyMs / 1000).toFixed(1)} s (ssh after ${(sshReadyMs / 1000).toFixed(1)} s); config ${p.config}`);
   return { paths: p, state };
+}
+
+/**
+ * KVM inside the lab host when its /dev/kvm is there (lab-init.sh loads kvm-amd/kvm-intel; the
+ * module for the CPU the lab does not have fails to load) and wanted; TCG otherwise. Asking for
+ * kvm where there is none stops the lab: a run would otherwise be five times slower than planned.
+ */
+async function nestedAccel(host: Host, p: LabPaths, port: number, wanted: 'auto' | 'kvm' | 'tcg', name: string): Promise<'kvm' | 'tcg'> {
+  if (wanted === 'tcg') return 'tcg';
+  const kvm = (await host.run(labSshArgv(p, port, ['test', '-c', '/dev/kvm']), { allowFailure: true, timeoutMs: 30_000 })).exitCode === 0;
+  if (kvm) return 'kvm';
+  if (wanted === 'auto') return 'tcg';
+  await labDown(host, { name });
+  throw new PassbenchError(`lab ${name}: --guest-accel kvm, but the lab host has no /dev/kvm (kvm-amd/kvm-intel did not load: see the serial log ${p.serialLog})`, {
+    remedy: 'Use a lab CPU with svm (the default, max) or --guest-accel auto/tcg.',
+  });
 }
 
 /** The lab's QEMU ended while it booted: waiting longer cannot help. */

@@ -18,7 +18,7 @@ export interface ReportData {
   night: NightJudgement;
   /** Per-run medians of earlier runs of this scenario on this host, then this run's. */
   trend: RunMedian[];
-  /** Any host ran under TCG: every figure is an emulated one. */
+  /** Any host's guests ran under TCG, or a host is an emulated virtual-lab host: every figure is an emulated one. */
   emulated: boolean;
 }
 
@@ -35,6 +35,6 @@ export async function loadReportData(runDir: string, history: History, settings:
   return {
     dir: runDir, meta, samples, checks, night,
     trend: [...earlier.filter((v) => v.runId !== meta.runId), ...own],
-    emulated: meta.hosts.some((h) => h.accel === 'tcg'),
+    emulated: meta.hosts.some((h) => h.accel === 'tcg' || h.virtualLab),
   };
 }

@@ -30,7 +30,13 @@ const KVM_CHECKS = new Set(['cpu-virt', 'kvm-device']);
  * The real RunOps: hosts over SSH, doctor, metadata, guests (harness/lab/lab-guest.ts), proof,
  * measurement, the results writer, history and reports.
  */
-export function realOps(o: { accel: 'kvm' | 'tcg'; pace?: Pace }): RunOps {
+/**
+ * emulated: the hosts themselves run under TCG (the virtual lab), whatever the guests' accelerator
+ * (KVM nested inside the lab host is still emulated by the lab's TCG): reports say so, and HTTP runs
+ * by request count.
+ */
+export function realOps(o: { accel: 'kvm' | 'tcg'; pace?: Pace; emulated?: boolean }): RunOps {
+  const emulated = o.emulated ?? o.accel === 'tcg';
   const pace = o.pace ?? Pace.forAccel(o.accel);
   return {
     connect: (config) => SshHost.connect({ ...sshOptions(config), pace }),
@@ -39,12 +45,12 @@ export function realOps(o: { accel: 'kvm' | 'tcg'; pace?: Pace }): RunOps {
       const blocking = report.checks.filter((c) => c.grade === 'FAIL' && !(o.accel === 'tcg' && KVM_CHECKS.has(c.id)));
       return { fit: blocking.length === 0, text: formatDoctorReport(report) };
     },
-    hostMeta: (host, config) => hostMeta(host, config, o.accel),
+    hostMeta: (host, config) => hostMeta(host, config, o.accel, emulated),
     prove: (guestHost, expect) => proveDevice(guestHost, expect),
-    // Nested TCG: each HTTP request opens an SSH channel through the lab host into the guest, and
+    // Emulated: each HTTP request opens an SSH channel through the lab host into the guest, and
     // busybox httpd answers one request a connection: 8 requests/s on an idle machine, 0.5 on a busy
-    // one, where a fixed 15 s run saw none answered. HTTP there runs by request count instead.
-    measure: (ctx) => measureMode(o.accel === 'tcg' ? { ...ctx, httpRequests: ctx.httpRequests ?? TCG_HTTP_REQUESTS } : ctx),
+    // one (TCG in TCG), where a fixed 15 s run saw none answered. HTTP there runs by request count.
+    measure: (ctx) => measureMode(emulated ? { ...ctx, httpRequests: ctx.httpRequests ?? TCG_HTTP_REQUESTS } : ctx),
     openWriter: (dir, meta) => openRunWriter(dir, meta),
     ...guestOps(),
     report: async (runDir, settings, gate) => {
@@ -134,9 +140,8 @@ function sshOptions(config: HostRunConfig) {
   return { address: c.address, port: c.port, user: c.user, identityFile: c.identityFile, hostKey: c.hostKey, knownHostsFile: c.knownHostsFile };
 }
 
-async function hostMeta(host: Host, config: HostRunConfig, accel: 'kvm' | 'tcg'): Promise<HostMeta> {
+async function hostMeta(host: Host, config: HostRunConfig, accel: 'kvm' | 'tcg', emulated: boolean): Promise<HostMeta> {
   const text = async (argv: string[]) => (await host.run(argv, { allowFailure: true })).stdout.trim();
-  const kvm = await host.exists('/dev/kvm');
   return {
     name: config.name,
     address: config.connection.address,
@@ -145,6 +150,6 @@ async function hostMeta(host: Host, config: HostRunConfig, accel: 'kvm' | 'tcg')
     qemu: qemuVersion(await text(['qemu-system-x86_64', '--version'])),
     // What the run's guests use (run.accel), not merely whether /dev/kvm exists.
     accel,
-    virtualLab: config.connection.address === '127.0.0.1' && !kvm,
+    virtualLab: emulated,
   };
 }

@@ -30,25 +30,29 @@ by \`lab up\`, is what every host command takes:  passbench doctor --lab FILE --
     .description('build (cached) and boot the lab host; prints the lab config path')
     .option('--name <name>', 'lab name, for several labs side by side', 'lab')
     .option('--accel <accel>', `accelerator: ${ACCELS.join(', ')} (auto falls back to TCG, loudly)`, 'auto')
+    .option('--guest-accel <accel>', 'the nested guests\' accelerator: auto (KVM inside the lab host when it works, else TCG), kvm, tcg', 'auto')
     .option('--kernel <version>', `the lab host's kernel: ${Object.keys(LAB_KERNELS).join(' (Debian 12) or ')} (bookworm-backports); the guests keep theirs`, '6.12')
     .option('--json', 'machine-readable output')
     .addHelpText('after', `
 A kernel-upgrade rehearsal: nights on one kernel, then the other, then \`passbench changes\`:
   passbench lab down; passbench lab up --kernel 6.1     # … nights …
   passbench lab down; passbench lab up --kernel 6.12    # … nights …; the runs record the kernel`)
-    .action(async (options: { name: string; accel: string; kernel: string; json?: boolean }) => {
+    .action(async (options: { name: string; accel: string; guestAccel: string; kernel: string; json?: boolean }) => {
       const accel = ACCELS.find((a) => a === options.accel);
       if (!accel) throw new UsageError(`--accel ${JSON.stringify(options.accel)}: expected one of ${ACCELS.join(', ')}`);
+      const guestAccel = ACCELS.find((a) => a === options.guestAccel);
+      if (!guestAccel) throw new UsageError(`--guest-accel ${JSON.stringify(options.guestAccel)}: expected one of ${ACCELS.join(', ')}`);
       const kernel = Object.keys(LAB_KERNELS).find((k): k is LabKernel => k === options.kernel);
       if (!kernel) throw new UsageError(`--kernel ${JSON.stringify(options.kernel)}: expected one of ${Object.keys(LAB_KERNELS).join(', ')}`);
       const host = new LocalHost();
       const { paths, state } = await labUp(host, {
         name: labName(options.name),
         accel,
+        guestAccel,
         kernel,
         log: (line) => process.stderr.write(`lab: ${line}\n`),
       });
-      if (options.json) printJson({ config: paths.config, port: state.port, pid: state.pid, accel: state.accel, sshReadyMs: state.sshReadyMs });
+      if (options.json) printJson({ config: paths.config, port: state.port, pid: state.pid, accel: state.accel, guestAccel: state.guestAccel, sshReadyMs: state.sshReadyMs });
       else printLine(paths.config);
     });
 

@@ -12,7 +12,7 @@ import type { RunOps } from '../../scenario/ops.ts';
 import { expandPlan, formatPlan } from '../../scenario/plan.ts';
 import { chooseProgress, type Progress } from '../../scenario/progress.ts';
 import { realOps } from '../../scenario/real-ops.ts';
-import { runPace } from '../../lab/lab-pace.ts';
+import { labIsEmulated, runPace } from '../../lab/lab-pace.ts';
 import type { Pace } from '../../wait/index.ts';
 import { formatOutcome, runPlan } from '../../scenario/runner.ts';
 import { exitCodeOfRun } from '../exit-code-of.ts';
@@ -31,7 +31,7 @@ export interface RunOptions {
 
 /** What tests replace: the ops, the progress display, where signals come from. */
 export interface RunDeps {
-  ops?: (accel: 'kvm' | 'tcg', pace: Pace) => RunOps;
+  ops?: (accel: 'kvm' | 'tcg', pace: Pace, emulated: boolean) => RunOps;
   progress?: Progress;
   signals?: Pick<NodeJS.Process, 'on' | 'off'>;
   print?: (text: string) => void;
@@ -128,8 +128,9 @@ export async function runScenarioCommand(scenarioArg: string, options: RunOption
   try {
     // Deadlines scale with how slowly this machine goes (the virtual lab's own boot, if that is the lab).
     const pace = await runPace(options.lab, settings.accel);
+    const emulated = settings.accel === 'tcg' || await labIsEmulated(options.lab);
     const outcome = await runPlan({
-      plan, settings, pace, labFile, lockWaitS, ops: (deps.ops ?? ((accel, p) => realOps({ accel, pace: p })))(settings.accel, pace),
+      plan, settings, pace, labFile, lockWaitS, ops: (deps.ops ?? ((accel, p, e) => realOps({ accel, pace: p, emulated: e })))(settings.accel, pace, emulated),
       scenarioFile: file, scenarioHash: createHash('sha256').update(hash).update(config.source).digest('hex'),
       progress: deps.progress ?? chooseProgress(), signal: abort.signal,
     });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { runPace } from '../../../harness/lab/lab-pace.ts';
+import { labIsEmulated, runPace } from '../../../harness/lab/lab-pace.ts';
 
 describe('lab/lab-pace: the run\'s pace from the virtual lab\'s boot', () => {
   let dir: string;
@@ -18,6 +18,14 @@ describe('lab/lab-pace: the run\'s pace from the virtual lab\'s boot', () => {
     const pace = await runPace(await withState({ accel: 'tcg', sshReadyMs: 12_000 }), 'tcg');
     assert.equal(pace.factor, 7.5);
     assert.equal(String(pace), 'pace 7.5 (the lab host\'s boot (SSH after 12 s, 8 s when idle) × tcg 5)');
+  });
+
+  it('paces guests nested with KVM inside an emulated lab host as TCG, and calls that lab emulated', async () => {
+    const lab = await withState({ accel: 'tcg', guestAccel: 'kvm', sshReadyMs: 12_000 });
+    assert.equal((await runPace(lab, 'kvm')).factor, 7.5);
+    assert.equal(await labIsEmulated(lab), true);
+    assert.equal(await labIsEmulated(await withState({ accel: 'kvm', guestAccel: 'kvm', sshReadyMs: 2_000 })), false);
+    assert.equal(await labIsEmulated(undefined), false);
   });
 
   it('is the accelerator\'s alone without a lab state (a real lab\'s config), a KVM lab, or a state it cannot read', async () => {
