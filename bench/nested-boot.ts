@@ -8,7 +8,7 @@
  *      split into phases (QEMU start → QMP → kernel → /init → services → SSH), then the median and
  *      range of each phase.
  *
- *   npx tsx bench/nested-boot.ts [--kind vf|e1000|whole-nic] [--boot pvh|kernel|iso] [--cpu max|qemu64]
+ *   npx tsx bench/nested-boot.ts [--kind vf|e1000|whole-nic] [--accel kvm|tcg (default: the lab's choice)] [--boot pvh|kernel|iso] [--cpu max|qemu64]
  *        [--initrds a.initrd,b.initrd] [--mem 256] [--append "console=ttyS0 quiet …"] [--lab-cpu max,-avx2] [--lab-tb-size MiB] [--cold-build] [--show-console] [--runs 5]
  * --initrds takes initrd files in the guest image cache (~/.cache/passbench/guest) and boots them in
  * turn, so two variants are compared in the same lab host under the same load (A, B, A, B…).
@@ -31,7 +31,7 @@ import type { Host } from '../harness/host/host.ts';
 
 const { values: a } = parseArgs({
   options: {
-    kind: { type: 'string', default: 'vf' }, boot: { type: 'string', default: 'pvh' }, cpu: { type: 'string' },
+    kind: { type: 'string', default: 'vf' }, accel: { type: 'string' }, boot: { type: 'string', default: 'pvh' }, cpu: { type: 'string' },
     mem: { type: 'string', default: '256' }, 'lab-cpu': { type: 'string' }, 'lab-tb-size': { type: 'string' }, initrds: { type: 'string' }, append: { type: 'string' }, 'cold-build': { type: 'boolean', default: false }, 'show-console': { type: 'boolean', default: false },
     runs: { type: 'string', default: '5' },
   },
@@ -128,6 +128,7 @@ try {
       await bindWithDriverOverride(lab, bdf, 'vfio-pci');
     }
     const append = a.append?.split(/\s+/).filter(Boolean) ?? GUEST_APPEND;
+    const accel = (a.accel ?? state.guestAccel ?? 'tcg') as 'kvm' | 'tcg';
     const boots: Phases[] = [];
     console.log(`before run 1: ${await labHostState(lab, paths.qmpSocket)}`);
     const cpu: number[] = [];
@@ -136,7 +137,7 @@ try {
       const images = initrds.length === 0 ? state.guestImages! : { ...state.guestImages!, initrd: `/images/${initrds[(run - 1) % initrds.length]}` };
       const g = await startLabGuest(host, lab, {
         name: `bench${run}`, kind, bdf, address: kind === 'vf' ? vfGuestAddress(0) : WHOLE_NIC_GUEST_ADDRESS,
-        images, boot: a.boot as 'pvh' | 'kernel' | 'iso', cpuModel: a.cpu, memoryMiB: Number(a.mem),
+        images, accel, boot: a.boot as 'pvh' | 'kernel' | 'iso', cpuModel: a.cpu, memoryMiB: Number(a.mem),
         append, controllerDir: keyDir, deadlineMs: 900_000, log: (l) => console.log(`  ${l}`),
       });
       const consoleText = await g.guest.consoleTail(5000);
@@ -148,7 +149,7 @@ try {
       await g.stop();
       console.log(`after run ${run}: ${await labHostState(lab, paths.qmpSocket)}`);
     }
-    console.log(`\nnested ${kind} guest (${state.accel} in ${state.accel}; boot ${a.boot}, cpu ${a.cpu ?? 'max'}, ${a.mem} MiB, `
+    console.log(`\nnested ${kind} guest (${accel} in ${state.accel}; boot ${a.boot}, cpu ${a.cpu ?? 'max'}, ${a.mem} MiB, `
       + `append "${a.boot === 'iso' ? '(isolinux.cfg)' : append.join(' ')}"), ${boots.length} boots: median [min–max]`);
     for (const p of [...PHASES, 'total'] as const) {
       const v = boots.map((b) => b[p]).sort((x, y) => x - y);

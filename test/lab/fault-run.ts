@@ -47,7 +47,7 @@ export async function startFaultRun(o: FaultRunOptions): Promise<FaultRun> {
   const kernel = images.vmlinux ?? images.kernel;
   const selection = {
     run: {
-      accel: 'tcg',
+      // accel: the lab config's (KVM inside the lab host where it works), as in the nightly.
       devices: [{ mode: 'vf', pf: VF_PF, count: o.count ?? 1, model: 'igb' }],
       peer: { address: '10.0.3.10' },
       guest: { kernel, initrd: images.initrd, memoryMiB: 256, ...(o.append ? { append: o.append } : {}) },
