@@ -1,0 +1,102 @@
+/**
+ * How long `passbench history import` takes over a lab's archive (issue 12, point 6: 1,000 runs
+ * in at most 30 s):
+ *
+ *   npx tsx bench/history-import.ts [--runs N] [--dirs FOLDER] [--no-postgres]
+ *
+ * Writes N run directories through the real run writer (test/support/fake-run.ts: one host, four
+ * modes × ten metrics = 40 series, 5 repetitions + 1 warm-up = 240 samples and 8 checks a run),
+ * by default under /dev/shm (the writer fsyncs every line; on tmpfs that costs nothing, and
+ * writing the archive is not what is measured). Then runs the real CLI as a child process,
+ * `bin/passbench.js history import FOLDER --json`, into a new SQLite file on disk, and again into
+ * the same history (every run skipped); then the same two into a throwaway PostgreSQL server
+ * (test/support/postgres.ts) when PostgreSQL is installed. Prints each call's wall time (node's
+ * start included), the time the import itself measured, the CPU seconds the child used and the
+ * load average, since on a busy 2-core machine the wall time says as much about the neighbours.
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { startPostgres } from '../test/support/postgres.ts';
+import { writeFakeRun } from '../test/support/fake-run.ts';
+
+const run = promisify(execFile);
+const arg = (name: string, fallback: string): string => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? String(process.argv[i + 1]) : fallback;
+};
+const RUNS = Number(arg('--runs', '1000'));
+const shm = await fs.stat('/dev/shm').then((s) => s.isDirectory(), () => false);
+const DIRS_ROOT = arg('--dirs', shm ? '/dev/shm' : os.tmpdir());
+
+/** CPU seconds of the waited-for children so far (Linux /proc/self/stat cutime + cstime), or undefined. */
+async function childrenCpu(): Promise<number | undefined> {
+  const stat = await fs.readFile('/proc/self/stat', 'utf8').catch(() => undefined);
+  const fields = stat?.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return fields === undefined ? undefined : (Number(fields[13]) + Number(fields[14])) / 100;
+}
+
+async function writeArchive(folder: string): Promise<void> {
+  const day = Date.UTC(2024, 0, 1, 2);
+  let next = 0;
+  const worker = async () => {
+    while (next < RUNS) {
+      const n = next++;
+      const runId = `bench-${String(n).padStart(5, '0')}`;
+      await writeFakeRun(path.join(folder, runId), {
+        runId, startedAt: new Date(day + n * 86_400_000), modes: ['nic', 'vf', 'e1000', 'virtio'], repetitions: 5, seed: n + 1,
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+}
+
+interface Result { imported: number; replaced: number; skipped: number; failed: number; seconds: number }
+
+async function timeImport(label: string, folder: string, history: string): Promise<void> {
+  const cpu0 = await childrenCpu();
+  const t0 = performance.now();
+  const { stdout } = await run(process.execPath, ['bin/passbench.js', 'history', 'import', folder, '--history', history, '--json'], { maxBuffer: 1 << 28 });
+  const wall = (performance.now() - t0) / 1000;
+  const cpu1 = await childrenCpu();
+  const r = JSON.parse(stdout) as Result;
+  const cpu = cpu0 === undefined || cpu1 === undefined ? 'n/a' : `${(cpu1 - cpu0).toFixed(1)} s`;
+  console.log(`${label.padEnd(28)} wall ${wall.toFixed(1)} s, import ${r.seconds.toFixed(1)} s, CPU ${cpu}, load ${os.loadavg()[0]!.toFixed(1)}: `
+    + `${r.imported} imported, ${r.replaced} replaced, ${r.skipped} skipped, ${r.failed} failed`);
+}
+
+const folder = await fs.mkdtemp(path.join(DIRS_ROOT, 'passbench-archive-'));
+const work = await fs.mkdtemp(path.join(os.tmpdir(), 'passbench-import-bench-'));
+try {
+  const t0 = performance.now();
+  await writeArchive(folder);
+  console.log(`${RUNS} run directories (240 samples, 8 checks each) written in ${((performance.now() - t0) / 1000).toFixed(1)} s under ${DIRS_ROOT}; `
+    + `revision ${(await run('git', ['rev-parse', '--short', 'HEAD'])).stdout.trim()}, ${os.cpus().length} cores`);
+  const sqlite = path.join(work, 'history.sqlite');
+  await timeImport('SQLite, new history', folder, sqlite);
+  await timeImport('SQLite, again (all skipped)', folder, sqlite);
+  if (process.argv.includes('--no-postgres')) {
+    console.log('PostgreSQL: left out (--no-postgres)');
+  } else {
+    let server;
+    try {
+      server = await startPostgres();
+    } catch (error) {
+      console.log(`PostgreSQL: not measured (${(error as Error).message})`);
+    }
+    if (server) {
+      try {
+        const url = await server.createDatabase();
+        await timeImport('PostgreSQL, new history', folder, url);
+        await timeImport('PostgreSQL, again (all skipped)', folder, url);
+      } finally {
+        await server.stop();
+      }
+    }
+  }
+} finally {
+  await fs.rm(folder, { recursive: true, force: true });
+  await fs.rm(work, { recursive: true, force: true });
+}
