@@ -30,10 +30,10 @@ async function isDir(p: string): Promise<boolean> {
 
 const isRunDir = async (dir: string): Promise<boolean> => (await fs.stat(path.join(dir, RUN_FILE)).catch(() => undefined)) !== undefined;
 
-/** A folder's sub-folders (hidden ones left out: .git, .snapshot), sorted by name. */
+/** A folder's entries that may be folders (links are followed by the caller), hidden ones left out (.git, .snapshot), sorted by name. */
 async function subFolders(folder: string): Promise<string[]> {
   const entries = await fs.readdir(folder, { withFileTypes: true });
-  return entries.filter((e) => !e.name.startsWith('.') && (e.isDirectory() || (e.isSymbolicLink())))
+  return entries.filter((e) => !e.name.startsWith('.') && (e.isDirectory() || e.isSymbolicLink()))
     .map((e) => path.join(folder, e.name))
     .sort();
 }
@@ -55,7 +55,7 @@ export async function findRunDirs(paths: readonly string[]): Promise<FoundRunDir
     try {
       stat = await fs.stat(given);
     } catch (error) {
-      problems.push({ dir: given, error: `cannot be read: ${fileErrorWords(error)}`, remedy: REMEDY });
+      problems.push({ dir: given, error: `not a run directory: ${path.join(given, RUN_FILE)} cannot be read: ${fileErrorWords(error)}`, remedy: REMEDY });
       continue;
     }
     if (!stat.isDirectory()) {
