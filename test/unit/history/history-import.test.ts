@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { openHistory } from '../../../harness/results/history.ts';
+import { importArchive } from '../../../harness/results/import-archive.ts';
 import { runCli } from '../../support/capture-cli.ts';
 import { writeFakeRun } from '../../support/fake-run.ts';
 import { forEachBackend } from '../../support/history-backends.ts';
@@ -93,20 +94,40 @@ describe('passbench history import (many runs in one call)', function () {
       assert.match(result.stderr, /not imported: .*nowhere: not a run directory: .*nowhere\/run\.json cannot be read: there is no such file or folder/);
       assert.deepEqual((await stored(loc)).map(([id]) => id), [4, 3, 1, 0].map((i) => runIds[i]));
     });
+
+    it('a run the database refuses is named, and the rest of its batch is stored', async () => {
+      const root = await tempDir('passbench-refused-');
+      const loc = await freshHistory();
+      await fs.cp(path.join(archive, 'runs'), path.join(root, 'runs'), { recursive: true });
+      // The same host twice breaks the hosts table's primary key half-way through the batch.
+      const file = path.join(root, 'runs', runIds[1]!, 'run.json');
+      const meta = JSON.parse(await fs.readFile(file, 'utf8'));
+      await fs.writeFile(file, JSON.stringify({ ...meta, hosts: [meta.hosts[0], meta.hosts[0]] }));
+      const result = await runCli('history', 'import', path.join(root, 'runs'), '--history', loc);
+      assert.equal(result.code, 4, result.stderr);
+      assert.match(result.stdout, /^4 imported, 0 replaced, 0 skipped \(already in the history\), 1 failed/m);
+      assert.match(result.stderr, new RegExp(`not imported: .*${runIds[1]}: history .*(UNIQUE constraint failed: hosts|duplicate key value violates unique constraint "hosts_pkey")`));
+    });
   });
 
-  it('a run the database refuses is named, and the rest of its batch is stored', async () => {
-    const root = await tempDir('passbench-refused-');
-    const loc = path.join(root, 'history.sqlite');
+  it('stores in batches (progress after each), and a run id found twice in one call counts once or is named when the two differ', async () => {
+    const root = await tempDir('passbench-batches-');
     await fs.cp(path.join(archive, 'runs'), path.join(root, 'runs'), { recursive: true });
-    // The same host twice breaks the hosts table's primary key half-way through the batch.
-    const file = path.join(root, 'runs', runIds[1]!, 'run.json');
-    const meta = JSON.parse(await fs.readFile(file, 'utf8'));
-    await fs.writeFile(file, JSON.stringify({ ...meta, hosts: [meta.hosts[0], meta.hosts[0]] }));
-    const result = await runCli('history', 'import', path.join(root, 'runs'), '--history', loc);
-    assert.equal(result.code, 4, result.stderr);
-    assert.match(result.stdout, /^4 imported, 0 replaced, 0 skipped \(already in the history\), 1 failed/m);
-    assert.match(result.stderr, new RegExp(`not imported: .*${runIds[1]}: history .*UNIQUE constraint failed: hosts`));
+    await fs.cp(runDir(0), path.join(root, 'copy-of-run1'), { recursive: true });
+    await writeFakeRun(path.join(root, 'other-run1'), { runId: runIds[0]!, startedAt: day(1), modes: ['nic'], repetitions: 2, status: 'failed' });
+    const history = await openHistory(path.join(root, 'history.sqlite'));
+    try {
+      const seen: number[] = [];
+      const summary = await importArchive(history, [path.join(root, 'runs'), path.join(root, 'copy-of-run1'), path.join(root, 'other-run1')], {
+        batchSize: 2, onProgress: (c) => seen.push(c.done),
+      });
+      assert.deepEqual(seen, [0, 2, 4, 6, 7]);
+      assert.deepEqual([summary.total, summary.imported, summary.skipped, summary.failed], [7, 5, 1, 1]);
+      assert.match(summary.failures[0]!.error, new RegExp(`holds run ${runIds[0]} as .*runs/${runIds[0]} does, with another run\\.json`));
+      assert.equal((await history.listRuns()).length, 5);
+    } finally {
+      await history.close();
+    }
   });
 
   it('a folder that holds no run directory is named with what was expected (exit 4)', async () => {
