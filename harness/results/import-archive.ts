@@ -115,7 +115,7 @@ export async function importArchive(history: History, paths: readonly string[], 
         batch.push(data);
       } else if (earlier.meta === meta) {
         summary.skipped++;
-        summary.runs.push({ ...describe(data, dirs[j]!), outcome: 'skipped' });
+        summary.runs.push({ ...runOf(data, dirs[j]!), outcome: 'skipped' });
       } else {
         fail({
           dir: dirs[j]!, error: `holds run ${data.meta.runId} as ${earlier.dir} does, with another run.json`,
@@ -131,7 +131,7 @@ export async function importArchive(history: History, paths: readonly string[], 
   return summary;
 }
 
-function describe(data: RunData, dir: string): Omit<ImportedRun, 'outcome'> {
+function runOf(data: RunData, dir: string): Omit<ImportedRun, 'outcome'> {
   return { runId: data.meta.runId, dir, status: data.meta.status, ...(data.warnings ? { warnings: data.warnings } : {}) };
 }
 
@@ -146,7 +146,7 @@ async function storeBatch(
   const dirOf = (data: RunData) => dirs[read.indexOf(data)]!;
   const record = (data: RunData, outcome: ImportOutcome) => {
     summary[outcome]++;
-    summary.runs.push({ ...describe(data, dirOf(data)), outcome });
+    summary.runs.push({ ...runOf(data, dirOf(data)), outcome });
   };
   if (batch.length === 0) return;
   let outcomes: ImportOutcome[] | undefined;
