@@ -224,6 +224,25 @@ describe('night verdicts after an acknowledged change (the baseline moves to the
     });
   });
 
+  it('an acknowledged change stays the baseline\'s start when a later change brings the level back: that drop back is regressed against the acknowledged level', async () => {
+    const root = await tempDir('passbench-ack-superseded-');
+    const history = await openHistory(path.join(root, 'history.sqlite'));
+    try {
+      // 10 % up from night 15 (a faster kernel, acknowledged), back down from night 22.
+      const up = Array.from({ length: 24 }, (_, i) => (i + 1 >= STEP && i + 1 < 22 ? { factor: 1.1 } : {}));
+      const nights = await importNights(root, history, up);
+      await acknowledgeChanges(history, { runId: nightRunId(STEP), metrics: ['tcp.tx.throughput'], by: 'lab', why: 'kernel 6.12 is faster' });
+      for (const n of [22, 24]) {
+        const v = seriesOf(await judgeRunNight(history, nights[n - 1]!), 'tcp.tx.throughput');
+        assert.equal(v.verdict, 'regressed', `night ${n}: ${v.reason}`);
+        assert.equal(v.acknowledgedChange?.runId, nightRunId(STEP));
+        assert.ok(v.change! < -0.06 && v.change! > -0.12, `about −9 % against the acknowledged level: ${v.change}`);
+      }
+    } finally {
+      await history.close();
+    }
+  });
+
   it('a change superseded without an acknowledgement moves nothing: after the level comes back, nights are judged against the nights before the dip', async () => {
     const root = await tempDir('passbench-superseded-');
     const history = await openHistory(path.join(root, 'history.sqlite'));
