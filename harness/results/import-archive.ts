@@ -11,7 +11,7 @@ import path from 'node:path';
 import { errorMessage, PassbenchError } from '../errors.ts';
 import type { History, ImportOutcome } from './history.ts';
 import { readRunDir, type RunData } from './run-reader.ts';
-import { findRunDirs, type PathProblem } from './run-dirs.ts';
+import type { FoundRunDirs, PathProblem } from './run-dirs.ts';
 
 export interface ImportedRun {
   runId: string;
@@ -73,10 +73,15 @@ function failureOf(dir: string, error: unknown): ImportFailure {
   return { dir, error: errorMessage(error), remedy };
 }
 
-export async function importArchive(history: History, paths: readonly string[], o: ArchiveImportOptions = {}): Promise<ImportSummary> {
+/**
+ * Imports the run directories findRunDirs found (`found.problems` are reported as failures first).
+ * `history` may be undefined only when `found` holds no run directory: an import that can store
+ * nothing opens, and so creates, no history.
+ */
+export async function importArchive(history: History | undefined, found: FoundRunDirs, o: ArchiveImportOptions = {}): Promise<ImportSummary> {
+  if (history === undefined && found.dirs.length > 0) throw new TypeError('importArchive: run directories to store, and no history');
   const now = o.now ?? (() => performance.now());
   const start = now();
-  const found = await findRunDirs(paths);
   const summary: ImportSummary = {
     total: found.dirs.length, done: 0, imported: 0, replaced: 0, skipped: 0, failed: 0, elapsedMs: 0, runs: [], failures: [],
   };
@@ -123,7 +128,7 @@ export async function importArchive(history: History, paths: readonly string[], 
         });
       }
     }
-    await storeBatch(history, batch, dirs, read, summary, fail);
+    await storeBatch(history!, batch, dirs, read, summary, fail);
     summary.done += dirs.length;
     progress();
   }

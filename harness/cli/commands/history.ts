@@ -3,7 +3,8 @@ import { parseHistoryLocation } from '../../config/scenario-config.ts';
 import { UsageError } from '../../errors.ts';
 import { DEFAULT_HISTORY, openHistory, type History, type RunFilter, type RunRow } from '../../results/history.ts';
 import { checkFilter } from '../../results/history/run-filter.ts';
-import { importArchive, type ImportedRun } from '../../results/import-archive.ts';
+import { importArchive, type ImportCounts, type ImportedRun, type ImportFailure } from '../../results/import-archive.ts';
+import { findRunDirs } from '../../results/run-dirs.ts';
 import type { Mode, RunMeta } from '../../results/schema.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { formatFailure, formatSummary, importProgress } from '../import-progress.ts';
@@ -147,6 +148,9 @@ not a run, or whose files do not parse, is named on stderr with what was expecte
 runs are still imported. A long import prints its progress on stderr (a line every 100 runs or
 5 s when stderr is not a terminal).
 
+--json: {history, total, imported, replaced, skipped, failed, seconds, runs: [{runId, dir, status,
+outcome (imported, replaced, skipped)}], failures: [{dir, error, remedy}]}.
+
 Exit codes: 0 every run directory imported or skipped, 4 some could not be (each is named), or
 the history cannot be opened; 2 bad arguments.`)
     .action(async (dirs: string[], _options: unknown, command: Command) => {
@@ -154,10 +158,15 @@ the history cannot be opened; 2 bad arguments.`)
       refuseListFilters(command.parent!, 'history import takes run directories');
       const { location } = historyLocation(options);
       const progress = importProgress(process.stderr);
-      const summary = await withHistory(options, (h) => importArchive(h, dirs, {
-        onProgress: (c) => progress.update(c),
-        onFailure: (f) => { progress.clear(); process.stderr.write(`${formatFailure(f)}\n`); },
-      }), 'write');
+      const hooks = {
+        onProgress: (c: ImportCounts) => progress.update(c),
+        onFailure: (f: ImportFailure) => { progress.clear(); process.stderr.write(`${formatFailure(f)}\n`); },
+      };
+      const found = await findRunDirs(dirs);
+      // Nothing to store: no history is opened, so none is created.
+      const summary = found.dirs.length === 0
+        ? await importArchive(undefined, found, hooks)
+        : await withHistory(options, (h) => importArchive(h, found, hooks), 'write');
       progress.clear();
       for (const run of summary.runs) {
         for (const warning of run.warnings ?? []) process.stderr.write(`passbench: warning: ${warning}\n`);

@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { openHistory } from '../../../harness/results/history.ts';
 import { importArchive } from '../../../harness/results/import-archive.ts';
+import { findRunDirs } from '../../../harness/results/run-dirs.ts';
 import { runCli } from '../../support/capture-cli.ts';
 import { writeFakeRun } from '../../support/fake-run.ts';
 import { forEachBackend } from '../../support/history-backends.ts';
@@ -118,7 +119,8 @@ describe('passbench history import (many runs in one call)', function () {
     const history = await openHistory(path.join(root, 'history.sqlite'));
     try {
       const seen: number[] = [];
-      const summary = await importArchive(history, [path.join(root, 'runs'), path.join(root, 'copy-of-run1'), path.join(root, 'other-run1')], {
+      const found = await findRunDirs([path.join(root, 'runs'), path.join(root, 'copy-of-run1'), path.join(root, 'other-run1')]);
+      const summary = await importArchive(history, found, {
         batchSize: 2, onProgress: (c) => seen.push(c.done),
       });
       assert.deepEqual(seen, [0, 2, 4, 6, 7]);
@@ -134,6 +136,7 @@ describe('passbench history import (many runs in one call)', function () {
     const root = await tempDir('passbench-empty-');
     const result = await runCli('history', 'import', root, '--history', path.join(root, 'h.sqlite'));
     assert.equal(result.code, 4);
+    assert.deepEqual(await fs.readdir(root), [], 'an import that stores nothing creates no history');
     assert.match(result.stderr, /not imported: .*passbench-empty-\w+: not a run directory \(no run\.json\) and no run directory in it/);
     assert.match(result.stdout, /0 imported, 0 replaced, 0 skipped \(already in the history\), 1 failed/);
   });
