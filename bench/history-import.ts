@@ -15,6 +15,14 @@
  * PostgreSQL is installed. Prints each call's wall time (node's start included), the time the
  * import itself measured, the CPU seconds the child used and the
  * load average, since on a busy 2-core machine the wall time says as much about the neighbours.
+ *
+ * 3 December 2026, revision 44b1f18, this 2-core machine busy (load 5.5–6.0, the lead's virtual
+ * lab running), medians (min–max) of 3: SQLite, 1,000 runs into a new history 3.8 s (3.3–4.0)
+ * measured by the import, 5.7 s (4.6–5.8) wall with node's start; again, all skipped, 1.5 s.
+ * PostgreSQL 6.3 s (6.1–7.8), wall 8.4 s (7.6–9.7); again 1.7 s. Each run in its own transaction,
+ * in process: 6.3 s on SQLite. Earlier runs the same day, at load 4.4–6.8: SQLite 3.4–7.6 s,
+ * PostgreSQL 5.4–10.7 s; PostgreSQL without prepared statements 10.6 and 11.3 s against 7.6 and
+ * 6.8 s with them, alternated.
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
