@@ -9,7 +9,7 @@ import { ResultsError } from '../errors.ts';
 import { insertAcknowledgements, selectAcknowledgements, type Acknowledgement } from './history/acknowledgements.ts';
 import { checkHistorySchema, ensureHistorySchema, HISTORY_VERSION } from './history/history-schema.ts';
 import { toCheck, toHistorySample, toHostRow, toRunRow, type HistorySample, type HostRow, type RunRow } from './history/history-rows.ts';
-import { insertRun } from './history/import-run.ts';
+import { insertRun, insertRuns, type ImportOutcome } from './history/import-run.ts';
 import { openPostgresDb } from './history/postgres-db.ts';
 import { checkFilter, filterConditions, type RunFilter } from './history/run-filter.ts';
 import type { SqlDb } from './history/sql-db.ts';
@@ -19,6 +19,7 @@ import { RunMetaSchema, type Check, type RunMeta } from './schema.ts';
 
 export type { Acknowledgement } from './history/acknowledgements.ts';
 export type { HistorySample, HostRow, RunRow } from './history/history-rows.ts';
+export type { ImportOutcome } from './history/import-run.ts';
 
 /** One run's median of one metric (host, mode, guest), as stored at import. */
 export interface RunMedian {
@@ -48,6 +49,11 @@ export interface History {
   /** Reads a run directory and stores it in one transaction; a run id already there is replaced. */
   importRun(dir: string): Promise<RunMeta>;
   importRunData(data: RunData): Promise<void>;
+  /**
+   * Stores a batch of runs (distinct ids) in one transaction, for an archive import: a run
+   * already there with the same run.json is skipped, one that differs is replaced.
+   */
+  importRuns(runs: readonly RunData[]): Promise<ImportOutcome[]>;
   listRuns(f?: RunFilter): Promise<RunRow[]>;
   getRun(runId: string): Promise<RunRow | undefined>;
   runMeta(runId: string): Promise<RunMeta | undefined>;
@@ -83,6 +89,10 @@ class SqlHistory implements History {
 
   importRunData(data: RunData): Promise<void> {
     return this.db.transaction(() => insertRun(this.db, data));
+  }
+
+  importRuns(runs: readonly RunData[]): Promise<ImportOutcome[]> {
+    return this.db.transaction(() => insertRuns(this.db, runs));
   }
 
   async listRuns(f: RunFilter = {}): Promise<RunRow[]> {

@@ -13,11 +13,23 @@
  * A REGRESSED NIGHT IS NEVER A BASELINE. Which earlier nights were regressed is not stored: it is
  * worked out again here, night by night over the series' recent history, with the same rule (each
  * night against the good nights before it); a night that came out 'regressed' is left out of
- * every later baseline, so a step down is not absorbed after one night. (It stays out until
- * acknowledged: acknowledging changes is `passbench changes ack`, on another branch; here it stays
- * out.) The re-judging of earlier nights uses each series' own verdict, without the night-wide
- * false-alarm control below: a night is left out on its raw verdict, which errs on the side of a
- * clean baseline.
+ * every later baseline, so a step down is not absorbed after one night. The re-judging of earlier
+ * nights uses each series' own verdict, without the night-wide false-alarm control below: a night
+ * is left out on its raw verdict, which errs on the side of a clean baseline.
+ *
+ * AN ACKNOWLEDGED CHANGE MOVES THE BASELINE. Once `passbench changes ack RUN METRIC` accepted a
+ * change (a real step: a new kernel that is slower, and meant to be), the level after it is the
+ * one to hold: the series' baseline nights are only those at or after the change's first run.
+ * Until there are minNights of them the series says "no baseline yet since the acknowledged
+ * change of RUN (N of 5 nights)", rather than judging every later night against the old level,
+ * where it would stay regressed for ever. The newest acknowledged change before tonight counts
+ * (an acknowledgement names a run and a metric and covers every series of that metric in that
+ * run, as in changes.ts). An acknowledged change stays the cut even when a later change brings
+ * the level back (acknowledged wins over superseded, as in `passbench changes`): that later
+ * change is judged against the acknowledged level like any other night, so a drop back is
+ * regressed until it is acknowledged in turn. A change that is superseded without an
+ * acknowledgement moves nothing: the level came back, its regressed nights stay out, and the
+ * nights after it are judged against the good nights before it, as they should be.
  *
  * FALSE ALARMS ACROSS A NIGHT'S METRICS. A night has about 90 series; each judged at level α would
  * raise α·90 false alarms a night. Benjamini–Hochberg (stats/benjamini-hochberg.ts) over all the
@@ -84,6 +96,8 @@ export interface SeriesVerdict {
   baseline: { runIds: string[]; centre?: number; spread?: number };
   /** Earlier nights left out because they came out regressed. */
   excludedRunIds: string[];
+  /** The acknowledged change the baseline starts at (nights before it are not compared with). */
+  acknowledgedChange?: AcknowledgedCut;
   difference?: number;
   differenceInterval?: Interval;
   change?: number;
@@ -158,6 +172,36 @@ export function nightStatuses(values: readonly number[], direction: Sample['dire
   return nights;
 }
 
+/** The newest acknowledged change of a series before tonight: its first run, when it started, who and why. */
+export interface AcknowledgedCut {
+  runId: string;
+  startedAt: string;
+  by: string;
+  why: string;
+}
+
+/**
+ * Per series (keyOf) of the run's scenario, the newest acknowledged change whose first run
+ * started before tonight and has that series.
+ */
+async function acknowledgedCuts(history: History, meta: RunMeta): Promise<Map<string, AcknowledgedCut>> {
+  const acks = await history.acknowledgements();
+  const cuts = new Map<string, AcknowledgedCut>();
+  if (acks.length === 0) return cuts;
+  const byRunMetric = new Map(acks.map((a) => [`${a.runId}\u0000${a.metric}`, a]));
+  const tonight = Date.parse(meta.startedAt);
+  const runIds = [...new Set(acks.map((a) => a.runId))];
+  for (const m of await history.runMedians({ runIds, scenario: meta.scenario })) {
+    const ack = byRunMetric.get(`${m.runId}\u0000${m.metric}`);
+    if (ack === undefined || m.runId === meta.runId || Date.parse(m.startedAt) >= tonight) continue;
+    const was = cuts.get(keyOf(m));
+    if (was === undefined || Date.parse(m.startedAt) > Date.parse(was.startedAt)) {
+      cuts.set(keyOf(m), { runId: m.runId, startedAt: m.startedAt, by: ack.by, why: ack.why });
+    }
+  }
+  return cuts;
+}
+
 async function pinnedMedians(history: History, pin: string, exclude: string): Promise<{ medians: RunMedian[]; runIds: string[] }> {
   const filter = pin.includes('=') ? { status: 'passed' as const, ...parseSelector(pin) } : { runIds: [pin] };
   const medians = (await history.runMedians(filter)).filter((m) => m.runId !== exclude);
@@ -192,6 +236,7 @@ function judgeSeries(
   earlier: readonly RunMedian[],
   s: NightSettings,
   pinned: boolean,
+  cut?: AcknowledgedCut,
 ): SeriesVerdict {
   const { first } = tonight;
   const policy = policyFor(s, first.metric);
@@ -207,7 +252,8 @@ function judgeSeries(
     baselineRuns = [...earlier];
     judged = judgeAgainst(baselineRuns.map((m) => m.median), tonight.median, first.direction, policy);
   } else {
-    const window = earlier.slice(-LOOKBACK_FACTOR * s.nights);
+    const since = cut === undefined ? earlier : earlier.filter((m) => Date.parse(m.startedAt) >= Date.parse(cut.startedAt));
+    const window = since.slice(-LOOKBACK_FACTOR * s.nights);
     const nights = nightStatuses(window.map((m) => m.median), first.direction, policy);
     judged = judgeNight(nights, tonight.median, first.direction, policy);
     baselineRuns = judged.baseline.indices.map((i) => window[i]!);
@@ -215,16 +261,21 @@ function judgeSeries(
     excludedRunIds = window.filter((_, i) => i >= oldest && nights[i]!.status !== 'good').map((m) => m.runId);
   }
   const runIds = baselineRuns.map((m) => m.runId);
-  if (baselineRuns.length < Math.max(2, s.minNights)) {
+  const acknowledged = cut === undefined || pinned ? {} : { acknowledgedChange: cut };
+  const needed = Math.max(2, s.minNights);
+  if (baselineRuns.length < needed) {
     const what = pinned ? `the pinned baseline ${s.pin} has ${baselineRuns.length} night(s) of this series` : `${baselineRuns.length} good night(s) so far`;
     return {
-      ...head, verdict: 'no-baseline', baseline: { runIds }, excludedRunIds,
-      reason: `no baseline yet (${Math.max(2, s.minNights)} nights needed; ${what})`,
+      ...head, verdict: 'no-baseline', baseline: { runIds }, excludedRunIds, ...acknowledged,
+      reason: acknowledged.acknowledgedChange
+        ? `no baseline yet since the acknowledged change of ${cut!.runId} (${baselineRuns.length} of ${needed} nights)`
+        : `no baseline yet (${needed} nights needed; ${what})`,
     };
   }
-  const { verdict, reason, difference, differenceInterval, change, changeInterval, pValue } = judged;
+  const { verdict, difference, differenceInterval, change, changeInterval, pValue } = judged;
+  const reason = acknowledged.acknowledgedChange ? `${judged.reason} (nights since the acknowledged change of ${cut!.runId})` : judged.reason;
   return {
-    ...head, verdict, reason, excludedRunIds,
+    ...head, verdict, reason, excludedRunIds, ...acknowledged,
     baseline: { runIds, centre: judged.baseline.centre, spread: judged.baseline.spread },
     ...(difference === undefined ? {} : { difference }),
     ...(differenceInterval === undefined ? {} : { differenceInterval }),
@@ -270,8 +321,9 @@ export async function judgeRunNight(
   const s = nightSettings(settings);
   const pinned = s.pin === undefined ? undefined : await pinnedMedians(history, s.pin, run.meta.runId);
   const earlier = groupByKey(pinned?.medians ?? await earlierMedians(history, run.meta), run.meta.runId);
+  const cuts = pinned ? new Map<string, AcknowledgedCut>() : await acknowledgedCuts(history, run.meta);
   const series = runMedians(run.samples)
-    .map((tonight) => judgeSeries(tonight, earlier.get(keyOf(tonight.first)) ?? [], s, pinned !== undefined))
+    .map((tonight) => judgeSeries(tonight, earlier.get(keyOf(tonight.first)) ?? [], s, pinned !== undefined, cuts.get(keyOf(tonight.first))))
     .sort((a, b) => keyOf(a).localeCompare(keyOf(b)));
   const falseAlarms = controlFalseAlarms(series, s.falseAlarmRate);
   return {

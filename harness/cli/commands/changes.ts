@@ -110,7 +110,9 @@ Status: open until acknowledged (passbench changes ack RUN METRIC… --by WHO --
 superseded: a later change of the same series brings the level back to within the change that
 matters of the level before the change, or past it (a −10 % drop undone by the next kernel is
 "superseded by" that kernel's first run; −10 % and then −5 % more is not). Acknowledged wins
-over superseded.
+over superseded. An acknowledged change also moves the night verdict's baseline (passbench run,
+report): later nights of its series are judged only against nights at or after its first run,
+and say "no baseline yet since the acknowledged change of RUN" until there are 5 of them.
 One night far off while the nights before and after it are at one level is an outlier night: it
 is named once below the table and is not a change (not in --json, not in the exit code).
 

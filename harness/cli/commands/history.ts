@@ -1,11 +1,13 @@
-import path from 'node:path';
 import type { Command } from 'commander';
 import { parseHistoryLocation } from '../../config/scenario-config.ts';
 import { UsageError } from '../../errors.ts';
 import { DEFAULT_HISTORY, openHistory, type History, type RunFilter, type RunRow } from '../../results/history.ts';
 import { checkFilter } from '../../results/history/run-filter.ts';
-import { readRunDir } from '../../results/run-reader.ts';
+import { importArchive, type ImportCounts, type ImportedRun, type ImportFailure } from '../../results/import-archive.ts';
+import { findRunDirs } from '../../results/run-dirs.ts';
 import type { Mode, RunMeta } from '../../results/schema.ts';
+import { ExitCode } from '../exit-codes.ts';
+import { formatFailure, formatSummary, importProgress } from '../import-progress.ts';
 import { formatTable, printJson, printLine } from '../output.ts';
 
 interface HistoryOptions {
@@ -81,7 +83,7 @@ export function filterFromOptions(o: HistoryOptions): RunFilter {
  * `history import DIR --host lab1`: the list's filters mean nothing to an import; taking them
  * silently would hide a mistake. `what` says what the subcommand takes instead.
  */
-export function refuseListFilters(history: Command, what = 'history import takes a run directory'): void {
+export function refuseListFilters(history: Command, what = 'history import takes run directories'): void {
   const given = history.options.map((o) => o.attributeName())
     .filter((name) => name !== 'history' && name !== 'json' && history.getOptionValueSource(name) === 'cli');
   if (given.length > 0) {
@@ -112,7 +114,7 @@ export function formatRunTable(runs: readonly RunRow[]): string {
 export function registerHistoryCommand(program: Command): void {
   const history = program
     .command('history')
-    .description('List the runs in the history (newest first), filtered; `history import DIR` adds a run directory')
+    .description('List the runs in the history (newest first), filtered; `history import DIR…` adds run directories or folders of them')
     .option('--history <location>', `history: a SQLite file or postgres://… URL (default $PASSBENCH_HISTORY, else ${DEFAULT_HISTORY})`)
     .option('--host <name>', 'runs on this lab host')
     .option('--kernel <version>', 'runs on this kernel (a prefix up to a dot or dash: 6.1 matches 6.1.0-27-amd64, not 6.12)')
@@ -132,18 +134,56 @@ export function registerHistoryCommand(program: Command): void {
     });
 
   history
-    .command('import <dir>')
-    .description('import a run directory (run.json, samples.jsonl, checks.jsonl) into the history; a run id already there is replaced')
-    .option('--json', 'machine-readable output')
-    .action(async (dir: string, _options: unknown, command: Command) => {
+    .command('import <dirs...>')
+    .description('import run directories, or folders of them (a lab\'s archive), into the history; a run already there is skipped')
+    .option('--json', 'machine-readable output: counts, each run and each failure')
+    .addHelpText('after', `
+Each DIR is a run directory (run.json, samples.jsonl, checks.jsonl) or a folder of run
+directories (e.g. reports/runs), looked into one level deep. Runs are stored in batches of 100,
+one transaction each.
+
+A run already in the history with the same run.json is skipped (counted, not duplicated); one
+stored while it was still running, or with another run.json, is replaced. A directory that is
+not a run, or whose files do not parse, is named on stderr with what was expected, and the other
+runs are still imported. A long import prints its progress on stderr (a line every 100 runs or
+5 s when stderr is not a terminal).
+
+--json: {history, total, imported, replaced, skipped, failed, seconds, runs: [{runId, dir, status,
+outcome (imported, replaced, skipped)}], failures: [{dir, error, remedy}]}.
+
+Exit codes: 0 every run directory imported or skipped, 4 some could not be (each is named), or
+the history cannot be opened; 2 bad arguments.`)
+    .action(async (dirs: string[], _options: unknown, command: Command) => {
       const options = command.optsWithGlobals<{ history?: string; json?: boolean }>();
-      refuseListFilters(command.parent!);
-      const data = await readRunDir(dir);
-      await withHistory(options, (h) => h.importRunData({ ...data, dir: path.resolve(dir) }), 'write');
-      for (const warning of data.warnings ?? []) process.stderr.write(`passbench: warning: ${warning}\n`);
-      const { meta } = data;
+      refuseListFilters(command.parent!, 'history import takes run directories');
       const { location } = historyLocation(options);
-      if (options.json) printJson({ runId: meta.runId, status: meta.status, history: location });
-      else printLine(`imported run ${meta.runId} (${meta.status}) into ${location}`);
+      const progress = importProgress(process.stderr);
+      const hooks = {
+        onProgress: (c: ImportCounts) => progress.update(c),
+        onFailure: (f: ImportFailure) => { progress.clear(); process.stderr.write(`${formatFailure(f)}\n`); },
+      };
+      const found = await findRunDirs(dirs);
+      // Nothing to store: no history is opened, so none is created.
+      const summary = found.dirs.length === 0
+        ? await importArchive(undefined, found, hooks)
+        : await withHistory(options, (h) => importArchive(h, found, hooks), 'write');
+      progress.clear();
+      for (const run of summary.runs) {
+        for (const warning of run.warnings ?? []) process.stderr.write(`passbench: warning: ${warning}\n`);
+      }
+      if (options.json) {
+        printJson({ history: location, ...summary, seconds: Number((summary.elapsedMs / 1000).toFixed(3)) });
+      } else {
+        const [only] = summary.runs;
+        if (summary.runs.length === 1 && summary.failures.length === 0) printLine(formatOneRun(only!, location));
+        printLine(formatSummary(summary, location));
+      }
+      process.exitCode = summary.failed > 0 ? ExitCode.unreadable : ExitCode.ok;
     });
+}
+
+function formatOneRun(run: ImportedRun, location: string): string {
+  return run.outcome === 'skipped'
+    ? `skipped run ${run.runId} (${run.status}): already in ${location} as it is`
+    : `${run.outcome} run ${run.runId} (${run.status}) into ${location}`;
 }

@@ -56,9 +56,9 @@ describe('passbench history', () => {
     assert.match(result.stderr, /what to do: /);
   });
 
-  it('an import of a directory that is not a run fails, naming the file (exit 4)', async () => {
-    const result = await runCli('history', 'import', root, '--history', path.join(root, 'x.sqlite'));
+  it('an import of a directory that is neither a run nor a folder of runs fails, naming it and what was expected (exit 4)', async () => {
+    const result = await runCli('history', 'import', path.join(root, 'a', 'artifacts'), '--history', path.join(root, 'x.sqlite'));
     assert.equal(result.code, 4);
-    assert.match(result.stderr, /run\.json: cannot be read/);
+    assert.match(result.stderr, /a\/artifacts: not a run directory \(no run\.json\) and no run directory in it \(what to do: give run directories/);
   });
 });

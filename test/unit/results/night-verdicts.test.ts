@@ -3,8 +3,11 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { writeReports } from '../../../harness/report/write-reports.ts';
 import { openHistory, type History } from '../../../harness/results/history.ts';
+import { acknowledgeChanges } from '../../../harness/results/acknowledge-change.ts';
 import { controlFalseAlarms, judgeRunNight, type NightJudgement, type SeriesVerdict } from '../../../harness/results/night-verdicts.ts';
+import type { RunData } from '../../../harness/results/run-reader.ts';
 import { parseThresholds } from '../../../harness/results/thresholds.ts';
+import { forEachBackend } from '../../support/history-backends.ts';
 import { importNights, nightRunId, writeNight } from '../../support/nightly-history.ts';
 import { runCli } from '../../support/capture-cli.ts';
 import { tempDir } from '../../support/temp-dirs.ts';
@@ -161,6 +164,97 @@ describe('night verdicts (the night as the unit, through the history store)', fu
       const bad = await runCli('report', tonight.dir, '--history', loc, ...args);
       assert.equal(bad.code, 2, bad.stderr);
       assert.match(bad.stderr, names);
+    }
+  });
+});
+
+describe('night verdicts after an acknowledged change (the baseline moves to the new level)', function () {
+  this.timeout(120000);
+  const STEP = 15;
+  /** 30 nights, throughputs and rates 10 % down from night 15 on. */
+  const plans = Array.from({ length: 30 }, (_, i) => (i + 1 >= STEP ? { factor: 0.9 } : {}));
+
+  forEachBackend((backend) => {
+    let root: string;
+    let history: History;
+    let nights: RunData[];
+    beforeEach(async () => {
+      root = await tempDir('passbench-ack-nights-');
+      history = await backend.open();
+      nights = await importNights(root, history, plans);
+    });
+    afterEach(async () => { await history.close(); });
+    const tx = async (night: number) => seriesOf(await judgeRunNight(history, nights[night - 1]!), 'tcp.tx.throughput');
+
+    it('acknowledged at night 15: nights 16–19 have no baseline yet since it (1–4 of 5), night 20 on are judged against the new level only', async () => {
+      await acknowledgeChanges(history, { runId: nightRunId(STEP), metrics: ['tcp.tx.throughput'], by: 'lab', why: 'kernel 6.12: known slower' });
+      for (let n = STEP + 1; n < STEP + 5; n++) {
+        const v = await tx(n);
+        assert.equal(v.verdict, 'no-baseline', `night ${n}: ${v.reason}`);
+        assert.equal(v.reason, `no baseline yet since the acknowledged change of ${nightRunId(STEP)} (${n - STEP} of 5 nights)`);
+        assert.equal(v.acknowledgedChange?.runId, nightRunId(STEP));
+      }
+      for (let n = STEP + 5; n <= 30; n++) {
+        const v = await tx(n);
+        assert.equal(v.verdict, 'unchanged', `night ${n}: ${v.reason}`);
+        assert.ok(v.baseline.runIds.every((id) => id >= nightRunId(STEP)), `night ${n} compared with a night before the change: ${v.baseline.runIds.join(' ')}`);
+        assert.equal(v.baseline.runIds.length, Math.min(10, n - STEP));
+        assert.match(v.reason, /\(nights since the acknowledged change of n15\)$/);
+      }
+      // A metric whose change was not acknowledged keeps its old level, and stays regressed.
+      const rx = seriesOf(await judgeRunNight(history, nights[24]!), 'tcp.rx.throughput');
+      assert.equal(rx.verdict, 'regressed', rx.reason);
+      assert.equal(rx.acknowledgedChange, undefined);
+    });
+
+    it('the same history without the acknowledgement: every night from 16 on stays regressed against the nights before the step', async () => {
+      for (const n of [16, 19, 20, 21, 25, 30]) {
+        const v = await tx(n);
+        assert.equal(v.verdict, 'regressed', `night ${n}: ${v.reason}`);
+        assert.ok(v.baseline.runIds.every((id) => id < nightRunId(STEP)), v.baseline.runIds.join(' '));
+      }
+    });
+
+    it('a night after the acknowledged level that drops 10 % more is regressed against the new level', async () => {
+      await acknowledgeChanges(history, { runId: nightRunId(STEP), metrics: ['tcp.tx.throughput'], by: 'lab', why: 'kernel 6.12' });
+      const lower = await writeNight(root, 31, { factor: 0.81 });
+      const v = seriesOf(await judgeRunNight(history, lower), 'tcp.tx.throughput');
+      assert.equal(v.verdict, 'regressed', v.reason);
+      assert.ok(v.change! < -0.07 && v.change! > -0.13, `against the new level, not the old (−19 %): ${v.change}`);
+    });
+  });
+
+  it('an acknowledged change stays the baseline\'s start when a later change brings the level back: that drop back is regressed against the acknowledged level', async () => {
+    const root = await tempDir('passbench-ack-superseded-');
+    const history = await openHistory(path.join(root, 'history.sqlite'));
+    try {
+      // 10 % up from night 15 (a faster kernel, acknowledged), back down from night 22.
+      const up = Array.from({ length: 24 }, (_, i) => (i + 1 >= STEP && i + 1 < 22 ? { factor: 1.1 } : {}));
+      const nights = await importNights(root, history, up);
+      await acknowledgeChanges(history, { runId: nightRunId(STEP), metrics: ['tcp.tx.throughput'], by: 'lab', why: 'kernel 6.12 is faster' });
+      for (const n of [22, 24]) {
+        const v = seriesOf(await judgeRunNight(history, nights[n - 1]!), 'tcp.tx.throughput');
+        assert.equal(v.verdict, 'regressed', `night ${n}: ${v.reason}`);
+        assert.equal(v.acknowledgedChange?.runId, nightRunId(STEP));
+        assert.ok(v.change! < -0.06 && v.change! > -0.12, `about −9 % against the acknowledged level: ${v.change}`);
+      }
+    } finally {
+      await history.close();
+    }
+  });
+
+  it('a change superseded without an acknowledgement moves nothing: after the level comes back, nights are judged against the nights before the dip', async () => {
+    const root = await tempDir('passbench-superseded-');
+    const history = await openHistory(path.join(root, 'history.sqlite'));
+    try {
+      const dip = Array.from({ length: 26 }, (_, i) => (i + 1 >= STEP && i + 1 < 20 ? { factor: 0.9 } : {}));
+      const nights = await importNights(root, history, dip);
+      const v = seriesOf(await judgeRunNight(history, nights[25]!), 'tcp.tx.throughput');
+      assert.equal(v.verdict, 'unchanged', v.reason);
+      assert.equal(v.acknowledgedChange, undefined);
+      assert.deepEqual(v.excludedRunIds, [15, 16, 17, 18, 19].map(nightRunId));
+    } finally {
+      await history.close();
     }
   });
 });
