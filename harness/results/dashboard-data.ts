@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ResultsError, UsageError } from '../errors.ts';
-import { findChanges, type OutlierNight, type SeriesChange } from './changes.ts';
+import { findChangesIn, type OutlierNight, type SeriesChange } from './changes.ts';
 import type { History, RunRow } from './history.ts';
 import { runDifferences, type Differences } from './run-differences.ts';
 import type { Mode, RunMeta, Sample } from './schema.ts';
@@ -136,7 +136,7 @@ export async function loadDashboard(history: History, q: DashboardQuery): Promis
       remedy: 'import runs first (passbench history import RUN_DIR), or check --host, --mode and --metric against passbench history',
     });
   }
-  const found = await findChanges(history, { ...filter, since: q.since, threshold: q.threshold, absoluteThreshold: q.absoluteThreshold });
+  const found = await findChangesIn(history, medians, { ...filter, since: q.since, threshold: q.threshold, absoluteThreshold: q.absoluteThreshold });
   const changes = bySeries(found.changes);
   const outliers = bySeries(found.outliers);
   const runs = await history.listRuns({ host: q.host });
