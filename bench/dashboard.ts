@@ -12,6 +12,9 @@
  * exist, so every night says why it has no report link. Then runs the real CLI
  * (bin/passbench.js dashboard --history … --out …) as a child process --repeat times and prints
  * the wall time (median, min, max), the CPU time of the child (user + system) and what it wrote.
+ * Then, in this process, where the time goes: reading the night values (history.runMedians), the
+ * change search over them (results/changes.ts findChangesIn, what `passbench changes` runs), the
+ * rest of loadDashboard (runs, run facts, report files) and rendering and writing the pages.
  * Timings are records for bench/README.md, never test assertions.
  */
 import { execFile } from 'node:child_process';
@@ -19,6 +22,9 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { writeDashboard } from '../harness/report/write-dashboard.ts';
+import { findChangesIn } from '../harness/results/changes.ts';
+import { loadDashboard } from '../harness/results/dashboard-data.ts';
 import { openHistory } from '../harness/results/history.ts';
 import type { Mode } from '../harness/results/schema.ts';
 import { median } from '../harness/stats/descriptive.ts';
@@ -64,6 +70,28 @@ async function buildHistory(file: string, runs: number, runsDir: string): Promis
   return (performance.now() - t) / 1000;
 }
 
+/** Seconds each phase takes in this process (one pass, after the CLI runs warmed the file cache). */
+async function phases(file: string, out: string): Promise<string> {
+  const history = await openHistory(file, { readOnly: true });
+  try {
+    const q = { threshold: () => 0.05 };
+    let t = performance.now();
+    const lap = () => { const now = performance.now(); const s = (now - t) / 1000; t = now; return s; };
+    const medians = await history.runMedians({});
+    const read = lap();
+    await findChangesIn(history, medians, q);
+    const search = lap();
+    const data = await loadDashboard(history, q);
+    const load = lap();
+    await writeDashboard(data, out);
+    const write = lap();
+    return `reading night values ${read.toFixed(2)} s, change search ${search.toFixed(2)} s, loadDashboard in all ${load.toFixed(2)} s `
+      + `(so runs, run facts and report files ${(load - read - search).toFixed(2)} s), charts and pages ${write.toFixed(2)} s`;
+  } finally {
+    await history.close();
+  }
+}
+
 const root = await fs.mkdtemp(path.join(os.tmpdir(), 'passbench-bench-dashboard-'));
 try {
   console.log(`passbench dashboard (node ${process.version}, ${os.cpus().length} CPUs, load ${os.loadavg()[0]!.toFixed(1)} at the start)`);
@@ -90,6 +118,7 @@ try {
       + (cpus.length === 0 ? '' : `; CPU (user + system) median ${median(cpus).toFixed(2)} s`)
       + (target === undefined ? '' : `; target ≤ ${target} s: ${median(times) <= target ? 'met' : 'NOT met'}`)
       + `; load ${os.loadavg()[0]!.toFixed(1)}`);
+    console.log(`  in process: ${await phases(file, `${out}-phases`)}`);
   }
 } finally {
   if (process.argv.includes('--keep')) console.log(`kept: ${root}`);
