@@ -11,7 +11,7 @@ import type { DashboardData, DashboardHost, DashboardNight, RunReport } from '..
 import { scenarioName } from '../results/scenario-name.ts';
 import { escapeHtml as h } from './escape.ts';
 import { STYLE } from './html-report.ts';
-import { table, td, num } from './html-table.ts';
+import { pageHead, table, td, num } from './html-table.ts';
 import type { RenderedChart } from './report-charts.ts';
 import { CHANGE_COLOURS, provenanceLabel, seriesChartId } from './charts/series-trend-chart.ts';
 
@@ -23,13 +23,7 @@ const DASHBOARD_STYLE = `${STYLE}
 export type ReportHref = (report: RunReport) => string | undefined;
 
 function page(title: string, charts: number, body: string): string {
-  return `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="passbench-chart-count" content="${charts}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${h(title)}</title><style>${DASHBOARD_STYLE}</style></head>
-<body>
-<h1>${h(title)}</h1>
+  return `${pageHead(title, charts, DASHBOARD_STYLE)}<h1>${h(title)}</h1>
 ${body}
 </body></html>
 `;

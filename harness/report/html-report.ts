@@ -10,7 +10,7 @@ import type { MetricSummary } from '../results/metric-summary.ts';
 import type { RenderedChart } from './report-charts.ts';
 import type { ReportData } from '../results/report-data.ts';
 import { scenarioName } from '../results/scenario-name.ts';
-import { table, td, num } from './html-table.ts';
+import { pageHead, table, td, num } from './html-table.ts';
 import { NO_OPEN_CHANGE, OPEN_CHANGE_HEADER, openChangeCells, openChangeRow, verdictLead } from './run-lead.ts';
 import { basisSentence, falseAlarmSentence, gateSentence, sortedVerdicts, verdictCounts, verdictRow } from './verdict-rows.ts';
 
@@ -70,13 +70,7 @@ ${changes}`;
 export function htmlReport(data: ReportData, summaries: readonly MetricSummary[], charts: readonly RenderedChart[]): string {
   const { meta } = data;
   const title = `passbench ${scenarioName(meta.scenario)} — run ${meta.runId}`;
-  return `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="passbench-chart-count" content="${charts.length}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${h(title)}</title><style>${STYLE}</style></head>
-<body>
-<h1>${h(title)}${data.emulated ? ' — emulated (TCG)' : ''}</h1>
+  return `${pageHead(title, charts.length, STYLE)}<h1>${h(title)}${data.emulated ? ' — emulated (TCG)' : ''}</h1>
 ${data.emulated ? '<p class="banner"><strong>emulated (TCG)</strong>: this run used QEMU\'s TCG emulator, not KVM. Figures show the harness works; they are not the hardware\'s speed.</p>' : ''}
 ${leadSection(data)}
 <h2>Run</h2>

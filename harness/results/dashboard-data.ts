@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ResultsError, UsageError } from '../errors.ts';
-import { findChangesIn, type OutlierNight, type SeriesChange } from './changes.ts';
+import { findChangesIn, type ChangeQuery, type OutlierNight, type SeriesChange } from './changes.ts';
 import type { History, RunRow } from './history.ts';
 import { runDifferences, type Differences } from './run-differences.ts';
 import type { Mode, RunMeta, Sample } from './schema.ts';
@@ -17,15 +17,8 @@ import type { Mode, RunMeta, Sample } from './schema.ts';
 /** The file `passbench report` writes into a run directory (report/write-reports.ts REPORT_FILES.html). */
 export const RUN_REPORT_FILE = 'report.html';
 
-export interface DashboardQuery {
-  host?: string;
-  mode?: Mode;
-  metric?: string;
-  /** ISO time: only nights (and changes) from then on are shown; the change search still uses every night. */
-  since?: string;
-  threshold: (metric: string) => number;
-  absoluteThreshold?: (metric: string) => number;
-}
+/** What `passbench changes` takes, less listAll and its options: the same series, the same search. --since also narrows the nights shown. */
+export type DashboardQuery = Pick<ChangeQuery, 'host' | 'mode' | 'metric' | 'since' | 'threshold' | 'absoluteThreshold'>;
 
 /** Where a night's report is, or why there is none to link to. */
 export type RunReport = { file: string } | { missing: string };
@@ -53,7 +46,6 @@ export interface DashboardSeries {
   guest: string;
   metric: string;
   unit: Sample['unit'];
-  direction: Sample['direction'];
   /** Oldest first, only nights in the window (--since). */
   points: DashboardPoint[];
   changes: SeriesChange[];
@@ -140,7 +132,6 @@ export async function loadDashboard(history: History, q: DashboardQuery): Promis
   const changes = bySeries(found.changes);
   const outliers = bySeries(found.outliers);
   const runs = await history.listRuns({ host: q.host });
-  const directions = await history.metricDirections();
   const hosts = new Map<string, DashboardHost>();
   for (const [key, points] of bySeries(medians)) {
     const first = points[0]!;
@@ -152,7 +143,6 @@ export async function loadDashboard(history: History, q: DashboardQuery): Promis
     const shown = q.since === undefined ? points : points.filter((p) => p.startedAt >= q.since!);
     host.series.push({
       host: first.host, mode: first.mode, guest: first.guest, metric: first.metric, unit: first.unit,
-      direction: directions.get(first.metric) ?? 'higher-is-better',
       points: shown.map((p) => ({ runId: p.runId, value: p.median })),
       changes: changes.get(key) ?? [], outliers: outliers.get(key) ?? [],
     });

@@ -4,11 +4,10 @@ import type { Command } from 'commander';
 import { UsageError } from '../../errors.ts';
 import { writeDashboard } from '../../report/write-dashboard.ts';
 import { loadDashboard } from '../../results/dashboard-data.ts';
-import { checkFilter } from '../../results/history/run-filter.ts';
-import type { Mode } from '../../results/schema.ts';
-import { parseSince, sinceTime } from '../../results/since-run.ts';
-import { absoluteThresholdFor, parseThresholds, thresholdFor } from '../../results/thresholds.ts';
+import { sinceTime } from '../../results/since-run.ts';
+import { absoluteThresholdFor, thresholdFor } from '../../results/thresholds.ts';
 import { printJson, printLine } from '../output.ts';
+import { checkOptions as checkSeriesOptions } from './changes.ts';
 import { withHistory } from './history.ts';
 
 export const DEFAULT_DASHBOARD_DIR = path.join('reports', 'dashboard');
@@ -36,16 +35,6 @@ async function checkOut(out: string): Promise<void> {
       remedy: `give a folder (made if missing), e.g. --out ${DEFAULT_DASHBOARD_DIR}`,
     });
   }
-}
-
-/** The options, checked before the history is opened. */
-function checkOptions(o: DashboardOptions) {
-  for (const key of ['host', 'metric'] as const) {
-    const value = o[key];
-    if (value !== undefined && value.trim() === '') throw new UsageError(`--${key} "": expected a value to match`, { remedy: `leave --${key} out for every ${key}` });
-  }
-  const filter = checkFilter({ host: o.host, mode: o.mode as Mode | undefined, metric: o.metric });
-  return { filter, thresholds: parseThresholds(o.threshold, o.absolute), since: o.since === undefined ? undefined : parseSince(o.since) };
 }
 
 export function registerDashboardCommand(program: Command): void {
@@ -80,7 +69,7 @@ Examples:
 Exit codes: 0 written, 2 bad arguments (an --out that is a file, an unknown --host, a --since that
 is neither a date nor a run), 4 the history cannot be read or holds no series the options select.`)
     .action(async (options: DashboardOptions) => {
-      const { filter, thresholds, since } = checkOptions(options);
+      const { filter, thresholds, since } = checkSeriesOptions(options);
       await checkOut(options.out);
       const data = await withHistory(options, async (h) => loadDashboard(h, {
         ...filter, since: since === undefined ? undefined : await sinceTime(h, since),

@@ -47,14 +47,23 @@ export function changeMarkers(series: DashboardSeries, nights: readonly Dashboar
 
 export const seriesChartId = (s: Pick<DashboardSeries, 'mode' | 'guest' | 'metric'>): string => `series-${s.mode}-${s.guest}-${s.metric}`;
 
+/**
+ * Nights are numbered 0 … n − 1 on a linear x axis (labelled with their dates) rather than a
+ * category axis: Chart.js then thins a series of more points than four per pixel column to each
+ * column's first, last, lowest and highest point (its min-max decimation), which keeps every
+ * spike and step a line can show and made the 10,000-night charts cheaper to draw (bench/dashboard.ts).
+ */
 export function seriesTrendChart(series: DashboardSeries, nights: readonly DashboardNight[]): ChartSpec {
-  const values = new Map(series.points.map((p) => [p.runId, p.value]));
+  const at = new Map(nights.map((n, i) => [n.runId, i]));
   const largest = Math.max(0, ...series.points.map((p) => p.value));
   const u = chartUnit(series.unit, largest);
   const provenance = provenanceMarkers(nights);
   const changes = changeMarkers(series, nights);
   const dense = nights.length > 60;
   const name = `${series.mode}/${series.guest} ${series.metric}`;
+  const labels = nights.map((n) => n.startedAt.slice(0, 10));
+  const title = `${series.host} ${name}: night value (dashed grey: run facts changed; solid: change points)`;
+  const data = series.points.flatMap((p) => { const x = at.get(p.runId); return x === undefined ? [] : [{ x, y: p.value / u.divisor }]; });
   return {
     id: seriesChartId(series),
     title: `${series.host} ${name}`,
@@ -63,21 +72,28 @@ export function seriesTrendChart(series: DashboardSeries, nights: readonly Dashb
     config: {
       type: 'line',
       data: {
-        labels: nights.map((n) => n.startedAt.slice(0, 10)),
         datasets: [{
           label: name,
-          data: nights.map((n) => { const v = values.get(n.runId); return v === undefined ? null : v / u.divisor; }),
+          data,
           borderColor: MODE_COLOURS[series.mode],
           backgroundColor: MODE_COLOURS[series.mode],
           pointRadius: dense ? 0 : 2,
           borderWidth: dense ? 1 : 2,
-          spanGaps: true,
         }],
       },
       options: {
-        ...titled(`${series.host} ${name}: night value (dashed grey: run facts changed; solid: change points)`, u.label),
-        scales: { y: { title: { display: true, text: u.label } }, x: { ticks: { maxTicksLimit: 12, maxRotation: 0 } } },
-        plugins: { title: { display: true, text: `${series.host} ${name}: night value (dashed grey: run facts changed; solid: change points)` }, legend: { display: false } },
+        ...titled(title, u.label),
+        parsing: false,
+        normalized: true,
+        scales: {
+          y: { title: { display: true, text: u.label } },
+          x: {
+            type: 'linear', min: 0, max: Math.max(0, nights.length - 1),
+            // About 9 dates; Chart.js may place a tick between two nights: it is labelled with the nearer one.
+            ticks: { stepSize: Math.max(1, Math.ceil((nights.length - 1) / 8)), includeBounds: false, maxRotation: 0, callback: (value) => labels[Math.round(Number(value))] ?? '' },
+          },
+        },
+        plugins: { title: { display: true, text: title }, legend: { display: false }, decimation: { enabled: true, algorithm: 'min-max' } },
       },
       plugins: [verticalMarkersPlugin(provenance, '#777'), verticalMarkersPlugin(changes, '#d62728', { id: 'Changes', dash: [], labelAt: 'bottom' })],
     },
