@@ -1,26 +1,25 @@
 /**
  * The self-contained HTML page: inline CSS, charts as PNG data: URIs, no script and no
  * external resource. The page states how many charts it holds (meta passbench-chart-count)
- * so a browser test can check that each one was drawn.
+ * so a browser test can check that each one was drawn. It leads with the night's verdict and
+ * the open change points of the run's series (run-lead.ts), and is titled by scenario name.
  */
 import { formatValue } from '../measure/format-value.ts';
 import { escapeHtml as h } from './escape.ts';
 import type { MetricSummary } from '../results/metric-summary.ts';
 import type { RenderedChart } from './report-charts.ts';
 import type { ReportData } from '../results/report-data.ts';
+import { scenarioName } from '../results/scenario-name.ts';
+import { pageHead, table, td, num } from './html-table.ts';
+import { NO_OPEN_CHANGE, OPEN_CHANGE_HEADER, openChangeCells, openChangeRow, verdictLead } from './run-lead.ts';
 import { basisSentence, falseAlarmSentence, gateSentence, sortedVerdicts, verdictCounts, verdictRow } from './verdict-rows.ts';
 
-const STYLE = `body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1000px;color:#222}
+/** The run report's CSS; the dashboard's pages use it too. */
+export const STYLE = `body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1000px;color:#222}
 h1{font-size:1.5em}table{border-collapse:collapse;margin:1em 0;font-size:.9em}th,td{border:1px solid #ccc;padding:.3em .6em;text-align:left}
 th{background:#f3f3f3}td{vertical-align:top}td.num{white-space:nowrap}.pass,.passed,.unchanged,.improved{color:#176117}.fail,.failed,.no-link,.regressed,.aborted{color:#a40000;font-weight:bold}
 .inconclusive,.no-baseline,.skip,.running{color:#8a5a00}.banner{background:#fff3cd;border:1px solid #e0c060;padding:.6em 1em;margin:1em 0}
 figure{margin:1.5em 0}figure img{max-width:100%;border:1px solid #ddd}figcaption{font-size:.85em;color:#555}`;
-
-function table(header: readonly string[], rows: readonly string[][]): string {
-  return `<table><thead><tr>${header.map((c) => `<th>${h(c)}</th>`).join('')}</tr></thead><tbody>\n${rows.map((r) => `<tr>${r.join('')}</tr>`).join('\n')}\n</tbody></table>`;
-}
-const td = (text: string, cls?: string): string => `<td${cls ? ` class="${h(cls)}"` : ''}>${h(text)}</td>`;
-const num = (text: string): string => td(text, 'num');
 
 function hostsTable(data: ReportData): string {
   return table(['host', 'kernel', 'QEMU', 'accel', 'NIC', 'driver', 'firmware', 'kernel command line'], data.meta.hosts.map((x) => [
@@ -54,19 +53,29 @@ function checksTable(data: ReportData): string {
     c.details ? `<td><details><summary>show</summary><pre>${h(c.details)}</pre></details></td>` : td('')]));
 }
 
+/** The night's verdict in a word, then the open changes of the run's series: what a reader needs first. */
+function leadSection(data: ReportData): string {
+  const lead = verdictLead(data.night);
+  const changes = data.openChanges.length === 0 ? `<p>${h(NO_OPEN_CHANGE)}</p>`
+    : table(OPEN_CHANGE_HEADER, data.openChanges.map((c) => {
+      const r = openChangeRow(c);
+      return openChangeCells(r).map((cell, i) => (i === 6 ? td(cell, r.direction === 'worse' ? 'regressed' : 'improved') : td(cell)));
+    }));
+  return `<h2 id="night-verdict">Night verdict: <span class="${h(lead.outcome)}">${h(lead.word)}</span></h2>
+<p>${h(lead.sentence)}</p>
+<h2 id="open-changes">Open changes (${data.openChanges.length})</h2>
+${changes}`;
+}
+
 export function htmlReport(data: ReportData, summaries: readonly MetricSummary[], charts: readonly RenderedChart[]): string {
   const { meta } = data;
-  const title = `passbench ${meta.scenario} — run ${meta.runId}`;
-  return `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="passbench-chart-count" content="${charts.length}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${h(title)}</title><style>${STYLE}</style></head>
-<body>
-<h1>${h(title)}${data.emulated ? ' — emulated (TCG)' : ''}</h1>
+  const title = `passbench ${scenarioName(meta.scenario)} — run ${meta.runId}`;
+  return `${pageHead(title, charts.length, STYLE)}<h1>${h(title)}${data.emulated ? ' — emulated (TCG)' : ''}</h1>
 ${data.emulated ? '<p class="banner"><strong>emulated (TCG)</strong>: this run used QEMU\'s TCG emulator, not KVM. Figures show the harness works; they are not the hardware\'s speed.</p>' : ''}
+${leadSection(data)}
+<h2>Run</h2>
 <p>Status: <span class="${h(meta.status)}">${h(meta.status)}</span>${meta.error ? ` — ${h(meta.error)}` : ''}.
-Started ${h(meta.startedAt)}${meta.endedAt ? `, ended ${h(meta.endedAt)}` : ''}. Scenario hash <code>${h(meta.scenarioHash.slice(0, 12))}</code>,
+Scenario ${h(meta.scenario)}. Started ${h(meta.startedAt)}${meta.endedAt ? `, ended ${h(meta.endedAt)}` : ''}. Scenario hash <code>${h(meta.scenarioHash.slice(0, 12))}</code>,
 guest image ${h(meta.guestImage)}, passbench ${h(meta.harnessVersion)}.</p>
 <h2>Hosts</h2>
 ${hostsTable(data)}
@@ -75,7 +84,7 @@ ${hostsTable(data)}
 ${chartsSection(charts)}
 <h2>Figures</h2>
 ${summaryTable(summaries)}
-<h2>Verdict of the night</h2>
+<h2>Night verdict per series</h2>
 ${verdictsSection(data)}
 <h2>Checks</h2>
 ${checksTable(data)}

@@ -3,6 +3,8 @@ import { formatValue } from '../measure/format-value.ts';
 import { escapeMarkdownCell as m } from './escape.ts';
 import type { MetricSummary } from '../results/metric-summary.ts';
 import type { ReportData } from '../results/report-data.ts';
+import { scenarioName } from '../results/scenario-name.ts';
+import { NO_OPEN_CHANGE, OPEN_CHANGE_HEADER, openChangeCells, openChangeRow, verdictLead } from './run-lead.ts';
 import { basisSentence, falseAlarmSentence, sortedVerdicts, verdictCounts, verdictRow } from './verdict-rows.ts';
 
 const HEADLINE_METRICS = ['tcp.tx.throughput', 'tcp.rx.throughput', 'latency.idle.p50', 'latency.load.p99', 'http.rate'];
@@ -17,9 +19,14 @@ export function markdownReport(data: ReportData, summaries: readonly MetricSumma
   const failedChecks = data.checks.filter((c) => c.status === 'fail' || c.status === 'no-link');
   const ok = meta.status === 'passed' && regressions.length === 0 && failedChecks.length === 0;
   const lines = [
-    `## passbench ${meta.scenario}: ${ok ? 'passed' : 'FAILED'} — run \`${meta.runId}\``,
+    `## passbench ${scenarioName(meta.scenario)}: ${ok ? 'passed' : 'FAILED'} — run \`${meta.runId}\``,
     '',
   ];
+  // The night's verdict and the open changes first: what a reader of a CI comment needs.
+  const lead = verdictLead(data.night);
+  lines.push(`**Night verdict: ${lead.outcome === 'regressed' ? 'REGRESSED' : lead.word}.** ${m(lead.sentence)}`, '');
+  lines.push(`**Open changes: ${data.openChanges.length}.**${data.openChanges.length === 0 ? ` ${m(NO_OPEN_CHANGE)}` : ''}`, '');
+  if (data.openChanges.length > 0) lines.push(...table(OPEN_CHANGE_HEADER, data.openChanges.map((c) => openChangeCells(openChangeRow(c)))), '');
   if (data.emulated) lines.push('> **emulated (TCG)**: figures come from a virtual lab under TCG, not hardware speed.', '');
   for (const h of meta.hosts) {
     lines.push(`- host **${m(h.name)}**: kernel ${m(h.kernel)}, QEMU ${m(h.qemu)}, ${h.accel.toUpperCase()}${h.nic ? `, NIC ${m(h.nic.model)} (${m(h.nic.driver)} ${m(h.nic.driverVersion)}, fw ${m(h.nic.firmware)})` : ''}`);

@@ -1,4 +1,8 @@
-/** Which charts a report holds, in order: this run's figures, then one trend per metric. */
+/**
+ * Which charts a report holds, in order: this run's figures, then one trend per metric, drawn
+ * with the modes that have at least MIN_TREND_NIGHTS nights of it (a first night's one-point
+ * "trends" said nothing and made 12 of a virtual-lab report's 14 charts).
+ */
 import type { ChartSpec } from './charts/chart-spec.ts';
 import { httpChart } from './charts/http-chart.ts';
 import { latencyChart } from './charts/latency-chart.ts';
@@ -14,13 +18,17 @@ export interface RenderedChart {
   dataUri: string;
 }
 
+/** Fewer nights than this: no trend line for that mode (nor a chart when no mode has enough). */
+export const MIN_TREND_NIGHTS = 3;
+
 export function reportCharts(data: ReportData, summaries: readonly MetricSummary[]): ChartSpec[] {
   const charts = [throughputChart(summaries), latencyChart(summaries), httpChart(summaries)].filter((c): c is ChartSpec => c !== undefined);
   const { runs, medians } = trendSeries(data.trend);
   const units = new Map(data.samples.map((s) => [s.metric, s.unit]));
   for (const metric of [...medians.keys()].sort()) {
     const unit = units.get(metric);
-    if (unit) charts.push(trendChart(metric, unit, runs, medians.get(metric)!));
+    const long = new Map([...medians.get(metric)!].filter(([, values]) => values.filter((v) => v !== undefined).length >= MIN_TREND_NIGHTS));
+    if (unit && long.size > 0) charts.push(trendChart(metric, unit, runs, long));
   }
   return charts;
 }

@@ -16,7 +16,8 @@ import { loadReportData, type ReportData } from '../results/report-data.ts';
 
 export const REPORT_FILES = { html: 'report.html', markdown: 'report.md', junit: 'junit.xml', json: 'results.json' } as const;
 
-async function writeAtomically(file: string, text: string): Promise<void> {
+/** Written to a temporary name and renamed: a reader never sees half a file. */
+export async function writeAtomically(file: string, text: string): Promise<void> {
   const tmp = `${file}.${process.pid}.tmp`;
   await fs.writeFile(tmp, text);
   await fs.rename(tmp, file);

@@ -142,7 +142,14 @@ export interface ChangeSearch {
 }
 
 export async function findChanges(history: History, q: ChangeQuery): Promise<ChangeSearch> {
-  const medians = await history.runMedians({ host: q.host, mode: q.mode, metric: q.metric });
+  return findChangesIn(history, await history.runMedians({ host: q.host, mode: q.mode, metric: q.metric }), q);
+}
+
+/**
+ * The same search over night values already read (history.runMedians with q's host, mode and
+ * metric): the dashboard reads them once for its trends and its change points.
+ */
+export async function findChangesIn(history: History, medians: readonly RunMedian[], q: ChangeQuery): Promise<ChangeSearch> {
   const directions = await history.metricDirections();
   const acks = new Map((await history.acknowledgements()).map((a) => [ackKey(a.runId, a.metric), a]));
   const metas = new Map<string, Promise<RunMeta | undefined>>();

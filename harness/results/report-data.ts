@@ -1,13 +1,16 @@
 /**
  * Everything a report shows, gathered once: the run (from its directory), the night's verdicts
- * (results/night-verdicts.ts: each series against its last good nights, or a pinned baseline)
- * and the history for the trends.
+ * (results/night-verdicts.ts: each series against its last good nights, or a pinned baseline),
+ * the open change points of the run's series (results/changes.ts, as `passbench changes` finds
+ * them) and the history for the trends.
  */
+import { findChanges, type SeriesChange } from './changes.ts';
 import type { History, RunMedian } from './history.ts';
-import { judgeRunNight, type NightJudgement, type NightSettings } from './night-verdicts.ts';
+import { judgeRunNight, nightSettings, type NightJudgement, type NightSettings } from './night-verdicts.ts';
 import { runMedians } from './run-medians.ts';
 import { readRunDir } from './run-reader.ts';
 import type { Check, RunMeta, Sample } from './schema.ts';
+import { absoluteThresholdFor, thresholdFor } from './thresholds.ts';
 
 export interface ReportData {
   dir: string;
@@ -16,6 +19,8 @@ export interface ReportData {
   checks: Check[];
   /** The night's verdicts. */
   night: NightJudgement;
+  /** Open change points of the series this run measured (host × mode × guest × metric), oldest first. */
+  openChanges: SeriesChange[];
   /** Per-run medians of earlier runs of this scenario on this host, then this run's. */
   trend: RunMedian[];
   /** Any host's guests ran under TCG, or a host is an emulated virtual-lab host: every figure is an emulated one. */
@@ -33,8 +38,21 @@ export async function loadReportData(runDir: string, history: History, settings:
     host: s.host, mode: s.mode, guest: s.guest, metric: s.metric, unit: s.unit, n, median,
   }));
   return {
-    dir: runDir, meta, samples, checks, night,
+    dir: runDir, meta, samples, checks, night, openChanges: await openChangesOf(history, samples, settings),
     trend: [...earlier.filter((v) => v.runId !== meta.runId), ...own],
     emulated: meta.hosts.some((h) => h.accel === 'tcg' || h.virtualLab),
   };
+}
+
+/** The open changes of the series `samples` belong to, at the night verdict's thresholds. */
+async function openChangesOf(history: History, samples: readonly Sample[], settings: Partial<NightSettings>): Promise<SeriesChange[]> {
+  const key = (s: Pick<Sample, 'host' | 'mode' | 'guest' | 'metric'>) => `${s.host}\u0000${s.mode}\u0000${s.guest}\u0000${s.metric}`;
+  const measured = new Set(samples.map(key));
+  const { thresholds } = nightSettings(settings);
+  const open: SeriesChange[] = [];
+  for (const host of [...new Set(samples.map((s) => s.host))].sort()) {
+    const found = await findChanges(history, { host, threshold: (m) => thresholdFor(thresholds, m), absoluteThreshold: (m) => absoluteThresholdFor(thresholds, m) });
+    open.push(...found.changes.filter((c) => c.status === 'open' && measured.has(key(c))));
+  }
+  return open;
 }

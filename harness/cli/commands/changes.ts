@@ -65,8 +65,8 @@ export function formatChanges({ changes, outliers }: Pick<ChangeSearch, 'changes
   return lines.join('\n');
 }
 
-/** The options, checked before the history is opened. */
-function checkOptions(o: ChangesOptions) {
+/** The options, checked before the history is opened (the dashboard takes the same). */
+export function checkOptions(o: Pick<ChangesOptions, 'host' | 'mode' | 'metric' | 'since' | 'threshold' | 'absolute'>) {
   for (const key of ['host', 'metric'] as const) {
     const value = o[key];
     if (value !== undefined && value.trim() === '') throw new UsageError(`--${key} "": expected a value to match`, { remedy: `leave --${key} out for every ${key}` });

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerBindCommand } from './bind.ts';
 import { registerChangesCommand } from './changes.ts';
 import { registerCompareCommand } from './compare.ts';
+import { registerDashboardCommand } from './dashboard.ts';
 import { registerDevicesCommand } from './devices.ts';
 import { registerDoctorCommand } from './doctor.ts';
 import { registerHistoryCommand } from './history.ts';
@@ -26,4 +27,5 @@ export const commands: RegisterCommand[] = [
   registerCompareCommand,
   registerChangesCommand,
   registerReportCommand,
+  registerDashboardCommand,
 ];

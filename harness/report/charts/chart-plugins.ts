@@ -62,22 +62,34 @@ export interface VerticalMarker {
   /** Index on a category x axis. */
   index: number;
   label: string;
+  /** This marker's colour (default: the plugin's). */
+  colour?: string;
 }
 
-/** Dashed vertical lines with a label at the top (e.g. kernel upgrades on a trend). */
-export function verticalMarkersPlugin(markers: readonly VerticalMarker[], colour = '#555'): Plugin {
+export interface MarkerStyle {
+  /** Plugin id suffix: two marker sets on one chart need two ids. */
+  id?: string;
+  /** Line dash ([] solid); default [4, 4]. */
+  dash?: number[];
+  /** Where the labels go: the top of the chart area (default) or its bottom. */
+  labelAt?: 'top' | 'bottom';
+}
+
+/** Vertical lines with a label (e.g. kernel upgrades on a trend, dashed, labels at the top). */
+export function verticalMarkersPlugin(markers: readonly VerticalMarker[], colour = '#555', style: MarkerStyle = {}): Plugin {
   return {
-    id: 'passbenchVerticalMarkers',
+    id: `passbenchVerticalMarkers${style.id ?? ''}`,
     afterDatasetsDraw(chart: Chart) {
       const { ctx, chartArea } = chart;
       const x = chart.scales.x!;
+      const top = style.labelAt === 'bottom' ? chartArea.bottom - 15 : chartArea.top + 2;
       ctx.save();
-      ctx.strokeStyle = colour;
-      ctx.fillStyle = colour;
-      ctx.setLineDash([4, 4]);
+      ctx.setLineDash(style.dash ?? [4, 4]);
       ctx.font = '11px sans-serif';
       for (const marker of markers) {
         const px = x.getPixelForValue(marker.index);
+        const c = marker.colour ?? colour;
+        ctx.strokeStyle = c;
         ctx.beginPath();
         ctx.moveTo(px, chartArea.top); ctx.lineTo(px, chartArea.bottom);
         ctx.stroke();
@@ -86,10 +98,10 @@ export function verticalMarkersPlugin(markers: readonly VerticalMarker[], colour
         const fits = px + 3 + width <= chartArea.right;
         const left = fits ? px + 3 : px - 3 - width;
         ctx.fillStyle = 'rgba(255, 255, 255, 0.85)';
-        ctx.fillRect(left - 1, chartArea.top + 2, width + 2, 13);
-        ctx.fillStyle = colour;
+        ctx.fillRect(left - 1, top, width + 2, 13);
+        ctx.fillStyle = c;
         ctx.textAlign = 'left';
-        ctx.fillText(marker.label, left, chartArea.top + 12);
+        ctx.fillText(marker.label, left, top + 10);
       }
       ctx.restore();
     },
