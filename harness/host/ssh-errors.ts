@@ -4,6 +4,7 @@
  * behind an SFTP status or a remote command's strerror text.
  */
 import { PassbenchError, errorMessage } from '../errors.ts';
+import { markFinal } from '../wait/index.ts';
 import type { SshTarget } from './ssh-target.ts';
 
 /** The host presented a key other than the pinned one. Nothing was run. */
@@ -22,6 +23,19 @@ export class SshConnectError extends PassbenchError {
     super(`cannot connect to ${target}: ${reason}`, details);
   }
 }
+
+/**
+ * The connection went away under us (the server's session process died, the network dropped):
+ * nothing more can run over it, and no wait can bring it back (final: every waitUntil ends at once).
+ */
+export class SshConnectionLostError extends PassbenchError {
+  constructor(readonly target: string, at: Date) {
+    super(`the SSH connection to ${target} was lost at ${at.toISOString()}`, {
+      remedy: `Check ${target}'s sshd log for why the session ended (the virtual lab's serial log shows it), and that the host is up.`,
+    });
+  }
+}
+markFinal(SshConnectionLostError.prototype);
 
 export function connectError(target: string, options: SshTarget, error: unknown): SshConnectError {
   const message = errorMessage(error);

@@ -12,7 +12,7 @@ import { splitLines } from './lines.ts';
 import { shellJoin } from './shell-quote.ts';
 import { describeKey, hostKeyAlgorithms, readIdentity, readPinnedKeys } from './ssh-credentials.ts';
 import type { SshTarget } from './ssh-target.ts';
-import { HostKeyMismatchError, SshConnectError, connectError, errnoFromMessage, sftpCode } from './ssh-errors.ts';
+import { HostKeyMismatchError, SshConnectError, SshConnectionLostError, connectError, errnoFromMessage, sftpCode } from './ssh-errors.ts';
 import { Pace, Semaphore, asDeadline, WaitTimeoutError, waitUntil, within, withDeadline, type Deadline, type DeadlineLike } from '../wait/index.ts';
 
 export interface SshHostOptions extends SshTarget {
@@ -70,6 +70,8 @@ export class SshHost implements Host {
   private readonly sessions = new Semaphore(MAX_EXEC_SESSIONS);
   private readonly urgentSessions = new Semaphore(1);
   private closed = false;
+  /** Set when the connection ends without close(): every later call fails with it at once. */
+  private lost?: SshConnectionLostError;
 
   private constructor(readonly name: string, private readonly client: Client, private readonly sftpDeadline: Deadline) {}
 
@@ -118,7 +120,11 @@ export class SshHost implements Host {
     // every command would wait out its deadline (47 s in the lab when a guest dropped the session).
     // An SSH transport is useless half-closed: end it, so the loss shows at once.
     if (sock) client.on('end', () => sock.destroy());
-    return new SshHost(name, client, asDeadline(options.sftpDeadlineMs ?? (options.pace ?? Pace.neutral()).scaled(SFTP_BASE_MS)));
+    const host = new SshHost(name, client, asDeadline(options.sftpDeadlineMs ?? (options.pace ?? Pace.neutral()).scaled(SFTP_BASE_MS)));
+    client.once('close', () => {
+      if (!host.closed) host.lost = new SshConnectionLostError(target, new Date());
+    });
+    return host;
   }
 
   async run(argv: readonly string[], options: RunOptions & { urgent?: boolean } = {}): Promise<RunResult> {
@@ -198,6 +204,7 @@ export class SshHost implements Host {
 
   /** A TCP stream to `address:port` as seen from this host: how a jump works. */
   async forwardOut(address: string, port: number, target = `${address}:${port}`): Promise<ClientChannel> {
+    if (this.lost) throw this.lost;
     return new Promise((resolve, reject) => {
       this.client.forwardOut('127.0.0.1', 0, address, port, (error, channel) => {
         if (!error) return resolve(channel);
@@ -330,6 +337,7 @@ export class SshHost implements Host {
   private async start(argv: readonly string[], io: StartIo): Promise<RemoteCommand> {
     if (argv.length === 0) throw new TypeError('run() needs a command');
     if (this.closed) throw new CommandError(this.name, argv, undefined, '', 0, { reason: 'not run: the SSH connection is closed' });
+    if (this.lost) throw new CommandError(this.name, argv, undefined, '', 0, { reason: 'not run: the SSH connection was lost', cause: this.lost });
     // sshd allows MaxSessions (default 10) channels per connection: queue beyond that instead of failing.
     const release = await (io.urgent ? this.urgentSessions : this.sessions).acquire();
     if (io.gate) io.gate.admitted = true;
@@ -428,6 +436,7 @@ export class SshHost implements Host {
 
   private sftp(file: string, operation: string): Promise<SFTPWrapper> {
     absolute(file);
+    if (this.lost) return Promise.reject(new HostFileError(this.name, file, operation, { cause: this.lost, remedy: this.lost.remedy }));
     this.sftpSession ??= withDeadline(new Promise<SFTPWrapper>((resolve, reject) => {
       this.client.sftp((error, sftp) => (error ? reject(error) : resolve(sftp)));
     }), this.sftpDeadline, 'opening the SFTP session');

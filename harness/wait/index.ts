@@ -6,6 +6,7 @@
 export { WaitAbortedError, raceAbort } from './abort.ts';
 export { asDeadline, describeDeadline, fixedDeadline, seconds, type Deadline, type DeadlineLike } from './deadline.ts';
 export { delay } from './delay.ts';
+export { isFinal, markFinal } from './final-error.ts';
 export { Mutex, Semaphore, type Release } from './mutex.ts';
 export { ACCEL_PACE, LAB_BOOT_REFERENCE_MS, PACE_RANGE, Pace, type Accel } from './pace.ts';
 export { WaitTimeoutError, describeWait, type WaitFacts } from './timeout-error.ts';

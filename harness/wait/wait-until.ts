@@ -2,6 +2,7 @@ import { errorMessage } from '../errors.ts';
 import { WaitAbortedError, raceAbort } from './abort.ts';
 import { asDeadline, seconds, type DeadlineLike } from './deadline.ts';
 import { delay } from './delay.ts';
+import { isFinal } from './final-error.ts';
 import { WaitTimeoutError, describeWait, type WaitFacts } from './timeout-error.ts';
 
 /** What each attempt is told: checks that themselves take time (an SSH connect) bound it by `remainingMs`. */
@@ -20,7 +21,7 @@ export interface WaitOptions {
   /** Ends the wait at once, also during an attempt, with `abortError()` (default WaitAbortedError). */
   signal?: AbortSignal;
   abortError?: () => Error;
-  /** An error that waiting longer cannot cure (a wrong host key, QEMU gone): rethrown at once. */
+  /** An error that waiting longer cannot cure (a wrong host key, QEMU gone): rethrown at once. So is any isFinal error. */
   fatal?: (error: unknown) => boolean;
   /** Also give up after this many attempts (a timeout all the same). */
   maxAttempts?: number;
@@ -39,7 +40,7 @@ const DEFAULT_INTERVAL_MS = 250;
 /**
  * Polls `check` until it returns a value (not undefined) and returns that value. A check that
  * throws is retried, unless `fatal` says the error is final. At the deadline (or after
- * `maxAttempts`) throws WaitTimeoutError. There is one attempt at least, and one at the deadline.
+ * `maxAttempts`) throws WaitTimeoutError. An error marked final (final-error.ts) is never retried. There is one attempt at least, and one at the deadline.
  */
 export async function waitUntil<T>(
   what: string,
@@ -61,7 +62,7 @@ export async function waitUntil<T>(
       if (value !== undefined) return value;
       lastError = undefined;
     } catch (error) {
-      if (o.signal?.aborted || o.fatal?.(error)) throw error;
+      if (o.signal?.aborted || isFinal(error) || o.fatal?.(error)) throw error;
       lastError = error;
     }
     const remaining = deadline.ms - (Date.now() - started);

@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import ssh2 from 'ssh2';
+import { LocalHost } from '../../../harness/host/local-host.ts';
+import { SshHost } from '../../../harness/host/ssh-host.ts';
+import { formatPublicKey, generateKeyPair } from '../../../harness/host/ssh-keys.ts';
+import { isFinal, waitUntil } from '../../../harness/wait/index.ts';
+import { tempDir } from '../../support/temp-dirs.ts';
+
+/**
+ * A server whose session process dies (the virtual lab's dropbear 2022.83 exits a session on an
+ * assertion, mkj/dropbear#321): every later call fails at once naming the lost connection, and a
+ * wait polling over it ends at once instead of retrying until its deadline (a lab test hung for
+ * its whole 40 minutes that way).
+ */
+describe('host/ssh-host: a connection the server drops', function () {
+  this.timeout(30_000);
+  let server: ssh2.Server;
+  let host: SshHost;
+  const sessions: ssh2.Connection[] = [];
+
+  before(async () => {
+    const dir = await tempDir('passbench-lost-sshd-');
+    const local = new LocalHost();
+    const hostKey = await generateKeyPair(local, dir, 'host_ed25519');
+    const clientKey = await generateKeyPair(local, dir, 'client_ed25519');
+    server = new ssh2.Server({ hostKeys: [await readFile(hostKey.privateKeyPath)] }, (client) => {
+      sessions.push(client);
+      client.on('error', () => {});
+      client.on('authentication', (ctx) => (ctx.method === 'publickey' ? ctx.accept() : ctx.reject(['publickey'])));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    host = await SshHost.connect({
+      address: '127.0.0.1', port: (server.address() as AddressInfo).port, user: 'root',
+      identityFile: clientKey.privateKeyPath, hostKey: formatPublicKey(hostKey.publicKey),
+    });
+    const client = (host as unknown as { client: ssh2.Client }).client;
+    const dropped = new Promise<void>((resolve) => client.once('close', () => resolve()));
+    for (const s of sessions) s.end();
+    await dropped;
+  });
+
+  after(async () => {
+    await host?.close();
+    server?.close();
+  });
+
+  it('fails a command at once, naming the lost connection', async () => {
+    await assert.rejects(host.run(['true']), (error: Error) => {
+      assert.match(error.message, /not run: the SSH connection was lost/);
+      assert.ok(isFinal(error), 'final: no wait retries it');
+      return true;
+    });
+  });
+
+  it('ends a wait polling over it at once (not at its 60 s deadline)', async () => {
+    const started = Date.now();
+    await assert.rejects(waitUntil('a file over the dead connection', () => host.readFile('/etc/hostname'), { deadline: 60_000, intervalMs: 100 }),
+      (error: Error) => {
+        assert.ok(isFinal(error), `${error.name}: ${error.message}`);
+        assert.match(String((error.cause as Error | undefined)?.message), /SSH connection to .* was lost at/);
+        return true;
+      });
+    assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`);
+  });
+
+  it('refuses a tunnel through it', async () => {
+    await assert.rejects(host.forwardOut('10.0.3.21', 22), /was lost at/);
+  });
+});
