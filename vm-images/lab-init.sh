@@ -7,7 +7,7 @@
 # 3. configures the e1000 management NIC (QEMU user-net: 10.0.2.15/24 via 10.0.2.2),
 # 4. reads the SSH host key and authorized_keys from QEMU fw_cfg (opt/passbench/host_key,
 #    opt/passbench/authorized_keys) — nothing secret is baked into the image —
-# 5. runs the controller's dropbear (from the shared /usr) chrooted into /newroot on port 22.
+# 5. runs the controller's OpenSSH sshd (from the shared /usr) chrooted into /newroot on port 22.
 # Progress goes to the serial console as "passbench-init: …" with uptime stamps.
 /bin/busybox --install -s /bin
 export PATH=/bin:/sbin
@@ -75,11 +75,17 @@ cat $fw/host_key/raw >$R/run/passbench/host_key
 cat $fw/authorized_keys/raw >$R/root/.ssh/authorized_keys
 chmod 0600 $R/run/passbench/host_key $R/root/.ssh/authorized_keys
 
-# dropbear: -s no passwords, -r host key (dropbear format), -F foreground, -E log to stderr.
-chroot $R /usr/sbin/dropbear -s -F -E -p 22 -r /run/passbench/host_key -P /run/dropbear.pid \
+# OpenSSH, not dropbear: dropbear 2022.83 (Debian 12) ends a whole session on an assertion when a
+# channel opens as another one's process exits (mkj/dropbear#321, fixed in 2024.86), and the harness
+# runs many channels at once on its lab connection: a lab test lost its connection that way.
+# -f /dev/null: no config from the controller's /etc; keys only; -D foreground, -e log to the console.
+mkdir -p -m 0755 $R/run/sshd
+chroot $R /usr/sbin/sshd -D -e -f /dev/null -p 22 -h /run/passbench/host_key -o PidFile=/run/sshd.pid \
+  -o PasswordAuthentication=no -o KbdInteractiveAuthentication=no -o PermitRootLogin=prohibit-password \
+  -o StrictModes=no -o MaxSessions=64 -o MaxStartups=64 -o 'Subsystem sftp internal-sftp' \
   >/dev/console 2>&1 &
 say "sshd started"
-# Let dropbear reach listen() before the igb/vfio probes compete for the vCPUs (TCG).
+# Let sshd reach listen() before the igb/vfio probes compete for the vCPUs (TCG).
 for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
   grep -q ':0016 00000000:0000 0A' /proc/net/tcp /proc/net/tcp6 2>/dev/null && break
   sleep 0.1

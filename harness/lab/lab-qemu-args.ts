@@ -16,7 +16,7 @@ export interface LabQemuOptions {
   accel: 'kvm' | 'tcg';
   /** Host TCP port (127.0.0.1) forwarded to the lab host's port 22. */
   sshPort: number;
-  /** Files handed in through fw_cfg: dropbear-format host key and OpenSSH authorized_keys (0600). */
+  /** Files handed in through fw_cfg: the OpenSSH host key and authorized_keys (0600). */
   hostKeyFile: string;
   authorizedKeysFile: string;
   /** Where the serial console goes, and the QMP unix socket. */
@@ -119,7 +119,7 @@ export function labQemuArgs(o: LabQemuOptions): string[] {
   args.push('-netdev', `user,id=mgmt,net=10.0.2.0/24,hostfwd=tcp:127.0.0.1:${port}-:22`);
   args.push('-device', 'e1000,netdev=mgmt,id=mgmtnic,romfile=');
 
-  // Controller's /usr and /etc, read-only (the lab host's tools: qemu, iperf3, ip, lspci, dropbear).
+  // Controller's /usr and /etc, read-only (the lab host's tools: qemu, iperf3, ip, lspci, sshd).
   args.push('-virtfs', `local,path=${usr},mount_tag=passbench_usr,security_model=none,readonly=on,multidevs=remap`);
   args.push('-virtfs', `local,path=${etc},mount_tag=passbench_etc,security_model=none,readonly=on,multidevs=remap`);
 

@@ -16,8 +16,7 @@ import { WaitTimeoutError, seconds, waitUntil, type Deadline } from '../wait/ind
  *
  * Everything a run needs lives in one state folder (mode 0700, outside git):
  *   id_ed25519(.pub)       controller's client key (0600)
- *   host_ed25519(.pub)     the lab host's SSH host key, generated HERE so it can be pinned
- *   host_key.dropbear      the same key in dropbear's format, handed in through fw_cfg
+ *   host_ed25519(.pub)     the lab host's SSH host key, generated HERE so it can be pinned, handed in through fw_cfg
  *   authorized_keys        handed in through fw_cfg
  *   known_hosts            the pinned key for [127.0.0.1]:<port>
  *   lab.yaml               lab config: hosts: {lab: {address, port, user, identityFile, hostKey}},
@@ -34,7 +33,6 @@ export interface LabPaths {
   dir: string;
   clientKey: string;
   hostKeyOpenssh: string;
-  hostKeyDropbear: string;
   authorizedKeys: string;
   knownHosts: string;
   config: string;
@@ -99,7 +97,6 @@ export function labPaths(dir: string): LabPaths {
     dir,
     clientKey: join(dir, 'id_ed25519'),
     hostKeyOpenssh: join(dir, 'host_ed25519'),
-    hostKeyDropbear: join(dir, 'host_key.dropbear'),
     authorizedKeys: join(dir, 'authorized_keys'),
     knownHosts: join(dir, 'known_hosts'),
     config: join(dir, 'lab.yaml'),
@@ -145,7 +142,7 @@ async function kvmUsable(host: Host): Promise<boolean> {
  * QEMU's user-net accepts the forwarded connection at once even while the guest is not listening
  * yet, so "connect" proves nothing and an ssh attempt then waits its whole ConnectTimeout (3 s)
  * for a banner that never comes. Probes are started every 150 ms, each waits up to 3 s (a banner
- * can be slow under TCG), so readiness is seen within ~150 ms of dropbear listening.
+ * can be slow under TCG), so readiness is seen within ~150 ms of sshd listening.
  */
 export async function waitForSshBanner(port: number, deadlineAt: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -184,9 +181,6 @@ async function ensureKeys(host: Host, p: LabPaths): Promise<void> {
   }
   // A fresh host key for every `lab up`: the pinned line in lab.yaml is the one this boot serves.
   await generateKeyPair(host, dirname(p.hostKeyOpenssh), basename(p.hostKeyOpenssh), 'passbench-lab-host');
-  await host.remove(p.hostKeyDropbear);
-  await host.run(['dropbearconvert', 'openssh', 'dropbear', p.hostKeyOpenssh, p.hostKeyDropbear]);
-  await host.run(['chmod', '0600', p.hostKeyDropbear]);
   await host.writeFile(p.authorizedKeys, await host.readFile(`${p.clientKey}.pub`), { mode: 0o600 });
 }
 
@@ -267,7 +261,7 @@ export async function labUp(host: Host, o: LabUpOptions = {}): Promise<LabUpResu
     accel = a;
     argv = labQemuArgs({
       kernel, initrd, accel, sshPort: port,
-      hostKeyFile: p.hostKeyDropbear, authorizedKeysFile: p.authorizedKeys,
+      hostKeyFile: p.hostKeyOpenssh, authorizedKeysFile: p.authorizedKeys,
       serialLog: p.serialLog, qmpSocket: p.qmpSocket, pidFile: p.pidFile,
       // Two PFs: dut0 keeps its VFs, dut1 is passed through whole to a nested guest.
       igbCount: 2, shareImages: imageDir, cpuModel: o.cpuModel, tbSizeMiB: o.tbSizeMiB,
