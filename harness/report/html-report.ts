@@ -23,7 +23,7 @@ figure{margin:1.5em 0}figure img{max-width:100%;border:1px solid #ddd}figcaption
 
 function hostsTable(data: ReportData): string {
   return table(['host', 'kernel', 'QEMU', 'accel', 'NIC', 'driver', 'firmware', 'kernel command line'], data.meta.hosts.map((x) => [
-    td(x.name), td(x.kernel), td(x.qemu), td(x.accel === 'tcg' ? 'TCG (emulated)' : 'KVM'), td(x.nic ? `${x.nic.model} (${x.nic.vendorDevice}, ${x.nic.bdf})` : '–'),
+    td(x.name), td(x.kernel), td(x.qemu), td(x.accel === 'tcg' ? 'TCG (emulated)' : x.virtualLab ? 'KVM inside an emulated (TCG) lab host' : 'KVM'), td(x.nic ? `${x.nic.model} (${x.nic.vendorDevice}, ${x.nic.bdf})` : '–'),
     td(x.nic ? `${x.nic.driver} ${x.nic.driverVersion}` : '–'), td(x.nic?.firmware ?? '–'), td(x.kernelCmdline)]));
 }
 
@@ -71,7 +71,7 @@ export function htmlReport(data: ReportData, summaries: readonly MetricSummary[]
   const { meta } = data;
   const title = `passbench ${scenarioName(meta.scenario)} — run ${meta.runId}`;
   return `${pageHead(title, charts.length, STYLE)}<h1>${h(title)}${data.emulated ? ' — emulated (TCG)' : ''}</h1>
-${data.emulated ? '<p class="banner"><strong>emulated (TCG)</strong>: this run used QEMU\'s TCG emulator, not KVM. Figures show the harness works; they are not the hardware\'s speed.</p>' : ''}
+${data.emulated ? '<p class="banner"><strong>emulated (TCG)</strong>: this run\'s host is a virtual lab under QEMU\'s TCG emulator (its guests under TCG, or under KVM inside it: emulated all the same). Figures show the harness works; they are not the hardware\'s speed.</p>' : ''}
 ${leadSection(data)}
 <h2>Run</h2>
 <p>Status: <span class="${h(meta.status)}">${h(meta.status)}</span>${meta.error ? ` — ${h(meta.error)}` : ''}.

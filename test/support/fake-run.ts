@@ -14,6 +14,8 @@ export interface FakeRunOptions {
   kernel?: string;
   qemu?: string;
   accel?: 'kvm' | 'tcg';
+  /** The host is an emulated virtual-lab host (default: accel tcg); KVM guests nested in it stay emulated. */
+  virtualLab?: boolean;
   scenario?: string;
   status?: RunMeta['status'];
   modes?: Mode[];
@@ -72,7 +74,7 @@ export function fakeMeta(o: FakeRunOptions): RunMeta {
       kernelCmdline: 'intel_iommu=on iommu=pt',
       qemu: o.qemu ?? '10.0.2',
       accel: o.accel ?? 'kvm',
-      virtualLab: (o.accel ?? 'kvm') === 'tcg',
+      virtualLab: o.virtualLab ?? (o.accel ?? 'kvm') === 'tcg',
       nic: { bdf: '0000:03:00.0', model: '82599ES 10-Gigabit SFI/SFP+', vendorDevice: '8086:10fb', driver: 'ixgbe', driverVersion: '6.1.0', firmware: '0x800007f4' },
     }],
     startedAt: (o.startedAt ?? new Date('2026-11-20T02:00:00Z')).toISOString(),

@@ -61,6 +61,14 @@ describe('reports', function () {
       assert.match(await fs.readFile(files.markdown, 'utf8'), /\*\*emulated \(TCG\)\*\*/);
     });
 
+    it('labels KVM guests nested in an emulated lab host as emulated, and says where KVM ran', async () => {
+      const nested = await writeReports(await buildReportHistory(path.join(root, 'nested'), history, { accel: 'kvm', virtualLab: true }), history);
+      const html = await fs.readFile(nested.html, 'utf8');
+      assert.ok(/<h1>[^<]*— emulated \(TCG\)<\/h1>/.test(html), 'emulated label in the title');
+      assert.match(html, /<td>KVM inside an emulated \(TCG\) lab host<\/td>/);
+      assert.match(await fs.readFile(nested.markdown, 'utf8'), /\*\*emulated \(TCG\)\*\*/);
+    });
+
     it('Markdown summary: verdict, regressions first, failed checks', async () => {
       const md = await fs.readFile(files.markdown, 'utf8');
       assert.match(md, /^## passbench nightly: FAILED — run `r5`/);
