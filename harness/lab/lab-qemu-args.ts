@@ -73,7 +73,10 @@ function checkInt(what: string, n: number, min: number, max: number): number {
 
 export function labKernelAppend(extra: readonly string[] = []): string {
   // quiet: the serial console under TCG is slow; console output was a large part of boot time.
-  return ['intel_iommu=on', 'iommu=pt', 'console=ttyS0', 'quiet', 'panic=-1', ...extra].join(' ');
+  // lapic=notscdeadline: the local APIC's own countdown instead of the TSC-deadline timer, whose
+  // deadline the emulated SVM's TSC offset for nested KVM guests can move (the lab host's CPU 0
+  // once stopped getting timer interrupts after nested KVM guests; see vm-images/lab-init.sh).
+  return ['intel_iommu=on', 'iommu=pt', 'console=ttyS0', 'quiet', 'panic=-1', 'lapic=notscdeadline', ...extra].join(' ');
 }
 
 export function labQemuArgs(o: LabQemuOptions): string[] {
