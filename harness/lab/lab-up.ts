@@ -63,7 +63,6 @@ export const LAB_KERNELS = { '6.1': 'stable', '6.12': 'backports' } as const;
 export type LabKernel = keyof typeof LAB_KERNELS;
 
 /** Paths INSIDE the lab host (under /images) of build-guest.sh's outputs. */
-
 export interface GuestImages {
   iso: string;
   /** bzImage (compressed; boots through the Linux boot protocol). */
@@ -192,6 +191,7 @@ export interface LabUpOptions {
   accel?: 'auto' | 'kvm' | 'tcg';
   /** The lab's CPU model under TCG (default max). */
   cpuModel?: string;
+  /** The lab QEMU's TCG translation buffer in MiB (QEMU's default otherwise); for bench/nested-boot.ts experiments. */
   tbSizeMiB?: number;
   /**
    * The nested guests' accelerator. auto (default): KVM when it works inside the lab host (under
