@@ -30,7 +30,7 @@ by \`lab up\`, is what every host command takes:  passbench doctor --lab FILE --
     .description('build (cached) and boot the lab host; prints the lab config path')
     .option('--name <name>', 'lab name, for several labs side by side', 'lab')
     .option('--accel <accel>', `accelerator: ${ACCELS.join(', ')} (auto falls back to TCG, loudly)`, 'auto')
-    .option('--guest-accel <accel>', 'the nested guests\' accelerator: auto (KVM inside the lab host when it works, else TCG), kvm, tcg', 'auto')
+    .option('--guest-accel <accel>', 'the nested guests\' accelerator: tcg (TCG inside TCG: slow, proven), kvm (KVM inside the lab host: ~8 s boots, not yet reliable), auto (kvm when it works)', 'tcg')
     .option('--kernel <version>', `the lab host's kernel: ${Object.keys(LAB_KERNELS).join(' (Debian 12) or ')} (bookworm-backports); the guests keep theirs`, '6.12')
     .option('--json', 'machine-readable output')
     .addHelpText('after', `
