@@ -20,9 +20,9 @@ export interface SshHostOptions extends SshTarget {
   via?: SshHost;
   /** Deadline for TCP connect + handshake + authentication. Default 20 s. */
   connectTimeoutMs?: number;
-  /** Scales the deadline of each SFTP operation (SFTP_BASE_MS). Default: factor 1. */
+  /** Scales the deadline of each SFTP operation and tunnel opening (SFTP_BASE_MS). Default: factor 1. */
   pace?: Pace;
-  /** Each SFTP operation's deadline instead of pace × SFTP_BASE_MS. */
+  /** Each SFTP operation's and tunnel opening's deadline instead of pace × SFTP_BASE_MS. */
   sftpDeadlineMs?: DeadlineLike;
 }
 
@@ -205,8 +205,13 @@ export class SshHost implements Host {
   /** A TCP stream to `address:port` as seen from this host: how a jump works. */
   async forwardOut(address: string, port: number, target = `${address}:${port}`): Promise<ClientChannel> {
     if (this.lost) throw this.lost;
-    return new Promise((resolve, reject) => {
+    // The server answers a tunnel request only once its own connect() to the target ends: to a
+    // guest that rebooted (or hangs) that can take minutes, and a wait for SSH through the jump
+    // host had no bound. A tunnel that opens after its deadline is closed at once.
+    let late = false;
+    const opening = new Promise<ClientChannel>((resolve, reject) => {
       this.client.forwardOut('127.0.0.1', 0, address, port, (error, channel) => {
+        if (late && !error) channel.close();
         if (!error) return resolve(channel);
         reject(new SshConnectError(`${target} (via ${this.name})`, `the jump host could not open a tunnel: ${error.message}`, {
           cause: error,
@@ -215,6 +220,14 @@ export class SshHost implements Host {
         }));
       });
     });
+    try {
+      return await withDeadline(opening, this.sftpDeadline, `opening a tunnel to ${target} through ${this.name}`, {
+        remedy: `${this.name} did not open the tunnel in time: is ${target} up (its console), and ${this.name} not overloaded?`,
+      });
+    } catch (error) {
+      late = true;
+      throw error;
+    }
   }
 
   async readFile(file: string): Promise<string> {
