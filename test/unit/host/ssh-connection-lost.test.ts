@@ -1,12 +1,8 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
-import ssh2 from 'ssh2';
-import { LocalHost } from '../../../harness/host/local-host.ts';
-import { SshHost } from '../../../harness/host/ssh-host.ts';
-import { formatPublicKey, generateKeyPair } from '../../../harness/host/ssh-keys.ts';
+import type ssh2 from 'ssh2';
+import type { SshHost } from '../../../harness/host/ssh-host.ts';
 import { isFinal, waitUntil } from '../../../harness/wait/index.ts';
-import { tempDir } from '../../support/temp-dirs.ts';
+import { startFakeSshd, type FakeSshd } from '../../support/fake-sshd.ts';
 
 /**
  * A server whose session process dies (the virtual lab's dropbear 2022.83 exits a session on an
@@ -16,34 +12,20 @@ import { tempDir } from '../../support/temp-dirs.ts';
  */
 describe('host/ssh-host: a connection the server drops', function () {
   this.timeout(30_000);
-  let server: ssh2.Server;
+  let sshd: FakeSshd;
   let host: SshHost;
-  const sessions: ssh2.Connection[] = [];
 
   before(async () => {
-    const dir = await tempDir('passbench-lost-sshd-');
-    const local = new LocalHost();
-    const hostKey = await generateKeyPair(local, dir, 'host_ed25519');
-    const clientKey = await generateKeyPair(local, dir, 'client_ed25519');
-    server = new ssh2.Server({ hostKeys: [await readFile(hostKey.privateKeyPath)] }, (client) => {
-      sessions.push(client);
-      client.on('error', () => {});
-      client.on('authentication', (ctx) => (ctx.method === 'publickey' ? ctx.accept() : ctx.reject(['publickey'])));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    host = await SshHost.connect({
-      address: '127.0.0.1', port: (server.address() as AddressInfo).port, user: 'root',
-      identityFile: clientKey.privateKeyPath, hostKey: formatPublicKey(hostKey.publicKey),
-    });
+    sshd = await startFakeSshd();
+    host = sshd.host;
     const client = (host as unknown as { client: ssh2.Client }).client;
     const dropped = new Promise<void>((resolve) => client.once('close', () => resolve()));
-    for (const s of sessions) s.end();
+    for (const s of sshd.sessions) s.end();
     await dropped;
   });
 
   after(async () => {
-    await host?.close();
-    server?.close();
+    await sshd?.stop();
   });
 
   it('fails a command at once, naming the lost connection', async () => {

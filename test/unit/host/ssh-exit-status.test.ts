@@ -1,11 +1,6 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
-import ssh2 from 'ssh2';
-import { LocalHost } from '../../../harness/host/local-host.ts';
-import { SshHost } from '../../../harness/host/ssh-host.ts';
-import { formatPublicKey, generateKeyPair } from '../../../harness/host/ssh-keys.ts';
-import { tempDir } from '../../support/temp-dirs.ts';
+import type { SshHost } from '../../../harness/host/ssh-host.ts';
+import { startFakeSshd, type FakeSshd } from '../../support/fake-sshd.ts';
 
 /**
  * A server that answers an exec with everything at once: the reply, the shell's PID line, the exit
@@ -15,33 +10,21 @@ import { tempDir } from '../../support/temp-dirs.ts';
  */
 describe('host/ssh-host: a command whose whole answer arrives in one read', function () {
   this.timeout(30_000);
-  let server: ssh2.Server;
+  let sshd: FakeSshd;
   let host: SshHost;
 
   before(async () => {
-    const dir = await tempDir('passbench-fake-sshd-');
-    const local = new LocalHost();
-    const hostKey = await generateKeyPair(local, dir, 'host_ed25519');
-    const clientKey = await generateKeyPair(local, dir, 'client_ed25519');
-    server = new ssh2.Server({ hostKeys: [await readFile(hostKey.privateKeyPath)] }, (client) => {
-      client.on('authentication', (ctx) => (ctx.method === 'publickey' ? ctx.accept() : ctx.reject(['publickey'])));
-      client.on('ready', () => client.on('session', (accept) => accept().on('exec', (acceptExec, _reject, info) => {
-        const stream = acceptExec();
-        stream.write('4242\nout\n');
-        stream.exit(/exec '?false'?$/.test(info.command) ? 1 : 0);
-        stream.end();
-      })));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    host = await SshHost.connect({
-      address: '127.0.0.1', port: (server.address() as AddressInfo).port, user: 'root',
-      identityFile: clientKey.privateKeyPath, hostKey: formatPublicKey(hostKey.publicKey),
-    });
+    sshd = await startFakeSshd((client) => client.on('session', (accept) => accept().on('exec', (acceptExec, _reject, info) => {
+      const stream = acceptExec();
+      stream.write('4242\nout\n');
+      stream.exit(/exec '?false'?$/.test(info.command) ? 1 : 0);
+      stream.end();
+    })));
+    host = sshd.host;
   });
 
   after(async () => {
-    await host?.close();
-    server?.close();
+    await sshd?.stop();
   });
 
   it('keeps the exit status and the output, every time', async () => {

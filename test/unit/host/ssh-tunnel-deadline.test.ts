@@ -1,12 +1,7 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
-import ssh2 from 'ssh2';
-import { LocalHost } from '../../../harness/host/local-host.ts';
-import { SshHost } from '../../../harness/host/ssh-host.ts';
-import { formatPublicKey, generateKeyPair } from '../../../harness/host/ssh-keys.ts';
+import type { SshHost } from '../../../harness/host/ssh-host.ts';
 import { WaitTimeoutError } from '../../../harness/wait/index.ts';
-import { tempDir } from '../../support/temp-dirs.ts';
+import { startFakeSshd, type FakeSshd } from '../../support/fake-sshd.ts';
 
 /**
  * A jump host that never answers a tunnel request (its connect() to a guest that rebooted or hangs
@@ -15,29 +10,16 @@ import { tempDir } from '../../support/temp-dirs.ts';
  */
 describe('host/ssh-host: a tunnel the jump host never opens', function () {
   this.timeout(30_000);
-  let server: ssh2.Server;
+  let sshd: FakeSshd;
   let host: SshHost;
 
   before(async () => {
-    const dir = await tempDir('passbench-tunnel-sshd-');
-    const local = new LocalHost();
-    const hostKey = await generateKeyPair(local, dir, 'host_ed25519');
-    const clientKey = await generateKeyPair(local, dir, 'client_ed25519');
-    server = new ssh2.Server({ hostKeys: [await readFile(hostKey.privateKeyPath)] }, (client) => {
-      client.on('error', () => {});
-      client.on('authentication', (ctx) => (ctx.method === 'publickey' ? ctx.accept() : ctx.reject(['publickey'])));
-      client.on('ready', () => client.on('tcpip', () => { /* never accepted nor rejected */ }));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    host = await SshHost.connect({
-      address: '127.0.0.1', port: (server.address() as AddressInfo).port, user: 'root',
-      identityFile: clientKey.privateKeyPath, hostKey: formatPublicKey(hostKey.publicKey), sftpDeadlineMs: 1_000,
-    });
+    sshd = await startFakeSshd((client) => client.on('tcpip', () => { /* never accepted nor rejected */ }), { sftpDeadlineMs: 1_000 });
+    host = sshd.host;
   });
 
   after(async () => {
-    await host?.close();
-    server?.close();
+    await sshd?.stop();
   });
 
   it('fails at its deadline, naming the tunnel', async () => {
