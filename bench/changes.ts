@@ -32,12 +32,9 @@ import { nightValue } from '../harness/stats/night-verdict.ts';
 import { createRandom } from '../harness/stats/random.ts';
 import { wilson } from './wilson.ts';
 import { fakeMeta, fakeSamples } from '../test/support/fake-run.ts';
+import { arg, childrenCpu } from './bench-args.ts';
 
 const run = promisify(execFile);
-const arg = (name: string, fallback: string): string => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? String(process.argv[i + 1]) : fallback;
-};
 const RUNS = Number(arg('--runs', '1000'));
 const REPEAT = Number(arg('--repeat', '5'));
 const MODES = arg('--modes', 'nic,vf,e1000,virtio').split(',') as Mode[];
@@ -51,12 +48,6 @@ const NULL_SERIES = Number(arg('--null', '1000'));
  * clock ticks of 1/100 s), or undefined elsewhere: on a busy 2-core lab machine the wall time
  * says more about the neighbours than about passbench.
  */
-async function childrenCpu(): Promise<number | undefined> {
-  const stat = await fs.readFile('/proc/self/stat', 'utf8').catch(() => undefined);
-  const fields = stat?.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return fields === undefined ? undefined : (Number(fields[13]) + Number(fields[14])) / 100;
-}
-
 /** How many of `count` null series of `nights` show any change point, and a material one. */
 function falseAlarms(count: number, nights: number): { any: number; material: number } {
   let any = 0;

@@ -30,12 +30,9 @@ import { openHistory } from '../harness/results/history.ts';
 import type { Mode } from '../harness/results/schema.ts';
 import { median } from '../harness/stats/descriptive.ts';
 import { fakeMeta, fakeSamples } from '../test/support/fake-run.ts';
+import { arg, childrenCpu } from './bench-args.ts';
 
 const run = promisify(execFile);
-const arg = (name: string, fallback: string): string => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? String(process.argv[i + 1]) : fallback;
-};
 const SIZES = arg('--runs', '1000,10000').split(',').map(Number);
 const REPEAT = Number(arg('--repeat', '3'));
 const MODES = arg('--modes', 'nic,vf,e1000').split(',') as Mode[];
@@ -43,12 +40,6 @@ const REPETITIONS = Number(arg('--repetitions', '3'));
 const TARGETS: Record<number, number> = { 1000: 3, 10000: 15 };
 
 /** CPU seconds of the waited-for children so far (Linux /proc/self/stat cutime + cstime), else undefined. */
-async function childrenCpu(): Promise<number | undefined> {
-  const stat = await fs.readFile('/proc/self/stat', 'utf8').catch(() => undefined);
-  const fields = stat?.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return fields === undefined ? undefined : (Number(fields[13]) + Number(fields[14])) / 100;
-}
-
 async function buildHistory(file: string, runs: number, runsDir: string): Promise<number> {
   const history = await openHistory(file);
   const upgrade = Math.floor(runs * 0.4);

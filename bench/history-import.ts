@@ -32,24 +32,15 @@ import { promisify } from 'node:util';
 import { openHistory } from '../harness/results/history.ts';
 import { startPostgres } from '../test/support/postgres.ts';
 import { writeFakeRun } from '../test/support/fake-run.ts';
+import { arg, childrenCpu } from './bench-args.ts';
 
 const run = promisify(execFile);
-const arg = (name: string, fallback: string): string => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? String(process.argv[i + 1]) : fallback;
-};
 const RUNS = Number(arg('--runs', '1000'));
 const REPEAT = Number(arg('--repeat', '3'));
 const shm = await fs.stat('/dev/shm').then((s) => s.isDirectory(), () => false);
 const DIRS_ROOT = arg('--dirs', shm ? '/dev/shm' : os.tmpdir());
 
 /** CPU seconds of the waited-for children so far (Linux /proc/self/stat cutime + cstime), or undefined. */
-async function childrenCpu(): Promise<number | undefined> {
-  const stat = await fs.readFile('/proc/self/stat', 'utf8').catch(() => undefined);
-  const fields = stat?.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return fields === undefined ? undefined : (Number(fields[13]) + Number(fields[14])) / 100;
-}
-
 async function writeArchive(folder: string): Promise<void> {
   const day = Date.UTC(2024, 0, 1, 2);
   let next = 0;

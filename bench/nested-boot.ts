@@ -28,6 +28,7 @@ import { bindWithDriverOverride } from '../harness/pci/driver-ops.ts';
 import { setNumVfs } from '../harness/pci/sriov-ops.ts';
 import { QmpClient } from '../harness/vm/qmp.ts';
 import type { Host } from '../harness/host/host.ts';
+import { cpuSeconds } from './bench-args.ts';
 
 const { values: a } = parseArgs({
   options: {
@@ -41,14 +42,6 @@ const repo = path.join(path.dirname(new URL(import.meta.url).pathname), '..');
 const revision = (await host.run(['git', '-C', repo, 'rev-parse', '--short', 'HEAD'], { allowFailure: true })).stdout.trim();
 const load = async () => (await host.readFile('/proc/loadavg')).split(' ').slice(0, 3).join(' ');
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-/**
- * CPU seconds the lab's QEMU has used (user + system, from /proc/PID/stat): work done, which
- * other load on the machine changes far less than it changes wall time.
- */
-async function cpuSeconds(pid: number): Promise<number> {
-  const fields = (await host.readFile(`/proc/${pid}/stat`)).replace(/^.*\) /s, '').split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime (fields 14, 15) in clock ticks of 1/100 s
-}
 
 /**
  * Where a nested boot's time goes, from the harness's clocks (QEMU start → QMP, → console ready,
@@ -133,7 +126,7 @@ try {
     console.log(`before run 1: ${await labHostState(lab, paths.qmpSocket)}`);
     const cpu: number[] = [];
     for (let run = 1; run <= Number(a.runs); run++) {
-      const cpu0 = await cpuSeconds(state.pid);
+      const cpu0 = (await cpuSeconds(state.pid))!.own;
       const images = initrds.length === 0 ? state.guestImages! : { ...state.guestImages!, initrd: `/images/${initrds[(run - 1) % initrds.length]}` };
       const g = await startLabGuest(host, lab, {
         name: `bench${run}`, kind, bdf, address: kind === 'vf' ? vfGuestAddress(0) : WHOLE_NIC_GUEST_ADDRESS,
@@ -144,7 +137,7 @@ try {
       if (a['show-console']) console.log(consoleText);
       const phases = bootPhases(consoleText, g.guest.startedMs, g.consoleReadyMs, g.sshReadyMs);
       boots.push(phases);
-      cpu.push(await cpuSeconds(state.pid) - cpu0);
+      cpu.push((await cpuSeconds(state.pid))!.own - cpu0);
       console.log(`run ${run}${initrds.length ? ` (${path.basename(images.initrd)})` : ''}: nested ${kind} guest start → SSH ready ${s(g.sshReadyMs)} (lab QEMU used ${cpu.at(-1)!.toFixed(1)} CPU s): ${PHASES.map((p) => `${p} ${s(phases[p])}`).join(', ')}; load ${await load()}`);
       await g.stop();
       console.log(`after run ${run}: ${await labHostState(lab, paths.qmpSocket)}`);
