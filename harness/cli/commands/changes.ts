@@ -83,17 +83,25 @@ function requireText(name: string, value: string | undefined): string {
   return value.trim();
 }
 
-export function registerChangesCommand(program: Command): void {
-  const changes = program
-    .command('changes')
-    .description('Change points over the history, per host × mode × guest × metric (one point a run: its night value, the Hodges–Lehmann estimate of its repetitions); exit 1 while a change for the worse is open')
-    .option('--history <location>', 'history: a SQLite file or postgres://… URL (default $PASSBENCH_HISTORY, else reports/history.sqlite)')
+/**
+ * The series filters and the thresholds of what matters, as `changes` and `dashboard` both take
+ * them (checked by checkOptions).
+ */
+export function withSeriesOptions(command: Command): Command {
+  return command
     .option('--host <name>', 'series of this lab host')
     .option('--mode <mode>', 'series of this mode (nic, vf, e1000, virtio)')
     .option('--metric <metric>', 'series of this metric (e.g. tcp.tx.throughput)')
-    .option('--since <date|run>', 'changes whose first run started at or after this date/time or run (every night still counts in the search)')
     .option('--threshold <metric=pct>', 'smallest change that matters, per metric (repeatable; latency.*=10; a bare number sets the default, 5)', collect, [])
-    .option('--absolute <metric=value>', 'smallest change that matters in the metric\'s unit, for metrics near 0 (repeatable; *.loss=0.5)', collect, [])
+    .option('--absolute <metric=value>', 'smallest change that matters in the metric\'s unit, for metrics near 0 (repeatable; *.loss=0.5)', collect, []);
+}
+
+export function registerChangesCommand(program: Command): void {
+  const changes = withSeriesOptions(program
+    .command('changes')
+    .description('Change points over the history, per host × mode × guest × metric (one point a run: its night value, the Hodges–Lehmann estimate of its repetitions); exit 1 while a change for the worse is open')
+    .option('--history <location>', 'history: a SQLite file or postgres://… URL (default $PASSBENCH_HISTORY, else reports/history.sqlite)'))
+    .option('--since <date|run>', 'changes whose first run started at or after this date/time or run (every night still counts in the search)')
     .option('--json', 'machine-readable output: an array of changes')
     .addHelpText('after', `
 Method: E-divisive means with a permutation test (distance exponent 1.9, level 0.006, 999

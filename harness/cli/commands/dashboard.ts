@@ -7,7 +7,7 @@ import { loadDashboard } from '../../results/dashboard-data.ts';
 import { sinceTime } from '../../results/since-run.ts';
 import { absoluteThresholdFor, thresholdFor } from '../../results/thresholds.ts';
 import { printJson, printLine } from '../output.ts';
-import { checkOptions as checkSeriesOptions } from './changes.ts';
+import { checkOptions as checkSeriesOptions, withSeriesOptions } from './changes.ts';
 import { withHistory } from './history.ts';
 
 export const DEFAULT_DASHBOARD_DIR = path.join('reports', 'dashboard');
@@ -24,7 +24,6 @@ interface DashboardOptions {
   json?: boolean;
 }
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 /** --out must be a folder, or not exist yet (it is made); a file there is a mistake, not something to overwrite. */
 async function checkOut(out: string): Promise<void> {
@@ -38,17 +37,12 @@ async function checkOut(out: string): Promise<void> {
 }
 
 export function registerDashboardCommand(program: Command): void {
-  program
+  withSeriesOptions(program
     .command('dashboard')
     .description('Write a static site from the history: per host, a trend per mode × guest × metric with its change points and the nights kernel, QEMU or other run facts changed, each night linked to its report')
     .option('--history <location>', 'history: a SQLite file or postgres://… URL (default $PASSBENCH_HISTORY, else reports/history.sqlite)')
-    .option('--out <dir>', 'folder to write index.html and the host pages into (made if missing; pages there are replaced)', DEFAULT_DASHBOARD_DIR)
-    .option('--host <name>', 'only this lab host')
-    .option('--mode <mode>', 'only series of this mode (nic, vf, e1000, virtio)')
-    .option('--metric <metric>', 'only series of this metric (e.g. tcp.tx.throughput)')
+    .option('--out <dir>', 'folder to write index.html and the host pages into (made if missing; pages there are replaced)', DEFAULT_DASHBOARD_DIR))
     .option('--since <date|run>', 'only nights from this date/time or run on (the change search still uses every night)')
-    .option('--threshold <metric=pct>', 'smallest change that matters, per metric, as for passbench changes (repeatable)', collect, [])
-    .option('--absolute <metric=value>', 'smallest change that matters in the metric\'s unit, as for passbench changes (repeatable)', collect, [])
     .option('--json', 'machine-readable output: the files written')
     .addHelpText('after', `
 What it shows: index.html lists the hosts (nights, series, changes by status) and every open
