@@ -36,15 +36,13 @@ describe('host/ssh-host: a connection the server drops', function () {
     });
   });
 
-  it('ends a wait polling over it at once (not at its 60 s deadline)', async () => {
-    const started = Date.now();
+  it('ends a wait polling over it at once (not at its 60 s deadline, past this test\'s 30 s)', async () => {
     await assert.rejects(waitUntil('a file over the dead connection', () => host.readFile('/etc/hostname'), { deadline: 60_000, intervalMs: 100 }),
       (error: Error) => {
         assert.ok(isFinal(error), `${error.name}: ${error.message}`);
         assert.match(String((error.cause as Error | undefined)?.message), /SSH connection to .* was lost at/);
         return true;
       });
-    assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`);
   });
 
   it('refuses a tunnel through it', async () => {

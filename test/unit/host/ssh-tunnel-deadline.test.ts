@@ -23,12 +23,10 @@ describe('host/ssh-host: a tunnel the jump host never opens', function () {
   });
 
   it('fails at its deadline, naming the tunnel', async () => {
-    const started = Date.now();
     await assert.rejects(host.forwardOut('10.0.3.31', 22), (error: Error) => {
       assert.ok(error instanceof WaitTimeoutError, `${error.name}: ${error.message}`);
       assert.match(error.message, /opening a tunnel to 10\.0\.3\.31:22 through ssh:\/\/root@127\.0\.0\.1:\d+: no result after 1000 ms/);
       return true;
     });
-    assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`);
   });
 });
