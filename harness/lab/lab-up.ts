@@ -304,7 +304,7 @@ export async function labUp(host: Host, o: LabUpOptions = {}): Promise<LabUpResu
   const readyMs = Date.now() - t0;
   if (sshReadyMs < 0) sshReadyMs = readyMs;
   const guestAccel = await nestedAccel(host, p, port, o.guestAccel ?? 'tcg', name);
-  log(`nested guests: ${guestAccel === 'kvm' ? 'KVM inside the lab host' : 'TCG inside the lab host (no usable /dev/kvm there)'}`);
+  log(`nested guests: ${guestAccel === 'kvm' ? 'KVM inside the lab host' : o.guestAccel === 'auto' ? 'TCG inside the lab host (no usable /dev/kvm there)' : 'TCG inside the lab host (--guest-accel tcg, the default)'}`);
   await host.writeFile(p.config, labConfigYaml(name, port, p.clientKey, hostKeyLine, { accel: guestAccel, guest: guestImages }), { mode: 0o600 });
   const state: LabState = { pid, port, accel, guestAccel, kernel, initrd, argv, startedAt: new Date(t0).toISOString(), sshReadyMs, guestImages };
   await host.writeFile(p.state, JSON.stringify(state, null, 2) + '\n', { mode: 0o600 });
