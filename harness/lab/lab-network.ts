@@ -17,7 +17,7 @@ export interface LabNics {
 }
 
 /** Finds the lab's NICs by PCI id (8086:10c9 igb PF, 8086:10d3 e1000e). */
-export async function findLabNics(lab: Host): Promise<LabNics> {
+export async function findLabNics(lab: Pick<Host, 'run' | 'name'>): Promise<LabNics> {
   const out = (await lab.run(['sh', '-c', 'for d in /sys/bus/pci/devices/*; do echo "${d##*/} $(cat $d/vendor):$(cat $d/device) $(ls $d/net 2>/dev/null | head -n1)"; done'])).stdout;
   const rows = out.trim().split('\n').map((l) => l.split(' '));
   const igbPfs = rows.filter((r) => r[1] === '0x8086:0x10c9').map((r) => r[0] as Bdf).sort();
@@ -46,4 +46,26 @@ export async function ensureLabPeer(lab: Host): Promise<LabNics> {
     if (pfIface) await lab.run(['ip', 'link', 'set', pfIface, 'up']);
   }
   return { ...nics, peerIface: iface };
+}
+
+/** Highest --peer-rate: the lab's emulated wire does not get near 10 Gbit/s anyway. */
+export const MAX_PEER_RATE_MBIT = 10_000;
+
+/**
+ * Caps what the lab's peer sends to the guests (tcp.rx, udp.rx) at `mbit` Mbit/s with a token
+ * bucket on its port's egress, or lifts the cap (undefined). A change made on purpose: a wire that
+ * got slower from one night on, for the night verdict and `passbench changes` to find. Under the
+ * cap the figure is the cap's, not TCG's, so the nights before the step are steady too.
+ */
+export async function limitPeerRate(lab: Pick<Host, 'run' | 'name'>, mbit: number | undefined): Promise<void> {
+  if (mbit !== undefined && !(mbit > 0 && mbit <= MAX_PEER_RATE_MBIT)) throw new PassbenchError(`peer rate ${mbit} Mbit/s: expected more than 0 and at most ${MAX_PEER_RATE_MBIT}`);
+  const { peerIface } = await findLabNics(lab);
+  if (!peerIface) throw new PassbenchError(`lab host ${lab.name}: the e1000e peer port has no interface in the root namespace`);
+  if (mbit === undefined) {
+    await lab.run(['tc', 'qdisc', 'del', 'dev', peerIface, 'root'], { allowFailure: true });
+    return;
+  }
+  // burst: a few hundred microseconds at 10 Gbit/s, ample at 10 Mbit/s (the bucket must hold at
+  // least one timer tick's worth, rate / HZ); latency: how long a packet may queue before the drop.
+  await lab.run(['tc', 'qdisc', 'replace', 'dev', peerIface, 'root', 'tbf', 'rate', `${Math.round(mbit * 1000)}kbit`, 'burst', '64kb', 'latency', '100ms']);
 }

@@ -8,6 +8,7 @@ import { shellQuote } from '../host/shell-quote.ts';
 import { generateKeyPair } from '../host/ssh-keys.ts';
 import { PassbenchError, UsageError } from '../errors.ts';
 import { freeLoopbackPort } from './free-port.ts';
+import { limitPeerRate } from './lab-network.ts';
 import { labQemuArgs } from './lab-qemu-args.ts';
 import { WaitTimeoutError, seconds, waitUntil, type Deadline } from '../wait/index.ts';
 
@@ -56,6 +57,8 @@ export interface LabState {
   sshReadyMs: number;
   /** Nested-guest images as the lab host sees them (the controller's guest cache, 9p, read-only). */
   guestImages?: GuestImages;
+  /** The cap on what the peer sends (Mbit/s, `lab up --peer-rate`); absent: the wire as emulated. */
+  peerRateMbit?: number;
 }
 
 /** The lab host kernels on offer, and the build-lab.sh flavour that provides each. */
@@ -205,6 +208,8 @@ export interface LabUpOptions {
    * nested guests keep their kernel: a kernel-upgrade rehearsal changes the host's only.
    */
   kernel?: LabKernel;
+  /** Caps what the lab's peer sends to the guests, in Mbit/s (lab-network.ts limitPeerRate). */
+  peerRateMbit?: number;
   env?: NodeJS.ProcessEnv;
   log?: (line: string) => void;
 }
@@ -305,8 +310,12 @@ export async function labUp(host: Host, o: LabUpOptions = {}): Promise<LabUpResu
   if (sshReadyMs < 0) sshReadyMs = readyMs;
   const guestAccel = await nestedAccel(host, p, port, o.guestAccel ?? 'tcg', name);
   log(`nested guests: ${guestAccel === 'kvm' ? 'KVM inside the lab host' : o.guestAccel === 'auto' ? 'TCG inside the lab host (no usable /dev/kvm there)' : 'TCG inside the lab host (--guest-accel tcg, the default)'}`);
+  if (o.peerRateMbit !== undefined) {
+    await limitPeerRate({ name, run: (remote, options) => host.run(labSshArgv(p, port, remote), options) }, o.peerRateMbit);
+    log(`peer port capped at ${o.peerRateMbit} Mbit/s (what the guests receive)`);
+  }
   await host.writeFile(p.config, labConfigYaml(name, port, p.clientKey, hostKeyLine, { accel: guestAccel, guest: guestImages }), { mode: 0o600 });
-  const state: LabState = { pid, port, accel, guestAccel, kernel, initrd, argv, startedAt: new Date(t0).toISOString(), sshReadyMs, guestImages };
+  const state: LabState = { pid, port, accel, guestAccel, kernel, initrd, argv, startedAt: new Date(t0).toISOString(), sshReadyMs, guestImages, peerRateMbit: o.peerRateMbit };
   await host.writeFile(p.state, JSON.stringify(state, null, 2) + '\n', { mode: 0o600 });
   log(`lab ${name} ready in ${(readyMs / 1000).toFixed(1)} s (ssh after ${(sshReadyMs / 1000).toFixed(1)} s); config ${p.config}`);
   return { paths: p, state };

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.ts';
 import { LocalHost } from '../../host/local-host.ts';
+import { MAX_PEER_RATE_MBIT } from '../../lab/lab-network.ts';
 import { LAB_KERNELS, labDown, labStatus, labUp, type LabKernel } from '../../lab/lab-up.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { printJson, printLine } from '../output.ts';
@@ -13,6 +14,16 @@ function labName(name: string): string {
     throw new UsageError(`lab name ${JSON.stringify(name)} is not allowed: expected lower-case letters, digits and '-' (at most 31)`);
   }
   return name;
+}
+
+function peerRate(text: string): number {
+  const mbit = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || !(mbit > 0 && mbit <= MAX_PEER_RATE_MBIT)) {
+    throw new UsageError(`--peer-rate ${JSON.stringify(text)}: expected a number of Mbit/s above 0 and at most ${MAX_PEER_RATE_MBIT}`, {
+      remedy: 'Give the cap in Mbit/s, e.g. --peer-rate 10, or leave it out for the wire as emulated.',
+    });
+  }
+  return mbit;
 }
 
 export function registerLabCommand(program: Command): void {
@@ -32,20 +43,25 @@ by \`lab up\`, is what every host command takes:  passbench doctor --lab FILE --
     .option('--accel <accel>', `accelerator: ${ACCELS.join(', ')} (auto falls back to TCG, loudly)`, 'auto')
     .option('--guest-accel <accel>', 'the nested guests\' accelerator: tcg (TCG inside TCG: slow, proven), kvm (KVM inside the lab host: ~8 s boots, not yet reliable), auto (kvm when it works)', 'tcg')
     .option('--kernel <version>', `the lab host's kernel: ${Object.keys(LAB_KERNELS).join(' (Debian 12) or ')} (bookworm-backports); the guests keep theirs`, '6.12')
+    .option('--peer-rate <mbit>', 'cap what the lab\'s peer sends to the guests at this many Mbit/s (a token bucket on its port): a slower wire made on purpose, for a rehearsal')
     .option('--json', 'machine-readable output')
     .addHelpText('after', `
 A kernel-upgrade rehearsal: nights on one kernel, then the other, then \`passbench changes\`:
   passbench lab down; passbench lab up --kernel 6.1     # … nights …
-  passbench lab down; passbench lab up --kernel 6.12    # … nights …; the runs record the kernel`)
-    .action(async (options: { name: string; accel: string; guestAccel: string; kernel: string; json?: boolean }) => {
+  passbench lab down; passbench lab up --kernel 6.12    # … nights …; the runs record the kernel
+scripts/rehearse-upgrade.sh does all of it, and can make the upgrade cost throughput on purpose
+(--peer-rate 10 --step 20: the peer's port capped at 10 Mbit/s, then 8 from the new kernel on).`)
+    .action(async (options: { name: string; accel: string; guestAccel: string; kernel: string; peerRate?: string; json?: boolean }) => {
       const accel = ACCELS.find((a) => a === options.accel);
       if (!accel) throw new UsageError(`--accel ${JSON.stringify(options.accel)}: expected one of ${ACCELS.join(', ')}`);
       const guestAccel = ACCELS.find((a) => a === options.guestAccel);
       if (!guestAccel) throw new UsageError(`--guest-accel ${JSON.stringify(options.guestAccel)}: expected one of ${ACCELS.join(', ')}`);
       const kernel = Object.keys(LAB_KERNELS).find((k): k is LabKernel => k === options.kernel);
       if (!kernel) throw new UsageError(`--kernel ${JSON.stringify(options.kernel)}: expected one of ${Object.keys(LAB_KERNELS).join(', ')}`);
+      const peerRateMbit = options.peerRate === undefined ? undefined : peerRate(options.peerRate);
       const host = new LocalHost();
       const { paths, state } = await labUp(host, {
+        peerRateMbit,
         name: labName(options.name),
         accel,
         guestAccel,

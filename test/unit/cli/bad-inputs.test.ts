@@ -116,6 +116,9 @@ const ROWS: Row[] = [
   { what: 'an option without its value', args: ['history', '--limit'], code: 2, names: '--limit' },
   { what: 'an unknown lab subcommand', args: ['lab', 'frobnicate'], code: 2, names: 'frobnicate' },
   { what: 'a lab host kernel not on offer', args: ['lab', 'up', '--kernel', '5.10'], code: 2, names: '--kernel "5.10": expected one of 6.1, 6.12' },
+  { what: 'a peer rate that is not a number', args: ['lab', 'up', '--peer-rate', '10M'], code: 2, names: '--peer-rate "10M": expected a number of Mbit/s' },
+  { what: 'a peer rate of zero', args: ['lab', 'up', '--peer-rate', '0'], code: 2, names: '--peer-rate "0"' },
+  { what: 'a peer rate past 10 Gbit/s', args: ['lab', 'up', '--peer-rate', '40000'], code: 2, names: 'at most 10000' },
   { what: 'compare with three sides', args: ['compare', 'r1', 'r2', 'r3', '--history', '@h.sqlite'], code: 2, names: 'Expected 2 arguments but got 3' },
 
   // --- --host, every command that takes one
