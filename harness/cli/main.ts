@@ -1,16 +1,16 @@
 import { Command, CommanderError } from 'commander';
 import { PassbenchError } from '../errors.ts';
-import { commands } from './commands/index.ts';
+import { commandsFor } from './commands/index.ts';
 import { documentedExitCode, exitCodeOf } from './exit-code-of.ts';
 import { ExitCode } from './exit-codes.ts';
 
-/** Builds the program; each command lives in its own module under ./commands. */
-export function buildProgram(): Command {
+/** Builds the program for this command line; each command lives in its own module under ./commands. */
+export async function buildProgram(argv: readonly string[]): Promise<Command> {
   const program = new Command('passbench')
     .description('Test and benchmark PCI passthrough (VFIO) on QEMU/KVM lab hosts.')
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
-  for (const register of commands) register(program);
+  for (const command of commandsFor(argv)) (await command.load())(program);
   program.addHelpText(
     'after',
     `
@@ -26,8 +26,8 @@ a history that cannot be opened).`,
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
   try {
+    const program = await buildProgram(argv);
     await program.parseAsync(argv as string[]);
     const set = process.exitCode;
     return set === undefined ? ExitCode.ok : documentedExitCode(Number(set));

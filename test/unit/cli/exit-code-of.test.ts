@@ -17,11 +17,12 @@ async function withFailingCommand<T>(make: () => unknown, work: () => Promise<T>
       else throw outcome;
     });
   };
-  commands.push(register);
+  const entry = { name: 'fail-for-test', load: async () => register };
+  commands.push(entry);
   try {
     return await work();
   } finally {
-    commands.splice(commands.indexOf(register), 1);
+    commands.splice(commands.indexOf(entry), 1);
   }
 }
 
