@@ -6,7 +6,7 @@
 # night under TCG), into a history of its own, so the rehearsal never mixes with the real nights.
 #
 #   scripts/rehearse-upgrade.sh                          6.1 for 5 nights, then 6.12 for 3
-#   scripts/rehearse-upgrade.sh --peer-rate 10 --step 20 ... and the upgrade costs 20 % of tcp.rx
+#   scripts/rehearse-upgrade.sh --peer-rate 3 --step 20  ... and the upgrade costs 20 % of tcp.rx
 #
 #   --from K, --to K       lab-host kernels (passbench lab up --kernel; default 6.1 then 6.12)
 #   --nights-before N      nights on the first kernel (default 5: the night verdict needs 5 good
@@ -14,7 +14,10 @@
 #   --nights-after N       nights on the second (default 3: enough for the change search to place
 #                          a step on its first night)
 #   --peer-rate MBIT       cap what the lab's peer sends to the guest at MBIT Mbit/s every night
-#                          (lab up --peer-rate: under the cap the figure is steady, TCG's noise aside)
+#                          (lab up --peer-rate). It must sit well below what the guest receives
+#                          without it, or the guest's own pace sets the figure: under TCG inside
+#                          TCG a VF guest received 7.7-9.6 Mbit/s against a cap of 10, and 5.6 on a
+#                          busy machine; at 3 the cap governs
 #   --step PCT             lower that cap by PCT % from the first night on the new kernel: a
 #                          regression made on purpose, to see the night verdict flag it on its night
 #                          and `changes` name the kernel that came with it (it cannot know the cause:

@@ -65,7 +65,9 @@ export async function limitPeerRate(lab: Pick<Host, 'run' | 'name'>, mbit: numbe
     await lab.run(['tc', 'qdisc', 'del', 'dev', peerIface, 'root'], { allowFailure: true });
     return;
   }
-  // burst: a few hundred microseconds at 10 Gbit/s, ample at 10 Mbit/s (the bucket must hold at
-  // least one timer tick's worth, rate / HZ); latency: how long a packet may queue before the drop.
-  await lab.run(['tc', 'qdisc', 'replace', 'dev', peerIface, 'root', 'tbf', 'rate', `${Math.round(mbit * 1000)}kbit`, 'burst', '64kb', 'latency', '100ms']);
+  // burst: 10 ms of traffic, at least 16 KiB. The bucket must hold a timer tick's worth (rate / HZ,
+  // 4 ms at HZ 250) to reach the rate, and no more than that by much: a 3 s test at 3 Mbit/s would
+  // otherwise get its first 64 KiB at once (+6 %). latency: how long a packet may queue before the drop.
+  const burstBytes = Math.max(16 * 1024, Math.round((mbit * 1e6 / 8) * 0.010));
+  await lab.run(['tc', 'qdisc', 'replace', 'dev', peerIface, 'root', 'tbf', 'rate', `${Math.round(mbit * 1000)}kbit`, 'burst', String(burstBytes), 'latency', '100ms']);
 }

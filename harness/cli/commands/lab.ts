@@ -50,7 +50,7 @@ A kernel-upgrade rehearsal: nights on one kernel, then the other, then \`passben
   passbench lab down; passbench lab up --kernel 6.1     # … nights …
   passbench lab down; passbench lab up --kernel 6.12    # … nights …; the runs record the kernel
 scripts/rehearse-upgrade.sh does all of it, and can make the upgrade cost throughput on purpose
-(--peer-rate 10 --step 20: the peer's port capped at 10 Mbit/s, then 8 from the new kernel on).`)
+(--peer-rate 3 --step 20: the peer's port capped at 3 Mbit/s, then 2.4 from the new kernel on).`)
     .action(async (options: { name: string; accel: string; guestAccel: string; kernel: string; peerRate?: string; json?: boolean }) => {
       const accel = ACCELS.find((a) => a === options.accel);
       if (!accel) throw new UsageError(`--accel ${JSON.stringify(options.accel)}: expected one of ${ACCELS.join(', ')}`);

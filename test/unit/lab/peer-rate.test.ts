@@ -23,7 +23,13 @@ describe('lab peer rate (lab up --peer-rate)', () => {
   it('puts a token bucket at the rate on the e1000e peer port, not on an igb port', async () => {
     const { lab, commands } = fakeLab();
     await limitPeerRate(lab, 8.5);
-    assert.deepEqual(commands, [['tc', 'qdisc', 'replace', 'dev', 'eth3', 'root', 'tbf', 'rate', '8500kbit', 'burst', '64kb', 'latency', '100ms']]);
+    assert.deepEqual(commands, [['tc', 'qdisc', 'replace', 'dev', 'eth3', 'root', 'tbf', 'rate', '8500kbit', 'burst', '16384', 'latency', '100ms']]);
+  });
+
+  it('lets the bucket hold 10 ms of traffic at high rates (a timer tick\'s worth and more)', async () => {
+    const { lab, commands } = fakeLab();
+    await limitPeerRate(lab, 1000);
+    assert.deepEqual(commands[0]?.slice(8, 11), ['1000000kbit', 'burst', '1250000']);
   });
 
   it('lifts the cap when no rate is given', async () => {
