@@ -138,13 +138,17 @@ async function kvmUsable(host: Host): Promise<boolean> {
   return r.exitCode === 0;
 }
 
+const MAX_BANNER_PROBES = 2;
+
 /**
  * Resolves once something on 127.0.0.1:port sends an SSH banner, false at the deadline.
  *
  * QEMU's user-net accepts the forwarded connection at once even while the guest is not listening
  * yet, so "connect" proves nothing and an ssh attempt then waits its whole ConnectTimeout (3 s)
  * for a banner that never comes. Probes are started every 150 ms, each waits up to 3 s (a banner
- * can be slow under TCG), so readiness is seen within ~150 ms of sshd listening.
+ * can be slow under TCG), so readiness is seen within ~150 ms of sshd listening. At most two are
+ * open at a time: with up to twenty, the moment sshd listened it accepted them all and forked and
+ * re-executed itself for each (over 9p, under TCG), and the first banner came 6-7 s later.
  */
 export async function waitForSshBanner(port: number, deadlineAt: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -159,6 +163,7 @@ export async function waitForSshBanner(port: number, deadlineAt: number): Promis
     };
     const probe = () => {
       if (Date.now() > deadlineAt) return finish(false);
+      if (sockets.size >= MAX_BANNER_PROBES) return;
       const s = connect({ host: '127.0.0.1', port });
       sockets.add(s);
       let got = '';
