@@ -22,6 +22,8 @@
 #                          regression made on purpose, to see the night verdict flag it on its night
 #                          and `changes` name the kernel that came with it (it cannot know the cause:
 #                          it names what the runs recorded as different)
+#   --guest-accel A        the nested guests' accelerator: tcg (default), kvm or auto (lab up
+#                          --guest-accel; kvm: ~1 min a night instead of ~3, not yet reliable)
 #   --out DIR              history.sqlite, dashboard/ and rehearsal.log (default
 #                          reports/rehearsal-<time>; a DIR that has a history already is refused)
 # Exit: 0 when the rehearsal ran (whatever the nights found); 2 on bad arguments; otherwise the
@@ -39,7 +41,7 @@ night_summary() {
 # Brings the lab up on kernel $1 with the peer capped at $2 Mbit/s ('' for no cap); prints its config.
 lab_up() {
   local kernel=$1 rate=$2
-  local args=(lab up --name "$name" --kernel "$kernel")
+  local args=(lab up --name "$name" --kernel "$kernel" --guest-accel "$guest_accel")
   [ -n "$rate" ] && args+=(--peer-rate "$rate")
   npx passbench lab down --name "$name" >/dev/null
   npx passbench "${args[@]}"
@@ -67,6 +69,7 @@ main() {
   if [ "$(id -u)" -ne 0 ]; then exec sudo "$0" "$@"; fi
   cd "$(dirname "$0")/.."
   local from=6.1 to=6.12 before=5 after=3 rate='' step='' out=''
+  guest_accel=tcg   # not local: lab_up reads it
   while [ $# -gt 0 ]; do
     case $1 in
       --from) from=${2:?--from needs a kernel}; shift 2 ;;
@@ -75,6 +78,7 @@ main() {
       --nights-after) after=${2:?}; shift 2 ;;
       --peer-rate) rate=${2:?--peer-rate needs Mbit/s}; shift 2 ;;
       --step) step=${2:?--step needs a percentage}; shift 2 ;;
+      --guest-accel) guest_accel=${2:?--guest-accel needs tcg, kvm or auto}; shift 2 ;;
       --out) out=${2:?--out needs a directory}; shift 2 ;;
       -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
       *) die_usage "unknown argument '$1' (see --help)" ;;
