@@ -11,7 +11,7 @@ import type { RenderedChart } from './report-charts.ts';
 import type { ReportData } from '../results/report-data.ts';
 import { scenarioName } from '../results/scenario-name.ts';
 import { pageHead, table, td, num } from './html-table.ts';
-import { NO_OPEN_CHANGE, OPEN_CHANGE_HEADER, openChangeCells, openChangeRow, verdictLead } from './run-lead.ts';
+import { NO_OPEN_CHANGE, OPEN_CHANGE_HEADER, openChangeCells, openChangeRow, sinceLastNightSentence, verdictLead } from './run-lead.ts';
 import { basisSentence, falseAlarmSentence, gateSentence, sortedVerdicts, verdictCounts, verdictRow } from './verdict-rows.ts';
 
 /** The run report's CSS; the dashboard's pages use it too. */
@@ -64,7 +64,9 @@ function leadSection(data: ReportData): string {
   return `<h2 id="night-verdict">Night verdict: <span class="${h(lead.outcome)}">${h(lead.word)}</span></h2>
 <p>${h(lead.sentence)}</p>
 <h2 id="open-changes">Open changes (${data.openChanges.length})</h2>
-${changes}`;
+${changes}
+<h2 id="since-last-night">Since the last night</h2>
+<ul>${data.sinceLastNight.map((d) => `<li>${h(sinceLastNightSentence(d))}</li>`).join('')}</ul>`;
 }
 
 export function htmlReport(data: ReportData, summaries: readonly MetricSummary[], charts: readonly RenderedChart[]): string {

@@ -4,7 +4,7 @@ import { escapeMarkdownCell as m } from './escape.ts';
 import type { MetricSummary } from '../results/metric-summary.ts';
 import type { ReportData } from '../results/report-data.ts';
 import { scenarioName } from '../results/scenario-name.ts';
-import { NO_OPEN_CHANGE, OPEN_CHANGE_HEADER, openChangeCells, openChangeRow, verdictLead } from './run-lead.ts';
+import { NO_OPEN_CHANGE, OPEN_CHANGE_HEADER, openChangeCells, openChangeRow, sinceLastNightSentence, verdictLead } from './run-lead.ts';
 import { basisSentence, falseAlarmSentence, sortedVerdicts, verdictCounts, verdictRow } from './verdict-rows.ts';
 
 const HEADLINE_METRICS = ['tcp.tx.throughput', 'tcp.rx.throughput', 'latency.idle.p50', 'latency.load.p99', 'http.rate'];
@@ -27,6 +27,7 @@ export function markdownReport(data: ReportData, summaries: readonly MetricSumma
   lines.push(`**Night verdict: ${lead.outcome === 'regressed' ? 'REGRESSED' : lead.word}.** ${m(lead.sentence)}`, '');
   lines.push(`**Open changes: ${data.openChanges.length}.**${data.openChanges.length === 0 ? ` ${m(NO_OPEN_CHANGE)}` : ''}`, '');
   if (data.openChanges.length > 0) lines.push(...table(OPEN_CHANGE_HEADER, data.openChanges.map((c) => openChangeCells(openChangeRow(c)))), '');
+  lines.push(`**Since the last night:** ${data.sinceLastNight.map((d) => m(sinceLastNightSentence(d))).join(' ')}`, '');
   if (data.emulated) lines.push('> **emulated (TCG)**: figures come from a virtual lab under TCG, not hardware speed.', '');
   for (const h of meta.hosts) {
     lines.push(`- host **${m(h.name)}**: kernel ${m(h.kernel)}, QEMU ${m(h.qemu)}, ${h.accel.toUpperCase()}${h.nic ? `, NIC ${m(h.nic.model)} (${m(h.nic.driver)} ${m(h.nic.driverVersion)}, fw ${m(h.nic.firmware)})` : ''}`);

@@ -5,6 +5,7 @@
 import { formatChange, formatValue } from '../measure/format-value.ts';
 import type { SeriesChange } from '../results/changes.ts';
 import type { NightJudgement } from '../results/night-verdicts.ts';
+import type { LastNightDifferences } from '../results/report-data.ts';
 import { nightOutcome, type NightOutcome } from '../results/night-outcome.ts';
 
 export const OUTCOME_WORDS: Record<NightOutcome['outcome'], string> = { passed: 'passed', regressed: 'regressed', 'no-baseline': 'no baseline yet' };
@@ -50,6 +51,14 @@ export const OPEN_CHANGE_HEADER = ['series', 'first run after', 'run before', 'l
 
 export function openChangeCells(r: OpenChangeRow): string[] {
   return [r.series, r.runId, r.previousRunId, r.levels, r.change, r.ci, r.direction, r.changed];
+}
+
+/** One sentence per host: what the runs record that differs from its last night (kernel, QEMU, …). */
+export function sinceLastNightSentence(d: LastNightDifferences): string {
+  if (d.previousRunId === undefined) return `${d.host}: the first night of this scenario in the history.`;
+  const changed = Object.entries(d.changed);
+  if (changed.length === 0) return `${d.host}: nothing the runs record changed since the last night (${d.previousRunId}): same kernel, QEMU, guest image, passbench, config and NIC.`;
+  return `${d.host} since the last night (${d.previousRunId}): ${changed.map(([name, c]) => `${name} ${c.before} → ${c.after}`).join('; ')}.`;
 }
 
 export const NO_OPEN_CHANGE = 'No open change point in this run\'s series (passbench changes; acknowledged and superseded changes are not listed).';

@@ -73,6 +73,23 @@ describe('the run report\'s lead', function () {
     assert.equal(nightId(9), 'n09');
   });
 
+  it('names what changed since the host\'s last night (a kernel upgrade with no change point), or says nothing did', async () => {
+    await writeFakeRun(path.join(root, 'a'), { runId: 'a', startedAt: new Date('2026-11-01T02:00:00Z'), modes: ['nic'] });
+    const first = await fs.readFile((await writeReports(path.join(root, 'a'), history)).markdown, 'utf8');
+    assert.match(first, /\*\*Since the last night:\*\* lab1: the first night of this scenario in the history\./);
+    await history.importRun(path.join(root, 'a'));
+    await writeFakeRun(path.join(root, 'b'), { runId: 'b', startedAt: new Date('2026-11-02T02:00:00Z'), modes: ['nic'] });
+    const same = await fs.readFile((await writeReports(path.join(root, 'b'), history)).markdown, 'utf8');
+    assert.match(same, /\*\*Since the last night:\*\* lab1: nothing the runs record changed since the last night \(a\)/);
+    await history.importRun(path.join(root, 'b'));
+    await writeFakeRun(path.join(root, 'c'), { runId: 'c', startedAt: new Date('2026-11-03T02:00:00Z'), modes: ['nic'], kernel: '6.12.3-amd64' });
+    const files = await writeReports(path.join(root, 'c'), history);
+    const html = await fs.readFile(files.html, 'utf8');
+    assert.deepEqual(headings(html).slice(0, 3), ['Night verdict: no baseline yet', 'Open changes (0)', 'Since the last night']);
+    assert.match(html, /<li>lab1 since the last night \(b\): kernel 6\.1\.0-27-amd64 → 6\.12\.3-amd64\.<\/li>/);
+    assert.match(await fs.readFile(files.markdown, 'utf8'), /\*\*Since the last night:\*\* lab1 since the last night \(b\): kernel 6\.1\.0-27-amd64 → 6\.12\.3-amd64\./);
+  });
+
   it('titles the run by the scenario\'s name, not the path of its file', async () => {
     const dir = path.join(root, 'named');
     await writeFakeRun(dir, { runId: 'named', scenario: '/srv/passbench/scenarios/nightly.ts' });
