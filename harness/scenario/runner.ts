@@ -129,7 +129,9 @@ function describeImage(guest: Plan['hosts'][number]['config']['guest']): string 
 
 /** The verdicts as text: per host, per case, with errors and cleanup failures. */
 export function formatOutcome(outcome: RunOutcome): string {
-  const lines = [`run ${outcome.runId}: ${outcome.status.toUpperCase()}`];
+  // Every check can pass on a night that regressed: the headline says what the exit code says.
+  const headline = outcome.status === 'passed' && outcome.regressions.length > 0 ? 'REGRESSED (every check passed)' : outcome.status.toUpperCase();
+  const lines = [`run ${outcome.runId}: ${headline}`];
   for (const v of outcome.verdicts) {
     lines.push(`  host ${v.host}: ${v.status.toUpperCase()}`);
     for (const c of v.cases) lines.push(`    ${c.status.padEnd(7)} ${c.id}${c.error ? `: ${c.error}` : ''}`);
