@@ -15,3 +15,12 @@ export const SERIES_COLOURS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#946
 export function titled(text: string, y: string): { plugins: { title: { display: true; text: string } }; scales: { y: { beginAtZero: true; title: { display: true; text: string } } } } {
   return { plugins: { title: { display: true, text } }, scales: { y: { beginAtZero: true, title: { display: true, text: y } } } };
 }
+
+/**
+ * A trend's x labels, one per night: its date, or its date and time (UTC) when two nights share a
+ * date (a rehearsal runs its nights minutes apart, and eleven labels of one date said nothing).
+ */
+export function nightLabels(startedAt: readonly string[]): string[] {
+  const dates = startedAt.map((t) => t.slice(0, 10));
+  return new Set(dates).size === dates.length ? dates : startedAt.map((t) => `${t.slice(0, 10)} ${t.slice(11, 16)}`);
+}

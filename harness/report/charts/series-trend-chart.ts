@@ -9,7 +9,7 @@ import { chartUnit, formatChange } from '../../measure/format-value.ts';
 import type { DashboardNight, DashboardSeries } from '../../results/dashboard-data.ts';
 import type { SeriesChange } from '../../results/changes.ts';
 import { verticalMarkersPlugin, type VerticalMarker } from './chart-plugins.ts';
-import { MODE_COLOURS, titled, type ChartSpec } from './chart-spec.ts';
+import { MODE_COLOURS, nightLabels, titled, type ChartSpec } from './chart-spec.ts';
 
 export const CHANGE_COLOURS = { worse: '#d62728', better: '#2ca02c', acknowledged: '#1f77b4', superseded: '#aaaaaa' } as const;
 
@@ -61,7 +61,7 @@ export function seriesTrendChart(series: DashboardSeries, nights: readonly Dashb
   const changes = changeMarkers(series, nights);
   const dense = nights.length > 60;
   const name = `${series.mode}/${series.guest} ${series.metric}`;
-  const labels = nights.map((n) => n.startedAt.slice(0, 10));
+  const labels = nightLabels(nights.map((n) => n.startedAt));
   const title = `${series.host} ${name}: night value (dashed grey: run facts changed; solid: change points)`;
   const data = series.points.flatMap((p) => { const x = at.get(p.runId); return x === undefined ? [] : [{ x, y: p.value / u.divisor }]; });
   return {

@@ -8,7 +8,7 @@ import type { TrendRun } from '../../results/trend-series.ts';
 import type { Sample } from '../../results/schema.ts';
 import { MODE_ORDER } from '../../results/metric-summary.ts';
 import { verticalMarkersPlugin, type VerticalMarker } from './chart-plugins.ts';
-import { MODE_COLOURS, titled, type ChartSpec } from './chart-spec.ts';
+import { MODE_COLOURS, nightLabels, titled, type ChartSpec } from './chart-spec.ts';
 
 export function kernelUpgrades(runs: readonly TrendRun[]): VerticalMarker[] {
   const markers: VerticalMarker[] = [];
@@ -31,7 +31,7 @@ export function trendChart(metric: string, unit: Sample['unit'], runs: readonly 
     config: {
       type: 'line',
       data: {
-        labels: runs.map((r) => r.startedAt.slice(0, 10)),
+        labels: nightLabels(runs.map((r) => r.startedAt)),
         datasets: modes.map((mode) => ({
           label: mode,
           data: series.get(mode)!.map((v) => (v === undefined ? null : v / u.divisor)),

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { nightLabels } from '../../../harness/report/charts/chart-spec.ts';
 import { kernelUpgrades } from '../../../harness/report/charts/trend-chart.ts';
 import { trendSeries } from '../../../harness/results/trend-series.ts';
 import { lineRateBps } from '../../../harness/report/charts/throughput-chart.ts';
@@ -21,6 +22,11 @@ describe('trend series, line rate and escaping', () => {
     assert.deepEqual(runs.map((r) => r.runId), ['r1', 'r2', 'r3', 'r4', 'r5']);
     assert.deepEqual(medians.get('tcp.tx.throughput')?.get('vf'), [7, undefined, 7.5, undefined, undefined]);
     assert.deepEqual(kernelUpgrades(runs), [{ index: 2, label: 'kernel 6.12' }, { index: 4, label: 'kernel 6.1' }]);
+  });
+
+  it('labels nights by date, and by date and time when two nights share a date (a rehearsal\'s nights)', () => {
+    assert.deepEqual(nightLabels(['2026-11-01T02:00:00.000Z', '2026-11-02T02:00:00.000Z']), ['2026-11-01', '2026-11-02']);
+    assert.deepEqual(nightLabels(['2026-12-03T13:47:44.000Z', '2026-12-03T13:49:20.000Z']), ['2026-12-03 13:47', '2026-12-03 13:49']);
   });
 
   it('derives the line rate from throughput and its percentage of line rate', () => {
