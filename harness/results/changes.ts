@@ -21,7 +21,8 @@
  * when a later change brought the level back; else open. Only an open change for the worse
  * fails `passbench changes`.
  */
-import { describeChanges, findChangePoints, isMaterial, type ChangePointOptions } from '../stats/change-points.ts';
+import { describeChanges, isMaterial, type ChangePointOptions } from '../stats/change-points.ts';
+import { findChangePointsOfAll } from './parallel-change-points.ts';
 import type { Interval } from '../stats/descriptive.ts';
 import { relativeChange } from '../stats/relative-change.ts';
 import { episodes, supersededBy } from './change-episodes.ts';
@@ -160,13 +161,15 @@ export async function findChangesIn(history: History, medians: readonly RunMedia
   const changes: SeriesChange[] = [];
   const outliers: OutlierNight[] = [];
   const all = seriesOf(medians);
-  for (const series of all) {
+  const options = { ...DEFAULT_CHANGE_OPTIONS, ...q.options };
+  const valuesOf = all.map((series) => series.map((p) => p.median));
+  const pointsOf = await findChangePointsOfAll(valuesOf, options);
+  for (const [s, series] of all.entries()) {
     const first = series[0]!;
     const threshold = q.threshold(first.metric);
     const absolute = q.absoluteThreshold?.(first.metric) ?? 0;
-    const values = series.map((p) => p.median);
-    const options = { ...DEFAULT_CHANGE_OPTIONS, ...q.options };
-    const found = episodes(findChangePoints(values, options), threshold, absolute);
+    const values = valuesOf[s]!;
+    const found = episodes(pointsOf[s]!, threshold, absolute);
     // Without the outlier nights' pairs, each change's stretches run to the next change that stays.
     const kept = found.outliers.length === 0 ? found.changes : describeChanges(values, found.changes, options);
     const where = { host: first.host, mode: first.mode, guest: first.guest, metric: first.metric, unit: first.unit };
