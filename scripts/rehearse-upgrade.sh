@@ -5,14 +5,15 @@
 # is the nightly scenario on one VF guest, TCP only (scenarios/virtual-lab-rehearsal.yaml: ~3 min a
 # night under TCG), into a history of its own, so the rehearsal never mixes with the real nights.
 #
-#   scripts/rehearse-upgrade.sh                          6.1 for 5 nights, then 6.12 for 3
+#   scripts/rehearse-upgrade.sh                          6.1 for 6 nights, then 6.12 for 5
 #   scripts/rehearse-upgrade.sh --peer-rate 3 --step 20  ... and the upgrade costs 20 % of tcp.rx
 #
 #   --from K, --to K       lab-host kernels (passbench lab up --kernel; default 6.1 then 6.12)
-#   --nights-before N      nights on the first kernel (default 5: the night verdict needs 5 good
-#                          nights before it judges one)
-#   --nights-after N       nights on the second (default 3: enough for the change search to place
-#                          a step on its first night)
+#   --nights-before N      nights on the first kernel (default 6: the night verdict needs 5 good
+#                          nights before it judges one, and one more keeps a single odd night from
+#                          widening its interval past the step)
+#   --nights-after N       nights on the second (default 5: with fewer, E-divisive at level 0.006
+#                          cannot reach significance: over 8 points there are only 56 5/3 splits)
 #   --peer-rate MBIT       cap what the lab's peer sends to the guest at MBIT Mbit/s every night
 #                          (lab up --peer-rate). It must sit well below what the guest receives
 #                          without it, or the guest's own pace sets the figure: under TCG inside
@@ -68,7 +69,7 @@ clean_up() {
 main() {
   if [ "$(id -u)" -ne 0 ]; then exec sudo "$0" "$@"; fi
   cd "$(dirname "$0")/.."
-  local from=6.1 to=6.12 before=5 after=3 rate='' step='' out=''
+  local from=6.1 to=6.12 before=6 after=5 rate='' step='' out=''
   guest_accel=tcg   # not local: lab_up reads it
   while [ $# -gt 0 ]; do
     case $1 in
