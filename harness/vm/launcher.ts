@@ -107,12 +107,15 @@ export async function launchGuest(host: Host, spec: GuestSpec, o: LaunchOptions 
     return makeRunningGuest(host, spec, { proc, pid, qmp, accel, argv, startedMs, exited, isGone: () => gone, record, log });
   } catch (error) {
     qmp?.close();
-    await killAndWait(proc, exited);
-    await record.ended();
+    // A QEMU that does not die even of SIGKILL is stuck in the host's kernel: say so beside why it
+    // was killed (that message alone hid the cause), and leave it journalled for restore to stop.
+    const stuck = await killAndWait(proc, exited).then(() => undefined, (e: unknown) => errorMessage(e));
+    if (stuck === undefined) await record.ended();
     const printed = output.join('\n');
     const why = await explainQemuFailure(host, printed).catch(() => undefined);
     throw new GuestLaunchError(
       `guest ${spec.name} on ${host.name} did not start: ${errorMessage(error)}`
+        + (stuck ? `\nand then ${stuck}: it is stuck in ${host.name}'s kernel (is the host hung? its console or dmesg says)` : '')
         + (why ? `\n${why}` : '')
         + `\nQEMU printed:\n${lastLines(printed, 20) || '(nothing)'}`
         + `\nserial console (${spec.serialLog}):\n${await tail(host, spec.serialLog, 15)}`,

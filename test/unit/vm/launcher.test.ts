@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { execa } from 'execa';
+import type { HostProcess } from '../../../harness/host/host.ts';
 import { LocalHost } from '../../../harness/host/local-host.ts';
 import { GuestLaunchError, launchGuest } from '../../../harness/vm/launcher.ts';
 import type { GuestSpec } from '../../../harness/vm/qemu-args.ts';
@@ -58,5 +59,21 @@ describe('launchGuest (real QEMU on this machine, paused)', function () {
       },
     );
     assert.equal(await running(name), '');
+  });
+
+  it('a QEMU that never answers and survives SIGKILL: the error names both, the first cause first', async function () {
+    this.timeout(60_000);
+    // A host whose QEMU is stuck in its kernel: it never opens QMP, and no signal ends it.
+    const stuckHost = new (class extends LocalHost {
+      override async spawn(argv: readonly string[]): Promise<HostProcess> {
+        return { argv, exited: new Promise(() => {}), kill: async () => {} };
+      }
+    })();
+    const name = `pblaunch${process.pid}c`;
+    await assert.rejects(launchGuest(stuckHost, spec(name), { deadlineMs: 1_000 }), (e: unknown) => {
+      assert.ok(e instanceof GuestLaunchError, String(e));
+      assert.match(e.message, /^guest pblaunch\d+c on local did not start: .*QMP.*\nand then QEMU \(.*\) did not exit 15 s after SIGKILL: it is stuck in local's kernel/s);
+      return true;
+    });
   });
 });
