@@ -18,7 +18,10 @@ export async function cpuSeconds(pid: number | 'self' = 'self'): Promise<{ own: 
   return { own: (Number(fields[11]) + Number(fields[12])) / 100, children: (Number(fields[13]) + Number(fields[14])) / 100 };
 }
 
-/** CPU seconds of this process's finished children (the benches time each call as a child). */
+/**
+ * CPU seconds of this process's finished children (the benches time each call as a child): on a
+ * busy 2-core lab machine the wall time says more about the neighbours than about passbench.
+ */
 export async function childrenCpu(): Promise<number | undefined> {
   return (await cpuSeconds())?.children;
 }

@@ -43,11 +43,6 @@ const FIX = Math.floor(RUNS * 0.7);
 const OUTLIER = Math.floor(RUNS * 0.85);
 const NULL_SERIES = Number(arg('--null', '1000'));
 
-/**
- * CPU seconds of the waited-for children so far (Linux: /proc/self/stat cutime + cstime, in
- * clock ticks of 1/100 s), or undefined elsewhere: on a busy 2-core lab machine the wall time
- * says more about the neighbours than about passbench.
- */
 /** How many of `count` null series of `nights` show any change point, and a material one. */
 function falseAlarms(count: number, nights: number): { any: number; material: number } {
   let any = 0;

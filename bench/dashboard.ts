@@ -39,7 +39,6 @@ const MODES = arg('--modes', 'nic,vf,e1000').split(',') as Mode[];
 const REPETITIONS = Number(arg('--repetitions', '3'));
 const TARGETS: Record<number, number> = { 1000: 3, 10000: 15 };
 
-/** CPU seconds of the waited-for children so far (Linux /proc/self/stat cutime + cstime), else undefined. */
 async function buildHistory(file: string, runs: number, runsDir: string): Promise<number> {
   const history = await openHistory(file);
   const upgrade = Math.floor(runs * 0.4);

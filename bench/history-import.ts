@@ -40,7 +40,6 @@ const REPEAT = Number(arg('--repeat', '3'));
 const shm = await fs.stat('/dev/shm').then((s) => s.isDirectory(), () => false);
 const DIRS_ROOT = arg('--dirs', shm ? '/dev/shm' : os.tmpdir());
 
-/** CPU seconds of the waited-for children so far (Linux /proc/self/stat cutime + cstime), or undefined. */
 async function writeArchive(folder: string): Promise<void> {
   const day = Date.UTC(2024, 0, 1, 2);
   let next = 0;

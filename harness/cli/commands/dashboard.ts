@@ -24,7 +24,6 @@ interface DashboardOptions {
   json?: boolean;
 }
 
-
 /** --out must be a folder, or not exist yet (it is made); a file there is a mistake, not something to overwrite. */
 async function checkOut(out: string): Promise<void> {
   if (out.trim() === '') throw new UsageError('--out "": expected a folder to write the dashboard into', { remedy: `leave --out out for ${DEFAULT_DASHBOARD_DIR}` });
