@@ -51,6 +51,9 @@ export async function ensureLabPeer(lab: Host): Promise<LabNics> {
 /** Highest --peer-rate: the lab's emulated wire does not get near 10 Gbit/s anyway. */
 export const MAX_PEER_RATE_MBIT = 10_000;
 
+/** A peer rate limitPeerRate takes: above 0, at most MAX_PEER_RATE_MBIT. */
+export const isPeerRate = (mbit: number): boolean => mbit > 0 && mbit <= MAX_PEER_RATE_MBIT;
+
 /**
  * Caps what the lab's peer sends to the guests (tcp.rx, udp.rx) at `mbit` Mbit/s with a token
  * bucket on its port's egress, or lifts the cap (undefined). A change made on purpose: a wire that
@@ -58,7 +61,7 @@ export const MAX_PEER_RATE_MBIT = 10_000;
  * cap the figure is the cap's, not TCG's, so the nights before the step are steady too.
  */
 export async function limitPeerRate(lab: Pick<Host, 'run' | 'name'>, mbit: number | undefined): Promise<void> {
-  if (mbit !== undefined && !(mbit > 0 && mbit <= MAX_PEER_RATE_MBIT)) throw new PassbenchError(`peer rate ${mbit} Mbit/s: expected more than 0 and at most ${MAX_PEER_RATE_MBIT}`);
+  if (mbit !== undefined && !isPeerRate(mbit)) throw new PassbenchError(`peer rate ${mbit} Mbit/s: expected more than 0 and at most ${MAX_PEER_RATE_MBIT}`);
   const { peerIface } = await findLabNics(lab);
   if (!peerIface) throw new PassbenchError(`lab host ${lab.name}: the e1000e peer port has no interface in the root namespace`);
   if (mbit === undefined) {

@@ -57,8 +57,6 @@ export interface LabState {
   sshReadyMs: number;
   /** Nested-guest images as the lab host sees them (the controller's guest cache, 9p, read-only). */
   guestImages?: GuestImages;
-  /** The cap on what the peer sends (Mbit/s, `lab up --peer-rate`); absent: the wire as emulated. */
-  peerRateMbit?: number;
 }
 
 /** The lab host kernels on offer, and the build-lab.sh flavour that provides each. */
@@ -320,7 +318,7 @@ export async function labUp(host: Host, o: LabUpOptions = {}): Promise<LabUpResu
     log(`peer port capped at ${o.peerRateMbit} Mbit/s (what the guests receive)`);
   }
   await host.writeFile(p.config, labConfigYaml(name, port, p.clientKey, hostKeyLine, { accel: guestAccel, guest: guestImages }), { mode: 0o600 });
-  const state: LabState = { pid, port, accel, guestAccel, kernel, initrd, argv, startedAt: new Date(t0).toISOString(), sshReadyMs, guestImages, peerRateMbit: o.peerRateMbit };
+  const state: LabState = { pid, port, accel, guestAccel, kernel, initrd, argv, startedAt: new Date(t0).toISOString(), sshReadyMs, guestImages };
   await host.writeFile(p.state, JSON.stringify(state, null, 2) + '\n', { mode: 0o600 });
   log(`lab ${name} ready in ${(readyMs / 1000).toFixed(1)} s (ssh after ${(sshReadyMs / 1000).toFixed(1)} s); config ${p.config}`);
   return { paths: p, state };

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.ts';
 import { LocalHost } from '../../host/local-host.ts';
-import { MAX_PEER_RATE_MBIT } from '../../lab/lab-network.ts';
+import { isPeerRate, MAX_PEER_RATE_MBIT } from '../../lab/lab-network.ts';
 import { LAB_KERNELS, labDown, labStatus, labUp, type LabKernel } from '../../lab/lab-up.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { printJson, printLine } from '../output.ts';
@@ -18,7 +18,7 @@ function labName(name: string): string {
 
 function peerRate(text: string): number {
   const mbit = Number(text);
-  if (!/^\d+(\.\d+)?$/.test(text) || !(mbit > 0 && mbit <= MAX_PEER_RATE_MBIT)) {
+  if (!/^\d+(\.\d+)?$/.test(text) || !isPeerRate(mbit)) {
     throw new UsageError(`--peer-rate ${JSON.stringify(text)}: expected a number of Mbit/s above 0 and at most ${MAX_PEER_RATE_MBIT}`, {
       remedy: 'Give the cap in Mbit/s, e.g. --peer-rate 10, or leave it out for the wire as emulated.',
     });
