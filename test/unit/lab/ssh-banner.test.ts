@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createServer, type Socket } from 'node:net';
-import { waitForSshBanner } from '../../../harness/lab/lab-up.ts';
+import { waitForSshBanner } from '../../../harness/lab/ssh-banner.ts';
 
 /**
  * A server slow to send its banner, as sshd is under TCG while it re-executes itself for each
