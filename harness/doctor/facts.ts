@@ -1,3 +1,4 @@
+import { parseCpuinfo, type CpuFacts } from '../host/cpuinfo.ts';
 import type { Host } from '../host/host.ts';
 import type { Bdf } from '../pci/bdf.ts';
 import { readDirOptional, readOptional } from '../pci/sysfs-read.ts';
@@ -12,7 +13,7 @@ export type ModuleState = 'loaded' | 'available' | 'missing';
 /** Everything the checks look at, gathered once; the checks themselves are pure. */
 export interface HostFacts {
   /** undefined when /proc/cpuinfo could not be read. */
-  cpu?: { vendor: 'intel' | 'amd' | 'other'; virtFlag?: 'vmx' | 'svm' };
+  cpu?: CpuFacts;
   kvm: { exists: boolean; openable: boolean; error?: string };
   /** Loaded kvm* modules (kvm, kvm_intel, kvm_amd, kvm_pvm...). */
   kvmModules: string[];
@@ -61,16 +62,6 @@ export async function gatherHostFacts(host: Host, options: DeviceOptions = {}): 
     modules: await probeModules(host),
     qemu: await probeQemu(host),
     device: options.device ? await gatherDeviceFacts(host, options.device, options) : undefined,
-  };
-}
-
-export function parseCpuinfo(text: string | undefined): HostFacts['cpu'] {
-  if (text === undefined) return undefined;
-  const vendorId = /^vendor_id\s*:\s*(\S+)/m.exec(text)?.[1];
-  const flags = new Set((/^flags\s*:(.*)$/m.exec(text)?.[1] ?? '').trim().split(/\s+/));
-  return {
-    vendor: vendorId === 'GenuineIntel' ? 'intel' : vendorId === 'AuthenticAMD' ? 'amd' : 'other',
-    virtFlag: flags.has('vmx') ? 'vmx' : flags.has('svm') ? 'svm' : undefined,
   };
 }
 

@@ -5,6 +5,7 @@ import { stringify } from 'yaml';
 import type { Host } from '../host/host.ts';
 import { shellQuote } from '../host/shell-quote.ts';
 import { generateKeyPair } from '../host/ssh-keys.ts';
+import { usableAccel } from '../vm/accel.ts';
 import { PassbenchError, UsageError } from '../errors.ts';
 import { freeLoopbackPort } from './free-port.ts';
 import { limitPeerRate } from './lab-network.ts';
@@ -131,11 +132,6 @@ export function labSshArgv(p: LabPaths, port: number, remote: readonly string[])
   ];
 }
 
-async function kvmUsable(host: Host): Promise<boolean> {
-  const r = await host.run(['test', '-r', '/dev/kvm', '-a', '-w', '/dev/kvm'], { allowFailure: true });
-  return r.exitCode === 0;
-}
-
 async function ensureKeys(host: Host, p: LabPaths): Promise<void> {
   if (!(await host.exists(p.clientKey))) {
     await generateKeyPair(host, dirname(p.clientKey), basename(p.clientKey), 'passbench-controller');
@@ -210,9 +206,9 @@ export async function labUp(host: Host, o: LabUpOptions = {}): Promise<LabUpResu
 
   await ensureKeys(host, p);
   const wanted = o.accel ?? 'auto';
-  const kvmOpen = await kvmUsable(host);
+  const kvmOpen = (await usableAccel(host)) === 'kvm';
   if (wanted === 'kvm' && !kvmOpen) {
-    throw new PassbenchError('lab asked for KVM but /dev/kvm is missing or not read-writable', { remedy: 'Load kvm-intel/kvm-amd, or use accel tcg.' });
+    throw new PassbenchError('lab asked for KVM, but /dev/kvm is missing or not read-writable, or the CPU has neither vmx nor svm', { remedy: 'Load kvm-intel/kvm-amd on a host with VT-x/AMD-V (`passbench doctor` says which is missing), or use accel tcg.' });
   }
   const accels: ('kvm' | 'tcg')[] = wanted === 'tcg' ? ['tcg'] : kvmOpen ? (wanted === 'kvm' ? ['kvm'] : ['kvm', 'tcg']) : ['tcg'];
   const port = await freeLoopbackPort();

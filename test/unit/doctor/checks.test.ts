@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { HostFacts } from '../../../harness/doctor/facts.ts';
-import { parseCpuinfo } from '../../../harness/doctor/facts.ts';
+import { parseCpuinfo } from '../../../harness/host/cpuinfo.ts';
 import { formatDoctorReport, gradeFacts } from '../../../harness/doctor/run-doctor.ts';
 
 /** A healthy Intel lab host; each test breaks one thing. */
