@@ -130,41 +130,52 @@ function splitOf(d: Distances, order: Int32Array, start: number, end: number, mi
   // current τ (k ≥ τ), grown by one row as τ moves on. Both are O(length) and reused by every
   // call: a shuffle of a 1,000-run series used to fill an O(length²) table of column sums (8 MB)
   // whose strided reads cost more than the sums (bench/changes.ts: about twice as fast). The sums
-  // are added in the same order as that table's; q̂ is formed with reciprocals from a table, so it
-  // may differ from the divisions' in the last bits (the Otava fixtures still match to 1e-9).
+  // are added in the same order as that table's. For each τ one pass over k ≥ τ both grows left[k]
+  // and forms q̂(τ, k + 1): two passes read left[] twice (bench/changes.ts: 25 % slower).
   const above = scratch(0, length);
   const left = scratch(1, length);
+  const positions = order.subarray(start, end);
+  const matrix = d.matrix;
   for (let k = 0; k < length; k++) {
     let sum = 0;
-    const row = (order[start + k] as number) * d.size;
-    for (let i = 0; i < k; i++) sum += d.matrix[row + (order[start + i] as number)] as number;
+    const row = (positions[k] as number) * d.size;
+    for (let i = 0; i < k; i++) sum += matrix[row + (positions[i] as number)] as number;
     above[k] = sum;
     left[k] = 0;
   }
 
+  // q̂ = 2/(n+m) · (between − m/(n−1)·withinX − n/(m−1)·withinY), with 1/j from tables (divisions
+  // in the inner loop were most of its time); a within-set term of a set of one is 0.
   const inverse = inverses(length);
+  const inverseBelow = inversesBelow(length);
   let bestQ = -Infinity;
   let bestTau = -1;
   let withinX = 0; // Σ_{i<k<τ} d(i, k)
   for (let tau = 1; tau < length; tau++) {
     withinX += above[tau - 1] as number;
-    const joining = (order[start + tau - 1] as number) * d.size; // the value that joined X
-    for (let k = tau; k < length; k++) left[k] = (left[k] as number) + (d.matrix[joining + (order[start + k] as number)] as number);
+    const joining = (positions[tau - 1] as number) * d.size; // the value that joined X
     const n = tau;
-    if (n < minSegment) continue;
+    if (n < minSegment) {
+      for (let k = tau; k < length; k++) left[k] = (left[k] as number) + (matrix[joining + (positions[k] as number)] as number);
+      continue;
+    }
+    const xTerm = withinX * (inverseBelow[n] as number);
     let between = 0;
     let withinY = 0;
-    for (let kappa = tau + 1; kappa <= length; kappa++) {
-      const k = kappa - 1; // the value joining Y
-      between += left[k] as number;
-      withinY += (above[k] as number) - (left[k] as number);
-      const m = kappa - tau;
-      if (m < minSegment) continue;
-      // q̂ as in the header, with 1/j from a table: three divisions per (τ, κ) were most of the time.
-      const twoOverTotal = 2 * (inverse[n + m] as number);
-      let q = twoOverTotal * between;
-      if (n > 1) q -= twoOverTotal * m * (inverse[n - 1] as number) * withinX;
-      if (m > 1) q -= twoOverTotal * n * (inverse[m - 1] as number) * withinY;
+    let k = tau;
+    for (; k < tau + minSegment - 1; k++) { // Y still too short to split at
+      const l = (left[k] as number) + (matrix[joining + (positions[k] as number)] as number);
+      left[k] = l;
+      between += l;
+      withinY += (above[k] as number) - l;
+    }
+    for (; k < length; k++) {
+      const l = (left[k] as number) + (matrix[joining + (positions[k] as number)] as number);
+      left[k] = l;
+      between += l; // value k joins Y: its distances to X
+      withinY += (above[k] as number) - l; // and to the rest of Y
+      const m = k - tau + 1;
+      const q = 2 * (inverse[n + m] as number) * (between - m * xTerm - n * (inverseBelow[m] as number) * withinY);
       if (q > bestQ) { bestQ = q; bestTau = tau; }
     }
   }
@@ -176,6 +187,13 @@ let inverseTable = new Float64Array([Infinity]);
 function inverses(size: number): Float64Array {
   if (inverseTable.length <= size) inverseTable = Float64Array.from({ length: 2 * size + 1 }, (_, j) => 1 / j);
   return inverseTable;
+}
+
+let inverseBelowTable = new Float64Array([0, 0]);
+/** 1/(j − 1) for j = 0 … size, and 0 for j ≤ 1: the weight of a within-set sum, 0 for a set of one. */
+function inversesBelow(size: number): Float64Array {
+  if (inverseBelowTable.length <= size) inverseBelowTable = Float64Array.from({ length: 2 * size + 1 }, (_, j) => (j > 1 ? 1 / (j - 1) : 0));
+  return inverseBelowTable;
 }
 
 function intervalsBetween(changePoints: readonly number[], length: number): Interval[] {

@@ -7,7 +7,7 @@
  * not NaN): callers then speak in the metric's unit. Also the bootstrap CI of the relative change
  * between two sample sets' medians. Pure, seeded.
  */
-import { DEFAULT_CONFIDENCE, DEFAULT_RESAMPLES, percentileOfSorted, resampledMedian, type Interval } from './descriptive.ts';
+import { DEFAULT_CONFIDENCE, DEFAULT_RESAMPLES, percentileOfSorted, resampledMedian, sortedCopy, type Interval } from './descriptive.ts';
 import { createRandom, DEFAULT_SEED } from './random.ts';
 
 /** A difference (in the metric's unit) relative to a base; undefined when the base is 0. */
@@ -41,12 +41,14 @@ export function bootstrapRelativeChangeCi(
   const confidence = options.confidence ?? DEFAULT_CONFIDENCE;
   const resamples = options.resamples ?? DEFAULT_RESAMPLES;
   const random = createRandom(options.seed ?? DEFAULT_SEED);
-  const bufferB = new Float64Array(baseline.length);
-  const bufferC = new Float64Array(candidate.length);
+  const sortedB = sortedCopy(baseline);
+  const sortedC = sortedCopy(candidate);
+  const countsB = new Int32Array(baseline.length);
+  const countsC = new Int32Array(candidate.length);
   const changes = new Float64Array(resamples);
   for (let r = 0; r < resamples; r++) {
-    const mb = resampledMedian(baseline, bufferB, random.int);
-    const mc = resampledMedian(candidate, bufferC, random.int);
+    const mb = resampledMedian(sortedB, countsB, random.int);
+    const mc = resampledMedian(sortedC, countsC, random.int);
     changes[r] = relativeChange(mb, mc) ?? (mc === mb ? 0 : Math.sign(mc - mb) * Infinity);
   }
   changes.sort();
