@@ -141,34 +141,6 @@ export const DEFAULT_CONFIDENCE = 0.95;
 export const DEFAULT_RESAMPLES = 1000;
 
 /**
- * Moves the k-th smallest of a[0..n) to a[k], smaller ones before it, larger after (Hoare's
- * quickselect, middle pivot): O(n) on average where a sort is O(n log n).
- */
-function selectInPlace(a: Float64Array, n: number, k: number): void {
-  let lo = 0;
-  let hi = n - 1;
-  while (lo < hi) {
-    const pivot = a[(lo + hi) >> 1] as number;
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while ((a[i] as number) < pivot) i++;
-      while ((a[j] as number) > pivot) j--;
-      if (i <= j) {
-        const swap = a[i] as number;
-        a[i] = a[j] as number;
-        a[j] = swap;
-        i++;
-        j--;
-      }
-    }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else return;
-  }
-}
-
-/**
  * Median of `sorted` (ascending) resampled with replacement, `counts` (n zeros, left zeroed)
  * reused between calls. Since the values are sorted, the resample's order statistics are those of
  * its drawn indices: the median is found by counting how often each index is drawn and walking
