@@ -3,8 +3,9 @@
  * background), drawn here and PNG-encoded on libuv's thread pool.
  *
  * The PNG is encoded without row filters at zlib level 6: a chart is flat colour and thin lines,
- * where trying every filter per row (the default) gained nothing (95 KB either way for a
- * 1,000-night trend) and took a third of the encoding time (15.9 → 10.7 ms a chart, 2026-12-03).
+ * where trying every filter per row (the default) took a third of the encoding time (15.9 → 10.7
+ * ms for a 1,000-night trend, 2026-12-03) for files 9 % smaller (a 1,000-run dashboard: 5.5 MB
+ * with them, 6.0 MB without).
  */
 import { Canvas, createCanvas } from 'canvas';
 import { Chart, type ChartItem, type Plugin } from 'chart.js/auto';
