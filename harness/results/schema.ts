@@ -73,6 +73,12 @@ export const HostMetaSchema = z.strictObject({
   accel: z.enum(['kvm', 'tcg']),
   /** true when the host is the virtual lab (every figure is an emulated one). */
   virtualLab: z.boolean(),
+  /** /proc/cpuinfo's model name (absent in runs before it was recorded). */
+  cpuModel: z.string().optional(),
+  /**
+   * The NIC under test, read before the run bound anything (pci/nic-provenance.ts): the first
+   * passthrough device of the host's selection (a VF's PF). Absent when the host tests none.
+   */
   nic: z.strictObject({
     bdf: z.string(),
     model: z.string(),
@@ -80,6 +86,10 @@ export const HostMetaSchema = z.strictObject({
     driver: z.string(),
     driverVersion: z.string(),
     firmware: z.string(),
+    iface: z.string().optional(),
+    /** Mbit/s, when its link was up. */
+    linkSpeedMbps: z.number().int().positive().optional(),
+    mtu: z.number().int().positive().optional(),
   }).optional(),
 });
 export type HostMeta = z.infer<typeof HostMetaSchema>;

@@ -3,7 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { startLabGuest, type LabGuest } from '../lab/lab-guest.ts';
 import { LocalHost } from '../host/local-host.ts';
-import type { Bdf } from '../pci/bdf.ts';
+import { parseBdf, type Bdf } from '../pci/bdf.ts';
+import { readNicProvenance } from '../pci/nic-provenance.ts';
+import { parseCpuinfo } from '../host/cpuinfo.ts';
 import { formatDoctorReport, runDoctor } from '../doctor/run-doctor.ts';
 import { PassbenchError } from '../errors.ts';
 import type { Host } from '../host/host.ts';
@@ -142,6 +144,8 @@ function sshOptions(config: HostRunConfig) {
 
 async function hostMeta(host: Host, config: HostRunConfig, accel: 'kvm' | 'tcg', emulated: boolean): Promise<HostMeta> {
   const text = async (argv: string[]) => (await host.run(argv, { allowFailure: true })).stdout.trim();
+  const cpu = parseCpuinfo(await host.readFile('/proc/cpuinfo').catch(() => undefined));
+  const tested = nicUnderTest(config);
   return {
     name: config.name,
     address: config.connection.address,
@@ -151,5 +155,15 @@ async function hostMeta(host: Host, config: HostRunConfig, accel: 'kvm' | 'tcg',
     // What the run's guests use (run.accel), not merely whether /dev/kvm exists.
     accel,
     virtualLab: emulated,
+    ...(cpu?.model ? { cpuModel: cpu.model } : {}),
+    // Read now, before the run binds anything: the host driver's interface goes with the bind.
+    ...(tested === undefined ? {} : { nic: await readNicProvenance(host, tested) }),
   };
+}
+
+/** The first passthrough device of the selection, as the host has it: a whole NIC, or a VF's PF. */
+function nicUnderTest(config: HostRunConfig): Bdf | undefined {
+  const first = config.devices.map((d) => (d.mode === 'nic' ? d.bdf : d.mode === 'vf' ? d.pf : undefined)).find((b) => b !== undefined);
+  // Validated by the config already; parsed again for the type.
+  return first === undefined ? undefined : parseBdf(first);
 }
