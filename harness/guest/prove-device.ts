@@ -16,6 +16,13 @@ export interface DeviceProof {
   pciAddress: string;
   vendorDevice: string;
   driver: string;
+  /**
+   * The driver module's version; for an in-tree driver (no version of its own), the guest kernel's
+   * release. Absent when the proof came from the console (consoleLinkState), not over SSH.
+   */
+  driverVersion?: string;
+  /** `uname -r` in the guest; absent likewise. */
+  guestKernel?: string;
   linkUp: boolean;
   operstate: string;
   /** The expected address when it is set, else the first IPv4 address. */
@@ -30,10 +37,12 @@ export interface DeviceProof {
 export class DeviceProofError extends PassbenchError {}
 
 /** Everything proveDevice reads, in one round trip (guest shells are busybox sh). */
-export const NIC_LISTING_SCRIPT = `for n in /sys/class/net/*; do
+export const NIC_LISTING_SCRIPT = `echo "kernel $(uname -r)"
+for n in /sys/class/net/*; do
   [ -e "$n/device" ] || continue
   i=\${n##*/}; d=$(readlink $n/device/driver); d=\${d##*/}
   echo "nic $i $(basename "$(readlink -f $n/device)") $(cat $n/device/vendor):$(cat $n/device/device) \${d:-none} $(cat $n/operstate) $(cat $n/carrier 2>/dev/null || echo 0) $(ip -4 -o addr show dev $i | awk '{printf "%s,", $4}')"
+  echo "version $i $(cat /sys/module/\${d:-none}/version 2>/dev/null || echo -)"
 done
 echo "--lspci"; lspci -n 2>/dev/null
 echo "--dmesg"; dmesg`;
@@ -45,7 +54,7 @@ echo "--dmesg"; dmesg`;
  */
 export async function proveDevice(guest: Host, expect: DeviceExpectation): Promise<DeviceProof> {
   const out = (await guest.run(['sh', '-c', NIC_LISTING_SCRIPT], { timeoutMs: 60_000 })).stdout;
-  const { nics, lspci, dmesg } = parseNicListing(out);
+  const { kernel, nics, lspci, dmesg } = parseNicListing(out);
   const nic = nics.find((n) => n.vendorDevice === expect.vendorDevice.toLowerCase());
   const found = nics.map(describe).join('; ') || 'no PCI network interfaces';
   if (!nic) throw new DeviceProofError(`no ${expect.vendorDevice} NIC in guest ${guest.name}; it has: ${found}`);
@@ -58,6 +67,7 @@ export async function proveDevice(guest: Host, expect: DeviceExpectation): Promi
   const kernelMessages = dmesg.filter((l) => l.includes(nic.iface) || l.includes(nic.pciAddress) || new RegExp(`\\b${nic.driver}\\b`).test(l));
   return {
     iface: nic.iface, pciAddress: nic.pciAddress, vendorDevice: nic.vendorDevice, driver: nic.driver,
+    driverVersion: nic.driverVersion ?? kernel ?? 'unknown', guestKernel: kernel ?? 'unknown',
     linkUp: nic.carrier && nic.operstate === 'up', operstate: nic.operstate,
     address: expect.address ?? nic.addresses[0],
     kernelMessages, lspci,

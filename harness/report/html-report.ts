@@ -12,6 +12,7 @@ import type { ReportData } from '../results/report-data.ts';
 import { scenarioName } from '../results/scenario-name.ts';
 import { pageHead, table, td, num } from './html-table.ts';
 import { NO_OPEN_CHANGE, OPEN_CHANGE_HEADER, openChangeCells, openChangeRow, sinceLastNightSentence, verdictLead } from './run-lead.ts';
+import { driverText, linkText, nicText } from './host-facts.ts';
 import { basisSentence, falseAlarmSentence, gateSentence, sortedVerdicts, verdictCounts, verdictRow } from './verdict-rows.ts';
 
 /** The run report's CSS; the dashboard's pages use it too. */
@@ -22,9 +23,9 @@ th{background:#f3f3f3}td{vertical-align:top}td.num{white-space:nowrap}.pass,.pas
 figure{margin:1.5em 0}figure img{max-width:100%;border:1px solid #ddd}figcaption{font-size:.85em;color:#555}`;
 
 function hostsTable(data: ReportData): string {
-  return table(['host', 'kernel', 'QEMU', 'accel', 'NIC', 'driver', 'firmware', 'kernel command line'], data.meta.hosts.map((x) => [
-    td(x.name), td(x.kernel), td(x.qemu), td(x.accel === 'tcg' ? 'TCG (emulated)' : x.virtualLab ? 'KVM inside an emulated (TCG) lab host' : 'KVM'), td(x.nic ? `${x.nic.model} (${x.nic.vendorDevice}, ${x.nic.bdf})` : '–'),
-    td(x.nic ? `${x.nic.driver} ${x.nic.driverVersion}` : '–'), td(x.nic?.firmware ?? '–'), td(x.kernelCmdline)]));
+  return table(['host', 'CPU', 'kernel', 'QEMU', 'accel', 'NIC', 'driver', 'firmware', 'link', 'kernel command line'], data.meta.hosts.map((x) => [
+    td(x.name), td(x.cpuModel ?? '–'), td(x.kernel), td(x.qemu), td(x.accel === 'tcg' ? 'TCG (emulated)' : x.virtualLab ? 'KVM inside an emulated (TCG) lab host' : 'KVM'),
+    td(nicText(x.nic)), td(driverText(x.nic)), td(x.nic?.firmware ?? '–'), td(linkText(x.nic)), td(x.kernelCmdline)]));
 }
 
 function chartsSection(charts: readonly RenderedChart[]): string {

@@ -1,4 +1,5 @@
 /** A Markdown summary short enough for a CI comment or an e-mail. */
+import { driverText, linkText, nicText } from './host-facts.ts';
 import { formatValue } from '../measure/format-value.ts';
 import { escapeMarkdownCell as m } from './escape.ts';
 import type { MetricSummary } from '../results/metric-summary.ts';
@@ -30,7 +31,8 @@ export function markdownReport(data: ReportData, summaries: readonly MetricSumma
   lines.push(`**Since the last night:** ${data.sinceLastNight.map((d) => m(sinceLastNightSentence(d))).join(' ')}`, '');
   if (data.emulated) lines.push('> **emulated (TCG)**: figures come from a virtual lab under TCG, not hardware speed.', '');
   for (const h of meta.hosts) {
-    lines.push(`- host **${m(h.name)}**: kernel ${m(h.kernel)}, QEMU ${m(h.qemu)}, ${h.accel.toUpperCase()}${h.nic ? `, NIC ${m(h.nic.model)} (${m(h.nic.driver)} ${m(h.nic.driverVersion)}, fw ${m(h.nic.firmware)})` : ''}`);
+    lines.push(`- host **${m(h.name)}**: kernel ${m(h.kernel)}, QEMU ${m(h.qemu)}, ${h.accel.toUpperCase()}${h.cpuModel ? `, CPU ${m(h.cpuModel)}` : ''}`
+      + `${h.nic ? `, NIC ${m(nicText(h.nic))}: ${m(driverText(h.nic))}, firmware ${m(h.nic.firmware)}, ${m(linkText(h.nic))}` : ''}`);
   }
   lines.push(`- status: ${meta.status}${meta.error ? ` (${m(meta.error)})` : ''}; started ${meta.startedAt}${meta.endedAt ? `, ended ${meta.endedAt}` : ''}`);
   lines.push(`- checks: ${data.checks.length - failedChecks.length}/${data.checks.length} passed`);

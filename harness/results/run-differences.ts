@@ -1,7 +1,7 @@
 /**
  * What changed between two runs, from their metadata: the facts that can move a figure (kernel,
- * QEMU, guest image, harness version, scenario and lab config hash, the NIC's driver and
- * firmware …). Only the facts that differ are named. Host facts are those of the series' host.
+ * QEMU, guest image, harness version, scenario and lab config hash, the NIC's driver, firmware,
+ * link speed and MTU, the CPU …). Only the facts that differ are named. Host facts are those of the series' host.
  */
 import type { HostMeta, RunMeta } from './schema.ts';
 
@@ -27,6 +27,9 @@ const FACTS: readonly (readonly [string, Fact])[] = [
   ['nicDriver', (_, h) => h?.nic?.driver],
   ['nicDriverVersion', (_, h) => h?.nic?.driverVersion],
   ['nicFirmware', (_, h) => h?.nic?.firmware],
+  ['nicLinkSpeed', (_, h) => (h?.nic?.linkSpeedMbps === undefined ? undefined : `${h.nic.linkSpeedMbps} Mbit/s`)],
+  ['nicMtu', (_, h) => h?.nic?.mtu?.toString()],
+  ['cpuModel', (_, h) => h?.cpuModel],
 ];
 
 /** A fact the run did not record (a host without a NIC, the host missing) reads as this. */

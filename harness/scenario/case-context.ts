@@ -52,6 +52,11 @@ export interface CaseContext {
   artifact(name: string, content: string): Promise<string>;
   /** The peer's host (the lab host itself unless peer.host names another). */
   peerHost(): Promise<Host>;
+  /**
+   * The TCP goodput the case's device can carry (measure/line-rate.ts), from the link speed and
+   * MTU the host reported before the bind; absent when unknown (link down, an emulated NIC).
+   */
+  lineRateBps?: number;
   vfs: Bdf[];
   guests: Map<string, GuestHandle>;
   guestHosts: Map<string, Host>;

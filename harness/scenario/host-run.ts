@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import { tcpGoodputBps } from '../measure/line-rate.ts';
 import os from 'node:os';
 import path from 'node:path';
 import { PassbenchError, errorMessage } from '../errors.ts';
@@ -195,9 +196,19 @@ export class HostRun {
       sample: (s: Sample) => writer.appendSample(s),
       artifact: (name, content) => this.saveArtifact(writer, `${this.plan.name}-${name}`, content),
       peerHost: () => this.peerHost(),
+      ...(this.lineRateOf(c) === undefined ? {} : { lineRateBps: this.lineRateOf(c) }),
       vfs: [], guests: new Map(), guestHosts: new Map(), proofs: new Map(), restorePushed: false,
       restoreCommand: this.restoreCommand,
     };
+  }
+
+  /** Only for the device the host reported on (its NIC under test, or a VF of it). */
+  private lineRateOf(c: Case): number | undefined {
+    const nic = this.meta?.nic;
+    if (nic?.linkSpeedMbps === undefined) return undefined;
+    const d = c.device;
+    const ofThatNic = (d.mode === 'nic' && d.bdf === nic.bdf) || (d.mode === 'vf' && d.pf === nic.bdf);
+    return ofThatNic ? tcpGoodputBps(nic.linkSpeedMbps * 1e6, nic.mtu ?? 1500) : undefined;
   }
 
   private async saveArtifact(writer: RunWriter, name: string, content: string): Promise<string> {

@@ -76,6 +76,8 @@ export interface DeviceProof {
   iface: string;
   vendorDevice: string;
   driver: string;
+  driverVersion?: string;
+  guestKernel?: string;
   linkUp: boolean;
   address?: string;
   kernelMessages: string[];

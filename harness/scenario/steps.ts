@@ -147,7 +147,9 @@ export function prove(): Step {
       }
       ctx.proofs.set(g.name, proof);
       const ok = proof.vendorDevice === expect.vendorDevice && proof.driver === expect.driver;
-      const message = `${g.name}: ${proof.iface} ${proof.vendorDevice} on ${proof.driver}, link ${proof.linkUp ? 'up' : 'down'}`
+      // The guest's kernel and driver version are half of what a passthrough figure means: kept with the proof.
+      const message = `${g.name}: ${proof.iface} ${proof.vendorDevice} on ${proof.driver}${proof.driverVersion ? ` ${proof.driverVersion}` : ''}, link ${proof.linkUp ? 'up' : 'down'}`
+        + (proof.guestKernel ? `, guest kernel ${proof.guestKernel}` : '')
         + (ok ? '' : ` (expected ${expect.vendorDevice} on ${expect.driver})`);
       const status = !ok ? 'fail' : proof.linkUp ? 'pass' : 'no-link';
       await ctx.check({ name: 'device-proof', guest: g.name, mode: g.mode, status, message, details: proof.kernelMessages.join('\n') || undefined });
@@ -182,7 +184,7 @@ export function measure(): Step {
         tests: [...ctx.settings.tests],
         policy: { ...DEFAULT_REPETITION_POLICY, minRepetitions: r.min, maxRepetitions: r.max, targetRelativeHalfWidth: r.targetCi },
         durationS: ctx.settings.durations.measureS, warmup: r.warmup, pace: ctx.pace, streams: ctx.settings.iperf3.streams, udpBitrateBps: ctx.settings.iperf3.udpBitrate, onMeasurement: (m) => ctx.sample({ schema: SCHEMA_VERSION, runId: ctx.runId, host: ctx.config.name, mode: g.mode, guest: g.name, ...m }), signal: ctx.signal, log: (l) => ctx.log(`${g.name}: ${l}`),
-        saveArtifact: (name, content) => ctx.artifact(name, content),
+        saveArtifact: (name, content) => ctx.artifact(name, content), lineRateBps: ctx.lineRateBps,
       });
     }
   } };

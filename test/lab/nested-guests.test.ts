@@ -104,6 +104,9 @@ describe('nested guests in the virtual lab (vfio-pci whole NIC, VF, e1000)', fun
       assert.equal(proof.address, g.expect.address);
       assert.ok(proof.linkUp, linkVerdict(proof).text);
       assert.match(proof.lspci, new RegExp(g.expect.vendorDevice));
+      // What ran inside: the guest kernel (passbench's own, vm-images/build-guest-kernel.sh) and the driver's version.
+      assert.match(proof.guestKernel ?? '', /^\d+\.\d+\.\d+-passbench$/);
+      assert.ok((proof.driverVersion ?? '').length > 0, 'driver version recorded');
     });
   }
 

@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
+import type { RunMeta } from '../../harness/results/schema.ts';
 import { labShell, sharedLab, sharedLabName, SNAPSHOT } from '../support/shared-lab.ts';
 
 /**
@@ -47,6 +48,18 @@ describe('passbench run smoke in the virtual lab (nested guests, real vfio-pci)'
     for (const [kind, file] of Object.entries(outcome.reports)) {
       assert.ok((await fs.stat(file)).size > 0, `report ${kind} ${file} is empty`);
     }
+    // Provenance, read on the lab host before the bind: its CPU and the NIC under test (the whole igb PF, the selection's first device).
+    const meta = JSON.parse(await fs.readFile(path.join(outcome.runDir, 'run.json'), 'utf8')) as RunMeta;
+    const host = meta.hosts[0]!;
+    assert.ok((host.cpuModel ?? '').length > 0, JSON.stringify(host));
+    assert.ok(host.nic, JSON.stringify(host));
+    assert.deepEqual({ ...host.nic, driverVersion: undefined, firmware: undefined, model: undefined }, {
+      bdf: '0000:00:04.0', vendorDevice: '8086:10c9', driver: 'igb', iface: host.nic.iface, linkSpeedMbps: 1000, mtu: 1500,
+      driverVersion: undefined, firmware: undefined, model: undefined,
+    });
+    assert.match(host.nic.model, /82576/);
+    assert.equal(host.nic.driverVersion, host.kernel, 'igb is in-tree: ethtool reports the kernel release');
+    assert.ok(host.nic.firmware.length > 0);
     const checks = (await fs.readFile(path.join(outcome.runDir, 'checks.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as CheckLine);
     const proofs = checks.filter((c) => c.name === 'device-proof');
     for (const [mode, want] of [['nic', /8086:10c9 on igb\b/], ['vf', /8086:10ca on igbvf\b/], ['e1000', /8086:100e on e1000\b/]] as const) {
@@ -54,6 +67,7 @@ describe('passbench run smoke in the virtual lab (nested guests, real vfio-pci)'
       assert.ok(proof, `no device-proof check for ${mode}: ${JSON.stringify(proofs)}`);
       assert.equal(proof.status, 'pass', JSON.stringify(proof));
       assert.match(proof.message, want);
+      assert.match(proof.message, /, guest kernel \d+\.\d+\.\d+-passbench\b/, 'the guest kernel, with the proof');
     }
     assert.ok(!checks.some((c) => c.status === 'fail'), JSON.stringify(checks.filter((c) => c.status === 'fail')));
     // Each guest's console is kept with the results, whole (from the kernel's release line to the shutdown).

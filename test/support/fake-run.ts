@@ -75,7 +75,11 @@ export function fakeMeta(o: FakeRunOptions): RunMeta {
       qemu: o.qemu ?? '10.0.2',
       accel: o.accel ?? 'kvm',
       virtualLab: o.virtualLab ?? (o.accel ?? 'kvm') === 'tcg',
-      nic: { bdf: '0000:03:00.0', model: '82599ES 10-Gigabit SFI/SFP+', vendorDevice: '8086:10fb', driver: 'ixgbe', driverVersion: '6.1.0', firmware: '0x800007f4' },
+      cpuModel: 'Intel(R) Xeon(R) CPU E5-2680 v4 @ 2.40GHz',
+      nic: {
+        bdf: '0000:03:00.0', model: '82599ES 10-Gigabit SFI/SFP+', vendorDevice: '8086:10fb', driver: 'ixgbe', driverVersion: '6.1.0', firmware: '0x800007f4',
+        iface: 'enp3s0f0', linkSpeedMbps: 10_000, mtu: 1500,
+      },
     }],
     startedAt: (o.startedAt ?? new Date('2026-11-20T02:00:00Z')).toISOString(),
     status: 'running',

@@ -4,9 +4,13 @@ import { linkVerdict, type DeviceProof } from '../../../harness/guest/prove-devi
 
 describe('guest NIC listing', () => {
   const text = [
+    'kernel 6.12.95-passbench',
     'nic eth0 0000:00:02.0 0x8086:0x10ca igbvf down 0 10.0.3.31/24,',
+    'version eth0 -',
     'nic eth1 0000:00:03.0 0x8086:0x100e e1000 up 1 10.0.2.15/24,10.0.2.16/24,',
+    'version eth1 7.3.21-k8-NAPI',
     'nic eth2 0000:00:04.0 0x8086:0x10c9 none down 0 ',
+    'version eth2 -',
     '--lspci',
     '00:02.0 0200: 8086:10ca (rev 01)',
     '--dmesg',
@@ -14,8 +18,10 @@ describe('guest NIC listing', () => {
     '[    5.2] something else',
   ].join('\n');
 
-  it('reads interface, PCI address, vendor:device, driver, operstate, carrier and addresses', () => {
-    const { nics, lspci, dmesg } = parseNicListing(text);
+  it('reads the kernel, and interface, PCI address, vendor:device, driver and its version, operstate, carrier and addresses', () => {
+    const { kernel, nics, lspci, dmesg } = parseNicListing(text);
+    assert.equal(kernel, '6.12.95-passbench');
+    assert.equal(nics[1]?.driverVersion, '7.3.21-k8-NAPI', 'a module with a version of its own');
     assert.deepEqual(nics[0], {
       iface: 'eth0', pciAddress: '0000:00:02.0', vendorDevice: '8086:10ca', driver: 'igbvf',
       operstate: 'down', carrier: false, addresses: ['10.0.3.31/24'],

@@ -69,6 +69,14 @@ describe('reports', function () {
       assert.match(await fs.readFile(nested.markdown, 'utf8'), /\*\*emulated \(TCG\)\*\*/);
     });
 
+    it("shows each host's provenance: CPU, NIC, driver and version, firmware, link speed and MTU", async () => {
+      const html = await fs.readFile(files.html, 'utf8');
+      assert.match(html, /<td>Intel\(R\) Xeon\(R\) CPU E5-2680 v4 @ 2\.40GHz<\/td>/);
+      assert.match(html, /<td>82599ES 10-Gigabit SFI\/SFP\+ \(8086:10fb, 0000:03:00\.0\)<\/td><td>ixgbe 6\.1\.0<\/td><td>0x800007f4<\/td><td>10 Gbit\/s, MTU 1500 \(enp3s0f0\)<\/td>/);
+      assert.match(await fs.readFile(files.markdown, 'utf8'),
+        /CPU Intel\(R\) Xeon\(R\) CPU E5-2680 v4 @ 2\.40GHz, NIC 82599ES 10-Gigabit SFI\/SFP\+ \(8086:10fb, 0000:03:00\.0\): ixgbe 6\.1\.0, firmware 0x800007f4, 10 Gbit\/s, MTU 1500 \(enp3s0f0\)/);
+    });
+
     it('Markdown summary: verdict, regressions first, failed checks', async () => {
       const md = await fs.readFile(files.markdown, 'utf8');
       assert.match(md, /^## passbench nightly: FAILED — run `r5`/);

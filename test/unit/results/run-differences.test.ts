@@ -37,6 +37,18 @@ describe('runDifferences', () => {
       nicDriver: { before: 'ixgbe', after: '(none)' },
       nicDriverVersion: { before: '6.1.0', after: '(none)' },
       nicFirmware: { before: '0x800007f4', after: '(none)' },
+      nicLinkSpeed: { before: '10000 Mbit/s', after: '(none)' },
+      nicMtu: { before: '1500', after: '(none)' },
+    });
+  });
+
+  it('names a link that came up at another speed or MTU, and another CPU', () => {
+    const after = { ...withNic(fakeMeta({ runId: 'b' }), { linkSpeedMbps: 1000, mtu: 9000 }) };
+    after.hosts = after.hosts.map((h) => ({ ...h, cpuModel: 'AMD EPYC 7543 32-Core Processor' }));
+    assert.deepEqual(runDifferences(before, after, 'lab1'), {
+      nicLinkSpeed: { before: '10000 Mbit/s', after: '1000 Mbit/s' },
+      nicMtu: { before: '1500', after: '9000' },
+      cpuModel: { before: 'Intel(R) Xeon(R) CPU E5-2680 v4 @ 2.40GHz', after: 'AMD EPYC 7543 32-Core Processor' },
     });
   });
 });

@@ -7,7 +7,8 @@ import { plainProgress } from '../../../harness/scenario/progress.ts';
 import { runPlan, type RunnerOptions } from '../../../harness/scenario/runner.ts';
 import nightly from '../../../scenarios/nightly.ts';
 import sriov from '../../../scenarios/sriov.ts';
-import { snapshot, useSimLabs } from '../../support/sim-kernel.ts';
+import { LAB, snapshot, useSimLabs } from '../../support/sim-kernel.ts';
+import { tcpGoodputBps } from '../../../harness/measure/line-rate.ts';
 import { ALL_DEVICES, fakeOps, labYaml, simHost, type FakeOpsOptions } from './fake-lab.ts';
 import type { GuestBoot, MeasureRequest, RunOps } from '../../../harness/scenario/ops.ts';
 import { Pace, asDeadline, describeDeadline, type DeadlineLike } from '../../../harness/wait/index.ts';
@@ -211,6 +212,19 @@ describe('scenario/runner (fake ops on simulated lab hosts)', () => {
     assert.deepEqual(seen.ssh.map((d) => describeDeadline(d)), seen.boots.map(() =>
       'deadline 600 s = base 60 s × pace 10, from the lab host\'s boot (SSH after 16 s, 8 s when idle) × tcg 5'));
     assert.equal(t.lines.filter((l) => l.includes('deadlines scaled by pace 10 (the lab host\'s boot')).length, 1);
+  });
+
+  it('measures the NIC the host reported with its line rate (link speed and MTU from before the bind), and no other device', async () => {
+    const t = await setup(['lab1']);
+    const seen = recordDeadlines(t.fake.ops);
+    const { hostMeta } = t.fake.ops;
+    t.fake.ops.hostMeta = async (h, c) => ({ ...(await hostMeta(h, c)),
+      nic: { bdf: LAB.pf, model: '82576', vendorDevice: '8086:10c9', driver: 'igb', driverVersion: '6.12', firmware: '1.2.3', iface: 'eth1', linkSpeedMbps: 1000, mtu: 9000 } });
+    assert.equal((await t.run()).conclusion, 'passed');
+    const rates = Object.fromEntries(seen.measures.map((m) => [m.guest, m.lineRateBps]));
+    // 1 GbE at MTU 9000: 1e9 × 8948 / 9038 (measure/line-rate.ts). The VFs are of that PF; nic0 and the e1000 are not.
+    assert.deepEqual(rates, { nic0: undefined, vf0: tcpGoodputBps(1e9, 9000), vf1: tcpGoodputBps(1e9, 9000), e1000: undefined });
+    assert.ok(Math.abs(rates.vf0! - 990.04e6) < 0.01e6, String(rates.vf0));
   });
 
   it('takes run.durations.bootS and sshS as fixed deadlines, and says where they came from', async () => {
