@@ -98,7 +98,7 @@ export const RunMetaSchema = z.strictObject({
   schema: z.literal(SCHEMA_VERSION),
   runId: Name,
   scenario: z.string(),
-  /** sha256 of the scenario file and the lab config it ran with. */
+  /** sha256 of the scenario and of what the config says to measure (config/config-hash.ts). */
   scenarioHash: z.string().regex(/^[0-9a-f]{64}$/),
   harnessVersion: z.string(),
   guestImage: z.string(),
