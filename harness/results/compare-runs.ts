@@ -10,7 +10,8 @@ import { compareSampleSets, type SetComparison } from './compare-sets.ts';
 import type { History } from './history.ts';
 import { FILTER_KEYS, checkFilter, type RunFilter } from './history/run-filter.ts';
 import { readRunDir } from './run-reader.ts';
-import type { Sample } from './schema.ts';
+import { runFacts } from './run-differences.ts';
+import type { RunMeta, Sample } from './schema.ts';
 import type { Thresholds } from './thresholds.ts';
 
 export type SideSpec =
@@ -25,12 +26,14 @@ export interface ResolvedSide {
   runIds: string[];
   /** Accelerators the side's runs used (kvm, tcg). */
   accels: string[];
+  /** The runs' metadata (kernel, QEMU, NIC firmware …), for what differs between the sides. */
+  metas: RunMeta[];
   samples: Sample[];
 }
 
 export interface RunComparison extends SetComparison {
-  baseline: Omit<ResolvedSide, 'samples'>;
-  candidate: Omit<ResolvedSide, 'samples'>;
+  baseline: Omit<ResolvedSide, 'samples' | 'metas'>;
+  candidate: Omit<ResolvedSide, 'samples' | 'metas'>;
   regressed: boolean;
   /** Why the figures may not be comparable (e.g. KVM against TCG). */
   warnings: string[];
@@ -75,14 +78,39 @@ async function isDirectory(p: string): Promise<boolean> {
 async function fromHistory(history: History, runIds: string[], filter: RunFilter = {}): Promise<Omit<ResolvedSide, 'label'>> {
   const samples = await history.samples({ ...filter, runIds });
   const accels = new Set((await history.listRuns({ runIds })).flatMap((r) => r.hosts.map((h) => h.accel)));
-  return { runIds, accels: [...accels].sort(), samples };
+  const metas = (await Promise.all(runIds.map((id) => history.runMeta(id)))).filter((m): m is RunMeta => m !== undefined);
+  return { runIds, accels: [...accels].sort(), metas, samples };
 }
 
-/** Figures from KVM and from TCG (the virtual lab) measure different things. */
+/**
+ * Why the figures may not be comparable: KVM against TCG (the virtual lab) measure different
+ * things; and each recorded fact of a host (kernel, QEMU, NIC driver, firmware, link …) whose
+ * values differ between the sides, since any of them can move a figure. Comparing two kernels is
+ * often the point: it is named all the same, beside whatever else changed with it.
+ */
 function comparabilityWarnings(baseline: ResolvedSide, candidate: ResolvedSide): string[] {
   const a = baseline.accels.join('+');
   const b = candidate.accels.join('+');
-  return a === b ? [] : [`the baseline ran under ${a.toUpperCase()} and the candidate under ${b.toUpperCase()}: the figures are not comparable`];
+  const warnings = a === b ? [] : [`the baseline ran under ${a.toUpperCase()} and the candidate under ${b.toUpperCase()}: the figures are not comparable`];
+  const hosts = new Set(baseline.metas.flatMap((m) => m.hosts.map((h) => h.name)));
+  for (const host of [...new Set(candidate.metas.flatMap((m) => m.hosts.map((h) => h.name)))].filter((h) => hosts.has(h)).sort()) {
+    const values = (side: ResolvedSide) => {
+      const byFact = new Map<string, Set<string>>();
+      for (const m of side.metas) {
+        if (!m.hosts.some((h) => h.name === host)) continue;
+        for (const [fact, value] of Object.entries(runFacts(m, host))) byFact.set(fact, (byFact.get(fact) ?? new Set()).add(value));
+      }
+      return byFact;
+    };
+    const before = values(baseline);
+    const after = values(candidate);
+    for (const [fact, was] of before) {
+      const is = after.get(fact) ?? new Set<string>();
+      const list = (v: Set<string>) => [...v].sort().join(', ');
+      if (fact !== 'accel' && list(was) !== list(is)) warnings.push(`host ${host}: ${fact} differs: baseline ${list(was)}; candidate ${list(is)}`);
+    }
+  }
+  return warnings;
 }
 
 async function resolveSide(history: History, spec: SideSpec, other: ResolvedSide | undefined): Promise<ResolvedSide> {
@@ -91,7 +119,7 @@ async function resolveSide(history: History, spec: SideSpec, other: ResolvedSide
       const data = await readRunDir(spec.dir);
       return {
         label: `run ${data.meta.runId} (${spec.dir})`, runIds: [data.meta.runId],
-        accels: [...new Set(data.meta.hosts.map((h) => h.accel))], samples: data.samples.filter((s) => !s.warmup),
+        accels: [...new Set(data.meta.hosts.map((h) => h.accel))], metas: [data.meta], samples: data.samples.filter((s) => !s.warmup),
       };
     }
     case 'run': {
@@ -138,8 +166,8 @@ export async function compareRuns(
   const candidate = await resolveSide(history, candidateSpec, undefined);
   const baseline = await resolveSide(history, baselineSpec, candidate);
   const sets = compareSampleSets(baseline.samples, candidate.samples, thresholds, policy);
-  const { samples: _b, ...baselineInfo } = baseline;
-  const { samples: _c, ...candidateInfo } = candidate;
+  const { samples: _b, metas: _bm, ...baselineInfo } = baseline;
+  const { samples: _c, metas: _cm, ...candidateInfo } = candidate;
   return {
     baseline: baselineInfo,
     candidate: candidateInfo,

@@ -35,13 +35,18 @@ const FACTS: readonly (readonly [string, Fact])[] = [
 /** A fact the run did not record (a host without a NIC, the host missing) reads as this. */
 const NONE = '(none)';
 
+/** Every recorded fact of a run about one host, by name (a fact it did not record is "(none)"). */
+export function runFacts(meta: RunMeta, hostName: string): Record<string, string> {
+  const host = meta.hosts.find((h) => h.name === hostName);
+  return Object.fromEntries(FACTS.map(([name, read]) => [name, read(meta, host) ?? NONE]));
+}
+
 export function runDifferences(before: RunMeta, after: RunMeta, hostName: string): Differences {
-  const hostOf = (m: RunMeta) => m.hosts.find((h) => h.name === hostName);
+  const was = runFacts(before, hostName);
+  const is = runFacts(after, hostName);
   const differences: Differences = {};
-  for (const [name, read] of FACTS) {
-    const was = read(before, hostOf(before)) ?? NONE;
-    const is = read(after, hostOf(after)) ?? NONE;
-    if (was !== is) differences[name] = { before: was, after: is };
+  for (const [name] of FACTS) {
+    if (was[name] !== is[name]) differences[name] = { before: was[name]!, after: is[name]! };
   }
   return differences;
 }

@@ -79,6 +79,22 @@ describe('passbench compare', () => {
     assert.match(result.stdout, /warning: the baseline ran under KVM and the candidate under TCG: the figures are not comparable/);
   });
 
+  it('names each recorded fact that differs between the sides: kernel, NIC firmware, link', async () => {
+    const kernels = await runCli('compare', 'base', 'k612', '--history', loc);
+    assert.match(kernels.stdout, /warning: host lab1: kernel differs: baseline 6\.1\.0-27-amd64; candidate 6\.12\.3-amd64/);
+    assert.equal(kernels.stdout.match(/warning/g)?.length, 1, kernels.stdout);
+    // The same figures, but the card's firmware was flashed and its link came up at 1 GbE.
+    await doctoredCopy(dir('base'), dir('flashed'), { runId: 'flashed', factor: 1, metrics: /^$/, startedAt: '2026-11-06T02:00:00.000Z' });
+    const meta = JSON.parse(await fs.readFile(path.join(dir('flashed'), 'run.json'), 'utf8'));
+    meta.hosts[0].nic = { ...meta.hosts[0].nic, firmware: '0x80000aaa', linkSpeedMbps: 1000 };
+    await fs.writeFile(path.join(dir('flashed'), 'run.json'), JSON.stringify(meta));
+    const flashed = await runCli('compare', 'base', dir('flashed'), '--history', loc, '--json');
+    assert.deepEqual(JSON.parse(flashed.stdout).warnings, [
+      'host lab1: nicFirmware differs: baseline 0x800007f4; candidate 0x80000aaa',
+      'host lab1: nicLinkSpeed differs: baseline 10000 Mbit/s; candidate 1000 Mbit/s',
+    ]);
+  });
+
   it('a per-metric threshold changes the verdict: 20 % tolerates a 15 % drop', async () => {
     const result = await runCli('compare', 'base', 'slow', '--threshold', 'tcp.*=20', '--history', loc, '--json');
     assert.equal(result.code, 0, result.stderr);
