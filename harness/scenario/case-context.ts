@@ -53,8 +53,8 @@ export interface CaseContext {
   /** The peer's host (the lab host itself unless peer.host names another). */
   peerHost(): Promise<Host>;
   /**
-   * The TCP goodput the case's device can carry (measure/line-rate.ts), from the link speed and
-   * MTU the host reported before the bind; absent when unknown (link down, an emulated NIC).
+   * The TCP goodput the case's device can carry (measure/line-rate.ts), from its link speed and
+   * MTU as the host had them before the case bound anything; absent when unknown (link down, the e1000).
    */
   lineRateBps?: number;
   vfs: Bdf[];

@@ -1,7 +1,10 @@
 import fs from 'node:fs/promises';
-import { tcpGoodputBps } from '../measure/line-rate.ts';
 import os from 'node:os';
 import path from 'node:path';
+import { formatValue } from '../measure/format-value.ts';
+import { tcpGoodputBps } from '../measure/line-rate.ts';
+import { parseBdf } from '../pci/bdf.ts';
+import { readNicProvenance } from '../pci/nic-provenance.ts';
 import { PassbenchError, errorMessage } from '../errors.ts';
 import type { Host } from '../host/host.ts';
 import { SCHEMA_VERSION, type Check, type HostMeta, type Sample } from '../results/schema.ts';
@@ -145,7 +148,8 @@ export class HostRun {
   private async runCase(c: Case, writer: RunWriter): Promise<{ status: CaseStatus; error?: string }> {
     const cleanup = new CleanupStack();
     let failedChecks = 0;
-    const ctx = this.context(c, writer, cleanup, () => { failedChecks += 1; });
+    const lineRateBps = await this.caseLink(c, writer);
+    const ctx = this.context(c, writer, cleanup, () => { failedChecks += 1; }, lineRateBps);
     const steps = this.stepsOf(c);
     let outcome: { status: CaseStatus; error?: string } = { status: 'passed' };
     for (const [i, s] of steps.entries()) {
@@ -182,7 +186,7 @@ export class HostRun {
     if (left) this.recordCleanupFailures([`${c.id}: the journal still holds steps after restore; put the host back with \`${this.restoreCommand}\``]);
   }
 
-  private context(c: Case, writer: RunWriter, cleanup: CleanupStack, onFail: () => void): CaseContext {
+  private context(c: Case, writer: RunWriter, cleanup: CleanupStack, onFail: () => void, lineRateBps: number | undefined): CaseContext {
     const host = this.host!;
     return {
       runId: this.o.runId, case: c, host, config: this.plan.config, settings: this.o.settings, ops: this.o.ops,
@@ -196,19 +200,31 @@ export class HostRun {
       sample: (s: Sample) => writer.appendSample(s),
       artifact: (name, content) => this.saveArtifact(writer, `${this.plan.name}-${name}`, content),
       peerHost: () => this.peerHost(),
-      ...(this.lineRateOf(c) === undefined ? {} : { lineRateBps: this.lineRateOf(c) }),
+      ...(lineRateBps === undefined ? {} : { lineRateBps }),
       vfs: [], guests: new Map(), guestHosts: new Map(), proofs: new Map(), restorePushed: false,
       restoreCommand: this.restoreCommand,
     };
   }
 
-  /** Only for the device the host reported on (its NIC under test, or a VF of it). */
-  private lineRateOf(c: Case): number | undefined {
-    const nic = this.meta?.nic;
-    if (nic?.linkSpeedMbps === undefined) return undefined;
-    const d = c.device;
-    const ofThatNic = (d.mode === 'nic' && d.bdf === nic.bdf) || (d.mode === 'vf' && d.pf === nic.bdf);
-    return ofThatNic ? tcpGoodputBps(nic.linkSpeedMbps * 1e6, nic.mtu ?? 1500) : undefined;
+  /**
+   * The case's device as the host has it before the case binds anything (a VF case: its PF):
+   * recorded as a check, and its link's TCP goodput for the measurements' line rate. Reading it
+   * can fail (a device gone, an odd sysfs): that is logged and the case goes on without a line rate.
+   */
+  private async caseLink(c: Case, writer: RunWriter): Promise<number | undefined> {
+    const bdf = c.device.mode === 'nic' ? c.device.bdf : c.device.mode === 'vf' ? c.device.pf : undefined;
+    if (bdf === undefined) return undefined;
+    try {
+      const nic = await readNicProvenance(this.host!, parseBdf(bdf));
+      const rate = nic.linkSpeedMbps === undefined ? undefined : tcpGoodputBps(nic.linkSpeedMbps * 1e6, nic.mtu ?? 1500);
+      await writer.appendCheck(this.checkOf(c, { name: 'host-link', status: 'pass',
+        message: `${bdf} ${nic.iface ?? '(no interface)'} on ${nic.driver} ${nic.driverVersion}, firmware ${nic.firmware}: `
+          + (rate === undefined ? 'link speed unknown (link down?): no line rate' : `${nic.linkSpeedMbps} Mbit/s, MTU ${nic.mtu ?? '1500 (assumed)'}: TCP line rate ${formatValue(rate, 'bit/s')}`) }));
+      return rate;
+    } catch (error) {
+      this.o.progress.log(this.plan.name, `${c.id}: warning: could not read ${bdf}'s link (${errorMessage(error)}): no line rate`);
+      return undefined;
+    }
   }
 
   private async saveArtifact(writer: RunWriter, name: string, content: string): Promise<string> {

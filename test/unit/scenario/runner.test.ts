@@ -214,17 +214,22 @@ describe('scenario/runner (fake ops on simulated lab hosts)', () => {
     assert.equal(t.lines.filter((l) => l.includes('deadlines scaled by pace 10 (the lab host\'s boot')).length, 1);
   });
 
-  it('measures the NIC the host reported with its line rate (link speed and MTU from before the bind), and no other device', async () => {
+  it("measures each case's device with its line rate (its link speed and MTU before the bind), recorded as a check", async () => {
     const t = await setup(['lab1']);
     const seen = recordDeadlines(t.fake.ops);
-    const { hostMeta } = t.fake.ops;
-    t.fake.ops.hostMeta = async (h, c) => ({ ...(await hostMeta(h, c)),
-      nic: { bdf: LAB.pf, model: '82576', vendorDevice: '8086:10c9', driver: 'igb', driverVersion: '6.12', firmware: '1.2.3', iface: 'eth1', linkSpeedMbps: 1000, mtu: 9000 } });
+    // The igb PF of the VFs has a 1 GbE link at MTU 9000; the e1000 taken whole has no link (speed -1).
+    await t.labs.lab1!.tree.writeFile('/sys/class/net/eth1/speed', '1000\n');
+    await t.labs.lab1!.tree.writeFile('/sys/class/net/eth1/mtu', '9000\n');
+    await t.labs.lab1!.tree.writeFile('/sys/class/net/eth2/speed', '-1\n');
     assert.equal((await t.run()).conclusion, 'passed');
     const rates = Object.fromEntries(seen.measures.map((m) => [m.guest, m.lineRateBps]));
-    // 1 GbE at MTU 9000: 1e9 × 8948 / 9038 (measure/line-rate.ts). The VFs are of that PF; nic0 and the e1000 are not.
+    // 1 GbE at MTU 9000: 1e9 × 8948 / 9038 (measure/line-rate.ts).
     assert.deepEqual(rates, { nic0: undefined, vf0: tcpGoodputBps(1e9, 9000), vf1: tcpGoodputBps(1e9, 9000), e1000: undefined });
     assert.ok(Math.abs(rates.vf0! - 990.04e6) < 0.01e6, String(rates.vf0));
+    const links = t.fake.writers[0]!.checks.filter((c) => c.name === 'host-link').map((c) => [c.mode, c.message]);
+    assert.deepEqual(links.map(([mode]) => mode), ['nic', 'vf']);
+    assert.match(links[0]![1]!, /^0000:00:04\.0 eth2 on e1000 .*: link speed unknown \(link down\?\): no line rate$/);
+    assert.match(links[1]![1]!, /^0000:00:02\.0 eth1 on igb .*: 1000 Mbit\/s, MTU 9000: TCP line rate 990 Mbit\/s$/);
   });
 
   it('takes run.durations.bootS and sshS as fixed deadlines, and says where they came from', async () => {
