@@ -7,7 +7,7 @@ import { plainProgress } from '../../../harness/scenario/progress.ts';
 import { runPlan, type RunnerOptions } from '../../../harness/scenario/runner.ts';
 import nightly from '../../../scenarios/nightly.ts';
 import sriov from '../../../scenarios/sriov.ts';
-import { LAB, snapshot, useSimLabs } from '../../support/sim-kernel.ts';
+import { snapshot, useSimLabs } from '../../support/sim-kernel.ts';
 import { tcpGoodputBps } from '../../../harness/measure/line-rate.ts';
 import { ALL_DEVICES, fakeOps, labYaml, simHost, type FakeOpsOptions } from './fake-lab.ts';
 import type { GuestBoot, MeasureRequest, RunOps } from '../../../harness/scenario/ops.ts';
