@@ -91,26 +91,32 @@ async function fromHistory(history: History, runIds: string[], filter: RunFilter
 function comparabilityWarnings(baseline: ResolvedSide, candidate: ResolvedSide): string[] {
   const a = baseline.accels.join('+');
   const b = candidate.accels.join('+');
-  const warnings = a === b ? [] : [`the baseline ran under ${a.toUpperCase()} and the candidate under ${b.toUpperCase()}: the figures are not comparable`];
-  const hosts = new Set(baseline.metas.flatMap((m) => m.hosts.map((h) => h.name)));
-  for (const host of [...new Set(candidate.metas.flatMap((m) => m.hosts.map((h) => h.name)))].filter((h) => hosts.has(h)).sort()) {
-    const values = (side: ResolvedSide) => {
-      const byFact = new Map<string, Set<string>>();
-      for (const m of side.metas) {
-        if (!m.hosts.some((h) => h.name === host)) continue;
-        for (const [fact, value] of Object.entries(runFacts(m, host))) byFact.set(fact, (byFact.get(fact) ?? new Set()).add(value));
-      }
-      return byFact;
-    };
-    const before = values(baseline);
-    const after = values(candidate);
-    for (const [fact, was] of before) {
-      const is = after.get(fact) ?? new Set<string>();
-      const list = (v: Set<string>) => [...v].sort().join(', ');
-      if (fact !== 'accel' && list(was) !== list(is)) warnings.push(`host ${host}: ${fact} differs: baseline ${list(was)}; candidate ${list(is)}`);
-    }
+  const accel = a === b ? [] : [`the baseline ran under ${a.toUpperCase()} and the candidate under ${b.toUpperCase()}: the figures are not comparable`];
+  return [...accel, ...factWarnings(baseline, candidate)];
+}
+
+function factWarnings(baseline: ResolvedSide, candidate: ResolvedSide): string[] {
+  const inBaseline = hostsOf(baseline);
+  return [...hostsOf(candidate)].filter((host) => inBaseline.has(host)).sort().flatMap((host) => {
+    const was = factValues(baseline, host);
+    const is = factValues(candidate, host);
+    // The accelerator has its own warning above.
+    return [...was].filter(([fact, value]) => fact !== 'accel' && value !== is.get(fact))
+      .map(([fact, value]) => `host ${host}: ${fact} differs: baseline ${value}; candidate ${is.get(fact)}`);
+  });
+}
+
+function hostsOf(side: ResolvedSide): Set<string> {
+  return new Set(side.metas.flatMap((m) => m.hosts.map((h) => h.name)));
+}
+
+/** Each fact's values over a side's runs of one host, listed ("6.1.0-27-amd64, 6.1.0-28-amd64"). */
+function factValues(side: ResolvedSide, host: string): Map<string, string> {
+  const values = new Map<string, Set<string>>();
+  for (const meta of side.metas.filter((m) => m.hosts.some((h) => h.name === host))) {
+    for (const [fact, value] of Object.entries(runFacts(meta, host))) values.set(fact, (values.get(fact) ?? new Set()).add(value));
   }
-  return warnings;
+  return new Map([...values].map(([fact, set]) => [fact, [...set].sort().join(', ')]));
 }
 
 async function resolveSide(history: History, spec: SideSpec, other: ResolvedSide | undefined): Promise<ResolvedSide> {
