@@ -72,8 +72,17 @@ export class SshHost implements Host {
   private closed = false;
   /** Set when the connection ends without close(): every later call fails with it at once. */
   private lost?: SshConnectionLostError;
+  /**
+   * Rejects with `lost` when it is set: ssh2 never answers an SFTP request that was pending when
+   * the connection went (a doctor waited out its 60 s SFTP deadline after the lab's QEMU was killed).
+   */
+  private readonly whenLost: Promise<never>;
+  private loseConnection: (error: SshConnectionLostError) => void = () => {};
 
-  private constructor(readonly name: string, private readonly client: Client, private readonly sftpDeadline: Deadline) {}
+  private constructor(readonly name: string, private readonly client: Client, private readonly sftpDeadline: Deadline) {
+    this.whenLost = new Promise<never>((_, reject) => { this.loseConnection = reject; });
+    this.whenLost.catch(() => {}); // rejected only for the calls racing it
+  }
 
   static async connect(options: SshHostOptions): Promise<SshHost> {
     const port = options.port ?? 22;
@@ -122,7 +131,9 @@ export class SshHost implements Host {
     if (sock) client.on('end', () => sock.destroy());
     const host = new SshHost(name, client, asDeadline(options.sftpDeadlineMs ?? (options.pace ?? Pace.neutral()).scaled(SFTP_BASE_MS)));
     client.once('close', () => {
-      if (!host.closed) host.lost = new SshConnectionLostError(target, new Date());
+      if (host.closed) return;
+      host.lost = new SshConnectionLostError(target, new Date());
+      host.loseConnection(host.lost);
     });
     return host;
   }
@@ -450,9 +461,9 @@ export class SshHost implements Host {
   private sftp(file: string, operation: string): Promise<SFTPWrapper> {
     absolute(file);
     if (this.lost) return Promise.reject(new HostFileError(this.name, file, operation, { cause: this.lost, remedy: this.lost.remedy }));
-    this.sftpSession ??= withDeadline(new Promise<SFTPWrapper>((resolve, reject) => {
+    this.sftpSession ??= withDeadline(Promise.race([new Promise<SFTPWrapper>((resolve, reject) => {
       this.client.sftp((error, sftp) => (error ? reject(error) : resolve(sftp)));
-    }), this.sftpDeadline, 'opening the SFTP session');
+    }), this.whenLost]), this.sftpDeadline, 'opening the SFTP session');
     return this.sftpSession.catch((error: unknown) => {
       this.sftpSession = undefined;
       throw new HostFileError(this.name, file, operation, {
@@ -470,8 +481,9 @@ export class SshHost implements Host {
    */
   private async fileCall<T>(operation: string, file: string, call: () => Promise<T>, cancel?: () => void): Promise<T> {
     try {
-      return await withDeadline(call(), this.sftpDeadline, `SFTP ${operation}`);
+      return await withDeadline(Promise.race([call(), this.whenLost]), this.sftpDeadline, `SFTP ${operation}`);
     } catch (error) {
+      if (error instanceof SshConnectionLostError) throw new HostFileError(this.name, file, operation, { cause: error, remedy: error.remedy });
       if (!(error instanceof WaitTimeoutError)) throw new HostFileError(this.name, file, operation, { cause: error, code: sftpCode(error) });
       cancel?.();
       throw new HostFileError(this.name, file, operation, {

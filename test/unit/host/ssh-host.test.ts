@@ -157,6 +157,28 @@ describe('host/ssh-host (against a real sshd on 127.0.0.1)', function () {
     }
   });
 
+  it('fails an SFTP request pending when the connection goes at once, naming the lost connection (not at its deadline)', async () => {
+    const fifo = `${work}/never-written-2`;
+    await host.run(['mkfifo', fifo]);
+    const doomed = await connect({ sftpDeadlineMs: 60_000 });
+    try {
+      await doomed.writeFile(`${work}/before.txt`, 'up'); // the SFTP session is open
+      const pending = doomed.readFile(fifo);
+      const started = Date.now();
+      // The transport goes as when the far end dies (the lab's QEMU killed): not by close().
+      (doomed as unknown as { client: { _sock: { destroy(): void } } }).client._sock.destroy();
+      await assert.rejects(pending, (e: unknown) => {
+        assert.ok(e instanceof HostFileError, String(e));
+        assert.match(String((e.cause as Error | undefined)?.message), /SSH connection to .* was lost at/);
+        return true;
+      });
+      assert.ok(Date.now() - started < 5_000, `failed after ${Date.now() - started} ms`);
+    } finally {
+      await host.run(['sh', '-c', `echo x > ${fifo}`], { timeoutMs: 5_000, allowFailure: true }).catch(() => undefined);
+      await doomed.close();
+    }
+  });
+
   it('spawns a process, streams its lines, and kill() leaves nothing running', async () => {
     const lines: string[] = [];
     const proc = await host.spawn(['sh', '-c', 'echo started; echo warn >&2; exec sleep 3017'], { onLine: (line, stream) => lines.push(`${stream}:${line}`) });
