@@ -3,6 +3,7 @@ import { restoreCommand } from '../../prepare/restore-command.ts';
 import { parseWait } from '../host-state.ts';
 import type { Command } from 'commander';
 import { configHash } from '../../config/config-hash.ts';
+import { harnessVersion } from '../harness-version.ts';
 import { loadScenarioConfig, parseHistoryLocation } from '../../config/scenario-config.ts';
 import { isPostgresLocation } from '../../results/history.ts';
 import { sqliteFileProblem } from '../../results/history/sqlite-db.ts';
@@ -131,7 +132,7 @@ export async function runScenarioCommand(scenarioArg: string, options: RunOption
     const emulated = settings.accel === 'tcg' || await labIsEmulated(options.lab);
     const outcome = await runPlan({
       plan, settings, pace, labFile, lockWaitS, ops: (deps.ops ?? ((accel, p, e) => realOps({ accel, pace: p, emulated: e })))(settings.accel, pace, emulated),
-      scenarioFile: file, scenarioHash: configHash(hash, config),
+      scenarioFile: file, scenarioHash: configHash(hash, config), harnessVersion: await harnessVersion(),
       progress: deps.progress ?? chooseProgress(), signal: abort.signal,
     });
     const { conclusion, ...shown } = outcome;

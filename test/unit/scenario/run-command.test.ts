@@ -53,6 +53,8 @@ describe('passbench run (command, fake ops on a simulated host)', () => {
     const shown = JSON.parse(printed.join('')) as Record<string, unknown>;
     assert.deepEqual(Object.keys(shown), ['runId', 'runDir', 'status', 'verdicts', 'regressions', 'reports', 'exitCode']);
     assert.equal(shown.exitCode, 0);
+    // The run's metadata names the passbench that made it (it said "dev" for every run before).
+    assert.match(fake.writers[0]!.meta.harnessVersion, /^\d+\.\d+\.\d+(\+[0-9a-f]{7,}(\.dirty)?)?$/);
   });
 
   it('estimates what is left from the steps\' expected times, at the pace of those finished', () => {
