@@ -27,7 +27,7 @@ export interface NicProvenance {
   mtu?: number;
 }
 
-export const UNKNOWN_FIRMWARE = 'unknown';
+const UNKNOWN_FIRMWARE = 'unknown';
 
 /** A kernel interface name (IFNAMSIZ 16, so at most 15 characters), safe in a path and an argv. */
 const INTERFACE_NAME = /^[A-Za-z0-9_.@:-]{1,15}$/;
