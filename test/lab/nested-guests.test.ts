@@ -13,7 +13,8 @@ import { ensureLabPeer, LAB_PEER_ADDRESS, vfGuestAddress, WHOLE_NIC_GUEST_ADDRES
 import { startLabGuest, type LabGuest, type LabGuestOptions } from '../../harness/lab/lab-guest.ts';
 import { linkVerdict, proveDevice } from '../../harness/guest/prove-device.ts';
 import { consoleLinkState } from '../../harness/guest/console-link.ts';
-import { sharedLab } from '../support/shared-lab.ts';
+import { labShell, sharedLab } from '../support/shared-lab.ts';
+import { waitUntil } from '../../harness/wait/index.ts';
 
 /**
  * Nested guests inside the virtual lab host (issue 3 point 4): a whole igb PF and an igb VF passed
@@ -43,7 +44,19 @@ describe('nested guests in the virtual lab (vfio-pci whole NIC, VF, e1000)', fun
     vf = (await setNumVfs(lab, pfVfs, 1))[0]!;
     await bindWithDriverOverride(lab, vf, 'vfio-pci');
     await bindWithDriverOverride(lab, pfWhole, 'vfio-pci');
-    iperfServer = await lab.spawn(['iperf3', '-s', '-B', LAB_PEER_ADDRESS]);
+    // A run that an earlier lab test killed mid-measurement can leave its one-shot iperf3 server
+    // listening on 5201 (CI, 3 December: ours then failed to bind, the whole-NIC guest's test used
+    // the leftover, which ended after it, and the VF's and e1000's found nothing listening).
+    await labShell('for p in /proc/[0-9]*; do [ "$(cat $p/comm 2>/dev/null)" = iperf3 ] && kill -KILL ${p#/proc/}; done; true');
+    const said: string[] = [];
+    iperfServer = await lab.spawn(['iperf3', '-s', '-B', LAB_PEER_ADDRESS, '--forceflush'], { onLine: (l) => said.push(l) });
+    let ended = false;
+    void iperfServer.exited.then(() => { ended = true; });
+    await waitUntil('the peer\'s iperf3 server to listen', async () => {
+      if (said.some((l) => /Server listening on 5201/.test(l))) return true;
+      if (ended) throw new Error(`the peer's iperf3 server exited: ${said.join(' | ')}`);
+      return undefined;
+    }, { deadline: 60_000, intervalMs: 200, fatal: () => ended });
 
     const images = state.guestImages!;
     // The lab's own choice for its guests: KVM inside the lab host where it works (seconds to boot),
