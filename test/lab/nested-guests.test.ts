@@ -45,8 +45,9 @@ describe('nested guests in the virtual lab (vfio-pci whole NIC, VF, e1000)', fun
     await bindWithDriverOverride(lab, vf, 'vfio-pci');
     await bindWithDriverOverride(lab, pfWhole, 'vfio-pci');
     // A run that an earlier lab test killed mid-measurement can leave its one-shot iperf3 server
-    // listening on 5201 (CI, 3 December: ours then failed to bind, the whole-NIC guest's test used
-    // the leftover, which ended after it, and the VF's and e1000's found nothing listening).
+    // listening on 5201. Most likely what a clean-clone .ci/run saw on 3 December: the whole-NIC
+    // guest's iperf3 worked, then the VF's and e1000's found nothing listening (this file alone
+    // passed right after). Ours now either listens or fails here, naming what it said.
     await labShell('for p in /proc/[0-9]*; do [ "$(cat $p/comm 2>/dev/null)" = iperf3 ] && kill -KILL ${p#/proc/}; done; true');
     const said: string[] = [];
     iperfServer = await lab.spawn(['iperf3', '-s', '-B', LAB_PEER_ADDRESS, '--forceflush'], { onLine: (l) => said.push(l) });
