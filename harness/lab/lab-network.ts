@@ -61,7 +61,7 @@ export const isPeerRate = (mbit: number): boolean => mbit > 0 && mbit <= MAX_PEE
  * cap the figure is the cap's, not TCG's, so the nights before the step are steady too.
  */
 export async function limitPeerRate(lab: Pick<Host, 'run' | 'name'>, mbit: number | undefined): Promise<void> {
-  if (mbit !== undefined && !isPeerRate(mbit)) throw new PassbenchError(`peer rate ${mbit} Mbit/s: expected more than 0 and at most ${MAX_PEER_RATE_MBIT}`);
+  if (mbit !== undefined && !isPeerRate(mbit)) throw new PassbenchError(`peer rate ${mbit} Mbit/s: expected more than 0 and at most ${MAX_PEER_RATE_MBIT}`, { remedy: `Give lab up --peer-rate a number of Mbit/s in that range (e.g. 3), or leave it out for an uncapped peer.` });
   const { peerIface } = await findLabNics(lab);
   if (!peerIface) throw new PassbenchError(`lab host ${lab.name}: the e1000e peer port has no interface in the root namespace`);
   if (mbit === undefined) {
