@@ -10,6 +10,11 @@
  *     identityFile: ~/.ssh/passbench_ed25519
  *     hostKey: ssh-ed25519 AAAA…    # or knownHostsFile: ./known_hosts
  *     journalDir: /var/lib/passbench # optional
+ *   gen1:                           # a traffic peer: sends and receives the test traffic
+ *     role: peer                    # never bound, never doctor-graded, never a host under test
+ *     address: 10.0.0.6
+ *     identityFile: ~/.ssh/passbench_ed25519
+ *     hostKey: ssh-ed25519 AAAA…
  * ```
  * Relative paths are relative to the config file; `~/` is the user's home.
  */
@@ -52,6 +57,12 @@ const LabHostSchema = z.strictObject({
     const problem = hostPathProblem(dir, 'folder');
     if (problem) ctx.addIssue({ code: 'custom', message: `expected an absolute folder path on the lab host, got ${JSON.stringify(dir)}: ${problem}` });
   }).transform((dir) => dir.replace(/\/+$/, '')).optional(),
+  /**
+   * test (default): a host under test. peer: a traffic peer only (iperf3 servers, ping target): a
+   * run reaches it over SSH, checks its tools and address, holds its traffic lock while it measures,
+   * and changes nothing else there; no host command (bind, sriov, restore, run --host) acts on it.
+   */
+  role: z.enum(['test', 'peer'], { error: (issue) => `expected test (a host under test) or peer (a traffic peer only), got ${JSON.stringify(issue.input)}` }).default('test'),
 }).superRefine((host, ctx) => {
   // The host key is pinned, never learned: exactly one source for it.
   if ((host.hostKey === undefined) === (host.knownHostsFile === undefined)) {

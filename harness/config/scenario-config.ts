@@ -214,7 +214,7 @@ const SelectionShape = {
   guest: GuestImageSchema.optional(),
 };
 /** Connection keys are checked by lab-config.ts; here they are only allowed. */
-const CONNECTION_KEYS = ['address', 'port', 'user', 'identityFile', 'hostKey', 'knownHostsFile', 'journalDir'] as const;
+const CONNECTION_KEYS = ['address', 'port', 'user', 'identityFile', 'hostKey', 'knownHostsFile', 'journalDir', 'role'] as const;
 const HostEntrySchema = z.strictObject({
   ...Object.fromEntries(CONNECTION_KEYS.map((k) => [k, z.unknown().optional()])) as Record<(typeof CONNECTION_KEYS)[number], z.ZodOptional<z.ZodUnknown>>,
   ...SelectionShape,
@@ -312,6 +312,14 @@ export function parseScenarioConfig(
   const hosts: Record<string, HostRunConfig> = {};
   for (const [name, connection] of Object.entries(labConfig.hosts)) {
     const own: Selection = { ...main.hosts[name], ...extra?.hosts[name] };
+    if (connection.role === 'peer') {
+      const given = (['devices', 'peer', 'guest'] as const).filter((k) => own[k] !== undefined);
+      if (given.length) {
+        throw new UsageError(`${lab.source}: hosts.${name} is a traffic peer (role: peer), so it has no ${given.join(', ')}: nothing is tested on it`, {
+          remedy: `Move ${given.join(', ')} to the host under test, or set hosts.${name}.role: test.`,
+        });
+      }
+    }
     const where = extra?.hosts[name]?.devices ? `hosts.${name}.devices` : main.hosts[name]?.devices ? `hosts.${name}.devices` : 'run.devices';
     const devices = own.devices ?? run.devices ?? [];
     const stateDir = connection.journalDir ?? DEFAULT_STATE_DIR;
@@ -320,7 +328,8 @@ export function parseScenarioConfig(
       name, connection,
       journalPath: `${stateDir}/journal.json`,
       lockDir: `${stateDir}/run.lock`,
-      devices: resolveDevices(devices, { ...DEFAULT_MODELS, ...run.models }, where),
+      // run.devices are for the hosts under test; a traffic peer has none.
+      devices: connection.role === 'peer' ? [] : resolveDevices(devices, { ...DEFAULT_MODELS, ...run.models }, where),
       peer: peer && { host: peer.host ?? name, address: peer.address },
       guest: own.guest ?? run.guest,
     };

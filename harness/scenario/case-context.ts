@@ -50,8 +50,12 @@ export interface CaseContext {
    * thrown: losing a raw log must not lose the measurement it belongs to.
    */
   artifact(name: string, content: string): Promise<string>;
-  /** The peer's host (the lab host itself unless peer.host names another). */
-  peerHost(): Promise<Host>;
+  /**
+   * Runs `work` with the peer's host (the lab host itself unless peer.host names another), checked
+   * (iperf3, the address: a `peer` check of the case) and, when it is not a host of this run, with
+   * its traffic lock held (traffic-peer.ts).
+   */
+  withPeer<T>(work: (peer: Host) => Promise<T>): Promise<T>;
   /**
    * The TCP goodput the case's device can carry (measure/line-rate.ts), from its link speed and
    * MTU as the host had them before the case bound anything; absent when unknown (link down, the e1000).

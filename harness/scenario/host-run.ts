@@ -11,6 +11,8 @@ import { SCHEMA_VERSION, type Check, type HostMeta, type Sample } from '../resul
 import type { CaseContext, Case } from './case-context.ts';
 import { CleanupStack } from './cleanup-stack.ts';
 import { acquireHostLock, LockError, ownerAlive, type LockOwner } from './host-lock.ts';
+import { withTrafficLock } from './traffic-peer.ts';
+import type { PeerFacts } from '../measure/peer-check.ts';
 import { PendingJournalError, checkNoJournal } from './pending-journal.ts';
 import { restoreCommand } from '../prepare/restore-command.ts';
 import { ownStartTime } from '../host/process-identity.ts';
@@ -68,7 +70,9 @@ export class HostRun {
   meta?: HostMeta;
   private host?: Host;
   private readonly stack = new CleanupStack();
-  private readonly peers = new Map<string, Promise<Host>>();
+  private readonly peers = new Map<string, Promise<{ host: Host; facts: PeerFacts }>>();
+  /** This run as the owner of the host's lock (and of a traffic peer's lock while it measures). */
+  private owner?: LockOwner;
   private done = 0;
   private readonly total: number;
   // For the estimate: expected seconds of all steps and of those finished, and when the last ended.
@@ -109,6 +113,7 @@ export class HostRun {
         pidStart: this.o.pid === undefined ? await ownStartTime(new LocalHost()) : undefined,
         controller: this.o.controller ?? os.hostname(), startedAt: this.now().toISOString(),
       };
+      this.owner = owner;
       const lock = await acquireHostLock(host, this.plan.name, this.plan.config.lockDir, owner,
         { isAlive: this.o.isAlive ?? ownerAlive, controller: this.o.controller, restoreCommand: this.restoreCommand, waitS: this.o.lockWaitS });
       this.stack.push(`release the lock ${lock.path}`, () => lock.release());
@@ -199,7 +204,7 @@ export class HostRun {
       },
       sample: (s: Sample) => writer.appendSample(s),
       artifact: (name, content) => this.saveArtifact(writer, `${this.plan.name}-${name}`, content),
-      peerHost: () => this.peerHost(),
+      withPeer: (work) => this.withPeer(c, writer, work),
       ...(lineRateBps === undefined ? {} : { lineRateBps }),
       vfs: [], guests: new Map(), guestHosts: new Map(), proofs: new Map(), restorePushed: false,
       restoreCommand: this.restoreCommand,
@@ -257,18 +262,37 @@ export class HostRun {
     this.o.progress.update({ host: this.plan.name, caseId: c.id, step, guest, done: this.done, total: this.total, etaMs });
   }
 
-  private peerHost(): Promise<Host> {
+  /** Opens the peer (its own connection unless it is this host) and checks it, once per run. */
+  private peer(): Promise<{ host: Host; facts: PeerFacts }> {
     const peer = this.plan.config.peer!;
-    if (peer.host === this.plan.name) return Promise.resolve(this.host!);
     let opened = this.peers.get(peer.host);
     if (!opened) {
-      const config = this.o.plan.hosts.find((h) => h.name === peer.host)?.config;
-      if (!config) return Promise.reject(new PassbenchError(`peer host ${peer.host} is not part of this run`, { remedy: `Add --host ${peer.host}.` }));
-      opened = this.o.ops.connect(config);
+      const own = peer.host === this.plan.name;
+      const config = this.o.plan.hosts.find((h) => h.name === peer.host)?.config ?? this.o.plan.peers[peer.host];
+      opened = (async () => {
+        if (!own && !config) throw new PassbenchError(`peer host ${peer.host} is not in the lab config`, { remedy: `Add ${peer.host} under hosts: (role: peer for a traffic peer).` });
+        const host = own ? this.host! : await this.o.ops.connect(config!);
+        if (!own) this.stack.push(`close the connection to peer ${peer.host}`, () => host.close());
+        return { host, facts: await this.o.ops.checkPeer(host, peer.host, peer.address) };
+      })();
       this.peers.set(peer.host, opened);
-      void opened.then((h) => this.stack.push(`close the connection to peer ${peer.host}`, () => h.close()), () => undefined);
     }
     return opened;
+  }
+
+  /** CaseContext.withPeer: the case's `peer` check, then `work`; a traffic peer's lock held around it. */
+  private async withPeer<T>(c: Case, writer: RunWriter, work: (peer: Host) => Promise<T>): Promise<T> {
+    const peer = this.plan.config.peer!;
+    const { host, facts } = await this.peer();
+    const separate = this.o.plan.peers[peer.host];
+    const kind = separate ? 'a traffic peer (its traffic lock is held while the case measures)' : peer.host === this.plan.name ? 'a port of this host' : 'another host of this run';
+    await writer.appendCheck(this.checkOf(c, { name: 'peer', status: 'pass', message: `${peer.address} on ${peer.host} ${facts.iface}, ${kind}; ${facts.iperf3}` }));
+    if (!separate) return work(host);
+    const measure = this.stepsOf(c).find((s) => s.id === 'measure');
+    // Another run's measurement against this peer may take as long as this one's: wait up to three.
+    const waitS = Math.max(600, 3 * (measure ? this.expectedS(measure, c) : 0));
+    return withTrafficLock(host, separate, this.owner!, { waitS, isAlive: this.o.isAlive ?? ownerAlive, controller: this.o.controller,
+      log: (line) => this.o.progress.log(this.plan.name, `${c.id}: ${line}`) }, () => work(host));
   }
 
   private checkOf(c: Case, partial: Omit<Check, 'schema' | 'runId' | 'host' | 'at'>): Check {

@@ -2,6 +2,7 @@ import type { Expect, GuestImage, HostRunConfig, RunSettings } from '../config/s
 import type { Host } from '../host/host.ts';
 import type { ActiveInterfaceProbe } from '../prepare/assign-group.ts';
 import type { MeasureContext } from '../measure/measure-mode.ts';
+import type { PeerFacts } from '../measure/peer-check.ts';
 import type { RunWriter } from '../results/run-writer.ts';
 import type { Deadline, DeadlineLike, Pace } from '../wait/index.ts';
 import type { HostMeta, Mode, RunMeta } from '../results/schema.ts';
@@ -26,6 +27,8 @@ export interface RunOps {
   bootGuest(host: Host, boot: GuestBoot, o: { signal: AbortSignal; log: (l: string) => void }): Promise<GuestHandle>;
   connectGuest(host: Host, guest: GuestHandle, o: { deadline: DeadlineLike; signal: AbortSignal }): Promise<Host>;
   prove(guestHost: Host, expect: Expect & { address?: string }): Promise<DeviceProof>;
+  /** The peer has iperf3 and the peer address (measure/peer-check.ts); read-only. */
+  checkPeer(peer: Host, name: string, address: string): Promise<PeerFacts>;
   measure(ctx: MeasureRequest): Promise<void>;
   openWriter(dir: string, meta: RunMeta): Promise<RunWriter>;
   /**

@@ -18,6 +18,8 @@ export interface HostPlan {
 export interface Plan {
   scenario: Scenario;
   hosts: HostPlan[];
+  /** How to reach each traffic peer the hosts name that is not itself a host of this run. */
+  peers: Record<string, HostRunConfig>;
 }
 
 /** Every problem the plan found, one per line; nothing was touched. */
@@ -29,16 +31,23 @@ export class PlanError extends UsageError {
   }
 }
 
+/** The hosts under test: every one in the config but the traffic peers (role: peer), or those named. */
 export function selectHosts(config: ScenarioConfig, names: readonly string[]): HostRunConfig[] {
-  const known = Object.keys(config.hosts);
+  const known = Object.keys(config.hosts).filter((n) => config.hosts[n]!.connection.role !== 'peer');
   if (names.length === 0) {
-    if (known.length === 0) throw new UsageError(`no hosts in ${config.lab.source}`, { remedy: 'Add a host under hosts: (see `passbench lab up`).' });
+    if (known.length === 0) throw new UsageError(`no hosts under test in ${config.lab.source}`, { remedy: 'Add a host under hosts: (see `passbench lab up`); a host with role: peer only sends and receives traffic.' });
     return known.map((n) => config.hosts[n]!);
   }
   const bad = names.filter((n) => !HOST_NAME.test(n));
   if (bad.length) {
     throw new UsageError(`--host ${bad.map((b) => JSON.stringify(b)).join(', ')}: not a host name (lower-case letters, digits and "-")`, {
       remedy: `Use names from ${config.lab.source}: ${known.join(', ')}.`,
+    });
+  }
+  const peers = names.filter((n) => config.hosts[n]?.connection.role === 'peer');
+  if (peers.length) {
+    throw new UsageError(`--host ${peers.join(', ')}: a traffic peer (role: peer in ${config.lab.source}) is never a host under test`, {
+      remedy: `Name a host under test (${known.join(', ') || 'none in the config'}); it reaches the peer through its peer: { host: ${peers[0]}, address: … }.`,
     });
   }
   const missing = names.filter((n) => !config.hosts[n]);
@@ -53,7 +62,9 @@ export function expandPlan(scenario: Scenario, config: ScenarioConfig, hostNames
   const problems: string[] = [];
   const hosts = selectHosts(config, hostNames).map((h) => planHost(scenario, h, config, problems));
   if (problems.length) throw new PlanError(problems);
-  return { scenario, hosts };
+  const inRun = new Set(hosts.map((h) => h.name));
+  const peers = Object.fromEntries(hosts.flatMap((h) => (h.config.peer && !inRun.has(h.config.peer.host) ? [[h.config.peer.host, config.hosts[h.config.peer.host]!]] : [])));
+  return { scenario, hosts, peers };
 }
 
 function planHost(scenario: Scenario, host: HostRunConfig, config: ScenarioConfig, problems: string[]): HostPlan {
@@ -117,7 +128,10 @@ export function formatPlan(plan: Plan): string {
       const titles = new Map(plan.scenario.steps.map((s) => [s.id, s.title]));
       lines.push(`    steps: ${c.stepIds.map((id, i) => `${i + 1}. ${titles.get(id)}`).join('; ')}`);
     }
-    if (h.config.peer) lines.push(`  peer: ${h.config.peer.address} on ${h.config.peer.host}`);
+    if (h.config.peer) {
+      const kind = h.config.peer.host === h.name ? 'a port of this host' : plan.peers[h.config.peer.host] ? 'a traffic peer, not changed' : 'another host of this run';
+      lines.push(`  peer: ${h.config.peer.address} on ${h.config.peer.host} (${kind})`);
+    }
   }
   if (plan.scenario.compare) lines.push('then judge the night against earlier nights (run.baseline); a regression of a gating metric fails the run');
   lines.push('(dry run: no host was contacted)');

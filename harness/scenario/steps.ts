@@ -171,9 +171,8 @@ export function measure(): Step {
   return { id: 'measure', title: 'measure', estimateS, run: async (ctx) => {
     const peer = ctx.config.peer;
     if (!peer) throw new PassbenchError(`host ${ctx.config.name}: no peer to measure against`, { remedy: `Set hosts.${ctx.config.name}.peer (or run.peer) in the config.` });
-    const peerHost = await ctx.peerHost();
     const r = ctx.settings.repetitions;
-    for (const g of ctx.case.guests) {
+    await ctx.withPeer(async (peerHost) => { for (const g of ctx.case.guests) {
       if (ctx.proofs.get(g.name)?.linkUp === false) { ctx.log(`${g.name}: no link, not measured`); continue; }
       ctx.onGuest(g.name);
       const guestAddress = g.address?.split('/')[0] ?? ctx.guests.get(g.name)?.address ?? ctx.proofs.get(g.name)?.address;
@@ -186,7 +185,7 @@ export function measure(): Step {
         durationS: ctx.settings.durations.measureS, warmup: r.warmup, pace: ctx.pace, streams: ctx.settings.iperf3.streams, udpBitrateBps: ctx.settings.iperf3.udpBitrate, onMeasurement: (m) => ctx.sample({ schema: SCHEMA_VERSION, runId: ctx.runId, host: ctx.config.name, mode: g.mode, guest: g.name, ...m }), signal: ctx.signal, log: (l) => ctx.log(`${g.name}: ${l}`),
         saveArtifact: (name, content) => ctx.artifact(name, content), lineRateBps: ctx.lineRateBps,
       });
-    }
+    } });
   } };
 }
 

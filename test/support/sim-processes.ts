@@ -5,7 +5,8 @@ import type { RunResult } from '../../harness/host/host.ts';
 /**
  * Processes for a simulated lab host (test/support/sim-kernel.ts): each one is its /proc/PID/stat
  * and /proc/PID/cmdline inside the tree, as restore reads them; `kill -TERM|-KILL PID` removes it
- * (unless it ignores that signal), `mkdir -m 0700 -- DIR` (the host lock) is done in the tree, and
+ * (unless it ignores that signal), as `pkill -f PATTERN` does those it matches, `mkdir -m 0700 -- DIR`
+ * (the host lock) is done in the tree, and
  * `find /proc … -lname FILE` lists the fd links of processes holding FILE open.
  * Every other command is refused: the tests run nothing on this machine.
  */
@@ -80,6 +81,19 @@ export class SimProcesses {
         if (!(await this.running(pid))) return done(1, `kill: (${pid}) - No such process`);
         if (!this.ignoring.get(pid)?.includes(signal)) await fs.rm(path.join(this.root(), 'proc', String(pid)), { recursive: true });
         return done(0);
+      }
+      if (argv[0] === 'pkill' && argv[1] === '-f' && argv.length === 3) {
+        // pkill -f PATTERN: every process whose command line (words joined by spaces) matches it.
+        const pattern = new RegExp(argv[2]!);
+        let killed = 0;
+        for (const pid of await fs.readdir(path.join(this.root(), 'proc')).catch(() => [] as string[])) {
+          const cmdline = await fs.readFile(path.join(this.root(), 'proc', pid, 'cmdline'), 'utf8').catch(() => '');
+          if (!pattern.test(cmdline.replace(/\0$/, '').split('\0').join(' '))) continue;
+          this.signals.push(`TERM ${pid}`);
+          await fs.rm(path.join(this.root(), 'proc', pid), { recursive: true });
+          killed++;
+        }
+        return done(killed ? 0 : 1);
       }
       if (argv[0] === 'find' && argv[1] === '/proc' && argv.includes('-lname')) {
         return { ...done(0), stdout: await this.holding(argv.flatMap((a, i) => (argv[i - 1] === '-lname' ? [a] : []))) };

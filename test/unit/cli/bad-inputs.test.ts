@@ -56,6 +56,7 @@ const scenario = (body: string) => `import { defineScenario, prove } from '${STE
 /** Files written into the fixtures folder before the table runs. */
 const FILES: Record<string, string> = {
   'lab.yaml': lab(),
+  'lab-peer.yaml': `hosts:\n${host()}  gen:\n    role: peer\n    address: 10.0.0.2\n    identityFile: /nonexistent/id\n    hostKey: ${KEY}\nrun:\n  guest: { iso: /images/guest.iso }\n  peer: { host: gen, address: 10.0.3.11 }\n`,
   'lab-bad-yaml.yaml': 'hosts:\n  lab1: { address: [\n',
   'lab-list.yaml': '- lab1\n- lab2\n',
   'lab-empty.yaml': '',
@@ -235,6 +236,11 @@ const ROWS: Row[] = [
   { what: "devices --sysfs with --host ''", args: ['devices', '--sysfs', '@tree', '--host', ''], code: 2, names: '--host ""' },
 
   // --- bind, sriov, restore: refused before any host is opened
+  // A traffic peer (role: peer) is never changed: refused before it is reached (10.0.0.2 is not).
+  { what: 'bind on a traffic peer', args: ['bind', ABSENT_BDF, '--host', 'gen', '--lab', '@lab-peer.yaml'], code: 2, names: '--host gen is a traffic peer' },
+  { what: 'sriov on a traffic peer', args: ['sriov', ABSENT_BDF, '--vfs', '2', '--host', 'gen', '--lab', '@lab-peer.yaml'], code: 2, names: '--host gen is a traffic peer' },
+  { what: 'restore on a traffic peer', args: ['restore', '--host', 'gen', '--lab', '@lab-peer.yaml'], code: 2, names: '--host gen is a traffic peer' },
+  { what: 'run with a traffic peer as --host', args: ['run', 'smoke', '--lab', '@lab-peer.yaml', '--host', 'gen', '--dry-run'], code: 2, names: '--host gen: a traffic peer' },
   { what: 'bind: a short bus number', args: ['bind', '0000:3:00.0'], code: 2, names: '0000:3:00.0' },
   { what: 'bind: a path as a device', args: ['bind', '../../../etc'], code: 2, names: '../../../etc' },
   { what: 'bind: shell in a device', args: ['bind', '0000:00:04.0;reboot'], code: 2, names: '0000:00:04.0;reboot' },

@@ -19,7 +19,7 @@ describe('config/lab-config', () => {
   it('fills defaults and resolves paths against the config folder', () => {
     const config = parseLabConfig(`hosts:\n  lab1:\n    address: 10.0.0.5\n    identityFile: keys/id\n    hostKey: ${KEY}\n`, 'lab.yaml', '/etc/passbench');
     assert.deepEqual(labHost(config, 'lab1'), {
-      address: '10.0.0.5', port: 22, user: 'root', identityFile: '/etc/passbench/keys/id', hostKey: KEY, knownHostsFile: undefined,
+      address: '10.0.0.5', port: 22, user: 'root', identityFile: '/etc/passbench/keys/id', hostKey: KEY, knownHostsFile: undefined, role: 'test',
     });
     const home = parseLabConfig('hosts:\n  g-1:\n    address: fe80::1\n    port: 2222\n    user: lab\n    identityFile: ~/.ssh/id\n'
       + '    knownHostsFile: ./known_hosts\n    journalDir: /var/lib/passbench\n', 'lab.yaml', '/etc/passbench');
@@ -33,7 +33,8 @@ describe('config/lab-config', () => {
       /hosts\.lab1\.address: expected a host name, an IPv4 or an IPv6 address .*got "10\.0\.0\.5; reboot"/,
       /hosts\.lab1\.port: expected a port number 1-65535, got "22"/,
       /hosts\.lab1\.identityFile: missing/,
-      /hosts\.lab1: unknown field "identity_file" \(allowed: address, port, user, identityFile, hostKey, knownHostsFile, journalDir\)/);
+      /hosts\.lab1: unknown field "identity_file" \(allowed: address, port, user, identityFile, hostKey, knownHostsFile, journalDir, role\)/);
+    rejects(`hosts:\n  gen:\n    address: a\n    identityFile: k\n    hostKey: ${KEY}\n    role: generator\n`, /hosts\.gen\.role: expected test \(a host under test\) or peer \(a traffic peer only\), got "generator"/);
     rejects(`hosts:\n  lab1:\n    address: a\n    port: 70000\n    identityFile: k\n    hostKey: ${KEY}\n`, /hosts\.lab1\.port: expected a port number 1-65535/);
     rejects(`hosts:\n  lab1:\n    address: a\n    user: "root -oProxyCommand=x"\n    identityFile: k\n    hostKey: ${KEY}\n`, /hosts\.lab1\.user: expected a Unix user name/);
     rejects(`hosts:\n  lab1:\n    address: a\n    identityFile: k\n    hostKey: ${KEY}\n    journalDir: var/x\n`, /hosts\.lab1\.journalDir: expected an absolute folder path .*got "var\/x": it is not absolute/);

@@ -111,6 +111,11 @@ export function fakeOps(o: FakeOpsOptions) {
       return { iface: 'eth0', vendorDevice: expect.vendorDevice, driver: o.proofDriver?.(hostName, guest, expect.driver) ?? expect.driver,
         linkUp: true, address: expect.address, kernelMessages: [] };
     },
+    checkPeer: async (peer, name, address) => {
+      events.push(`check peer ${name} ${address}`);
+      await hook('checkPeer', name);
+      return { iperf3: 'iperf 3.12', iface: 'eth9' };
+    },
     measure: async (ctx) => {
       events.push(`measure ${ctx.host}/${ctx.guest} streams=${ctx.streams} udp=${ctx.udpBitrateBps}`);
       await ctx.saveArtifact?.(`${ctx.guest}.tcp.r0.json`, `{"raw":"${ctx.host}/${ctx.guest}"}`);
