@@ -21,7 +21,7 @@ SRC
   apt_updated=
 fi
 
-packages=(pciutils kmod iproute2 openssh-server openssh-client dropbear-bin busybox-static cpio
+packages=(pciutils kmod iproute2 openssh-server openssh-sftp-server openssh-client dropbear-bin busybox-static cpio
           iperf3 xorriso isolinux syslinux-common ethtool procps psmisc
           # the guest kernel, built from linux-source by vm-images/build-guest-kernel.sh
           bc bison flex libelf-dev xz-utils

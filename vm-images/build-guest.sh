@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds passbench's guest image: its own kernel (build-guest-kernel.sh: every NIC driver built in)
-# + a busybox initramfs with dropbear, iperf3, busybox httpd, lspci, ethtool and tc, as an isolinux ISO
+# + a busybox initramfs with dropbear (and sftp-server), iperf3, busybox httpd, lspci, ethtool and tc, as an isolinux ISO
 # and as plain files for direct boot (-kernel vmlinux -initrd, PVH).
 #
 #   vm-images/build-guest.sh          # prints ISO= GUEST_KERNEL= GUEST_VMLINUX= GUEST_INITRD= KVER=
@@ -24,8 +24,8 @@ isolinux_bin=/usr/lib/ISOLINUX/isolinux.bin
 ldlinux=/usr/lib/syslinux/modules/bios/ldlinux.c32
 isohdpfx=/usr/lib/ISOLINUX/isohdpfx.bin
 [ -f "$isolinux_bin" ] && [ -f "$ldlinux" ] || die "isolinux not found (apt-get install isolinux syslinux-common)"
-bins=(/usr/sbin/dropbear /usr/bin/dropbearkey /usr/bin/iperf3 /usr/bin/lspci /usr/sbin/ethtool /usr/sbin/tc)
-for b in "${bins[@]}"; do [ -x "$b" ] || die "$b missing (apt-get install dropbear-bin iperf3 pciutils ethtool iproute2)"; done
+bins=(/usr/sbin/dropbear /usr/bin/dropbearkey /usr/lib/openssh/sftp-server /usr/bin/iperf3 /usr/bin/lspci /usr/sbin/ethtool /usr/sbin/tc)
+for b in "${bins[@]}"; do [ -x "$b" ] || die "$b missing (apt-get install dropbear-bin openssh-sftp-server iperf3 pciutils ethtool iproute2)"; done
 
 # 1. Kernel: passbench's own guest kernel (build-guest-kernel.sh, cached), every driver built in.
 eval "$("$here/build-guest-kernel.sh" | grep -E '^(VMLINUX|BZIMAGE|KRELEASE)=')"
@@ -62,6 +62,8 @@ for b in "${bins[@]}"; do
   rm -f "$root/bin/$(basename "$b")" "$root/sbin/$(basename "$b")"
 done
 for l in $libs; do mkdir -p "$root$(dirname "$l")"; cp -L "$l" "$root$l"; done
+# dropbear runs SFTP from /usr/lib/sftp-server (the traffic host's lock is written over SFTP).
+ln -s openssh/sftp-server "$root/usr/lib/sftp-server"
 printf 'root:x:0:0:root:/root:/bin/sh\n' >"$root/etc/passwd"
 printf 'root:x:0:\n' >"$root/etc/group"
 printf '/bin/sh\n' >"$root/etc/shells"

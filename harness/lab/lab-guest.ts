@@ -4,6 +4,7 @@ import type { SshHost } from '../host/ssh-host.ts';
 import type { Bdf } from '../pci/bdf.ts';
 import { PassbenchError, UsageError } from '../errors.ts';
 import { makeGuestKeys } from '../guest/guest-keys.ts';
+import { GUEST_APPEND } from '../guest/guest-append.ts';
 import { connectGuest } from '../guest/guest-ssh.ts';
 import { waitForConsole } from '../guest/console-wait.ts';
 import type { DeviceExpectation } from '../guest/prove-device.ts';
@@ -88,8 +89,6 @@ export interface LabGuest {
   console(): Promise<string>;
 }
 
-/** Kernel arguments for nested guests; vm-images/README.md "Boot speed" has what each one bought. */
-export const GUEST_APPEND: readonly string[] = ['console=ttyS0', 'quiet', 'mitigations=off', 'tsc=reliable', 'no_timer_check'];
 
 /**
  * Bases for the deadlines, on an idle KVM host with room to spare; the pace scales them (TCG 5:

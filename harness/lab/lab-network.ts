@@ -48,6 +48,8 @@ export async function ensureLabPeer(lab: Host): Promise<LabNics> {
   return { ...nics, peerIface: iface };
 }
 
+const TC = '/usr/sbin/tc';
+
 /** Highest --peer-rate: the lab's emulated wire does not get near 10 Gbit/s anyway. */
 export const MAX_PEER_RATE_MBIT = 10_000;
 
@@ -61,16 +63,29 @@ export const isPeerRate = (mbit: number): boolean => mbit > 0 && mbit <= MAX_PEE
  * cap the figure is the cap's, not TCG's, so the nights before the step are steady too.
  */
 export async function limitPeerRate(lab: Pick<Host, 'run' | 'name'>, mbit: number | undefined): Promise<void> {
-  if (mbit !== undefined && !isPeerRate(mbit)) throw new PassbenchError(`peer rate ${mbit} Mbit/s: expected more than 0 and at most ${MAX_PEER_RATE_MBIT}`, { remedy: `Give lab up --peer-rate a number of Mbit/s in that range (e.g. 3), or leave it out for an uncapped peer.` });
+  checkPeerRate(mbit);
   const { peerIface } = await findLabNics(lab);
   if (!peerIface) throw new PassbenchError(`lab host ${lab.name}: the e1000e peer port has no interface in the root namespace`);
+  await limitRate(lab, peerIface, mbit);
+}
+
+function checkPeerRate(mbit: number | undefined): void {
+  if (mbit !== undefined && !isPeerRate(mbit)) throw new PassbenchError(`peer rate ${mbit} Mbit/s: expected more than 0 and at most ${MAX_PEER_RATE_MBIT}`, { remedy: `Give lab up --peer-rate a number of Mbit/s in that range (e.g. 3), or leave it out for an uncapped peer.` });
+}
+
+/**
+ * The same cap on any port of a host that has iproute2's tc (the lab's traffic host: its eth0). By
+ * its path: a bare `tc` in busybox's shell (the traffic host's) is busybox's own applet, with no tbf.
+ */
+export async function limitRate(host: Pick<Host, 'run'>, iface: string, mbit: number | undefined): Promise<void> {
+  checkPeerRate(mbit);
   if (mbit === undefined) {
-    await lab.run(['tc', 'qdisc', 'del', 'dev', peerIface, 'root'], { allowFailure: true });
+    await host.run([TC, 'qdisc', 'del', 'dev', iface, 'root'], { allowFailure: true });
     return;
   }
   // burst: 10 ms of traffic, at least 16 KiB. The bucket must hold a timer tick's worth (rate / HZ,
   // 4 ms at HZ 250) to reach the rate, and no more than that by much: a 3 s test at 3 Mbit/s would
   // otherwise get its first 64 KiB at once (+6 %). latency: how long a packet may queue before the drop.
   const burstBytes = Math.max(16 * 1024, Math.round((mbit * 1e6 / 8) * 0.010));
-  await lab.run(['tc', 'qdisc', 'replace', 'dev', peerIface, 'root', 'tbf', 'rate', `${Math.round(mbit * 1000)}kbit`, 'burst', String(burstBytes), 'latency', '100ms']);
+  await host.run([TC, 'qdisc', 'replace', 'dev', iface, 'root', 'tbf', 'rate', `${Math.round(mbit * 1000)}kbit`, 'burst', String(burstBytes), 'latency', '100ms']);
 }

@@ -1,5 +1,6 @@
 import { UsageError } from '../errors.ts';
 import { checkCpuModel } from '../vm/qemu-values.ts';
+import { netdevArg } from '../vm/nic-args.ts';
 
 /**
  * The virtual lab host's QEMU command line, as an argv array (no shell anywhere).
@@ -46,6 +47,11 @@ export interface LabQemuOptions {
    * ("pcie_sriov: Fix broken MMIO accesses from SR-IOV VFs", e.g. Debian trixie 10.0.13).
    */
   vfBarWorkaround?: boolean;
+  /**
+   * The virtual cable to the lab's traffic host (traffic-host.ts): a port of the test hub (hub 1)
+   * whose frames go to, and come from, the traffic host's QEMU over two unix datagram sockets.
+   */
+  cable?: { localPath: string; remotePath: string };
   /** Extra kernel arguments appended after the defaults. */
   extraAppend?: readonly string[];
   /** Daemonize with a pid file instead of staying in the foreground. */
@@ -117,6 +123,10 @@ export function labQemuArgs(o: LabQemuOptions): string[] {
   }
   args.push('-netdev', 'hubport,id=peer0,hubid=1');
   args.push('-device', 'e1000e,netdev=peer0,id=peer0nic,romfile=');
+  if (o.cable) {
+    args.push('-netdev', netdevArg('cable0', { kind: 'dgram', ...o.cable }));
+    args.push('-netdev', 'hubport,id=cableport,hubid=1,netdev=cable0');
+  }
 
   // Management NIC: e1000 + user-net; SSH reachable on 127.0.0.1:<port> only.
   args.push('-netdev', `user,id=mgmt,net=10.0.2.0/24,hostfwd=tcp:127.0.0.1:${port}-:22`);

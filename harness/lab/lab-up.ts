@@ -6,11 +6,12 @@ import type { Host } from '../host/host.ts';
 import { shellQuote } from '../host/shell-quote.ts';
 import { generateKeyPair } from '../host/ssh-keys.ts';
 import { usableAccel } from '../vm/accel.ts';
-import { PassbenchError, UsageError } from '../errors.ts';
+import { PassbenchError, UsageError, errorMessage } from '../errors.ts';
 import { freeLoopbackPort } from './free-port.ts';
-import { limitPeerRate } from './lab-network.ts';
+import { limitPeerRate, limitRate } from './lab-network.ts';
 import { labQemuArgs } from './lab-qemu-args.ts';
 import { waitForSshBanner } from './ssh-banner.ts';
+import { TRAFFIC_HOST_ADDRESS, connectTrafficHost, startTrafficHost, trafficHostPaths, type StartedTrafficHost } from './traffic-host.ts';
 import { WaitTimeoutError, seconds, waitUntil, type Deadline } from '../wait/index.ts';
 
 /**
@@ -58,6 +59,8 @@ export interface LabState {
   sshReadyMs: number;
   /** Nested-guest images as the lab host sees them (the controller's guest cache, 9p, read-only). */
   guestImages?: GuestImages;
+  /** The traffic host (traffic-host.ts): its QEMU and SSH port (absent in states written before it existed). */
+  traffic?: { pid: number; port: number; address: string; sshReadyMs: number };
 }
 
 /** The lab host kernels on offer, and the build-lab.sh flavour that provides each. */
@@ -115,13 +118,19 @@ export function labPaths(dir: string): LabPaths {
  * build is written as a comment (one boot method per image; `guest: { iso: … }` boots through SeaBIOS).
  */
 export function labConfigYaml(name: string, port: number, identityFile: string, hostKeyLine: string,
-  run?: { accel: 'kvm' | 'tcg'; guest: GuestImages }): string {
-  const hosts = { [name]: { address: '127.0.0.1', port, user: 'root', identityFile, hostKey: hostKeyLine } };
+  run?: { accel: 'kvm' | 'tcg'; guest: GuestImages }, traffic?: Pick<StartedTrafficHost, 'port' | 'identityFile' | 'hostKey'>): string {
+  const hosts: Record<string, object> = { [name]: { address: '127.0.0.1', port, user: 'root', identityFile, hostKey: hostKeyLine } };
+  if (traffic) hosts[trafficHostName(name)] = { role: 'peer', address: '127.0.0.1', port: traffic.port, user: 'root', identityFile: traffic.identityFile, hostKey: traffic.hostKey };
   if (!run) return stringify({ hosts });
   const g = run.guest;
-  return stringify({ hosts, run: { accel: run.accel, guest: { kernel: g.vmlinux ?? g.kernel, initrd: g.initrd } } })
-    + `# the same guest from its ISO (slower, SeaBIOS): guest: { iso: ${g.iso} }\n`;
+  const peer = traffic ? { peer: { host: trafficHostName(name), address: TRAFFIC_HOST_ADDRESS } } : {};
+  return stringify({ hosts, run: { accel: run.accel, guest: { kernel: g.vmlinux ?? g.kernel, initrd: g.initrd }, ...peer } })
+    + `# the same guest from its ISO (slower, SeaBIOS): guest: { iso: ${g.iso} }\n`
+    + (traffic ? `# a peer port on the lab host itself instead of the traffic host: peer: { address: 10.0.3.10 }\n` : '');
 }
+
+/** The lab's traffic host in lab.yaml: `<lab name>-traffic`. */
+export const trafficHostName = (lab: string): string => `${lab}-traffic`;
 
 /** ssh argv with the host key pinned (never "accept anything"); each remote word is quoted. */
 export function labSshArgv(p: LabPaths, port: number, remote: readonly string[]): string[] {
@@ -195,10 +204,11 @@ export async function labUp(host: Host, o: LabUpOptions = {}): Promise<LabUpResu
   log('building the nested-guest image (cached)');
   const guestBuilt = parseVars((await host.run(['bash', join(dirname(script), 'build-guest.sh')], { timeoutMs: GUEST_IMAGE_BUILD_MS })).stdout);
   const imageDir = guestImageDir(o.env);
-  const inLab = (f: string | undefined, what: string) => {
+  const controllerPath = (f: string | undefined, what: string) => {
     if (!f || dirname(f) !== imageDir) throw new PassbenchError(`build-guest.sh printed no ${what} under ${imageDir}: ${JSON.stringify(guestBuilt)}`);
-    return `/images/${basename(f)}`;
+    return f;
   };
+  const inLab = (f: string | undefined, what: string) => `/images/${basename(controllerPath(f, what))}`;
   const guestImages: GuestImages = {
     iso: inLab(guestBuilt.ISO, 'ISO='), kernel: inLab(guestBuilt.GUEST_KERNEL, 'GUEST_KERNEL='),
     vmlinux: inLab(guestBuilt.GUEST_VMLINUX, 'GUEST_VMLINUX='), initrd: inLab(guestBuilt.GUEST_INITRD, 'GUEST_INITRD='),
@@ -219,14 +229,18 @@ export async function labUp(host: Host, o: LabUpOptions = {}): Promise<LabUpResu
   let argv: string[] = [];
   let accel: 'kvm' | 'tcg' = 'tcg';
   let t0 = 0;
+  const tp = trafficHostPaths(p.dir);
+  await host.mkdir(tp.dir, { mode: 0o700 });
   for (const [i, a] of accels.entries()) {
     accel = a;
+    await host.remove(tp.cable.lab); // QEMU leaves its socket behind, and cannot bind one that exists
     argv = labQemuArgs({
       kernel, initrd, accel, sshPort: port,
       hostKeyFile: p.hostKeyOpenssh, authorizedKeysFile: p.authorizedKeys,
       serialLog: p.serialLog, qmpSocket: p.qmpSocket, pidFile: p.pidFile,
       // Two PFs: dut0 keeps its VFs, dut1 is passed through whole to a nested guest.
       igbCount: 2, shareImages: imageDir, cpuModel: o.cpuModel, tbSizeMiB: o.tbSizeMiB,
+      cable: { localPath: tp.cable.lab, remotePath: tp.cable.traffic },
     });
     log(`starting QEMU (${accel}), ssh on 127.0.0.1:${port}`);
     t0 = Date.now();
@@ -238,8 +252,16 @@ export async function labUp(host: Host, o: LabUpOptions = {}): Promise<LabUpResu
     log(`WARNING: QEMU failed with KVM (${r.stderr.trim().split('\n').slice(-2).join(' / ')}); falling back to TCG`);
   }
   const pid = Number((await host.readFile(p.pidFile)).trim());
-
   const totalMs = o.deadlineMs ?? 120_000;
+  let traffic: StartedTrafficHost;
+  try {
+    traffic = await startTrafficHost(host, { labDir: p.dir, accel, kernel: controllerPath(guestBuilt.GUEST_VMLINUX, 'GUEST_VMLINUX='), initrd: controllerPath(guestBuilt.GUEST_INITRD, 'GUEST_INITRD='), sshPort: await freeLoopbackPort() });
+  } catch (error) {
+    await labDown(host, { name, env: o.env });
+    throw error;
+  }
+  log(`traffic host started (${accel}), ssh on 127.0.0.1:${traffic.port}, ${TRAFFIC_HOST_ADDRESS} on the test hub`);
+
   await waitForSshBanner(port, t0 + totalMs);
   log(`SSH banner after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   let sshReadyMs = -1;
@@ -263,14 +285,24 @@ export async function labUp(host: Host, o: LabUpOptions = {}): Promise<LabUpResu
   }
   const readyMs = Date.now() - t0;
   if (sshReadyMs < 0) sshReadyMs = readyMs;
+  const trafficReadyMs = await trafficHostReady(host, traffic, t0, totalMs, name, o.env);
+  log(`traffic host answers SSH after ${(trafficReadyMs / 1000).toFixed(1)} s`);
   const guestAccel = await nestedAccel(host, p, port, o.guestAccel ?? 'tcg', name);
   log(`nested guests: ${guestAccel === 'kvm' ? 'KVM inside the lab host' : o.guestAccel === 'auto' ? 'TCG inside the lab host (no usable /dev/kvm there)' : 'TCG inside the lab host (--guest-accel tcg, the default)'}`);
   if (o.peerRateMbit !== undefined) {
+    // Both peers: the traffic host's test port and the lab host's own peer port.
     await limitPeerRate({ name, run: (remote, options) => host.run(labSshArgv(p, port, remote), options) }, o.peerRateMbit);
-    log(`peer port capped at ${o.peerRateMbit} Mbit/s (what the guests receive)`);
+    const ssh = await connectTrafficHost(traffic);
+    try {
+      await limitRate(ssh, 'eth0', o.peerRateMbit);
+    } finally {
+      await ssh.close();
+    }
+    log(`peers capped at ${o.peerRateMbit} Mbit/s (what the guests receive)`);
   }
-  await host.writeFile(p.config, labConfigYaml(name, port, p.clientKey, hostKeyLine, { accel: guestAccel, guest: guestImages }), { mode: 0o600 });
-  const state: LabState = { pid, port, accel, guestAccel, kernel, initrd, argv, startedAt: new Date(t0).toISOString(), sshReadyMs, guestImages };
+  await host.writeFile(p.config, labConfigYaml(name, port, p.clientKey, hostKeyLine, { accel: guestAccel, guest: guestImages }, traffic), { mode: 0o600 });
+  const state: LabState = { pid, port, accel, guestAccel, kernel, initrd, argv, startedAt: new Date(t0).toISOString(), sshReadyMs, guestImages,
+    traffic: { pid: traffic.pid, port: traffic.port, address: TRAFFIC_HOST_ADDRESS, sshReadyMs: trafficReadyMs } };
   await host.writeFile(p.state, JSON.stringify(state, null, 2) + '\n', { mode: 0o600 });
   log(`lab ${name} ready in ${(readyMs / 1000).toFixed(1)} s (ssh after ${(sshReadyMs / 1000).toFixed(1)} s); config ${p.config}`);
   return { paths: p, state };
@@ -292,6 +324,29 @@ async function nestedAccel(host: Host, p: LabPaths, port: number, wanted: 'auto'
   });
 }
 
+/** Until the traffic host takes an SSH session with its pinned key; ms since the lab QEMU started. A lab whose traffic host never does is taken down. */
+async function trafficHostReady(host: Host, t: StartedTrafficHost, t0: number, totalMs: number, name: string, env?: NodeJS.ProcessEnv): Promise<number> {
+  const serial = trafficHostPaths(labStateDir(name, env)).serialLog;
+  let last = 'no SSH banner yet';
+  try {
+    await waitForSshBanner(t.port, t0 + totalMs);
+    await waitUntil(`the lab's traffic host to take SSH on 127.0.0.1:${t.port}`, async () => {
+      const ssh = await connectTrafficHost(t).catch((error: unknown) => { last = errorMessage(error); return undefined; });
+      if (!ssh) return undefined;
+      await ssh.close();
+      return true;
+    }, {
+      deadline: restOf(totalMs, t0), intervalMs: 300, describeLast: () => last,
+      context: async () => (await host.readFile(serial).catch(() => '')).split('\n').slice(-15).join('\n'), contextLabel: `its serial console (${serial}) tail`,
+      remedy: 'Check its serial log; under TCG a loaded machine boots slower — raise the deadline.',
+    });
+  } catch (error) {
+    await labDown(host, { name, env });
+    throw error;
+  }
+  return Date.now() - t0;
+}
+
 /** The lab's QEMU ended while it booted: waiting longer cannot help. */
 export class LabBootError extends PassbenchError {}
 
@@ -304,16 +359,16 @@ async function serialTail(host: Host, p: LabPaths): Promise<string> {
   return (await host.readFile(p.serialLog).catch(() => '')).split('\n').slice(-15).join('\n');
 }
 
-async function readPid(host: Host, p: LabPaths): Promise<number | undefined> {
+async function readPid(host: Host, pidFile: string): Promise<number | undefined> {
   // QEMU removes its own pid file as it exits, so the file may vanish between any two looks.
-  const text = await host.readFile(p.pidFile).catch(() => '');
+  const text = await host.readFile(pidFile).catch(() => '');
   const pid = Number(text.trim());
   return text && Number.isInteger(pid) && pid > 1 ? pid : undefined;
 }
 
 /** True when the pid file names a live QEMU (checked through /proc/<pid>/comm, not just the pid). */
 export async function labIsRunning(host: Host, p: LabPaths): Promise<boolean> {
-  const pid = await readPid(host, p);
+  const pid = await readPid(host, p.pidFile);
   return pid !== undefined && (await isLiveQemu(host, pid));
 }
 
@@ -347,30 +402,37 @@ export async function labStatus(host: Host, o: { name?: string; env?: NodeJS.Pro
 const TERM_GRACE_MS = 5_000;
 const KILL_DEADLINE_MS = 30_000;
 
-/** Stops the lab QEMU (SIGTERM, then SIGKILL after 5 s) and removes the run files. Idempotent. */
+/** Stops the lab QEMU and its traffic host's (SIGTERM, then SIGKILL after 5 s) and removes the run files. Idempotent. */
 export async function labDown(host: Host, o: { name?: string; env?: NodeJS.ProcessEnv } = {}): Promise<boolean> {
   const p = labPaths(labStateDir(o.name ?? 'lab', o.env));
-  const pid = await readPid(host, p);
-  let stopped = false;
-  // Follow the pid read once: QEMU deletes the pid file before it is gone.
-  if (pid !== undefined && (await isLiveQemu(host, pid))) {
-    const exited = async () => ((await isLiveQemu(host, pid)) ? undefined : true);
-    await host.run(['kill', '-TERM', String(pid)], { allowFailure: true });
-    const termed = await waitUntil(`lab QEMU (pid ${pid}) to exit after SIGTERM`, exited, { deadline: TERM_GRACE_MS, intervalMs: 100 })
-      .catch((error: unknown) => {
-        if (error instanceof WaitTimeoutError) return false;
-        throw error;
-      });
-    if (!termed) {
-      await host.run(['kill', '-KILL', String(pid)], { allowFailure: true });
-      await waitUntil(`lab QEMU (pid ${pid}) to exit after SIGKILL`, exited, {
-        deadline: KILL_DEADLINE_MS, intervalMs: 100,
-        remedy: `See \`ps -o pid,stat,wchan -p ${pid}\`: a QEMU in state D waits for I/O (a hung 9p share?) and exits when that ends; `
-          + `then run \`passbench lab down\` again to remove the run files in ${p.dir}.`,
-      });
-    }
-    stopped = true;
-  }
+  const tp = trafficHostPaths(p.dir);
+  const stopped = await stopQemu(host, p.pidFile, 'lab QEMU', p.dir);
+  await stopQemu(host, tp.pidFile, 'traffic host QEMU', p.dir);
   for (const f of [p.pidFile, p.qmpSocket, p.state, p.config, p.knownHosts]) await host.remove(f);
+  await host.run(['rm', '-rf', '--', tp.dir]); // its keys, serial log and the cable's sockets
+  for (const f of ['traffic-client', 'traffic-client.pub']) await host.remove(join(p.dir, f));
   return stopped;
+}
+
+/** Stops the QEMU a pid file names, if it is one and alive: SIGTERM, then SIGKILL. */
+async function stopQemu(host: Host, pidFile: string, what: string, dir: string): Promise<boolean> {
+  const pid = await readPid(host, pidFile);
+  // Follow the pid read once: QEMU deletes the pid file before it is gone.
+  if (pid === undefined || !(await isLiveQemu(host, pid))) return false;
+  const exited = async () => ((await isLiveQemu(host, pid)) ? undefined : true);
+  await host.run(['kill', '-TERM', String(pid)], { allowFailure: true });
+  const termed = await waitUntil(`${what} (pid ${pid}) to exit after SIGTERM`, exited, { deadline: TERM_GRACE_MS, intervalMs: 100 })
+    .catch((error: unknown) => {
+      if (error instanceof WaitTimeoutError) return false;
+      throw error;
+    });
+  if (!termed) {
+    await host.run(['kill', '-KILL', String(pid)], { allowFailure: true });
+    await waitUntil(`${what} (pid ${pid}) to exit after SIGKILL`, exited, {
+      deadline: KILL_DEADLINE_MS, intervalMs: 100,
+      remedy: `See \`ps -o pid,stat,wchan -p ${pid}\`: a QEMU in state D waits for I/O (a hung 9p share?) and exits when that ends; `
+        + `then run \`passbench lab down\` again to remove the run files in ${dir}.`,
+    });
+  }
+  return true;
 }

@@ -1,4 +1,4 @@
-import { checkInt, checkIpv4, checkMac, checkName } from './qemu-values.ts';
+import { checkInt, checkIpv4, checkMac, checkName, checkPath } from './qemu-values.ts';
 
 /** One user-net port forward: host `hostAddress:hostPort` → guest `guestPort`. */
 export interface HostForward {
@@ -12,7 +12,12 @@ export interface HostForward {
 export type NetdevSpec =
   | { kind: 'user'; hostForwards?: readonly HostForward[]; /** e.g. 10.0.2.0/24 */ net?: string }
   | { kind: 'tap'; ifname: string }
-  | { kind: 'socket'; mode: 'listen' | 'connect'; address: string; port: number };
+  | { kind: 'socket'; mode: 'listen' | 'connect'; address: string; port: number }
+  /**
+   * A virtual cable between two QEMUs on one machine: datagrams between two unix sockets, each
+   * QEMU binding its own path and sending to the other's. Neither waits for the other to start.
+   */
+  | { kind: 'dgram'; localPath: string; remotePath: string };
 
 /** The emulated NIC: the e1000 baseline, or virtio-net. */
 export interface NicSpec {
@@ -54,6 +59,8 @@ export function netdevArg(id: string, n: NetdevSpec): string {
       const port = checkInt('nic.netdev.port', n.port, 1, 65535);
       return `socket,id=${id},${n.mode}=${address}:${port}`;
     }
+    case 'dgram':
+      return `dgram,id=${id},local.type=unix,local.path=${checkPath('nic.netdev.localPath', n.localPath)},remote.type=unix,remote.path=${checkPath('nic.netdev.remotePath', n.remotePath)}`;
   }
 }
 

@@ -5,7 +5,7 @@ import { execa, type ResultPromise } from 'execa';
 import YAML from 'yaml';
 import { labSshArgv } from '../../harness/lab/lab-up.ts';
 import { shellQuote } from '../../harness/host/shell-quote.ts';
-import { labShell, sharedLab, sharedLabName } from '../support/shared-lab.ts';
+import { labShell, sharedLab, sharedLabName, trafficShell } from '../support/shared-lab.ts';
 import { tempDir } from '../support/temp-dirs.ts';
 
 /**
@@ -25,6 +25,8 @@ export interface FaultRunOptions {
   repetitions?: { min: number; max: number; targetCi: number };
   count?: number;
   append?: string[];
+  /** port (default): a port of the lab host itself (10.0.3.10); traffic: the lab's traffic host, as the lab config names it. */
+  peer?: 'port' | 'traffic';
 }
 
 export interface FaultRun {
@@ -34,6 +36,8 @@ export interface FaultRun {
   output(): string;
   /** Every sample line of the run's samples.jsonl (none before the run directory exists). */
   samples(): Promise<Array<Record<string, unknown>>>;
+  /** Every check line of its checks.jsonl, likewise. */
+  checks(): Promise<Array<Record<string, unknown>>>;
 }
 
 /** The run started last: a failed test's reset ends it first, so it cannot clean up beside the next run. */
@@ -49,7 +53,7 @@ export async function startFaultRun(o: FaultRunOptions): Promise<FaultRun> {
     run: {
       // accel: the lab config's (KVM inside the lab host where it works), as in the nightly.
       devices: [{ mode: 'vf', pf: VF_PF, count: o.count ?? 1, model: 'igb' }],
-      peer: { address: '10.0.3.10' },
+      ...((o.peer ?? 'port') === 'port' ? { peer: { address: '10.0.3.10' } } : {}),
       guest: { kernel, initrd: images.initrd, memoryMiB: 256, ...(o.append ? { append: o.append } : {}) },
       tests: ['tcp'],
       repetitions: o.repetitions ?? { min: 30, max: 30, targetCi: 0.5 },
@@ -72,13 +76,16 @@ export async function startFaultRun(o: FaultRunOptions): Promise<FaultRun> {
   });
   return latest = {
     dir, child, output: () => text,
-    samples: async () => {
-      const runs = await fs.readdir(path.join(dir, 'runs')).catch(() => [] as string[]);
-      if (runs.length === 0) return [];
-      const body = await fs.readFile(path.join(dir, 'runs', runs[0]!, 'samples.jsonl'), 'utf8').catch(() => '');
-      return body.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as Record<string, unknown>);
-    },
+    samples: () => jsonLines(dir, 'samples.jsonl'),
+    checks: () => jsonLines(dir, 'checks.jsonl'),
   };
+}
+
+async function jsonLines(dir: string, file: string): Promise<Array<Record<string, unknown>>> {
+  const runs = await fs.readdir(path.join(dir, 'runs')).catch(() => [] as string[]);
+  if (runs.length === 0) return [];
+  const body = await fs.readFile(path.join(dir, 'runs', runs[0]!, file), 'utf8').catch(() => '');
+  return body.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 /**
@@ -95,6 +102,7 @@ export async function resetLab(journals: string[]): Promise<void> {
       for v in $pf/virtfn*; do [ -e $v ] || continue; d=$(readlink -f $v); [ -e $d/driver ] && basename $d > $d/driver/unbind; echo > $d/driver_override; done
       echo 0 > $pf/sriov_numvfs; done
     rm -f ${journals.join(' ')} /var/lib/passbench/journal.json; rm -rf /var/lib/passbench/run.lock; true`);
+  await trafficShell('pkill iperf3; rm -rf /var/lib/passbench/traffic.lock; true');
 }
 
 /**

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execa } from 'execa';
-import { labShell, sharedLab, sharedLabName, SNAPSHOT } from '../support/shared-lab.ts';
+import { trafficShell, labShell, sharedLab, sharedLabName, SNAPSHOT } from '../support/shared-lab.ts';
 import { controllerLeftovers, dropGuestSessions, firstSamples, keyFolders, labLeftovers, resetLab, startFaultRun, VF_PF, waitFor, type FaultRun } from './fault-run.ts';
 
 /**
@@ -117,7 +117,9 @@ describe('faults in the virtual lab', function () {
 
   it('QEMU killed mid-measurement: the run fails naming the measurement, samples kept, host restored', async () => {
     const before = await labShell(SNAPSHOT);
-    const run = await startFaultRun({ scenario: 'sriov' });
+    // Against the lab's traffic host (a peer of its own, issue 13): checked, locked while the case
+    // measures, and let go of when the measurement fails.
+    const run = await startFaultRun({ scenario: 'sriov', peer: 'traffic' });
     const kept = await firstSamples(run);
     const killed = (await labShell('for p in /proc/[0-9]*; do case "$(cat $p/comm 2>/dev/null)" in qemu*) kill -KILL ${p#/proc/}; echo ${p#/proc/};; esac; done; true')).trim();
     assert.ok(killed, 'no nested QEMU to kill');
@@ -128,6 +130,9 @@ describe('faults in the virtual lab', function () {
     const samples = await run.samples();
     assert.ok(samples.length >= kept.length, `samples.jsonl has ${samples.length} samples, ${kept.length} were there before the kill`);
     assert.deepEqual(samples.slice(0, kept.length), kept);
+    const peer = (await run.checks()).find((c) => c.name === 'peer');
+    assert.match(String(peer?.message), new RegExp(`^10\\.0\\.3\\.11 on ${sharedLabName}-traffic eth0, a traffic peer \\(its traffic lock is held while the case measures\\); iperf 3\\.\\d+$`), JSON.stringify(peer));
+    assert.equal(await trafficShell('ls /var/lib/passbench; pgrep -x iperf3 || true'), '', 'the traffic lock released, no iperf3 server left on the traffic host');
     await assertCleanEnd(run, before);
   });
 

@@ -1,5 +1,7 @@
 import { LocalHost } from '../../harness/host/local-host.ts';
-import { labDown, labSshArgv, labUp, type LabUpResult } from '../../harness/lab/lab-up.ts';
+import { labDown, labSshArgv, labUp, trafficHostName, type LabUpResult } from '../../harness/lab/lab-up.ts';
+import { labHost, loadLabConfig } from '../../harness/config/lab-config.ts';
+import { SshHost } from '../../harness/host/ssh-host.ts';
 
 /**
  * One virtual lab boot for every lab test in a mocha run: the first caller boots it, the root
@@ -37,6 +39,18 @@ export async function labShell(script: string, timeoutMs = 60_000): Promise<stri
       if (attempt >= 6 || !/exited with code 255/.test(String(error))) throw error;
       await new Promise((r) => setTimeout(r, 2_000 * attempt));
     }
+  }
+}
+
+/** Runs a script on the lab's traffic host over SSH (its pinned key from the lab config), outside the code under test. */
+export async function trafficShell(script: string): Promise<string> {
+  const { paths } = await sharedLab();
+  const t = labHost(await loadLabConfig(paths.config), trafficHostName(LAB_NAME));
+  const ssh = await SshHost.connect({ address: t.address, port: t.port, user: t.user, identityFile: t.identityFile, hostKey: t.hostKey });
+  try {
+    return (await ssh.run(['sh', '-c', script])).stdout;
+  } finally {
+    await ssh.close();
   }
 }
 

@@ -35,6 +35,15 @@ describe('lab/lab-qemu-args', () => {
     assert.throws(() => labQemuArgs({ ...base, shareImages: '/a,b' }), UsageError);
   });
 
+  it('joins the traffic host\'s cable to the test hub (hub 1) only when asked, by datagram sockets', () => {
+    assert.ok(!values(labQemuArgs(base), '-netdev').some((n) => n.startsWith('dgram')));
+    const argv = labQemuArgs({ ...base, cable: { localPath: '/run/lab/traffic/cable-lab.sock', remotePath: '/run/lab/traffic/cable-traffic.sock' } });
+    const netdevs = values(argv, '-netdev');
+    assert.ok(netdevs.includes('dgram,id=cable0,local.type=unix,local.path=/run/lab/traffic/cable-lab.sock,remote.type=unix,remote.path=/run/lab/traffic/cable-traffic.sock'), netdevs.join('\n'));
+    assert.ok(netdevs.includes('hubport,id=cableport,hubid=1,netdev=cable0'), netdevs.join('\n'));
+    assert.throws(() => labQemuArgs({ ...base, cable: { localPath: '/run/a,b.sock', remotePath: '/run/c.sock' } }), /cannot carry/);
+  });
+
   it('applies the QEMU 10.0.2 VF BAR workaround by default, and drops it when asked', () => {
     assert.ok(values(labQemuArgs(base), '-global').includes('q35-pcihost.pci-hole64-size=0'));
     assert.ok(!values(labQemuArgs({ ...base, vfBarWorkaround: false }), '-global').includes('q35-pcihost.pci-hole64-size=0'));

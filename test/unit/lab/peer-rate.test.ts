@@ -23,7 +23,7 @@ describe('lab peer rate (lab up --peer-rate)', () => {
   it('puts a token bucket at the rate on the e1000e peer port, not on an igb port', async () => {
     const { lab, commands } = fakeLab();
     await limitPeerRate(lab, 8.5);
-    assert.deepEqual(commands, [['tc', 'qdisc', 'replace', 'dev', 'eth3', 'root', 'tbf', 'rate', '8500kbit', 'burst', '16384', 'latency', '100ms']]);
+    assert.deepEqual(commands, [['/usr/sbin/tc', 'qdisc', 'replace', 'dev', 'eth3', 'root', 'tbf', 'rate', '8500kbit', 'burst', '16384', 'latency', '100ms']]);
   });
 
   it('lets the bucket hold 10 ms of traffic at high rates (a timer tick\'s worth and more)', async () => {
@@ -35,7 +35,7 @@ describe('lab peer rate (lab up --peer-rate)', () => {
   it('lifts the cap when no rate is given', async () => {
     const { lab, commands } = fakeLab();
     await limitPeerRate(lab, undefined);
-    assert.deepEqual(commands, [['tc', 'qdisc', 'del', 'dev', 'eth3', 'root']]);
+    assert.deepEqual(commands, [['/usr/sbin/tc', 'qdisc', 'del', 'dev', 'eth3', 'root']]);
   });
 
   it('refuses a rate of 0 or past 10 Gbit/s, naming it, before touching the host', async () => {
