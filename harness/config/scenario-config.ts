@@ -13,7 +13,8 @@
  *     devices:                       # the devices under test on this host
  *       - { mode: nic, bdf: "0000:03:00.0", model: "82599" }            # the whole NIC in one guest
  *       - { mode: vf, pf: "0000:03:00.1", count: 4, model: "82599" }    # 4 VFs, one guest each
- *       - { mode: e1000 }                                               # the emulated baseline
+ *       - { mode: e1000, bridge: br-test, address: 10.0.3.41/24 }      # the emulated baseline, on the test wire
+ *                                                 # ({ mode: e1000, network: user }: QEMU user-net, NAT, off the wire)
  *     peer: { address: 10.0.3.10 }   # where iperf3/ping/HTTP traffic goes (host: default this one)
  * run:
  *   guest: { iso: /var/lib/passbench/guest.iso }     # or {kernel, initrd} or {qcow2, seed}
@@ -39,75 +40,21 @@ import { formatConfigIssues } from './format-issues.ts';
 import { hostPathProblem } from '../host/host-path.ts';
 import { readConfigFile } from './read-config-file.ts';
 import { VERDICT_RUN_SHAPE } from './verdict-config.ts';
+import { DEFAULT_MODELS, DeviceSchema, ExpectSchema, MODEL_NAME, checkModels, resolveDevices, type ResolvedDevice } from './device-config.ts';
+
+export { DEVICE_MODES, addToAddress, type DeviceMode, type Expect, type ResolvedDevice } from './device-config.ts';
 
 // ---- values ---------------------------------------------------------------------------------
-const BDF = /^[0-9a-f]{4}:[0-9a-f]{2}:[0-1][0-9a-f]\.[0-7]$/;
-const VENDOR_DEVICE = /^[0-9a-f]{4}:[0-9a-f]{4}$/;
-const DRIVER = /^[a-z0-9][a-z0-9_-]{0,31}$/;
-const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
-const CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/([0-9]|[12]\d|3[0-2])$/;
-const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/;
-
 export const TESTS = ['tcp', 'udp', 'latency', 'http'] as const;
 export type TestName = (typeof TESTS)[number];
-export const DEVICE_MODES = ['nic', 'vf', 'e1000'] as const;
-export type DeviceMode = (typeof DEVICE_MODES)[number];
 
-const Bdf = z.string().regex(BDF, 'expected a PCI address DDDD:BB:DD.F in lower-case hex, e.g. 0000:03:00.0');
+const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
 const Ipv4 = z.string().regex(IPV4, 'expected an IPv4 address, e.g. 10.0.3.10');
-const Cidr = z.string().regex(CIDR, 'expected an IPv4 address with prefix length, e.g. 10.0.3.21/24');
 // A file on the lab host: absolute, plain characters, no ".." (it reaches QEMU's argv).
 const HostPath = z.string().superRefine((file, ctx) => {
   const problem = hostPathProblem(file, 'file');
   if (problem) ctx.addIssue({ code: 'custom', message: `expected an absolute file path on the lab host: ${problem}` });
 });
-const ModelName = z.string().regex(MODEL_NAME, 'expected a model name (letters, digits, _ -)');
-
-const ExpectSchema = z.strictObject({
-  vendorDevice: z.string().regex(VENDOR_DEVICE, 'expected vendor:device as 4+4 lower-case hex digits, e.g. 8086:10fb'),
-  driver: z.string().regex(DRIVER, 'expected a Linux driver name, e.g. ixgbe'),
-});
-export type Expect = z.output<typeof ExpectSchema>;
-
-/** What each mode shows inside the guest (and, for nic and a VF's PF, on the host). */
-export interface DeviceModel { nic?: Expect; vf?: Expect }
-
-export const DEFAULT_MODELS: Readonly<Record<string, DeviceModel>> = Object.freeze({
-  82598: { nic: { vendorDevice: '8086:10b6', driver: 'ixgbe' } },
-  82599: { nic: { vendorDevice: '8086:10fb', driver: 'ixgbe' }, vf: { vendorDevice: '8086:10ed', driver: 'ixgbevf' } },
-  // The virtual lab's NIC (QEMU's igb is an 82576).
-  igb: { nic: { vendorDevice: '8086:10c9', driver: 'igb' }, vf: { vendorDevice: '8086:10ca', driver: 'igbvf' } },
-  e1000: { nic: { vendorDevice: '8086:100e', driver: 'e1000' } },
-});
-
-const DeviceSchema = z.discriminatedUnion('mode', [
-  z.strictObject({
-    mode: z.literal('nic'),
-    bdf: Bdf,
-    model: ModelName.optional(),
-    expect: ExpectSchema.optional(),
-    /** The guest's address on the test network. */
-    address: Cidr.default('10.0.3.21/24'),
-    /** Take it even though the host uses one of its interfaces (route, address): bind's --force. Said in the results. */
-    force: z.boolean('expected true or false').default(false),
-    /** Members of its IOMMU group, in other slots, that may be taken with it: bind's --with. */
-    with: z.array(Bdf).default([]),
-  }),
-  z.strictObject({
-    mode: z.literal('vf'),
-    pf: Bdf,
-    count: z.int('expected a whole number of VFs, 1-256').min(1, 'expected 1-256 VFs').max(256, 'expected 1-256 VFs'),
-    model: ModelName.optional(),
-    expect: ExpectSchema.optional(),
-    /** VF guest i gets this address + i. */
-    firstAddress: Cidr.default('10.0.3.31/24'),
-  }),
-  z.strictObject({
-    mode: z.literal('e1000'),
-    expect: ExpectSchema.default(DEFAULT_MODELS.e1000!.nic!),
-  }),
-], { error: (issue) => (issue.code === 'invalid_union' ? `expected mode: ${DEVICE_MODES.join(', ')}` : undefined) });
-export type DeviceEntry = z.output<typeof DeviceSchema>;
 
 const PeerSchema = z.strictObject({
   /** The lab host (by name) that runs the iperf3/HTTP servers; default: the host under test. */
@@ -231,45 +178,7 @@ function fileSchema(hostEntry: typeof HostEntrySchema | typeof SelectionHostSche
 export const ScenarioFileSchema = fileSchema(HostEntrySchema);
 export const SelectionFileSchema = fileSchema(SelectionHostSchema);
 
-/** Each nic/vf device needs a model or an explicit expect; the model must know that mode. */
-function checkModels(file: { hosts: Record<string, { devices?: DeviceEntry[] }>; run: RunSettings }, ctx: z.RefinementCtx): void {
-  const models = { ...DEFAULT_MODELS, ...file.run.models };
-  const check = (devices: DeviceEntry[] | undefined, at: (string | number)[]) => devices?.forEach((d, i) => {
-    if (d.mode === 'e1000' || d.expect) return;
-    if (d.model === undefined) {
-      ctx.addIssue({ code: 'custom', path: [...at, i, 'model'], message: `missing: give model (${Object.keys(models).join(', ')}) or expect: {vendorDevice, driver}` });
-    } else if (!models[d.model]?.[d.mode]) {
-      const fit = Object.keys(models).filter((m) => models[m]?.[d.mode]);
-      ctx.addIssue({ code: 'custom', path: [...at, i, 'model'],
-        message: `model ${JSON.stringify(d.model)} has no ${d.mode === 'vf' ? 'VF' : 'whole-NIC'} entry; allowed: ${fit.join(', ')} (or add it under run.models)` });
-    }
-  });
-  for (const [name, host] of Object.entries(file.hosts)) check(host.devices, ['hosts', name, 'devices']);
-  check(file.run.devices, ['run', 'devices']);
-}
-
 // ---- resolved, per host ------------------------------------------------------------------------
-export interface ResolvedDevice {
-  mode: DeviceMode;
-  /** Unique within the host: nic-0000:03:00.0, vf-0000:03:00.1, e1000. */
-  id: string;
-  bdf?: string;
-  pf?: string;
-  count?: number;
-  /** In the guest. */
-  expect: Expect;
-  /** On the host: the NIC's (or the VF's PF's) vendor:device, when the model says it. */
-  hostId?: string;
-  /** One address per guest (none for e1000: user networking). */
-  addresses: string[];
-  /** Where it came from, for messages: hosts.lab1.devices[0]. */
-  source: string;
-  /** nic only: taken even when the host uses its interface. */
-  force?: boolean;
-  /** nic only: unnamed members of its IOMMU group the config agrees to take (bind's --with). */
-  with?: string[];
-}
-
 export interface HostRunConfig {
   name: string;
   connection: LabHost;
@@ -393,26 +302,4 @@ function resolveHistory(history: string): string {
   if (/^postgres(ql)?:\/\//.test(history)) return history;
   if (history.startsWith('~/')) return path.join(os.homedir(), history.slice(2));
   return history;
-}
-
-function resolveDevices(devices: readonly DeviceEntry[], models: Record<string, DeviceModel>, where: string): ResolvedDevice[] {
-  return devices.map((d, i) => {
-    const source = `${where}[${i}]`;
-    if (d.mode === 'e1000') return { mode: 'e1000', id: 'e1000', expect: d.expect, addresses: [], source };
-    const model = d.model === undefined ? undefined : models[d.model];
-    if (d.mode === 'nic') {
-      const expect = d.expect ?? model!.nic!;
-      return { mode: 'nic', id: `nic-${d.bdf}`, bdf: d.bdf, expect, hostId: model?.nic?.vendorDevice ?? d.expect?.vendorDevice, addresses: [d.address], source, force: d.force, ...(d.with.length ? { with: d.with } : {}) };
-    }
-    const expect = d.expect ?? model!.vf!;
-    return { mode: 'vf', id: `vf-${d.pf}`, pf: d.pf, count: d.count, expect, hostId: model?.nic?.vendorDevice,
-      addresses: Array.from({ length: d.count }, (_, k) => addToAddress(d.firstAddress, k)), source };
-  });
-}
-
-/** 10.0.3.31/24 + 2 = 10.0.3.33/24 (stays within the last octet range; checked by the plan). */
-export function addToAddress(cidr: string, k: number): string {
-  const [ip, prefix] = cidr.split('/') as [string, string];
-  const n = ip.split('.').reduce((acc, o) => acc * 256 + Number(o), 0) + k;
-  return `${[24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.')}/${prefix}`;
 }

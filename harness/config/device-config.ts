@@ -1,0 +1,143 @@
+/**
+ * The devices a run tests on a host, as the config gives them (`devices:` of a host or of run:)
+ * and as the plan gets them (resolved: the model's expectations, one address per guest). Part of
+ * harness/config/scenario-config.ts's schema.
+ */
+import { z } from 'zod';
+
+const BDF = /^[0-9a-f]{4}:[0-9a-f]{2}:[0-1][0-9a-f]\.[0-7]$/;
+const VENDOR_DEVICE = /^[0-9a-f]{4}:[0-9a-f]{4}$/;
+const DRIVER = /^[a-z0-9][a-z0-9_-]{0,31}$/;
+const CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/([0-9]|[12]\d|3[0-2])$/;
+export const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/;
+// A Linux interface name (IFNAMSIZ 16 with its NUL), as ip(8) takes it: nothing a shell or QEMU would split.
+const IFACE = /^[A-Za-z][A-Za-z0-9_.-]{0,14}$/;
+
+export const DEVICE_MODES = ['nic', 'vf', 'e1000'] as const;
+export type DeviceMode = (typeof DEVICE_MODES)[number];
+
+const Bdf = z.string().regex(BDF, 'expected a PCI address DDDD:BB:DD.F in lower-case hex, e.g. 0000:03:00.0');
+const Cidr = z.string().regex(CIDR, 'expected an IPv4 address with prefix length, e.g. 10.0.3.21/24');
+const ModelName = z.string().regex(MODEL_NAME, 'expected a model name (letters, digits, _ -)');
+
+export const ExpectSchema = z.strictObject({
+  vendorDevice: z.string().regex(VENDOR_DEVICE, 'expected vendor:device as 4+4 lower-case hex digits, e.g. 8086:10fb'),
+  driver: z.string().regex(DRIVER, 'expected a Linux driver name, e.g. ixgbe'),
+});
+export type Expect = z.output<typeof ExpectSchema>;
+
+/** What each mode shows inside the guest (and, for nic and a VF's PF, on the host). */
+export interface DeviceModel { nic?: Expect; vf?: Expect }
+
+export const DEFAULT_MODELS: Readonly<Record<string, DeviceModel>> = Object.freeze({
+  82598: { nic: { vendorDevice: '8086:10b6', driver: 'ixgbe' } },
+  82599: { nic: { vendorDevice: '8086:10fb', driver: 'ixgbe' }, vf: { vendorDevice: '8086:10ed', driver: 'ixgbevf' } },
+  // The virtual lab's NIC (QEMU's igb is an 82576).
+  igb: { nic: { vendorDevice: '8086:10c9', driver: 'igb' }, vf: { vendorDevice: '8086:10ca', driver: 'igbvf' } },
+  e1000: { nic: { vendorDevice: '8086:100e', driver: 'e1000' } },
+});
+
+export const DeviceSchema = z.discriminatedUnion('mode', [
+  z.strictObject({
+    mode: z.literal('nic'),
+    bdf: Bdf,
+    model: ModelName.optional(),
+    expect: ExpectSchema.optional(),
+    /** The guest's address on the test network. */
+    address: Cidr.default('10.0.3.21/24'),
+    /** Take it even though the host uses one of its interfaces (route, address): bind's --force. Said in the results. */
+    force: z.boolean('expected true or false').default(false),
+    /** Members of its IOMMU group, in other slots, that may be taken with it: bind's --with. */
+    with: z.array(Bdf).default([]),
+  }),
+  z.strictObject({
+    mode: z.literal('vf'),
+    pf: Bdf,
+    count: z.int('expected a whole number of VFs, 1-256').min(1, 'expected 1-256 VFs').max(256, 'expected 1-256 VFs'),
+    model: ModelName.optional(),
+    expect: ExpectSchema.optional(),
+    /** VF guest i gets this address + i. */
+    firstAddress: Cidr.default('10.0.3.31/24'),
+  }),
+  z.strictObject({
+    mode: z.literal('e1000'),
+    expect: ExpectSchema.default(DEFAULT_MODELS.e1000!.nic!),
+    /**
+     * On the test wire: a tap in this bridge of the host, whose port is cabled to the test network
+     * (the bridge is the lab's; passbench adds only the guest's tap, which goes with its QEMU).
+     */
+    bridge: z.string().regex(IFACE, 'expected an interface name (letters, digits, _ . -; at most 15)').optional(),
+    /** The guest's address on the test network (with bridge). */
+    address: Cidr.optional(),
+    /** user: QEMU user-net instead: NAT through the host, not the test wire (what the figures then measure). */
+    network: z.literal('user', 'expected user (QEMU user-net), or give bridge and address instead').optional(),
+  }).superRefine((d, ctx) => {
+    if (d.network === 'user' ? d.bridge === undefined && d.address === undefined : d.bridge !== undefined && d.address !== undefined) return;
+    ctx.addIssue({ code: 'custom', message: d.network === 'user'
+      ? 'network: user takes no bridge or address (user-net gives the guest its own)'
+      : 'say where the baseline sits: bridge (a bridge of the host on the test network) and address (the guest\'s there), e.g. { mode: e1000, bridge: br-test, address: 10.0.3.41/24 }; or network: user for QEMU user-net, which does not cross the test wire' });
+  }),
+], { error: (issue) => (issue.code === 'invalid_union' ? `expected mode: ${DEVICE_MODES.join(', ')}` : undefined) });
+export type DeviceEntry = z.output<typeof DeviceSchema>;
+
+/** Each nic/vf device needs a model or an explicit expect; the model must know that mode. */
+export function checkModels(file: { hosts: Record<string, { devices?: DeviceEntry[] }>; run: { models: Record<string, DeviceModel>; devices?: DeviceEntry[] } }, ctx: z.RefinementCtx): void {
+  const models = { ...DEFAULT_MODELS, ...file.run.models };
+  const check = (devices: DeviceEntry[] | undefined, at: (string | number)[]) => devices?.forEach((d, i) => {
+    if (d.mode === 'e1000' || d.expect) return;
+    if (d.model === undefined) {
+      ctx.addIssue({ code: 'custom', path: [...at, i, 'model'], message: `missing: give model (${Object.keys(models).join(', ')}) or expect: {vendorDevice, driver}` });
+    } else if (!models[d.model]?.[d.mode]) {
+      const fit = Object.keys(models).filter((m) => models[m]?.[d.mode]);
+      ctx.addIssue({ code: 'custom', path: [...at, i, 'model'],
+        message: `model ${JSON.stringify(d.model)} has no ${d.mode === 'vf' ? 'VF' : 'whole-NIC'} entry; allowed: ${fit.join(', ')} (or add it under run.models)` });
+    }
+  });
+  for (const [name, host] of Object.entries(file.hosts)) check(host.devices, ['hosts', name, 'devices']);
+  check(file.run.devices, ['run', 'devices']);
+}
+
+export interface ResolvedDevice {
+  mode: DeviceMode;
+  /** Unique within the host: nic-0000:03:00.0, vf-0000:03:00.1, e1000. */
+  id: string;
+  bdf?: string;
+  pf?: string;
+  count?: number;
+  /** In the guest. */
+  expect: Expect;
+  /** On the host: the NIC's (or the VF's PF's) vendor:device, when the model says it. */
+  hostId?: string;
+  /** One address per guest (none for an e1000 on user-net). */
+  addresses: string[];
+  /** e1000 on the test wire: the host's bridge its guest's tap joins. */
+  bridge?: string;
+  /** Where it came from, for messages: hosts.lab1.devices[0]. */
+  source: string;
+  /** nic only: taken even when the host uses its interface. */
+  force?: boolean;
+  /** nic only: unnamed members of its IOMMU group the config agrees to take (bind's --with). */
+  with?: string[];
+}
+
+export function resolveDevices(devices: readonly DeviceEntry[], models: Record<string, DeviceModel>, where: string): ResolvedDevice[] {
+  return devices.map((d, i) => {
+    const source = `${where}[${i}]`;
+    if (d.mode === 'e1000') return { mode: 'e1000', id: 'e1000', expect: d.expect, addresses: d.address ? [d.address] : [], source, ...(d.bridge ? { bridge: d.bridge } : {}) };
+    const model = d.model === undefined ? undefined : models[d.model];
+    if (d.mode === 'nic') {
+      const expect = d.expect ?? model!.nic!;
+      return { mode: 'nic', id: `nic-${d.bdf}`, bdf: d.bdf, expect, hostId: model?.nic?.vendorDevice ?? d.expect?.vendorDevice, addresses: [d.address], source, force: d.force, ...(d.with.length ? { with: d.with } : {}) };
+    }
+    const expect = d.expect ?? model!.vf!;
+    return { mode: 'vf', id: `vf-${d.pf}`, pf: d.pf, count: d.count, expect, hostId: model?.nic?.vendorDevice,
+      addresses: Array.from({ length: d.count }, (_, k) => addToAddress(d.firstAddress, k)), source };
+  });
+}
+
+/** 10.0.3.31/24 + 2 = 10.0.3.33/24 (stays within the last octet range; checked by the plan). */
+export function addToAddress(cidr: string, k: number): string {
+  const [ip, prefix] = cidr.split('/') as [string, string];
+  const n = ip.split('.').reduce((acc, o) => acc * 256 + Number(o), 0) + k;
+  return `${[24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.')}/${prefix}`;
+}
