@@ -108,6 +108,16 @@ for n in /sys/class/net/*; do
     igb)    ip link set "$(basename $n)" up; say "igb PF $(basename $n) up ($(basename "$(readlink $n/device)"))" ;;
   esac
 done
+# The baselines' bridge: br-test, with the virtio-net port on hub 1 as its only port and no address
+# of its own. An e1000 guest on the test wire gets a tap in it (its QEMU makes the tap; passbench
+# adds it to the bridge), so its traffic crosses the same hub as the passthrough guests'.
+uplink=
+for n in /sys/class/net/*; do [ "$(basename "$(readlink $n/device/driver 2>/dev/null)")" = virtio_net ] && uplink=$(basename $n); done
+if [ -n "$uplink" ] && ip link add br-test type bridge && ip link set "$uplink" master br-test && ip link set "$uplink" up && ip link set br-test up; then
+  say "bridge br-test on $uplink (the baseline guests' taps join it)"
+else
+  say "no bridge br-test (virtio-net port: ${uplink:-none}): baselines on the test wire cannot run"
+fi
 # Nested guests on QEMU user-net (slirp) ping through unprivileged ICMP sockets: allow them for root.
 echo "0 2147483647" >/proc/sys/net/ipv4/ping_group_range
 touch $R/run/passbench/ready

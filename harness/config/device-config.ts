@@ -70,7 +70,7 @@ export const DeviceSchema = z.discriminatedUnion('mode', [
     /** The guest's address on the test network (with bridge). */
     address: Cidr.optional(),
     /** user: QEMU user-net instead: NAT through the host, not the test wire (what the figures then measure). */
-    network: z.literal('user', 'expected user (QEMU user-net), or give bridge and address instead').optional(),
+    network: z.literal('user').optional(),
   }).superRefine((d, ctx) => {
     if (d.network === 'user' ? d.bridge === undefined && d.address === undefined : d.bridge !== undefined && d.address !== undefined) return;
     ctx.addIssue({ code: 'custom', message: d.network === 'user'

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Host } from '../host/host.ts';
 import type { SshHost } from '../host/ssh-host.ts';
 import type { Bdf } from '../pci/bdf.ts';
-import { PassbenchError, UsageError } from '../errors.ts';
+import { PassbenchError, UsageError, errorMessage } from '../errors.ts';
 import { makeGuestKeys } from '../guest/guest-keys.ts';
 import { GUEST_APPEND } from '../guest/guest-append.ts';
 import { connectGuest } from '../guest/guest-ssh.ts';
@@ -33,8 +33,10 @@ export interface LabGuestOptions {
   kind: LabGuestKind;
   /** The lab host's PCI function for whole-nic / vf (bound to vfio-pci beforehand). */
   bdf?: Bdf;
-  /** `10.0.3.21/24` for hub guests; ignored for e1000 (10.0.2.15/24 on user-net). */
+  /** `10.0.3.21/24` for hub guests; for e1000 only with `bridge` (else 10.0.2.15/24 on user-net). */
   address?: string;
+  /** e1000 only: its NIC is a tap (pbt-NAME) in this bridge of the lab host, on the test hub, instead of user-net. */
+  bridge?: string;
   images: GuestImages;
   /**
    * pvh (default): -kernel with the uncompressed vmlinux (PVH entry, no decompression; falls back to
@@ -110,6 +112,9 @@ export async function startLabGuest(controller: Host, lab: SshHost, o: LabGuestO
   if (o.kind !== 'e1000' && (o.bdf === undefined || o.address === undefined)) {
     throw new UsageError(`lab guest ${o.name} (${o.kind}) needs bdf and address`);
   }
+  if (o.bridge !== undefined && (o.kind !== 'e1000' || o.address === undefined)) {
+    throw new UsageError(`lab guest ${o.name} (${o.kind}): a bridge is for an e1000 guest, with an address`);
+  }
   const pace = o.pace ?? Pace.forAccel(o.accel ?? 'tcg');
   const bootDeadline = asDeadline(o.deadlineMs ?? pace.scaled(BOOT_BASE_MS));
   const abortError = () => new GuestBootAbortedError(o.name);
@@ -138,7 +143,7 @@ export async function startLabGuest(controller: Host, lab: SshHost, o: LabGuestO
     const consoleReadyMs = Date.now() - t0;
     log(`console: services started ${(consoleReadyMs / 1000).toFixed(1)} s after QEMU start (waited ${(consoleMs / 1000).toFixed(1)} s)`);
     const ssh = await connectGuest({
-      via: lab, address: o.kind === 'e1000' ? '127.0.0.1' : address.split('/')[0]!, port: sshPort,
+      via: lab, address: userNet(o) ? '127.0.0.1' : address.split('/')[0]!, port: sshPort,
       hostKey: keys.hostKey, identityFile: keys.identityFile,
       deadline: o.sshDeadlineMs ?? sshDeadline(bootDeadline, Date.now() - t0, pace),
       signal: o.signal, abortError, pace, consoleTail: () => guest.consoleTail(25), log,
@@ -182,17 +187,29 @@ function setupLock(lab: SshHost): Mutex {
   return lock;
 }
 
+/**
+ * A MAC on the test hub from the address's last octet (10.0.3.41 → 52:54:00:03:00:29, as the lab's
+ * traffic host has :0b for .11): QEMU's default MAC is the same in every QEMU process, and the first
+ * igb PF of the lab host already has it on the same hub.
+ */
+const hubMac = (address: string): string => `52:54:00:03:00:${Number(address.split('/')[0]!.split('.')[3]).toString(16).padStart(2, '0')}`;
+
+/** An e1000 guest without a bridge: on its QEMU's user-net, reached through a forwarded port. */
+const userNet = (o: LabGuestOptions): boolean => o.kind === 'e1000' && o.bridge === undefined;
+
 async function setUp(controller: Host, lab: SshHost, o: LabGuestOptions, pace: Pace, log: (l: string) => void) {
-  const address = o.kind === 'e1000' ? '10.0.2.15/24' : o.address!;
+  const address = userNet(o) ? '10.0.2.15/24' : o.address!;
   const dir = `/run/passbench/guests/${o.name}`;
   const journal = o.journalPath === undefined ? undefined : await Journal.open(lab, o.journalPath);
   const keyRecord: GuestKeyRecord = await recordGuestKeys(journal, { guest: o.name, hostDir: dir, controllerDir: o.controllerDir });
   const keys = await makeGuestKeys(controller, lab, {
     name: o.name, localDir: o.controllerDir, remoteDir: dir,
-    net: [o.kind === 'e1000' ? `eth0 ${address} 10.0.2.2` : `eth0 ${address}`],
+    net: [userNet(o) ? `eth0 ${address} 10.0.2.2` : `eth0 ${address}`],
   });
   const qmpTcpPort = await pickFreePort(lab);
-  const sshPort = o.kind === 'e1000' ? await pickFreePort(lab) : 22;
+  const sshPort = userNet(o) ? await pickFreePort(lab) : 22;
+  // QEMU (root on the lab host) makes the tap and it goes with QEMU; the tap joins the bridge below.
+  const tap = `pbt-${o.name}`.slice(0, 15);
   const spec: GuestSpec = {
     name: o.name, accel: o.accel ?? 'tcg', cpuModel: o.cpuModel, memoryMiB: o.memoryMiB ?? 256, cpus: o.cpus ?? 1,
     boot: o.boot === 'iso'
@@ -205,9 +222,9 @@ async function setUp(controller: Host, lab: SshHost, o: LabGuestOptions, pace: P
         firmware: (o.accel ?? 'tcg') === 'tcg' ? 'qboot' : 'seabios',
       },
     vfio: o.kind === 'e1000' ? [] : [{ host: o.bdf!, romfile: '' }],
-    nic: o.kind === 'e1000'
-      ? { model: 'e1000', netdev: { kind: 'user', hostForwards: [{ hostPort: sshPort, guestPort: 22 }] } }
-      : undefined,
+    nic: o.kind !== 'e1000' ? undefined
+      : o.bridge === undefined ? { model: 'e1000', netdev: { kind: 'user', hostForwards: [{ hostPort: sshPort, guestPort: 22 }] } }
+        : { model: 'e1000', mac: hubMac(address), netdev: { kind: 'tap', ifname: tap } },
     qmpTcpPort, serialLog: path.posix.join(dir, 'serial.log'), pidFile: path.posix.join(dir, 'qemu.pid'),
     fwCfg: keys.fwCfg,
   };
@@ -217,5 +234,16 @@ async function setUp(controller: Host, lab: SshHost, o: LabGuestOptions, pace: P
       await forgetGuestKeys(controller, lab, keyRecord, keys.identityFile).catch(() => undefined);
       throw error;
     });
+  if (o.bridge !== undefined) {
+    try {
+      await lab.run(['ip', 'link', 'set', 'dev', tap, 'master', o.bridge, 'up']);
+    } catch (error) {
+      await guest.stop({ powerdownMs: 0 }).catch(() => undefined);
+      await forgetGuestKeys(controller, lab, keyRecord, keys.identityFile).catch(() => undefined);
+      throw new PassbenchError(`guest ${o.name}: its tap ${tap} could not join bridge ${o.bridge}: ${errorMessage(error)}`, {
+        cause: error, remedy: `Check the bridge on ${lab.name} (ip -d link show ${o.bridge}).`,
+      });
+    }
+  }
   return { guest, keys, spec, sshPort, address, t0, keyRecord };
 }

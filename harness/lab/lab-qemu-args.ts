@@ -140,6 +140,11 @@ export function labQemuArgs(o: LabQemuOptions): string[] {
     args.push('-virtfs', `local,path=${checkPath('shareImages', o.shareImages)},mount_tag=passbench_images,security_model=none,readonly=on,multidevs=remap`);
   }
 
+  // The baselines' bridge port (lab-init.sh makes br-test on it): a virtio-net NIC on hub 1, last so
+  // the devices before it keep their slots. A MAC of its own: QEMU's defaults repeat in every QEMU.
+  args.push('-netdev', 'hubport,id=uplink0,hubid=1');
+  args.push('-device', 'virtio-net-pci,netdev=uplink0,id=uplink0nic,mac=52:54:00:03:00:0c,romfile=');
+
   // Keys are passed in at boot, never baked into the image.
   args.push('-fw_cfg', `name=opt/passbench/host_key,file=${checkPath('hostKeyFile', o.hostKeyFile)}`);
   args.push('-fw_cfg', `name=opt/passbench/authorized_keys,file=${checkPath('authorizedKeysFile', o.authorizedKeysFile)}`);

@@ -49,9 +49,11 @@ export interface GuestBoot {
   accel: 'kvm' | 'tcg';
   /** Devices given with -device vfio-pci,host=… */
   vfio: string[];
-  /** An emulated e1000 (user networking) instead. */
+  /** An emulated e1000 instead: on user networking, or with `bridge` on the test wire. */
   e1000: boolean;
-  /** Static address on the test network (fw_cfg net); none for the e1000 guest. */
+  /** The e1000's tap joins this bridge of the host (on the test network). */
+  bridge?: string;
+  /** Static address on the test network (fw_cfg net); none for an e1000 on user networking. */
   address?: string;
   peerAddress?: string;
   /** Set by run.durations.bootS / sshS; absent: the guest layer's bases scaled by `pace`. */

@@ -104,7 +104,7 @@ function guestOps(): Pick<RunOps, 'bootGuest' | 'connectGuest'> {
         // so the device is free before the journal is replayed.
         lab = await startLabGuest(new LocalHost(), host, {
           name: boot.name, kind: boot.mode === 'nic' ? 'whole-nic' : boot.mode === 'vf' ? 'vf' : 'e1000',
-          bdf: boot.vfio[0] as Bdf | undefined, address: boot.address,
+          bdf: boot.vfio[0] as Bdf | undefined, address: boot.address, bridge: boot.bridge,
           images: { iso: image.iso ?? '', kernel: image.kernel ?? '', vmlinux: pvh ? image.kernel : undefined, initrd: image.initrd ?? '' },
           boot: image.iso ? 'iso' : pvh ? 'pvh' : 'kernel', append: image.append, memoryMiB: image.memoryMiB, cpus: image.cpus, accel: boot.accel,
           // One subfolder per host: guest names (e1000, vf0 …) repeat across hosts, their keys must not.
@@ -118,7 +118,7 @@ function guestOps(): Pick<RunOps, 'bootGuest' | 'connectGuest'> {
       }
       return {
         name: boot.name,
-        address: boot.e1000 ? lab.expect.address?.split('/')[0] : boot.address?.split('/')[0],
+        address: (boot.address ?? lab.expect.address)?.split('/')[0],
         stop: async () => {
           try {
             await lab.stop();

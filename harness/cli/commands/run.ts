@@ -61,8 +61,10 @@ Examples:
 What runs comes from the config (see harness/config/scenario-config.ts): per host, devices:
   - { mode: nic, bdf: "0000:03:00.0", model: "82599" }         the whole NIC in one guest
   - { mode: vf, pf: "0000:03:00.1", count: 4, model: "82599" } 4 VFs, one guest each, all at once
-  - { mode: e1000 }                                            the emulated baseline
-and under run: the guest image, tests, repetitions, durations, history and baseline.
+  - { mode: e1000, bridge: br-test, address: 10.0.3.41/24 }   the emulated baseline, on the test wire
+    ({ mode: e1000, network: user }: on QEMU user-net instead, NAT through the host, off the wire)
+and peer: { host: gen1, address: 10.0.3.11 } (a traffic peer: role: peer in the lab config), and
+under run: the guest image, tests, repetitions, durations, history and baseline.
 
 Each host is locked while a run uses it (run.lock in the host's journalDir, default /var/lib/passbench);
 every change (drivers, VFs, guests' QEMU, guest keys) is journalled and undone at the end, also on

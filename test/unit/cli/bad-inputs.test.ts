@@ -47,10 +47,10 @@ const STEPS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../
 /** Not a device of this machine (nor of any usual one). */
 const ABSENT_BDF = '0000:7f:1f.7';
 
-const host = (extra = '', devices = '    devices:\n      - { mode: e1000 }\n') =>
+const host = (extra = '', devices = '    devices:\n      - { mode: e1000, network: user }\n') =>
   `  lab1:\n    address: 10.0.0.1\n    identityFile: /nonexistent/id\n    hostKey: ${KEY}\n${extra}${devices}`;
 const lab = (extra = '', run = '  guest: { iso: /images/guest.iso }\n') => `hosts:\n${host(extra)}run:\n${run}`;
-const selection = (body: string) => `hosts:\n  lab1:\n    devices:\n      - { mode: e1000 }\nrun:\n${body}`;
+const selection = (body: string) => `hosts:\n  lab1:\n    devices:\n      - { mode: e1000, network: user }\nrun:\n${body}`;
 const scenario = (body: string) => `import { defineScenario, prove } from '${STEPS}';\n${body}\n`;
 
 /** Files written into the fixtures folder before the table runs. */
@@ -75,7 +75,7 @@ const FILES: Record<string, string> = {
   'lab-hosts-list.yaml': 'hosts: [lab1, lab2]\n',
   'lab-run-typo.yaml': lab('', '  guest: { iso: /images/guest.iso }\n  repetition: 3\n'),
   'sel-connection.yaml': 'hosts:\n  lab1:\n    address: 10.0.0.9\n',
-  'sel-host.yaml': 'hosts:\n  lab7:\n    devices:\n      - { mode: e1000 }\n',
+  'sel-host.yaml': 'hosts:\n  lab7:\n    devices:\n      - { mode: e1000, network: user }\n',
   'sel-list.yaml': '- devices\n',
   'sel-bitrate.yaml': selection('  iperf3: { udpBitrate: 10X }\n'),
   'sel-streams.yaml': selection('  iperf3: { streams: 0 }\n'),
@@ -91,7 +91,7 @@ const FILES: Record<string, string> = {
   'sel-tests-string.yaml': selection('  tests: tcp\n'),
   'sel-results-dir.yaml': selection('  resultsDir: "reports/$(id)"\n'),
   'sel-model-name.yaml': selection('  models: { "bad model": { nic: { vendorDevice: "8086:10fb", driver: ixgbe } } }\n'),
-  'sel-devices-map.yaml': 'hosts:\n  lab1:\n    devices: { mode: e1000 }\n',
+  'sel-devices-map.yaml': 'hosts:\n  lab1:\n    devices: { mode: e1000, network: user }\n',
   'sel-peer-host.yaml': selection('  peer: { host: "Peer_1", address: 10.0.3.10 }\n'),
   'scenario-syntax.ts': 'export default {;\n',
   'scenario-missing-import.ts': "import { defineScenario } from '../harness/scenario/index.ts';\nexport default defineScenario({ name: 'x', description: 'x', modes: ['e1000'], steps: [] });\n",
@@ -103,7 +103,7 @@ const FILES: Record<string, string> = {
   'scenario.js': 'export default {};\n',
   'lab-history-folder.yaml': lab('', '  guest: { iso: /images/guest.iso }\n  history: folder.sqlite\n'),
   'lab-huge.yaml': `${lab()}${'# padding\n'.repeat(120_000)}`,
-  'sel-only.yaml': 'hosts:\n  lab1:\n    devices:\n      - { mode: e1000 }\n',
+  'sel-only.yaml': 'hosts:\n  lab1:\n    devices:\n      - { mode: e1000, network: user }\n',
   'not-a-db.sqlite': 'this is a text file, not a SQLite database, long enough for SQLite to look at its header',
   'empty.sqlite': '',
 };
@@ -169,7 +169,7 @@ const ROWS: Row[] = [
     ['a host name with capitals', '@lab-host-name.yaml', 'Lab_1'],
     ['hosts as a list', '@lab-hosts-list.yaml', 'hosts'],
     ['a device instead of a file', '/dev/zero', '/dev/zero: it is not a regular file'],
-    ['a file of more than 1 MiB', '@lab-huge.yaml', '1200248 bytes'],
+    ['a file of more than 1 MiB', '@lab-huge.yaml', `${Buffer.byteLength(FILES['lab-huge.yaml']!)} bytes`],
     ['an identity file that is not there', '@lab.yaml', '/nonexistent/id'],
   ] as const).map(([what, file, names]): Row => ({ what: `lab config: ${what}`, args: ['doctor', '--host', 'lab1', '--lab', file], code: 2, names })),
   { what: 'run: journalDir climbing out with ".."', args: ['run', 'smoke', '--lab', '@lab-journal-dotdot.yaml', '--dry-run'], code: 2, names: '/var/lib/../../tmp' },

@@ -30,13 +30,13 @@ describe('config/scenario-config', () => {
   });
 
   it('host entries with a selection still parse for the host commands (lab-config.ts)', () => {
-    const text = `hosts:\n${HOST}    devices:\n      - { mode: e1000 }\n    peer: { address: 10.0.3.10 }\nrun: { tests: [tcp] }\n`;
+    const text = `hosts:\n${HOST}    devices:\n      - { mode: e1000, network: user }\n    peer: { address: 10.0.3.10 }\nrun: { tests: [tcp] }\n`;
     assert.equal(parseLabConfig(text, 'lab.yaml', '/etc/pb').hosts.lab1?.address, '10.0.0.5');
   });
 
   it('resolves models: whole NIC, VFs with one address per guest, the e1000', () => {
     const config = parse(`hosts:\n${HOST}    devices:\n      - { mode: nic, bdf: "0000:03:00.0", model: "82598" }\n`
-      + '      - { mode: vf, pf: "0000:03:00.1", count: 3, model: "82599", firstAddress: 10.0.3.40/24 }\n      - { mode: e1000 }\n'
+      + '      - { mode: vf, pf: "0000:03:00.1", count: 3, model: "82599", firstAddress: 10.0.3.40/24 }\n      - { mode: e1000, network: user }\n'
       + '      - { mode: nic, bdf: "0000:05:00.0", expect: { vendorDevice: "8086:1572", driver: i40e } }\n');
     const [nic, vf, e1000, custom] = config.hosts.lab1!.devices;
     assert.deepEqual(nic?.expect, { vendorDevice: '8086:10b6', driver: 'ixgbe' });
@@ -49,6 +49,23 @@ describe('config/scenario-config', () => {
     assert.equal(custom?.source, 'hosts.lab1.devices[3]');
   });
 
+  it('the e1000 baseline says where it sits: on the test wire (bridge + address) or, explicitly, on user-net', () => {
+    const on = (e1000: string) => parse(`hosts:\n${HOST}    devices:\n      - ${e1000}\n`).hosts.lab1!.devices[0];
+    assert.deepEqual(on('{ mode: e1000, bridge: br-test, address: 10.0.3.41/24 }'),
+      { mode: 'e1000', id: 'e1000', expect: { vendorDevice: '8086:100e', driver: 'e1000' }, addresses: ['10.0.3.41/24'], bridge: 'br-test', source: 'hosts.lab1.devices[0]' });
+    assert.deepEqual(on('{ mode: e1000, network: user }')?.addresses, []);
+    assert.equal(on('{ mode: e1000, network: user }')?.bridge, undefined);
+    for (const [bad, says] of [
+      ['{ mode: e1000 }', /say where the baseline sits: bridge .* and address .*; or network: user for QEMU user-net, which does not cross the test wire/],
+      ['{ mode: e1000, bridge: br-test }', /say where the baseline sits/],
+      ['{ mode: e1000, network: user, bridge: br-test }', /network: user takes no bridge or address/],
+      ['{ mode: e1000, bridge: "br0;reboot", address: 10.0.3.41/24 }', /bridge: expected an interface name \(letters, digits, _ \. -; at most 15\), got "br0;reboot"/],
+      ['{ mode: e1000, network: tap }', /network: got "tap"; allowed: user/],
+    ] as const) {
+      assert.throws(() => on(bad), (e: unknown) => e instanceof UsageError && says.test(e.message), bad);
+    }
+  });
+
   it('user models extend the built-in ones', () => {
     const config = parse(`hosts:\n${HOST}    devices:\n      - { mode: vf, pf: "0000:03:00.0", count: 1, model: x710 }\n`
       + 'run:\n  models:\n    x710: { nic: { vendorDevice: "8086:1572", driver: i40e }, vf: { vendorDevice: "8086:154c", driver: iavf } }\n');
@@ -57,7 +74,7 @@ describe('config/scenario-config', () => {
 
   it('--config lays a selection over the lab config; run.devices serves hosts without their own', () => {
     const config = parse(`hosts:\n${HOST}  lab2:\n    address: 10.0.0.6\n    identityFile: /k\n    hostKey: ${KEY}\n`,
-      'hosts:\n  lab2:\n    devices: [{ mode: e1000 }]\nrun:\n  accel: tcg\n  devices: [{ mode: vf, pf: "0000:00:01.0", count: 2, model: igb }]\n  peer: { address: 10.0.3.10 }\n');
+      'hosts:\n  lab2:\n    devices: [{ mode: e1000, network: user }]\nrun:\n  accel: tcg\n  devices: [{ mode: vf, pf: "0000:00:01.0", count: 2, model: igb }]\n  peer: { address: 10.0.3.10 }\n');
     assert.equal(config.hosts.lab1?.devices[0]?.mode, 'vf');
     assert.equal(config.hosts.lab1?.devices[0]?.source, 'run.devices[0]');
     assert.equal(config.hosts.lab2?.devices[0]?.mode, 'e1000');
@@ -72,7 +89,7 @@ describe('config/scenario-config', () => {
   });
 
   it('a selection for a host the lab does not have is an error naming it', () => {
-    assert.throws(() => parse(`hosts:\n${HOST}`, 'hosts:\n  lab7:\n    devices: [{ mode: e1000 }]\n'),
+    assert.throws(() => parse(`hosts:\n${HOST}`, 'hosts:\n  lab7:\n    devices: [{ mode: e1000, network: user }]\n'),
       (e: unknown) => e instanceof UsageError && /sel\.yaml: hosts\.lab7: no host "lab7" in lab config lab\.yaml/.test(e.message));
     assert.throws(() => parse(`hosts:\n${HOST}`, `hosts:\n  lab1:\n    address: 1.2.3.4\n`),
       (e: unknown) => e instanceof UsageError && /hosts\.lab1: unknown field "address" \(allowed: devices, peer, guest\)/.test(e.message));

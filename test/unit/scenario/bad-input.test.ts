@@ -28,7 +28,7 @@ interface BadInput {
 const dev = (devices: string) => `    devices:\n${devices.split('\n').map((d) => `      - ${d}`).join('\n')}\n`;
 const NIC = `{ mode: nic, bdf: "${LAB.nicSpare}", model: e1000 }`;
 const VF = `{ mode: vf, pf: "${LAB.pf}", count: 2, model: igb }`;
-const good = (devices = dev(`${NIC}\n${VF}\n{ mode: e1000 }`), run?: string) => labYaml({ lab1: devices }, run);
+const good = (devices = dev(`${NIC}\n${VF}\n{ mode: e1000, network: user }`), run?: string) => labYaml({ lab1: devices }, run);
 const RUN = 'guest: { iso: /images/guest.iso }\n  peer: { address: 10.0.3.10 }';
 const withRun = (extra: string) => good(undefined, `${RUN}\n  ${extra}`);
 
@@ -68,7 +68,7 @@ const CORPUS: BadInput[] = [
   { name: 'the same PF\'s VFs twice', yaml: good(dev(`${VF}\n${VF}`)), expect: /VFs of 0000:00:02\.0 is given to two guests/ },
   { name: 'a guest address without prefix', yaml: good(dev(`{ mode: nic, bdf: "${LAB.nicSpare}", model: e1000, address: 10.0.3.21 }`)), expect: /devices\[0\]\.address: expected an IPv4 address with prefix length.*got "10\.0\.3\.21"/ },
   { name: 'VF addresses running out', yaml: good(dev(`{ mode: vf, pf: "${LAB.pf}", count: 7, model: igb, firstAddress: 10.0.3.250/24 }`)), expect: /VF guest 5 would get 10\.0\.3\.255\/24; pick a firstAddress with room for 7 guests/ },
-  { name: 'no device for the scenario', scenario: 'sriov', yaml: good(dev('{ mode: e1000 }')), expect: /scenario sriov tests vf, but no such device is configured/ },
+  { name: 'no device for the scenario', scenario: 'sriov', yaml: good(dev('{ mode: e1000, network: user }')), expect: /scenario sriov tests vf, but no such device is configured/ },
   // --- run settings
   { name: 'unknown test', yaml: withRun('tests: [tcp, tcpp]'), expect: /run\.tests\[1\]: got "tcpp"; allowed: tcp, udp, latency, http/ },
   { name: 'a test twice', yaml: withRun('tests: [tcp, tcp]'), expect: /run\.tests: a test is listed twice/ },

@@ -44,7 +44,7 @@ const TEST_RESULTS = tempDirSync('passbench-test-runs-');
 export const ALL_DEVICES = `    devices:
       - { mode: nic, bdf: "${LAB.nicSpare}", model: e1000 }
       - { mode: vf, pf: "${LAB.pf}", count: 2, model: igb }
-      - { mode: e1000 }
+      - { mode: e1000, network: user }
 `;
 
 export class FakeWriter implements RunWriter {

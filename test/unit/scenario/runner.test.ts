@@ -232,6 +232,23 @@ describe('scenario/runner (fake ops on simulated lab hosts)', () => {
     assert.match(links[1]![1]!, /^0000:00:02\.0 eth1 on igb .*: 1000 Mbit\/s, MTU 9000: TCP line rate 990 Mbit\/s$/);
   });
 
+  it('boots the e1000 baseline on the test wire (a tap in the bridge) and says each guest\'s path in a check', async () => {
+    const t = await setup(['lab1'], {}, ALL_DEVICES.replace('{ mode: e1000, network: user }', '{ mode: e1000, bridge: br-test, address: 10.0.3.41/24 }'));
+    const seen = recordDeadlines(t.fake.ops);
+    for (const dir of ['sys/class/net/br-test/bridge', 'sys/class/net/br-test/brif/eth3', 'dev/net']) await fs.mkdir(path.join(t.labs.lab1!.root, dir), { recursive: true });
+    await fs.writeFile(path.join(t.labs.lab1!.root, 'dev/net/tun'), '');
+    assert.equal((await t.run()).conclusion, 'passed');
+    const e1000 = seen.boots.find((b) => b.name === 'e1000')!;
+    assert.deepEqual([e1000.e1000, e1000.bridge, e1000.address], [true, 'br-test', '10.0.3.41/24']);
+    assert.equal(seen.measures.find((m) => m.guest === 'e1000')?.guestAddress, '10.0.3.41');
+    const paths = Object.fromEntries(t.fake.writers[0]!.checks.filter((c) => c.name === 'guest-network').map((c) => [c.guest, c.message]));
+    assert.deepEqual(paths, {
+      nic0: '0000:00:04.0 by vfio-pci, 10.0.3.21/24 on the test wire',
+      vf0: '0000:00:12.0 by vfio-pci, 10.0.3.31/24 on the test wire', vf1: '0000:00:12.2 by vfio-pci, 10.0.3.32/24 on the test wire',
+      e1000: 'emulated, a tap in bridge br-test, 10.0.3.41/24 on the test wire',
+    });
+  });
+
   it('takes run.durations.bootS and sshS as fixed deadlines, and says where they came from', async () => {
     const t = await setup(['lab1']);
     const seen = recordDeadlines(t.fake.ops);

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import type { ResolvedDevice, HostRunConfig } from '../../../harness/config/scenario-config.ts';
 import type { Case } from '../../../harness/scenario/case-context.ts';
 import type { HostPlan } from '../../../harness/scenario/plan.ts';
@@ -32,6 +34,24 @@ describe('scenario/validate-host: the prepare guards before the first change (is
     await validateHost(sim, planFor({ bdf: LAB.nicSpare, with: [HOST_USE.nicPeer] }), noInterfaces);
     assert.equal(sim.writes.length, 0);
     assert.deepEqual(await snapshot(root), before);
+  });
+
+  it('an e1000 on the test wire: refuses a bridge the host lacks, or one with no port, saying how to make it', async () => {
+    const { sim, root } = await lab();
+    const e1000 = (bridge: string): HostPlan => {
+      const d: ResolvedDevice = { mode: 'e1000', id: 'e1000', expect: { vendorDevice: '8086:100e', driver: 'e1000' }, addresses: ['10.0.3.41/24'], bridge, source: 'run.devices[2]' };
+      return { name: 'lab1', config: { name: 'lab1' } as HostRunConfig, cases: [{ id: 'lab1/e1000', host: 'lab1', device: d, guests: [], stepIds: [] }] };
+    };
+    await assert.rejects(validateHost(sim, e1000('br-test'), noInterfaces), (e: unknown) => e instanceof HostValidationError
+      && /run\.devices\[2\]: the host has no bridge br-test for the e1000 baseline's tap; make it once: ip link add br-test type bridge; ip link set PORT master br-test/.test(e.message));
+    await fs.mkdir(path.join(root, 'sys/class/net/br-test/bridge'), { recursive: true });
+    await fs.mkdir(path.join(root, 'sys/class/net/br-test/brif'), { recursive: true });
+    await fs.mkdir(path.join(root, 'dev/net'), { recursive: true });
+    await fs.writeFile(path.join(root, 'dev/net/tun'), '');
+    await assert.rejects(validateHost(sim, e1000('br-test'), noInterfaces), /bridge br-test has no port, so the baseline would not reach the test network/);
+    await fs.mkdir(path.join(root, 'sys/class/net/br-test/brif/eth3'));
+    await validateHost(sim, e1000('br-test'), noInterfaces);
+    assert.equal(sim.writes.length, 0);
   });
 
   it('refuses a device whose group holds the root filesystem\'s controller unless force: true', async () => {
