@@ -13,7 +13,7 @@ export const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/;
 // A Linux interface name (IFNAMSIZ 16 with its NUL), as ip(8) takes it: nothing a shell or QEMU would split.
 const IFACE = /^[A-Za-z][A-Za-z0-9_.-]{0,14}$/;
 
-export const DEVICE_MODES = ['nic', 'vf', 'e1000'] as const;
+export const DEVICE_MODES = ['nic', 'vf', 'e1000', 'virtio'] as const;
 export type DeviceMode = (typeof DEVICE_MODES)[number];
 
 const Bdf = z.string().regex(BDF, 'expected a PCI address DDDD:BB:DD.F in lower-case hex, e.g. 0000:03:00.0');
@@ -37,6 +37,39 @@ export const DEFAULT_MODELS: Readonly<Record<string, DeviceModel>> = Object.free
   e1000: { nic: { vendorDevice: '8086:100e', driver: 'e1000' } },
 });
 
+/** The emulated baselines: QEMU's e1000, and virtio-net (with vhost-net where the guests run under KVM). */
+export const EMULATED_MODES = ['e1000', 'virtio'] as const;
+export type EmulatedMode = (typeof EMULATED_MODES)[number];
+export const isEmulated = (mode: DeviceMode): mode is EmulatedMode => (EMULATED_MODES as readonly string[]).includes(mode);
+
+/** What an emulated NIC shows in the guest: virtio-net's interface sits on the virtio bus (device 1, net), not on PCI. */
+const EMULATED_EXPECT: Record<EmulatedMode, Expect> = {
+  e1000: { vendorDevice: '8086:100e', driver: 'e1000' },
+  virtio: { vendorDevice: '1af4:0001', driver: 'virtio_net' },
+};
+
+/** An emulated baseline and where it sits: on the test wire (bridge + address), or on user-net, said so. */
+function emulatedSchema<M extends EmulatedMode>(mode: M) {
+  return z.strictObject({
+    mode: z.literal(mode),
+    expect: ExpectSchema.default(EMULATED_EXPECT[mode]),
+    /**
+     * On the test wire: a tap in this bridge of the host, whose port is cabled to the test network
+     * (the bridge is the lab's; passbench adds only the guest's tap, which goes with its QEMU).
+     */
+    bridge: z.string().regex(IFACE, 'expected an interface name (letters, digits, _ . -; at most 15)').optional(),
+    /** The guest's address on the test network (with bridge). */
+    address: Cidr.optional(),
+    /** user: QEMU user-net instead: NAT through the host, not the test wire (what the figures then measure). */
+    network: z.literal('user').optional(),
+  }).superRefine((d, ctx) => {
+    if (d.network === 'user' ? d.bridge === undefined && d.address === undefined : d.bridge !== undefined && d.address !== undefined) return;
+    ctx.addIssue({ code: 'custom', message: d.network === 'user'
+      ? 'network: user takes no bridge or address (user-net gives the guest its own)'
+      : `say where the baseline sits: bridge (a bridge of the host on the test network) and address (the guest's there), e.g. { mode: ${mode}, bridge: br-test, address: 10.0.3.41/24 }; or network: user for QEMU user-net, which does not cross the test wire` });
+  });
+}
+
 export const DeviceSchema = z.discriminatedUnion('mode', [
   z.strictObject({
     mode: z.literal('nic'),
@@ -59,24 +92,8 @@ export const DeviceSchema = z.discriminatedUnion('mode', [
     /** VF guest i gets this address + i. */
     firstAddress: Cidr.default('10.0.3.31/24'),
   }),
-  z.strictObject({
-    mode: z.literal('e1000'),
-    expect: ExpectSchema.default(DEFAULT_MODELS.e1000!.nic!),
-    /**
-     * On the test wire: a tap in this bridge of the host, whose port is cabled to the test network
-     * (the bridge is the lab's; passbench adds only the guest's tap, which goes with its QEMU).
-     */
-    bridge: z.string().regex(IFACE, 'expected an interface name (letters, digits, _ . -; at most 15)').optional(),
-    /** The guest's address on the test network (with bridge). */
-    address: Cidr.optional(),
-    /** user: QEMU user-net instead: NAT through the host, not the test wire (what the figures then measure). */
-    network: z.literal('user').optional(),
-  }).superRefine((d, ctx) => {
-    if (d.network === 'user' ? d.bridge === undefined && d.address === undefined : d.bridge !== undefined && d.address !== undefined) return;
-    ctx.addIssue({ code: 'custom', message: d.network === 'user'
-      ? 'network: user takes no bridge or address (user-net gives the guest its own)'
-      : 'say where the baseline sits: bridge (a bridge of the host on the test network) and address (the guest\'s there), e.g. { mode: e1000, bridge: br-test, address: 10.0.3.41/24 }; or network: user for QEMU user-net, which does not cross the test wire' });
-  }),
+  emulatedSchema('e1000'),
+  emulatedSchema('virtio'),
 ], { error: (issue) => (issue.code === 'invalid_union' ? `expected mode: ${DEVICE_MODES.join(', ')}` : undefined) });
 export type DeviceEntry = z.output<typeof DeviceSchema>;
 
@@ -84,7 +101,7 @@ export type DeviceEntry = z.output<typeof DeviceSchema>;
 export function checkModels(file: { hosts: Record<string, { devices?: DeviceEntry[] }>; run: { models: Record<string, DeviceModel>; devices?: DeviceEntry[] } }, ctx: z.RefinementCtx): void {
   const models = { ...DEFAULT_MODELS, ...file.run.models };
   const check = (devices: DeviceEntry[] | undefined, at: (string | number)[]) => devices?.forEach((d, i) => {
-    if (d.mode === 'e1000' || d.expect) return;
+    if (d.mode === 'e1000' || d.mode === 'virtio' || d.expect) return;
     if (d.model === undefined) {
       ctx.addIssue({ code: 'custom', path: [...at, i, 'model'], message: `missing: give model (${Object.keys(models).join(', ')}) or expect: {vendorDevice, driver}` });
     } else if (!models[d.model]?.[d.mode]) {
@@ -110,7 +127,7 @@ export interface ResolvedDevice {
   hostId?: string;
   /** One address per guest (none for an e1000 on user-net). */
   addresses: string[];
-  /** e1000 on the test wire: the host's bridge its guest's tap joins. */
+  /** An emulated baseline on the test wire: the host's bridge its guest's tap joins. */
   bridge?: string;
   /** Where it came from, for messages: hosts.lab1.devices[0]. */
   source: string;
@@ -123,7 +140,7 @@ export interface ResolvedDevice {
 export function resolveDevices(devices: readonly DeviceEntry[], models: Record<string, DeviceModel>, where: string): ResolvedDevice[] {
   return devices.map((d, i) => {
     const source = `${where}[${i}]`;
-    if (d.mode === 'e1000') return { mode: 'e1000', id: 'e1000', expect: d.expect, addresses: d.address ? [d.address] : [], source, ...(d.bridge ? { bridge: d.bridge } : {}) };
+    if (d.mode === 'e1000' || d.mode === 'virtio') return { mode: d.mode, id: d.mode, expect: d.expect, addresses: d.address ? [d.address] : [], source, ...(d.bridge ? { bridge: d.bridge } : {}) };
     const model = d.model === undefined ? undefined : models[d.model];
     if (d.mode === 'nic') {
       const expect = d.expect ?? model!.nic!;

@@ -23,10 +23,12 @@ import { pickFreePort } from './free-port.ts';
  *
  *   whole-nic  a whole igb PF of the lab host (8086:10c9, igb), -device vfio-pci; 10.0.3.21 on hub 1
  *   vf         an igb VF (8086:10ca, igbvf), -device vfio-pci; 10.0.3.(31+i) on hub 1
- *   e1000      an emulated e1000 (8086:100e) on the nested QEMU's user-net; SSH via a hostfwd port
+ *   e1000      an emulated e1000 (8086:100e) on the nested QEMU's user-net (SSH via a hostfwd port), or
+ *              with `bridge` a tap in that bridge of the lab host: on hub 1, as the passthrough guests
+ *   virtio     the same with virtio-net (virtio device 1af4:0001, virtio_net), vhost-net under KVM
  * Every guest reaches the peer 10.0.3.10 (the lab host's e1000e).
  */
-export type LabGuestKind = 'whole-nic' | 'vf' | 'e1000';
+export type LabGuestKind = 'whole-nic' | 'vf' | 'e1000' | 'virtio';
 
 export interface LabGuestOptions {
   name: string;
@@ -105,15 +107,18 @@ const EXPECT: Record<LabGuestKind, { vendorDevice: string; driver: string }> = {
   'whole-nic': { vendorDevice: '8086:10c9', driver: 'igb' },
   vf: { vendorDevice: '8086:10ca', driver: 'igbvf' },
   e1000: { vendorDevice: '8086:100e', driver: 'e1000' },
+  virtio: { vendorDevice: '1af4:0001', driver: 'virtio_net' },
 };
+
+const emulated = (o: LabGuestOptions): boolean => o.kind === 'e1000' || o.kind === 'virtio';
 
 export async function startLabGuest(controller: Host, lab: SshHost, o: LabGuestOptions): Promise<LabGuest> {
   const log = (l: string) => o.log?.(`${o.name}: ${l}`);
-  if (o.kind !== 'e1000' && (o.bdf === undefined || o.address === undefined)) {
+  if (!emulated(o) && (o.bdf === undefined || o.address === undefined)) {
     throw new UsageError(`lab guest ${o.name} (${o.kind}) needs bdf and address`);
   }
-  if (o.bridge !== undefined && (o.kind !== 'e1000' || o.address === undefined)) {
-    throw new UsageError(`lab guest ${o.name} (${o.kind}): a bridge is for an e1000 guest, with an address`);
+  if (o.bridge !== undefined && (!emulated(o) || o.address === undefined)) {
+    throw new UsageError(`lab guest ${o.name} (${o.kind}): a bridge is for an emulated NIC's guest, with an address`);
   }
   const pace = o.pace ?? Pace.forAccel(o.accel ?? 'tcg');
   const bootDeadline = asDeadline(o.deadlineMs ?? pace.scaled(BOOT_BASE_MS));
@@ -194,8 +199,8 @@ function setupLock(lab: SshHost): Mutex {
  */
 const hubMac = (address: string): string => `52:54:00:03:00:${Number(address.split('/')[0]!.split('.')[3]).toString(16).padStart(2, '0')}`;
 
-/** An e1000 guest without a bridge: on its QEMU's user-net, reached through a forwarded port. */
-const userNet = (o: LabGuestOptions): boolean => o.kind === 'e1000' && o.bridge === undefined;
+/** An emulated NIC's guest without a bridge: on its QEMU's user-net, reached through a forwarded port. */
+const userNet = (o: LabGuestOptions): boolean => emulated(o) && o.bridge === undefined;
 
 async function setUp(controller: Host, lab: SshHost, o: LabGuestOptions, pace: Pace, log: (l: string) => void) {
   const address = userNet(o) ? '10.0.2.15/24' : o.address!;
@@ -210,6 +215,7 @@ async function setUp(controller: Host, lab: SshHost, o: LabGuestOptions, pace: P
   const sshPort = userNet(o) ? await pickFreePort(lab) : 22;
   // QEMU (root on the lab host) makes the tap and it goes with QEMU; the tap joins the bridge below.
   const tap = `pbt-${o.name}`.slice(0, 15);
+  const model = o.kind === 'virtio' ? 'virtio-net-pci' : 'e1000';
   const spec: GuestSpec = {
     name: o.name, accel: o.accel ?? 'tcg', cpuModel: o.cpuModel, memoryMiB: o.memoryMiB ?? 256, cpus: o.cpus ?? 1,
     boot: o.boot === 'iso'
@@ -221,10 +227,11 @@ async function setUp(controller: Host, lab: SshHost, o: LabGuestOptions, pace: P
         // and not every distribution's QEMU ships qboot.rom.
         firmware: (o.accel ?? 'tcg') === 'tcg' ? 'qboot' : 'seabios',
       },
-    vfio: o.kind === 'e1000' ? [] : [{ host: o.bdf!, romfile: '' }],
-    nic: o.kind !== 'e1000' ? undefined
-      : o.bridge === undefined ? { model: 'e1000', netdev: { kind: 'user', hostForwards: [{ hostPort: sshPort, guestPort: 22 }] } }
-        : { model: 'e1000', mac: hubMac(address), netdev: { kind: 'tap', ifname: tap } },
+    vfio: emulated(o) ? [] : [{ host: o.bdf!, romfile: '' }],
+    nic: !emulated(o) ? undefined
+      : o.bridge === undefined ? { model, netdev: { kind: 'user', hostForwards: [{ hostPort: sshPort, guestPort: 22 }] } }
+        // vhost-net moves virtio-net's data path into the host kernel; it needs KVM's ioeventfds.
+        : { model, mac: hubMac(address), netdev: { kind: 'tap', ifname: tap, vhost: o.kind === 'virtio' && o.accel === 'kvm' } },
     qmpTcpPort, serialLog: path.posix.join(dir, 'serial.log'), pidFile: path.posix.join(dir, 'qemu.pid'),
     fwCfg: keys.fwCfg,
   };

@@ -1,4 +1,5 @@
 import type { Expect, GuestImage, HostRunConfig, RunSettings } from '../config/scenario-config.ts';
+import type { EmulatedMode } from '../config/device-config.ts';
 import type { Host } from '../host/host.ts';
 import type { ActiveInterfaceProbe } from '../prepare/assign-group.ts';
 import type { MeasureContext } from '../measure/measure-mode.ts';
@@ -49,11 +50,11 @@ export interface GuestBoot {
   accel: 'kvm' | 'tcg';
   /** Devices given with -device vfio-pci,host=… */
   vfio: string[];
-  /** An emulated e1000 instead: on user networking, or with `bridge` on the test wire. */
-  e1000: boolean;
-  /** The e1000's tap joins this bridge of the host (on the test network). */
+  /** An emulated NIC instead (`vfio` empty): on user networking, or with `bridge` on the test wire. */
+  emulated?: EmulatedMode;
+  /** The emulated NIC's tap joins this bridge of the host (on the test network). */
   bridge?: string;
-  /** Static address on the test network (fw_cfg net); none for an e1000 on user networking. */
+  /** Static address on the test network (fw_cfg net); none for an emulated NIC on user networking. */
   address?: string;
   peerAddress?: string;
   /** Set by run.durations.bootS / sshS; absent: the guest layer's bases scaled by `pace`. */

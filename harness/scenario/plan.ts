@@ -100,8 +100,8 @@ function planHost(scenario: Scenario, host: HostRunConfig, config: ScenarioConfi
         guests.push({ name: `vf${vfs++}`, mode: 'vf', vfIndex: i, address });
       });
     } else {
-      claim('the e1000 baseline', device.source);
-      guests.push({ name: 'e1000', mode: 'e1000', ...(device.addresses[0] ? { address: device.addresses[0] } : {}) });
+      claim(`the ${device.mode} baseline`, device.source);
+      guests.push({ name: device.mode, mode: device.mode, ...(device.addresses[0] ? { address: device.addresses[0] } : {}) });
     }
     const stepIds = scenario.steps.filter((s) => !s.modes || s.modes.includes(device.mode)).map((s) => s.id);
     return { id: `${host.name}/${device.id}`, host: host.name, device, guests, stepIds };
@@ -112,7 +112,7 @@ function planHost(scenario: Scenario, host: HostRunConfig, config: ScenarioConfi
 function example(mode: string): string {
   if (mode === 'vf') return '{ mode: vf, pf: "0000:03:00.0", count: 2, model: "82599" }';
   if (mode === 'nic') return '{ mode: nic, bdf: "0000:03:00.0", model: "82599" }';
-  return '{ mode: e1000, bridge: br-test, address: 10.0.3.41/24 }';
+  return `{ mode: ${mode}, bridge: br-test, address: 10.0.3.41/24 }`;
 }
 
 /** For --dry-run: the plan as text. */
@@ -123,7 +123,7 @@ export function formatPlan(plan: Plan): string {
     for (const c of h.cases) {
       const d = c.device;
       const what = d.mode === 'nic' ? `whole NIC ${d.bdf}` : d.mode === 'vf' ? `${d.count} VF(s) of ${d.pf}`
-        : `emulated e1000 ${d.bridge ? `on the test wire (a tap in bridge ${d.bridge})` : 'on QEMU user-net (NAT through the host, off the test wire)'}`;
+        : `emulated ${d.mode === 'virtio' ? 'virtio-net' : 'e1000'} ${d.bridge ? `on the test wire (a tap in bridge ${d.bridge})` : 'on QEMU user-net (NAT through the host, off the test wire)'}`;
       lines.push(`  case ${c.id}: ${what}, expect ${d.expect.vendorDevice} on ${d.expect.driver} in the guest`);
       lines.push(`    guests: ${c.guests.map((g) => `${g.name}${g.address ? ` ${g.address}` : ''}`).join(', ')}`);
       const titles = new Map(plan.scenario.steps.map((s) => [s.id, s.title]));

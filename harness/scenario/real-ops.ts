@@ -103,7 +103,7 @@ function guestOps(): Pick<RunOps, 'bootGuest' | 'connectGuest'> {
         // The signal (Ctrl-C, SIGTERM) ends a boot at once: its QEMU is stopped before this rejects,
         // so the device is free before the journal is replayed.
         lab = await startLabGuest(new LocalHost(), host, {
-          name: boot.name, kind: boot.mode === 'nic' ? 'whole-nic' : boot.mode === 'vf' ? 'vf' : 'e1000',
+          name: boot.name, kind: boot.mode === 'nic' ? 'whole-nic' : boot.mode,
           bdf: boot.vfio[0] as Bdf | undefined, address: boot.address, bridge: boot.bridge,
           images: { iso: image.iso ?? '', kernel: image.kernel ?? '', vmlinux: pvh ? image.kernel : undefined, initrd: image.initrd ?? '' },
           boot: image.iso ? 'iso' : pvh ? 'pvh' : 'kernel', append: image.append, memoryMiB: image.memoryMiB, cpus: image.cpus, accel: boot.accel,

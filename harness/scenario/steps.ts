@@ -8,9 +8,10 @@ import { stepSubject } from '../prepare/journal.ts';
 import { restoreFromJournal } from '../prepare/restore.ts';
 import { configureVfs } from '../prepare/sriov.ts';
 import { SCHEMA_VERSION } from '../results/schema.ts';
-import type { CaseContext } from './case-context.ts';
+import type { CaseContext, GuestPlan } from './case-context.ts';
 import type { Step } from './define-scenario.ts';
 import type { RunSettings } from '../config/scenario-config.ts';
+import { isEmulated } from '../config/device-config.ts';
 import { fixedDeadline, type Deadline } from '../wait/index.ts';
 
 /**
@@ -79,7 +80,8 @@ export function bootGuests(): Step {
       ctx.onGuest(g.name);
       const guest = await ctx.ops.bootGuest(ctx.host, {
         runId: ctx.runId, host: ctx.config.name, name: g.name, mode: g.mode, image, accel: ctx.settings.accel,
-        vfio: g.bdf ? [g.bdf] : [], e1000: g.mode === 'e1000', address: g.address, ...(ctx.case.device.bridge ? { bridge: ctx.case.device.bridge } : {}),
+        vfio: g.bdf ? [g.bdf] : [], ...(isEmulated(g.mode) ? { emulated: g.mode } : {}), address: g.address,
+        ...(ctx.case.device.bridge ? { bridge: ctx.case.device.bridge } : {}),
         peerAddress: ctx.config.peer?.address, pace: ctx.pace, journalPath: ctx.config.journalPath,
         bootDeadline: configured(ctx.settings.durations.bootS, 'run.durations.bootS'),
         sshDeadline: configured(ctx.settings.durations.sshS, 'run.durations.sshS'),
@@ -93,8 +95,8 @@ export function bootGuests(): Step {
             (error: unknown) => ctx.log(`warning: the console of ${g.name} was not kept: ${errorMessage(error)}`));
         }
       });
-      await ctx.check({ name: 'guest-network', guest: g.name, mode: g.mode, status: 'pass', message: networkPath(g.bdf, ctx.case.device.bridge, g.address) });
-      if (guest.queryPci && g.mode !== 'e1000') await checkQueryPci(ctx, g.name, await guest.queryPci());
+      await ctx.check({ name: 'guest-network', guest: g.name, mode: g.mode, status: 'pass', message: networkPath(g, ctx.case.device.bridge) });
+      if (guest.queryPci && !isEmulated(g.mode)) await checkQueryPci(ctx, g.name, await guest.queryPci());
     }));
     const failed = booted.find((b): b is PromiseRejectedResult => b.status === 'rejected');
     if (failed) throw failed.reason;
@@ -102,10 +104,12 @@ export function bootGuests(): Step {
 }
 
 /** How a guest's traffic reaches the peer: what its figures measure, said in the results. */
-function networkPath(bdf: string | undefined, bridge: string | undefined, address: string | undefined): string {
-  if (bdf) return `${bdf} by vfio-pci, ${address ?? 'no address'} on the test wire`;
-  if (bridge) return `emulated, a tap in bridge ${bridge}, ${address ?? 'no address'} on the test wire`;
-  return 'emulated, on QEMU user-net: NAT through the host, not the test wire';
+function networkPath(g: GuestPlan, bridge: string | undefined): string {
+  const address = g.address ?? 'no address';
+  if (g.bdf) return `${g.bdf} by vfio-pci, ${address} on the test wire`;
+  const nic = g.mode === 'virtio' ? 'emulated virtio-net' : 'emulated e1000';
+  if (bridge) return `${nic}, a tap in bridge ${bridge}, ${address} on the test wire`;
+  return `${nic} on QEMU user-net: NAT through the host, not the test wire`;
 }
 
 async function checkQueryPci(ctx: CaseContext, guest: string, ids: string[]): Promise<void> {

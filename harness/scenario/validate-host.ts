@@ -37,7 +37,7 @@ export async function validateHost(host: Host, plan: HostPlan, probe: ActiveInte
   const pfs: { pf: DeviceFacts; count: number; source: string }[] = [];
   for (const c of plan.cases) {
     const d = c.device;
-    if (d.mode === 'e1000') {
+    if (d.mode === 'e1000' || d.mode === 'virtio') {
       if (d.bridge) await checkBridge(host, d.bridge, d.source, problems);
       continue;
     }
@@ -86,18 +86,18 @@ async function checkVfDevice(host: Host, count: number, source: string, pf: Devi
 }
 
 /**
- * An e1000 on the test wire needs the bridge (the lab's: passbench makes none, it would take a port
+ * An emulated baseline on the test wire needs the bridge (the lab's: passbench makes none, it would take a port
  * from the host) with a port in it, and /dev/net/tun for its QEMU's tap.
  */
 async function checkBridge(host: Host, bridge: string, source: string, problems: string[]): Promise<void> {
   const make = `make it once: ip link add ${bridge} type bridge; ip link set PORT master ${bridge}; ip link set ${bridge} up (PORT: the host's port on the test network)`;
   if (!(await host.exists(`/sys/class/net/${bridge}/bridge`))) {
-    problems.push(`${source}: the host has no bridge ${bridge} for the e1000 baseline's tap; ${make}`);
+    problems.push(`${source}: the host has no bridge ${bridge} for the baseline's tap; ${make}`);
     return;
   }
   const ports = await host.readDir(`/sys/class/net/${bridge}/brif`).catch(() => [] as string[]);
   if (ports.length === 0) problems.push(`${source}: bridge ${bridge} has no port, so the baseline would not reach the test network; ${make}`);
-  if (!(await host.exists('/dev/net/tun'))) problems.push(`${source}: the host has no /dev/net/tun for the e1000 guest's tap (modprobe tun)`);
+  if (!(await host.exists('/dev/net/tun'))) problems.push(`${source}: the host has no /dev/net/tun for the baseline guest's tap (modprobe tun)`);
 }
 
 async function vendorDevice(host: Host, bdf: Bdf): Promise<string> {

@@ -11,7 +11,7 @@ export interface HostForward {
 
 export type NetdevSpec =
   | { kind: 'user'; hostForwards?: readonly HostForward[]; /** e.g. 10.0.2.0/24 */ net?: string }
-  | { kind: 'tap'; ifname: string }
+  | { kind: 'tap'; ifname: string; /** vhost-net (virtio-net only; needs KVM). */ vhost?: boolean }
   | { kind: 'socket'; mode: 'listen' | 'connect'; address: string; port: number }
   /**
    * A virtual cable between two QEMUs on one machine: datagrams between two unix sockets, each
@@ -53,7 +53,7 @@ export function netdevArg(id: string, n: NetdevSpec): string {
     }
     case 'tap':
       // script=no: passbench sets the tap up itself; QEMU must never run /etc/qemu-ifup as root.
-      return `tap,id=${id},ifname=${checkName('nic.netdev.ifname', n.ifname)},script=no,downscript=no`;
+      return `tap,id=${id},ifname=${checkName('nic.netdev.ifname', n.ifname)},script=no,downscript=no${n.vhost ? ',vhost=on' : ''}`;
     case 'socket': {
       const address = checkIpv4('nic.netdev.address', n.address);
       const port = checkInt('nic.netdev.port', n.port, 1, 65535);

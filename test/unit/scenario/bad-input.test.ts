@@ -56,7 +56,7 @@ const CORPUS: BadInput[] = [
   { name: 'a bad --history', options: { history: 'mysql://db/x' }, expect: /--history "mysql:\/\/db\/x": expected a SQLite file path/ },
   { name: 'shell in run.history', yaml: withRun('history: "x.sqlite; rm -rf /"'), expect: /run\.history: expected a SQLite file path .*got "x\.sqlite; rm -rf \/"/ },
   // --- devices
-  { name: 'unknown mode', yaml: good(dev(`{ mode: sriov, pf: "${LAB.pf}", count: 2 }`)), expect: /devices\[0\]\.mode: expected mode: nic, vf, e1000, got "sriov"/ },
+  { name: 'unknown mode', yaml: good(dev(`{ mode: sriov, pf: "${LAB.pf}", count: 2 }`)), expect: /devices\[0\]\.mode: expected mode: nic, vf, e1000, virtio, got "sriov"/ },
   { name: 'zero VFs', yaml: good(dev(`{ mode: vf, pf: "${LAB.pf}", count: 0, model: igb }`)), expect: /devices\[0\]\.count: expected 1-256 VFs, got 0/ },
   { name: '300 VFs', yaml: good(dev(`{ mode: vf, pf: "${LAB.pf}", count: 300, model: igb }`)), expect: /devices\[0\]\.count: expected 1-256 VFs, got 300/ },
   { name: 'VF count as words', yaml: good(dev(`{ mode: vf, pf: "${LAB.pf}", count: two, model: igb }`)), expect: /devices\[0\]\.count: .*got "two"/ },

@@ -87,11 +87,11 @@ export function fakeOps(o: FakeOpsOptions) {
     doctor: async (_h, config) => { await hook('doctor', config.name); return { fit: true, text: 'all PASS' }; },
     bootGuest: async (host, boot, { signal }): Promise<GuestHandle> => {
       const name = hostOf.get(host)!;
-      events.push(`boot ${name}/${boot.name} ${boot.vfio.join(',') || 'e1000'}`);
+      events.push(`boot ${name}/${boot.name} ${boot.vfio.join(',') || boot.emulated}`);
       await hook('boot', name, boot.name);
       signal.throwIfAborted();
       return {
-        name: boot.name, address: boot.e1000 ? '10.0.2.15' : undefined,
+        name: boot.name, address: boot.emulated && !boot.bridge ? '10.0.2.15' : undefined,
         stop: async () => {
           events.push(`stop ${name}/${boot.name}`);
           if (o.stopFails?.includes(boot.name)) throw new Error(`QEMU of ${boot.name} would not die`);

@@ -239,13 +239,13 @@ describe('scenario/runner (fake ops on simulated lab hosts)', () => {
     await fs.writeFile(path.join(t.labs.lab1!.root, 'dev/net/tun'), '');
     assert.equal((await t.run()).conclusion, 'passed');
     const e1000 = seen.boots.find((b) => b.name === 'e1000')!;
-    assert.deepEqual([e1000.e1000, e1000.bridge, e1000.address], [true, 'br-test', '10.0.3.41/24']);
+    assert.deepEqual([e1000.emulated, e1000.bridge, e1000.address], ['e1000', 'br-test', '10.0.3.41/24']);
     assert.equal(seen.measures.find((m) => m.guest === 'e1000')?.guestAddress, '10.0.3.41');
     const paths = Object.fromEntries(t.fake.writers[0]!.checks.filter((c) => c.name === 'guest-network').map((c) => [c.guest, c.message]));
     assert.deepEqual(paths, {
       nic0: '0000:00:04.0 by vfio-pci, 10.0.3.21/24 on the test wire',
       vf0: '0000:00:12.0 by vfio-pci, 10.0.3.31/24 on the test wire', vf1: '0000:00:12.2 by vfio-pci, 10.0.3.32/24 on the test wire',
-      e1000: 'emulated, a tap in bridge br-test, 10.0.3.41/24 on the test wire',
+      e1000: 'emulated e1000, a tap in bridge br-test, 10.0.3.41/24 on the test wire',
     });
   });
 

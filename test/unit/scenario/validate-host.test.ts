@@ -43,7 +43,7 @@ describe('scenario/validate-host: the prepare guards before the first change (is
       return { name: 'lab1', config: { name: 'lab1' } as HostRunConfig, cases: [{ id: 'lab1/e1000', host: 'lab1', device: d, guests: [], stepIds: [] }] };
     };
     await assert.rejects(validateHost(sim, e1000('br-test'), noInterfaces), (e: unknown) => e instanceof HostValidationError
-      && /run\.devices\[2\]: the host has no bridge br-test for the e1000 baseline's tap; make it once: ip link add br-test type bridge; ip link set PORT master br-test/.test(e.message));
+      && /run\.devices\[2\]: the host has no bridge br-test for the baseline's tap; make it once: ip link add br-test type bridge; ip link set PORT master br-test/.test(e.message));
     await fs.mkdir(path.join(root, 'sys/class/net/br-test/bridge'), { recursive: true });
     await fs.mkdir(path.join(root, 'sys/class/net/br-test/brif'), { recursive: true });
     await fs.mkdir(path.join(root, 'dev/net'), { recursive: true });
