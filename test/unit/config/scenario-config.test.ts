@@ -53,11 +53,14 @@ describe('config/scenario-config', () => {
     const on = (e1000: string) => parse(`hosts:\n${HOST}    devices:\n      - ${e1000}\n`).hosts.lab1!.devices[0];
     assert.deepEqual(on('{ mode: e1000, bridge: br-test, address: 10.0.3.41/24 }'),
       { mode: 'e1000', id: 'e1000', expect: { vendorDevice: '8086:100e', driver: 'e1000' }, addresses: ['10.0.3.41/24'], bridge: 'br-test', source: 'hosts.lab1.devices[0]' });
+    assert.deepEqual(on('{ mode: virtio, bridge: br-test, address: 10.0.3.42/24 }'),
+      { mode: 'virtio', id: 'virtio', expect: { vendorDevice: '1af4:0001', driver: 'virtio_net' }, addresses: ['10.0.3.42/24'], bridge: 'br-test', source: 'hosts.lab1.devices[0]' });
     assert.deepEqual(on('{ mode: e1000, network: user }')?.addresses, []);
     assert.equal(on('{ mode: e1000, network: user }')?.bridge, undefined);
     for (const [bad, says] of [
       ['{ mode: e1000 }', /say where the baseline sits: bridge .* and address .*; or network: user for QEMU user-net, which does not cross the test wire/],
       ['{ mode: e1000, bridge: br-test }', /say where the baseline sits/],
+      ['{ mode: virtio }', /say where the baseline sits: .*e\.g\. \{ mode: virtio, bridge: br-test/],
       ['{ mode: e1000, network: user, bridge: br-test }', /network: user takes no bridge or address/],
       ['{ mode: e1000, bridge: "br0;reboot", address: 10.0.3.41/24 }', /bridge: expected an interface name \(letters, digits, _ \. -; at most 15\), got "br0;reboot"/],
       ['{ mode: e1000, network: tap }', /network: got "tap"; allowed: user/],

@@ -85,6 +85,10 @@ describe('vm/qemu-args', () => {
   it('adds virtio-net on a tap (no ifup scripts) or a socket', () => {
     const tap = guestQemuArgs({ ...base, nic: { model: 'virtio-net-pci', netdev: { kind: 'tap', ifname: 'pbtap0' } } });
     assert.deepEqual(values(tap, '-netdev'), ['tap,id=net0,ifname=pbtap0,script=no,downscript=no']);
+    const vhost = guestQemuArgs({ ...base, nic: { model: 'virtio-net-pci', netdev: { kind: 'tap', ifname: 'pbtap0', vhost: true } } });
+    assert.deepEqual(values(vhost, '-netdev'), ['tap,id=net0,ifname=pbtap0,script=no,downscript=no,vhost=on']);
+    const cable = guestQemuArgs({ ...base, nic: { model: 'virtio-net-pci', netdev: { kind: 'dgram', localPath: '/run/a.sock', remotePath: '/run/b.sock' } } });
+    assert.deepEqual(values(cable, '-netdev'), ['dgram,id=net0,local.type=unix,local.path=/run/a.sock,remote.type=unix,remote.path=/run/b.sock']);
     assert.ok(values(tap, '-device')[0]?.startsWith('virtio-net-pci,netdev=net0,'));
     const sock = guestQemuArgs({ ...base, nic: { model: 'e1000', id: 'peer', netdev: { kind: 'socket', mode: 'connect', address: '127.0.0.1', port: 1234 } } });
     assert.deepEqual(values(sock, '-netdev'), ['socket,id=peer,connect=127.0.0.1:1234']);
