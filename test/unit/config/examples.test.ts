@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runCli } from '../../support/capture-cli.ts';
+
+const EXAMPLES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../examples');
+
+/** Every lab config in examples/ plans the nightly (a dry run contacts no host) and shows what it promises. */
+describe('examples/: the lab configs a lab engineer starts from (issue 13, point 6)', () => {
+  const configs = fs.readdirSync(EXAMPLES).filter((f) => f.endsWith('.yaml'));
+
+  it(`there are some (${configs.join(', ')})`, () => assert.ok(configs.length > 0));
+
+  it('the 82599 host with a traffic peer: whole NIC, 4 VFs, both baselines on the test wire, the peer not changed', async () => {
+    const r = await runCli('run', 'nightly', '--lab', path.join(EXAMPLES, 'lab-82599.yaml'), '--dry-run');
+    assert.equal(r.code, 0, r.stderr);
+    for (const line of [
+      /case kvm1\/nic-0000:03:00\.0: whole NIC 0000:03:00\.0, expect 8086:10fb on ixgbe/,
+      /case kvm1\/vf-0000:03:00\.1: 4 VF\(s\) of 0000:03:00\.1, expect 8086:10ed on ixgbevf/,
+      /case kvm1\/e1000: emulated e1000 on the test wire \(a tap in bridge br-test\)/,
+      /case kvm1\/virtio: emulated virtio-net on the test wire \(a tap in bridge br-test\)/,
+      /peer: 10\.0\.3\.11 on gen1 \(a traffic peer, not changed\)/,
+    ]) assert.match(r.stdout, line);
+    assert.doesNotMatch(r.stdout, /host gen1/, 'the traffic peer is not a host under test');
+  });
+
+  for (const file of configs) {
+    it(`${file}: every scenario plans on it`, async () => {
+      for (const scenario of ['smoke', 'passthrough', 'sriov', 'e1000-baseline', 'nightly']) {
+        const r = await runCli('run', scenario, '--lab', path.join(EXAMPLES, file), '--dry-run');
+        assert.equal(r.code, 0, `${scenario}: ${r.stderr}`);
+      }
+    });
+  }
+});
