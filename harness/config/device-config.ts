@@ -91,7 +91,9 @@ export const DeviceSchema = z.discriminatedUnion('mode', [
     expect: ExpectSchema.optional(),
     /** VF guest i gets this address + i. */
     firstAddress: Cidr.default('10.0.3.31/24'),
-  }),
+    /** The VF guests measure each other in pairs (vf0 against vf1 …): VF to VF through the NIC's own switch, no peer. */
+    pairs: z.boolean('expected true or false').default(false),
+  }).refine((d) => !d.pairs || d.count % 2 === 0, { message: 'pairs: true needs an even count of VFs (each guest measures against the next)', path: ['count'] }),
   emulatedSchema('e1000'),
   emulatedSchema('virtio'),
 ], { error: (issue) => (issue.code === 'invalid_union' ? `expected mode: ${DEVICE_MODES.join(', ')}` : undefined) });
@@ -131,6 +133,8 @@ export interface ResolvedDevice {
   bridge?: string;
   /** Where it came from, for messages: hosts.lab1.devices[0]. */
   source: string;
+  /** vf only: its guests measure each other in pairs, not against the peer. */
+  pairs?: boolean;
   /** nic only: taken even when the host uses its interface. */
   force?: boolean;
   /** nic only: unnamed members of its IOMMU group the config agrees to take (bind's --with). */
@@ -148,7 +152,7 @@ export function resolveDevices(devices: readonly DeviceEntry[], models: Record<s
     }
     const expect = d.expect ?? model!.vf!;
     return { mode: 'vf', id: `vf-${d.pf}`, pf: d.pf, count: d.count, expect, hostId: model?.nic?.vendorDevice,
-      addresses: Array.from({ length: d.count }, (_, k) => addToAddress(d.firstAddress, k)), source };
+      addresses: Array.from({ length: d.count }, (_, k) => addToAddress(d.firstAddress, k)), source, ...(d.pairs ? { pairs: true } : {}) };
   });
 }
 

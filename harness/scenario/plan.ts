@@ -74,7 +74,7 @@ function planHost(scenario: Scenario, host: HostRunConfig, config: ScenarioConfi
       + ` (add under hosts.${host.name}.devices, e.g. ${example(scenario.modes[0]!)})`);
   }
   if (devices.length && !host.guest) problems.push(`host ${host.name}: no guest image (set run.guest: { iso: /path/on/host.iso } or hosts.${host.name}.guest)`);
-  if (scenario.steps.some((s) => s.id === 'measure')) {
+  if (scenario.steps.some((s) => s.id === 'measure') && devices.some((d) => !d.pairs)) {
     if (!host.peer) problems.push(`host ${host.name}: scenario ${scenario.name} measures, but no peer is set (hosts.${host.name}.peer or run.peer: { address: 10.0.3.10 })`);
     else if (!config.hosts[host.peer.host]) problems.push(`host ${host.name}: peer.host ${JSON.stringify(host.peer.host)} is not a host in ${config.lab.source}`);
   }
@@ -126,6 +126,7 @@ export function formatPlan(plan: Plan): string {
         : `emulated ${d.mode === 'virtio' ? 'virtio-net' : 'e1000'} ${d.bridge ? `on the test wire (a tap in bridge ${d.bridge})` : 'on QEMU user-net (NAT through the host, off the test wire)'}`;
       lines.push(`  case ${c.id}: ${what}, expect ${d.expect.vendorDevice} on ${d.expect.driver} in the guest`);
       lines.push(`    guests: ${c.guests.map((g) => `${g.name}${g.address ? ` ${g.address}` : ''}`).join(', ')}`);
+      if (d.pairs) lines.push(`    measured in pairs, VF to VF through the NIC's switch: ${c.guests.flatMap((g, i) => (i % 2 === 0 && c.guests[i + 1] ? [`${g.name} against ${c.guests[i + 1]!.name}`] : [])).join(', ')}`);
       const titles = new Map(plan.scenario.steps.map((s) => [s.id, s.title]));
       lines.push(`    steps: ${c.stepIds.map((id, i) => `${i + 1}. ${titles.get(id)}`).join('; ')}`);
     }

@@ -1,4 +1,5 @@
 import { PassbenchError, errorMessage } from '../errors.ts';
+import type { Host } from '../host/host.ts';
 import { DEFAULT_REPETITION_POLICY } from '../stats/descriptive.ts';
 import type { Bdf } from '../pci/bdf.ts';
 import { assignGroups } from '../prepare/assign-group.ts';
@@ -181,24 +182,48 @@ export function measure(): Step {
     return guests * runs * (s.durations.measureS + (s.accel === 'tcg' ? 10 : 2));
   };
   return { id: 'measure', title: 'measure', estimateS, run: async (ctx) => {
+    if (ctx.case.device.pairs) return measurePairs(ctx);
     const peer = ctx.config.peer;
     if (!peer) throw new PassbenchError(`host ${ctx.config.name}: no peer to measure against`, { remedy: `Set hosts.${ctx.config.name}.peer (or run.peer) in the config.` });
-    const r = ctx.settings.repetitions;
-    await ctx.withPeer(async (peerHost) => { for (const g of ctx.case.guests) {
-      if (ctx.proofs.get(g.name)?.linkUp === false) { ctx.log(`${g.name}: no link, not measured`); continue; }
-      ctx.onGuest(g.name);
-      const guestAddress = g.address?.split('/')[0] ?? ctx.guests.get(g.name)?.address ?? ctx.proofs.get(g.name)?.address;
-      if (!guestAddress) throw new PassbenchError(`guest ${g.name}: no address known to measure with`);
-      await ctx.ops.measure({
-        host: ctx.config.name, mode: g.mode, guest: g.name,
-        guestHost: ctx.guestHosts.get(g.name)!, peerHost, peerAddress: peer.address, guestAddress,
-        tests: [...ctx.settings.tests],
-        policy: { ...DEFAULT_REPETITION_POLICY, minRepetitions: r.min, maxRepetitions: r.max, targetRelativeHalfWidth: r.targetCi },
-        durationS: ctx.settings.durations.measureS, warmup: r.warmup, pace: ctx.pace, streams: ctx.settings.iperf3.streams, udpBitrateBps: ctx.settings.iperf3.udpBitrate, onMeasurement: (m) => ctx.sample({ schema: SCHEMA_VERSION, runId: ctx.runId, host: ctx.config.name, mode: g.mode, guest: g.name, ...m }), signal: ctx.signal, log: (l) => ctx.log(`${g.name}: ${l}`),
-        saveArtifact: (name, content) => ctx.artifact(name, content), lineRateBps: ctx.lineRateBps,
-      });
-    } });
+    await ctx.withPeer(async (peerHost) => {
+      for (const g of ctx.case.guests) await measureGuest(ctx, g, peerHost, peer.address);
+    });
   } };
+}
+
+/**
+ * VFs in pairs (vf0 against vf1, vf2 against vf3 …): the second of each pair runs the iperf3
+ * servers, so the traffic goes from one VF to the other through the NIC's own switch.
+ */
+async function measurePairs(ctx: CaseContext): Promise<void> {
+  const guests = ctx.case.guests;
+  for (let i = 0; i + 1 < guests.length; i += 2) {
+    const [g, p] = [guests[i]!, guests[i + 1]!];
+    if (ctx.proofs.get(p.name)?.linkUp === false) { ctx.log(`${g.name}: its pair ${p.name} has no link, not measured`); continue; }
+    const peerHost = ctx.guestHosts.get(p.name)!;
+    const peerAddress = p.address!.split('/')[0]!;
+    const facts = await ctx.ops.checkPeer(peerHost, p.name, peerAddress);
+    await ctx.check({ name: 'peer', guest: g.name, mode: g.mode, status: 'pass',
+      message: `${peerAddress} on guest ${p.name} ${facts.iface}, the other VF of the pair: VF to VF through the NIC's own switch; ${facts.iperf3}` });
+    await measureGuest(ctx, g, peerHost, peerAddress);
+  }
+}
+
+/** One guest's measurement suite against a peer; a guest without link is logged and skipped. */
+async function measureGuest(ctx: CaseContext, g: GuestPlan, peerHost: Host, peerAddress: string): Promise<void> {
+  if (ctx.proofs.get(g.name)?.linkUp === false) { ctx.log(`${g.name}: no link, not measured`); return; }
+  ctx.onGuest(g.name);
+  const guestAddress = g.address?.split('/')[0] ?? ctx.guests.get(g.name)?.address ?? ctx.proofs.get(g.name)?.address;
+  if (!guestAddress) throw new PassbenchError(`guest ${g.name}: no address known to measure with`);
+  const r = ctx.settings.repetitions;
+  await ctx.ops.measure({
+    host: ctx.config.name, mode: g.mode, guest: g.name,
+    guestHost: ctx.guestHosts.get(g.name)!, peerHost, peerAddress, guestAddress,
+    tests: [...ctx.settings.tests],
+    policy: { ...DEFAULT_REPETITION_POLICY, minRepetitions: r.min, maxRepetitions: r.max, targetRelativeHalfWidth: r.targetCi },
+    durationS: ctx.settings.durations.measureS, warmup: r.warmup, pace: ctx.pace, streams: ctx.settings.iperf3.streams, udpBitrateBps: ctx.settings.iperf3.udpBitrate, onMeasurement: (m) => ctx.sample({ schema: SCHEMA_VERSION, runId: ctx.runId, host: ctx.config.name, mode: g.mode, guest: g.name, ...m }), signal: ctx.signal, log: (l) => ctx.log(`${g.name}: ${l}`),
+    saveArtifact: (name, content) => ctx.artifact(name, content), lineRateBps: ctx.lineRateBps,
+  });
 }
 
 /** Once per case, before its first change: put the host back from the journal at the end. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { parseScenarioConfig } from '../../../harness/config/scenario-config.ts';
-import { expandPlan } from '../../../harness/scenario/plan.ts';
+import { expandPlan, formatPlan } from '../../../harness/scenario/plan.ts';
 import { plainProgress } from '../../../harness/scenario/progress.ts';
 import { runPlan, type RunnerOptions } from '../../../harness/scenario/runner.ts';
 import nightly from '../../../scenarios/nightly.ts';
@@ -247,6 +247,25 @@ describe('scenario/runner (fake ops on simulated lab hosts)', () => {
       vf0: '0000:00:12.0 by vfio-pci, 10.0.3.31/24 on the test wire', vf1: '0000:00:12.2 by vfio-pci, 10.0.3.32/24 on the test wire',
       e1000: 'emulated e1000, a tap in bridge br-test, 10.0.3.41/24 on the test wire',
     });
+  });
+
+  it('VFs in pairs: each pair measures VF to VF (the second guest is the peer), with no peer configured', async () => {
+    const labs = { lab1: await simHost(lab) };
+    const resultsDir = await tempDir('passbench-runner-');
+    const config = parseScenarioConfig({ text: labYaml({ lab1: `    devices:\n      - { mode: vf, pf: "0000:00:02.0", count: 2, model: igb, pairs: true }\n` }, `guest: { iso: /images/guest.iso }\n  resultsDir: ${resultsDir}`), source: 'lab.yaml', baseDir: '/tmp' });
+    const plan = expandPlan(sriov, config);
+    assert.match(formatPlan(plan), /measured in pairs, VF to VF through the NIC's switch: vf0 against vf1/);
+    const fake = fakeOps({ hosts: { lab1: labs.lab1.sim } });
+    const seen = recordDeadlines(fake.ops);
+    const outcome = await runPlan({ plan, settings: config.run, ops: fake.ops, scenarioFile: 'scenarios/sriov.ts', scenarioHash: 'a'.repeat(64),
+      runId: '20261203T210000Z-pair', progress: plainProgress(() => undefined), controller: 'ctl', pid: 4242, graceMs: 50 });
+    assert.equal(outcome.conclusion, 'passed', JSON.stringify(outcome.verdicts));
+    assert.deepEqual(seen.measures.map((m) => [m.guest, m.peerHost.name, m.peerAddress, m.guestAddress]), [['vf0', 'lab1 vf1', '10.0.3.32', '10.0.3.31']]);
+    assert.ok(fake.events.includes('check peer vf1 10.0.3.32'), fake.events.join('\n'));
+    const peer = fake.writers[0]!.checks.find((c) => c.name === 'peer');
+    assert.match(peer?.message ?? '', /^10\.0\.3\.32 on guest vf1 eth9, the other VF of the pair: VF to VF through the NIC's own switch; iperf 3\.12$/);
+    assert.throws(() => parseScenarioConfig({ text: labYaml({ lab1: `    devices:\n      - { mode: vf, pf: "0000:00:02.0", count: 3, model: igb, pairs: true }\n` }), source: 'lab.yaml' }),
+      /devices\[0\]\.count: pairs: true needs an even count of VFs/);
   });
 
   it('takes run.durations.bootS and sshS as fixed deadlines, and says where they came from', async () => {
