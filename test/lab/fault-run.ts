@@ -25,6 +25,8 @@ export interface FaultRunOptions {
   repetitions?: { min: number; max: number; targetCi: number };
   count?: number;
   append?: string[];
+  /** The VF guests measure each other in pairs (the device's pairs: true), not the peer. */
+  pairs?: boolean;
   /** port (default): a port of the lab host itself (10.0.3.10); traffic: the lab's traffic host, as the lab config names it. */
   peer?: 'port' | 'traffic';
 }
@@ -52,7 +54,7 @@ export async function startFaultRun(o: FaultRunOptions): Promise<FaultRun> {
   const selection = {
     run: {
       // accel: the lab config's (KVM inside the lab host where it works), as in the nightly.
-      devices: [{ mode: 'vf', pf: VF_PF, count: o.count ?? 1, model: 'igb' }],
+      devices: [{ mode: 'vf', pf: VF_PF, count: o.count ?? 1, model: 'igb', ...(o.pairs ? { pairs: true } : {}) }],
       ...((o.peer ?? 'port') === 'port' ? { peer: { address: '10.0.3.10' } } : {}),
       guest: { kernel, initrd: images.initrd, memoryMiB: 256, ...(o.append ? { append: o.append } : {}) },
       tests: ['tcp'],

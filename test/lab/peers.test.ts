@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict';
+import { labShell, SNAPSHOT } from '../support/shared-lab.ts';
+import { labLeftovers, resetLab, startFaultRun } from './fault-run.ts';
+
+/**
+ * The peers a real lab has, in the virtual lab (issue 13). A port of the lab host itself (10.0.3.10)
+ * is what most fault runs measure against (faults.test.ts), the lab's traffic host (a machine of
+ * its own, role: peer) what the nightly and the QEMU-killed fault run measure against; here the
+ * third kind: two guests of one run measuring each other.
+ */
+describe('peers in the virtual lab', function () {
+  // Two nested guests at once under TCG-in-TCG, then a short TCP run.
+  this.timeout(2_400_000);
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') await resetLab([]);
+  });
+
+  it('VF to VF: two VFs of one PF measure each other through the NIC\'s switch, no peer involved; host restored', async () => {
+    const before = await labShell(SNAPSHOT);
+    const run = await startFaultRun({ scenario: 'sriov', count: 2, pairs: true, repetitions: { min: 2, max: 2, targetCi: 0.5 } });
+    const r = await run.child;
+    assert.equal(r.exitCode, 0, run.output());
+    const samples = await run.samples();
+    const measured = new Set(samples.filter((s) => !s.warmup && String(s.metric).startsWith('tcp.')).map((s) => `${String(s.guest)} ${String(s.metric)}`));
+    assert.ok(measured.has('vf0 tcp.tx.throughput') && measured.has('vf0 tcp.rx.throughput'), [...measured].join(', '));
+    assert.ok(![...measured].some((m) => m.startsWith('vf1 ')), 'vf1 is the peer of the pair, not measured itself');
+    const peer = (await run.checks()).find((c) => c.name === 'peer');
+    assert.match(String(peer?.message), /^10\.0\.3\.32 on guest vf1 eth0, the other VF of the pair: VF to VF through the NIC's own switch; iperf 3\.\d+$/, JSON.stringify(peer));
+    assert.equal(await labLeftovers(), '', 'nested QEMU or iperf3 left running in the lab');
+    assert.equal(await labShell(SNAPSHOT), before);
+  });
+});
