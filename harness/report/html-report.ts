@@ -13,6 +13,7 @@ import { scenarioName } from '../results/scenario-name.ts';
 import { pageHead, table, td, num } from './html-table.ts';
 import { NO_OPEN_CHANGE, OPEN_CHANGE_HEADER, openChangeCells, openChangeRow, sinceLastNightSentence, verdictLead } from './run-lead.ts';
 import { driverText, linkText, nicText } from './host-facts.ts';
+import { TRAFFIC_PATH_HEADER, trafficPathCells, trafficPaths } from './traffic-paths.ts';
 import { basisSentence, falseAlarmSentence, gateSentence, sortedVerdicts, verdictCounts, verdictRow } from './verdict-rows.ts';
 
 /** The run report's CSS; the dashboard's pages use it too. */
@@ -26,6 +27,12 @@ function hostsTable(data: ReportData): string {
   return table(['host', 'CPU', 'kernel', 'QEMU', 'accel', 'NIC', 'driver', 'firmware', 'link', 'kernel command line'], data.meta.hosts.map((x) => [
     td(x.name), td(x.cpuModel ?? '–'), td(x.kernel), td(x.qemu), td(x.accel === 'tcg' ? 'TCG (emulated)' : x.virtualLab ? 'KVM inside an emulated (TCG) lab host' : 'KVM'),
     td(nicText(x.nic)), td(driverText(x.nic)), td(x.nic?.firmware ?? '–'), td(linkText(x.nic)), td(x.kernelCmdline)]));
+}
+
+function pathsTable(data: ReportData): string {
+  const paths = trafficPaths(data.checks);
+  if (paths.length === 0) return '<p>No guest was booted.</p>';
+  return table([...TRAFFIC_PATH_HEADER], paths.map((p) => trafficPathCells(p).map((cell) => td(cell))));
 }
 
 function chartsSection(charts: readonly RenderedChart[]): string {
@@ -82,6 +89,8 @@ Scenario ${h(meta.scenario)}. Started ${h(meta.startedAt)}${meta.endedAt ? `, en
 guest image ${h(meta.guestImage)}, passbench ${h(meta.harnessVersion)}.</p>
 <h2>Hosts</h2>
 ${hostsTable(data)}
+<h2>Traffic paths</h2>
+${pathsTable(data)}
 <h2>Charts</h2>
 <p id="chart-count">${charts.length} charts.</p>
 ${chartsSection(charts)}

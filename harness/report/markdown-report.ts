@@ -1,5 +1,6 @@
 /** A Markdown summary short enough for a CI comment or an e-mail. */
 import { driverText, linkText, nicText } from './host-facts.ts';
+import { TRAFFIC_PATH_HEADER, trafficPathCells, trafficPaths } from './traffic-paths.ts';
 import { formatValue } from '../measure/format-value.ts';
 import { escapeMarkdownCell as m } from './escape.ts';
 import type { MetricSummary } from '../results/metric-summary.ts';
@@ -38,6 +39,8 @@ export function markdownReport(data: ReportData, summaries: readonly MetricSumma
   lines.push(`- checks: ${data.checks.length - failedChecks.length}/${data.checks.length} passed`);
   lines.push(`- night verdict: ${verdictCounts(data.night)}${data.night.gate === 'all' ? '' : ` (gating: ${data.night.gate.join(', ') || 'none'})`}`);
   lines.push(`- ${basisSentence(data.night)}`, `- ${falseAlarmSentence(data.night)}`);
+  const paths = trafficPaths(data.checks);
+  if (paths.length > 0) lines.push('', ...table([...TRAFFIC_PATH_HEADER], paths.map(trafficPathCells)));
   const headline = summaries.filter((s) => HEADLINE_METRICS.includes(s.metric));
   if (headline.length > 0) {
     lines.push('', ...table(['mode', 'metric', 'median', '95 % CI', 'n'], headline.map((s) => [
