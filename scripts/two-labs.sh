@@ -16,8 +16,11 @@ merged=$(dirname "$config_a")/two-labs.yaml
 # hosts: from both; run: (the guest image, the accelerator) from the first.
 node --input-type=module -e '
   import fs from "node:fs"; import { parse, stringify } from "yaml";
-  const [a, b, out] = process.argv.slice(1).map(String);
+  const [a, b, out, nameA, nameB] = process.argv.slice(1).map(String);
   const A = parse(fs.readFileSync(a, "utf8")), B = parse(fs.readFileSync(b, "utf8"));
-  fs.writeFileSync(out, stringify({ hosts: { ...A.hosts, ...B.hosts }, run: A.run }), { mode: 0o600 });
-' "$config_a" "$config_b" "$merged"
+  // Each lab host measures against its own lab'"'"'s traffic host: the two test hubs are not joined.
+  const { peer: _, ...run } = A.run;
+  const hosts = { ...A.hosts, ...B.hosts, [nameA]: { ...A.hosts[nameA], peer: A.run.peer }, [nameB]: { ...B.hosts[nameB], peer: B.run.peer } };
+  fs.writeFileSync(out, stringify({ hosts, run }), { mode: 0o600 });
+' "$config_a" "$config_b" "$merged" "$a" "$b"
 npx passbench run "$scenario" --lab "$merged" --config scenarios/virtual-lab-e1000.yaml --host "$a" --host "$b" "$@"
