@@ -8,6 +8,7 @@ import type { DeviceFacts } from '../prepare/device-facts.ts';
 import { readGroupFacts, readHostUse } from '../prepare/assign-inputs.ts';
 import { checkNoActiveInterface, checkVfsNotInUse, checkVfsRecreate } from '../prepare/guards.ts';
 import type { HostPlan } from './plan.ts';
+import { bridgeProblem, readBridge } from '../doctor/run-needs.ts';
 
 /**
  * The plan's host-side checks, read-only: each device exists and is the model the config says,
@@ -85,18 +86,10 @@ async function checkVfDevice(host: Host, count: number, source: string, pf: Devi
   problems.push(...checkVfsNotInUse(pf).map((r) => r.message));
 }
 
-/**
- * An emulated baseline on the test wire needs the bridge (the lab's: passbench makes none, it would take a port
- * from the host) with a port in it, and /dev/net/tun for its QEMU's tap.
- */
+/** An emulated baseline on the test wire needs the bridge with a port in it (doctor/run-needs.ts), and /dev/net/tun for its tap. */
 async function checkBridge(host: Host, bridge: string, source: string, problems: string[]): Promise<void> {
-  const make = `make it once: ip link add ${bridge} type bridge; ip link set PORT master ${bridge}; ip link set ${bridge} up (PORT: the host's port on the test network)`;
-  if (!(await host.exists(`/sys/class/net/${bridge}/bridge`))) {
-    problems.push(`${source}: the host has no bridge ${bridge} for the baseline's tap; ${make}`);
-    return;
-  }
-  const ports = await host.readDir(`/sys/class/net/${bridge}/brif`).catch(() => [] as string[]);
-  if (ports.length === 0) problems.push(`${source}: bridge ${bridge} has no port, so the baseline would not reach the test network; ${make}`);
+  const found = bridgeProblem(await readBridge(host, bridge));
+  if (found) problems.push(`${source}: ${found.problem}; ${found.remedy}`);
   if (!(await host.exists('/dev/net/tun'))) problems.push(`${source}: the host has no /dev/net/tun for the baseline guest's tap (modprobe tun)`);
 }
 

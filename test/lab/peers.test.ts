@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { labShell, SNAPSHOT } from '../support/shared-lab.ts';
+import { execa } from 'execa';
+import { labShell, sharedLab, sharedLabName, SNAPSHOT } from '../support/shared-lab.ts';
 import { labLeftovers, resetLab, startFaultRun } from './fault-run.ts';
 
 /**
@@ -14,6 +15,19 @@ describe('peers in the virtual lab', function () {
 
   afterEach(async function () {
     if (this.currentTest?.state === 'failed') await resetLab([]);
+  });
+
+  it('doctor --lab: the lab host with what the virtual-lab selection needs of it, and the traffic host as a peer only', async () => {
+    const { paths } = await sharedLab();
+    const r = await execa('./bin/passbench.js', ['doctor', '--lab', paths.config, '--config', 'scenarios/virtual-lab.yaml', '--json'], { reject: false, timeout: 300_000 });
+    assert.equal(r.exitCode, 0, `${r.stdout}\n${r.stderr}`);
+    const reports = JSON.parse(r.stdout) as { host: string; role?: string; checks: { id: string; grade: string; detail: string }[] }[];
+    assert.deepEqual(reports.map((x) => [x.host, x.role]), [[sharedLabName, undefined], [`${sharedLabName}-traffic`, 'peer']]);
+    const lab = Object.fromEntries(reports[0]!.checks.map((c) => [c.id, c.grade]));
+    for (const id of ['bridge-br-test', 'tun', 'dropbearkey']) assert.equal(lab[id], 'PASS', `${id}: ${JSON.stringify(reports[0])}`);
+    assert.ok(Object.keys(lab).some((id) => id.startsWith('guest-file-')), JSON.stringify(lab));
+    assert.deepEqual(reports[1]!.checks.map((c) => [c.id, c.grade]), [['peer', 'PASS']]);
+    assert.match(reports[1]!.checks[0]!.detail, /^10\.0\.3\.11 on eth0; iperf 3\.\d+$/);
   });
 
   it('VF to VF: two VFs of one PF measure each other through the NIC\'s switch, no peer involved; host restored', async () => {

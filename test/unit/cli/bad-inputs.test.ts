@@ -240,6 +240,8 @@ const ROWS: Row[] = [
   { what: 'bind on a traffic peer', args: ['bind', ABSENT_BDF, '--host', 'gen', '--lab', '@lab-peer.yaml'], code: 2, names: '--host gen is a traffic peer' },
   { what: 'sriov on a traffic peer', args: ['sriov', ABSENT_BDF, '--vfs', '2', '--host', 'gen', '--lab', '@lab-peer.yaml'], code: 2, names: '--host gen is a traffic peer' },
   { what: 'restore on a traffic peer', args: ['restore', '--host', 'gen', '--lab', '@lab-peer.yaml'], code: 2, names: '--host gen is a traffic peer' },
+  { what: 'doctor --device for the whole lab', args: ['doctor', '--lab', '@lab-peer.yaml', '--device', ABSENT_BDF], code: 2, names: '--device checks one host' },
+  { what: 'doctor --config with --host', args: ['doctor', '--lab', '@lab-peer.yaml', '--host', 'lab1', '--config', '@lab-peer.yaml'], code: 2, names: '--config is for the whole lab' },
   { what: 'run with a traffic peer as --host', args: ['run', 'smoke', '--lab', '@lab-peer.yaml', '--host', 'gen', '--dry-run'], code: 2, names: '--host gen: a traffic peer' },
   { what: 'bind: a short bus number', args: ['bind', '0000:3:00.0'], code: 2, names: '0000:3:00.0' },
   { what: 'bind: a path as a device', args: ['bind', '../../../etc'], code: 2, names: '../../../etc' },

@@ -1,0 +1,77 @@
+import type { Host } from '../host/host.ts';
+import { readDirOptional } from '../pci/sysfs-read.ts';
+import type { CheckResult } from './checks.ts';
+
+/**
+ * What a run's selection needs on a host beyond passthrough itself (`passbench doctor` with a lab
+ * config): the baselines' bridges with a port on the test network, /dev/net/tun for their taps,
+ * vhost-net for virtio-net under KVM, the guest image's files, and dropbearkey (each guest's host key
+ * is made on the host that runs its QEMU). The same bridge rule guards a run (scenario/validate-host.ts).
+ */
+export interface RunNeeds {
+  bridges: readonly string[];
+  /** A virtio-net baseline whose guests run under KVM: vhost-net is what a real lab's would use. */
+  vhost: boolean;
+  guestFiles: readonly string[];
+}
+
+export interface BridgeFacts { name: string; exists: boolean; ports: string[] }
+
+export interface RunFacts {
+  bridges: BridgeFacts[];
+  tun: boolean;
+  vhostNet: boolean;
+  guestFiles: { path: string; exists: boolean }[];
+  dropbearkey: boolean;
+}
+
+export async function readBridge(host: Host, name: string): Promise<BridgeFacts> {
+  const exists = await host.exists(`/sys/class/net/${name}/bridge`);
+  return { name, exists, ports: exists ? await readDirOptional(host, `/sys/class/net/${name}/brif`) : [] };
+}
+
+/** Why a baseline cannot reach the test network through this bridge, and how to make it; undefined when it can. */
+export function bridgeProblem(b: BridgeFacts): { problem: string; remedy: string } | undefined {
+  const remedy = `make it once: ip link add ${b.name} type bridge; ip link set PORT master ${b.name}; ip link set ${b.name} up (PORT: the host's port on the test network)`;
+  if (!b.exists) return { problem: `the host has no bridge ${b.name} for the baseline's tap`, remedy };
+  if (b.ports.length === 0) return { problem: `bridge ${b.name} has no port, so the baseline would not reach the test network`, remedy };
+  return undefined;
+}
+
+export async function gatherRunFacts(host: Host, needs: RunNeeds): Promise<RunFacts> {
+  const files = [];
+  for (const path of needs.guestFiles) files.push({ path, exists: await host.exists(path) });
+  const dropbearkey = await host.run(['dropbearkey', '-h'], { allowFailure: true }).then((r) => r.exitCode !== 127, () => false);
+  return {
+    bridges: await Promise.all(needs.bridges.map((b) => readBridge(host, b))),
+    tun: await host.exists('/dev/net/tun'),
+    vhostNet: await host.exists('/dev/vhost-net'),
+    guestFiles: files,
+    dropbearkey,
+  };
+}
+
+const result = (id: string, title: string, problem: string | undefined, found: string, remedy?: string, grade: 'WARN' | 'FAIL' = 'FAIL'): CheckResult =>
+  (problem === undefined ? { id, title, grade: 'PASS', detail: found } : { id, title, grade, detail: problem, remedy: remedy ?? problem });
+
+/** Pure: grades what gatherRunFacts found against what the run needs. */
+export function gradeRunFacts(needs: RunNeeds, f: RunFacts): CheckResult[] {
+  const checks = f.bridges.map((b) => {
+    const found = bridgeProblem(b);
+    return result(`bridge-${b.name}`, `Checking for the baselines' bridge ${b.name}`, found?.problem, `ports ${b.ports.join(', ')}`, found?.remedy);
+  });
+  if (needs.bridges.length) {
+    checks.push(result('tun', 'Checking for /dev/net/tun', f.tun ? undefined : 'missing: the baselines\' taps cannot be made', 'present', 'modprobe tun (and add it to /etc/modules)'));
+  }
+  if (needs.vhost) {
+    checks.push(result('vhost-net', 'Checking for /dev/vhost-net', f.vhostNet ? undefined : 'missing: virtio-net would run its data path in QEMU, not in the kernel as a lab\'s would',
+      'present', 'modprobe vhost_net (and add it to /etc/modules)', 'WARN'));
+  }
+  for (const g of f.guestFiles) {
+    checks.push(result(`guest-file-${g.path}`, `Checking for the guest image file ${g.path}`, g.exists ? undefined : 'missing', 'present',
+      'Build it on the controller (vm-images/build-guest.sh) and copy it to this path, or point run.guest at where it is.'));
+  }
+  checks.push(result('dropbearkey', 'Checking for dropbearkey (the guests\' host keys)', f.dropbearkey ? undefined : 'not found', 'found',
+    'apt-get install dropbear-bin: each guest\'s SSH host key is made on the host that runs its QEMU, to be pinned.'));
+  return checks;
+}
