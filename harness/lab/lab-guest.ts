@@ -26,7 +26,8 @@ import { pickFreePort } from './free-port.ts';
  *   e1000      an emulated e1000 (8086:100e) on the nested QEMU's user-net (SSH via a hostfwd port), or
  *              with `bridge` a tap in that bridge of the lab host: on hub 1, as the passthrough guests
  *   virtio     the same with virtio-net (virtio device 1af4:0001, virtio_net), vhost-net under KVM
- * Every guest reaches the peer 10.0.3.10 (the lab host's e1000e).
+ * Every guest reaches the lab host's own peer port 10.0.3.10 (its e1000e) and the lab's traffic host
+ * 10.0.3.11 (lab/traffic-host.ts), both on hub 1.
  */
 export type LabGuestKind = 'whole-nic' | 'vf' | 'e1000' | 'virtio';
 
@@ -35,9 +36,9 @@ export interface LabGuestOptions {
   kind: LabGuestKind;
   /** The lab host's PCI function for whole-nic / vf (bound to vfio-pci beforehand). */
   bdf?: Bdf;
-  /** `10.0.3.21/24` for hub guests; for e1000 only with `bridge` (else 10.0.2.15/24 on user-net). */
+  /** `10.0.3.21/24` for hub guests; for an emulated NIC only with `bridge` (else 10.0.2.15/24 on user-net). */
   address?: string;
-  /** e1000 only: its NIC is a tap (pbt-NAME) in this bridge of the lab host, on the test hub, instead of user-net. */
+  /** e1000 and virtio only: the NIC is a tap (pbt-NAME) in this bridge of the lab host, on the test hub, instead of user-net. */
   bridge?: string;
   images: GuestImages;
   /**
@@ -92,7 +93,6 @@ export interface LabGuest {
    */
   console(): Promise<string>;
 }
-
 
 /**
  * Bases for the deadlines, on an idle KVM host with room to spare; the pace scales them (TCG 5:
