@@ -38,7 +38,7 @@ const CORPUS: BadInput[] = [
   { name: 'a list at the top', yaml: '- hosts\n- run\n', expect: /expected a map with hosts: and run:, got a list/ },
   { name: 'unknown top-level key', yaml: `${good()}runs: {}\n`, expect: /\(top level\): unknown field "runs" \(allowed: hosts, run\)/ },
   { name: 'typo in a host entry', yaml: good().replace('    devices:', '    device:'), expect: /hosts\.lab1: unknown field "device" \(allowed: .*devices, peer, guest\)/ },
-  { name: 'unknown key in a device', yaml: good(dev(`{ mode: vf, pf: "${LAB.pf}", vfcount: 2, model: igb }`)), expect: /hosts\.lab1\.devices\[0\]: unknown field "vfcount" \(allowed: mode, pf, count, model, expect, firstAddress\)/ },
+  { name: 'unknown key in a device', yaml: good(dev(`{ mode: vf, pf: "${LAB.pf}", vfcount: 2, model: igb }`)), expect: /hosts\.lab1\.devices\[0\]: unknown field "vfcount" \(allowed: mode, pf, count, model, expect, firstAddress, pairs\)/ },
   { name: 'unknown key in run', yaml: withRun('repetition: 3'), expect: /run: unknown field "repetition" \(allowed: guest, devices, peer, tests, repetitions/ },
   { name: 'bad connection port', yaml: good().replace('address: 10.0.0.1', 'address: 10.0.0.1\n    port: "22; x"'), expect: /hosts\.lab1\.port: expected a port number 1-65535, got "22; x"/ },
   // --- addresses and names
