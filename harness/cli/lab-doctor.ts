@@ -1,4 +1,4 @@
-import { loadScenarioConfig, type HostRunConfig, type RunSettings, type ScenarioConfig } from '../config/scenario-config.ts';
+import { loadScenarioConfig, type HostRunConfig, type RunSettings } from '../config/scenario-config.ts';
 import { errorMessage, type PassbenchError } from '../errors.ts';
 import type { Host } from '../host/host.ts';
 import type { CheckResult } from '../doctor/checks.ts';
@@ -17,14 +17,15 @@ import { openHost } from './host-option.ts';
 export async function doctorLab(files: { lab: string; config?: string }): Promise<DoctorReport[]> {
   const config = await loadScenarioConfig(files);
   const reports: DoctorReport[] = [];
-  for (const h of selectHosts(config, [])) {
+  const hosts = selectHosts(config, []);
+  for (const h of hosts) {
     reports.push(await withHost(files.lab, h.name, async (host) => {
       const report = await runDoctor(host);
       const needs = runNeeds(h, config.run);
       return withChecks({ ...report, host: h.name }, gradeRunFacts(needs, await gatherRunFacts(host, needs)));
     }, (error) => unreachable(h.name, 'host', error)));
   }
-  for (const [name, address] of peersOf(config)) {
+  for (const [name, address] of peersOf(hosts)) {
     reports.push(await withHost(files.lab, name, async (host) => peerReport(name, [await peerCheck(host, name, address)]),
       (error) => unreachable(name, 'peer', error)));
   }
@@ -43,9 +44,9 @@ export function runNeeds(h: HostRunConfig, run: RunSettings): RunNeeds {
 }
 
 /** Every peer a host under test names, with the address it must have (a host's own port included). */
-function peersOf(config: ScenarioConfig): Map<string, string> {
+function peersOf(hosts: readonly HostRunConfig[]): Map<string, string> {
   const peers = new Map<string, string>();
-  for (const h of selectHosts(config, [])) if (h.peer && h.devices.some((d) => !d.pairs)) peers.set(h.peer.host, h.peer.address);
+  for (const h of hosts) if (h.peer && h.devices.some((d) => !d.pairs)) peers.set(h.peer.host, h.peer.address);
   return peers;
 }
 
@@ -55,7 +56,7 @@ async function peerCheck(host: Host, name: string, address: string): Promise<Che
     const facts = await checkPeer(host, name, address);
     return { id: 'peer', title, grade: 'PASS', detail: `${address} on ${facts.iface}; ${facts.iperf3}` };
   } catch (error) {
-    return { id: 'peer', title, grade: 'FAIL', detail: errorMessage(error), remedy: (error as PassbenchError).remedy ?? 'See the message.' };
+    return { id: 'peer', title, grade: 'FAIL', detail: errorMessage(error), remedy: (error as PassbenchError).remedy ?? `Check that ${name} runs commands over SSH and has iproute2's ip and iperf3.` };
   }
 }
 

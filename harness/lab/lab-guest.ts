@@ -15,6 +15,7 @@ import { Mutex, Pace, asDeadline, describeDeadline, type Deadline, type Deadline
 import type { GuestSpec } from '../vm/qemu-args.ts';
 import type { GuestImages } from './lab-up.ts';
 import { pickFreePort } from './free-port.ts';
+import { hubMac } from './lab-network.ts';
 
 /**
  * A guest on a lab host: QEMU runs ON the lab host (with KVM on a real one; in the virtual lab, a
@@ -191,13 +192,6 @@ function setupLock(lab: SshHost): Mutex {
   if (!lock) setupLocks.set(lab, lock = new Mutex());
   return lock;
 }
-
-/**
- * A MAC on the test hub from the address's last octet (10.0.3.41 → 52:54:00:03:00:29, as the lab's
- * traffic host has :0b for .11): QEMU's default MAC is the same in every QEMU process, and the first
- * igb PF of the lab host already has it on the same hub.
- */
-const hubMac = (address: string): string => `52:54:00:03:00:${Number(address.split('/')[0]!.split('.')[3]).toString(16).padStart(2, '0')}`;
 
 /** An emulated NIC's guest without a bridge: on its QEMU's user-net, reached through a forwarded port. */
 const userNet = (o: LabGuestOptions): boolean => emulated(o) && o.bridge === undefined;

@@ -8,6 +8,7 @@ import { bootArgs } from '../vm/boot-args.ts';
 import { nicArgs } from '../vm/nic-args.ts';
 import { checkInt, checkPath } from '../vm/qemu-values.ts';
 import { GUEST_APPEND } from '../guest/guest-append.ts';
+import { hubMac } from './lab-network.ts';
 
 /**
  * The virtual lab's traffic host: a second, small machine beside the lab host, standing in for the
@@ -18,8 +19,6 @@ import { GUEST_APPEND } from '../guest/guest-append.ts';
  * made for each `lab up`; lab.yaml pins its host key and names it `role: peer`.
  */
 export const TRAFFIC_HOST_ADDRESS = '10.0.3.11';
-/** Its own MAC on the hub: QEMU numbers default MACs per process, so two QEMUs' NICs would clash. */
-const CABLE_MAC = '52:54:00:03:00:0b';
 const MEMORY_MIB = 256;
 
 export interface TrafficHostPaths {
@@ -59,7 +58,7 @@ export function trafficHostQemuArgs(o: TrafficHostArgs): string[] {
     '-nodefaults', '-no-user-config', '-display', 'none',
     ...bootArgs({ kind: 'kernel', kernel: o.kernel, initrd: o.initrd, append: GUEST_APPEND, firmware: o.accel === 'tcg' ? 'qboot' : 'seabios' }),
     // In PCI order: eth0 on the cable (the test network), eth1 for management.
-    ...nicArgs({ model: 'virtio-net-pci', id: 'test', mac: CABLE_MAC, netdev: { kind: 'dgram', localPath: o.paths.cable.traffic, remotePath: o.paths.cable.lab } }),
+    ...nicArgs({ model: 'virtio-net-pci', id: 'test', mac: hubMac(TRAFFIC_HOST_ADDRESS), netdev: { kind: 'dgram', localPath: o.paths.cable.traffic, remotePath: o.paths.cable.lab } }),
     ...nicArgs({ model: 'virtio-net-pci', id: 'mgmt', netdev: { kind: 'user', net: '10.0.2.0/24', hostForwards: [{ hostPort: checkInt('sshPort', o.sshPort, 1, 65535), guestPort: 22 }] } }),
     ...fwCfgArgs(o.fwCfg),
     '-serial', `file:${checkPath('serialLog', o.paths.serialLog)}`,

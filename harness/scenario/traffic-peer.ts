@@ -1,9 +1,9 @@
 import { PassbenchError, errorMessage } from '../errors.ts';
 import type { Host } from '../host/host.ts';
 import { DEFAULT_STATE_DIR, type HostRunConfig } from '../config/scenario-config.ts';
-import { acquireHostLock, type HostLock, type LockOwner } from './host-lock.ts';
+import { LockError, withHostLock, type LockOwner } from './host-lock.ts';
 
-/**
+/*
  * The traffic peer of a host's measurements, where the iperf3 servers run and the pings go, is a
  * port of the host under test itself (outside the device's IOMMU group), another host of the run,
  * or a traffic peer (role: peer in the lab config) reached for nothing else, as real labs have
@@ -24,21 +24,18 @@ export async function withTrafficLock<T>(peer: Host, config: HostRunConfig, owne
   o: { waitS: number; isAlive?: (pid: number, pidStart?: string) => boolean | Promise<boolean>; controller?: string; log: (line: string) => void },
   work: () => Promise<T>): Promise<T> {
   const dir = trafficLockDir(config);
-  let lock: HostLock;
   try {
-    lock = await acquireHostLock(peer, config.name, dir, owner, { waitS: o.waitS, takeOverStale: true, isAlive: o.isAlive, controller: o.controller });
+    return await withHostLock(peer, config.name, dir, owner, { waitS: o.waitS, takeOverStale: true, isAlive: o.isAlive, controller: o.controller }, async (lock) => {
+      if (lock.tookOver) {
+        o.log(`took over the traffic lock of ${config.name} from a run that is gone; stopping the iperf3 servers it left`);
+        await peer.run(['pkill', '-f', '^iperf3 -s -1 -p [0-9]+ --forceflush'], { allowFailure: true });
+      }
+      return work();
+    });
   } catch (error) {
+    if (!(error instanceof LockError)) throw error;
     throw new PassbenchError(`traffic peer ${config.name}: ${errorMessage(error)}`, {
       cause: error, remedy: `Another run is measuring against ${config.name}; run this one later, or remove ${dir} on ${config.name} if no run is.`,
     });
-  }
-  try {
-    if (lock.tookOver) {
-      o.log(`took over the traffic lock of ${config.name} from a run that is gone; stopping the iperf3 servers it left`);
-      await peer.run(['pkill', '-f', '^iperf3 -s -1 -p [0-9]+ --forceflush'], { allowFailure: true });
-    }
-    return await work();
-  } finally {
-    await lock.release();
   }
 }
