@@ -13,7 +13,7 @@ import { Journal } from '../prepare/journal.ts';
 import { forgetGuestKeys, recordGuestKeys, type GuestKeyRecord } from './guest-key-journal.ts';
 import { Mutex, Pace, asDeadline, describeDeadline, type Deadline, type DeadlineLike } from '../wait/index.ts';
 import type { GuestSpec } from '../vm/qemu-args.ts';
-import type { GuestImages } from './lab-up.ts';
+import type { GuestImages } from './lab-config-yaml.ts';
 import { pickFreePort } from './free-port.ts';
 import { hubMac } from './lab-network.ts';
 

@@ -1,7 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { basename, dirname, join } from 'node:path';
 import { homedir } from 'node:os';
-import { stringify } from 'yaml';
 import type { Host } from '../host/host.ts';
 import { shellQuote } from '../host/shell-quote.ts';
 import { generateKeyPair } from '../host/ssh-keys.ts';
@@ -12,6 +11,8 @@ import { limitPeerRate, limitRate } from './lab-network.ts';
 import { labQemuArgs } from './lab-qemu-args.ts';
 import { waitForSshBanner } from './ssh-banner.ts';
 import { TRAFFIC_HOST_ADDRESS, connectTrafficHost, startTrafficHost, trafficHostPaths, type StartedTrafficHost } from './traffic-host.ts';
+import { labConfigYaml, type GuestImages } from './lab-config-yaml.ts';
+import { isLiveQemu, readPid, stopQemu } from './lab-qemu-process.ts';
 import { WaitTimeoutError, seconds, waitUntil, type Deadline } from '../wait/index.ts';
 
 /**
@@ -67,16 +68,6 @@ export interface LabState {
 export const LAB_KERNELS = { '6.1': 'stable', '6.12': 'backports' } as const;
 export type LabKernel = keyof typeof LAB_KERNELS;
 
-/** Paths INSIDE the lab host (under /images) of build-guest.sh's outputs. */
-export interface GuestImages {
-  iso: string;
-  /** bzImage (compressed; boots through the Linux boot protocol). */
-  kernel: string;
-  /** The same kernel uncompressed (ELF, PVH entry): the fast nested boot. */
-  vmlinux?: string;
-  initrd: string;
-}
-
 /** The controller folder shared into the lab at /images: build-guest.sh's cache, nothing else. */
 export function guestImageDir(env: NodeJS.ProcessEnv = process.env): string {
   const cache = env.PASSBENCH_CACHE ?? join(env.HOME ?? homedir(), '.cache', 'passbench');
@@ -110,27 +101,6 @@ export function labPaths(dir: string): LabPaths {
     state: join(dir, 'state.json'),
   };
 }
-
-/**
- * The lab config in the shape harness/config/scenario-config.ts reads: the host and, when known,
- * run.accel and run.guest: the nested-guest image (vmlinux + initrd: PVH boot, the fast one), so a
- * selection such as scenarios/virtual-lab.yaml names no hash-named image path. The ISO of the same
- * build is written as a comment (one boot method per image; `guest: { iso: … }` boots through SeaBIOS).
- */
-export function labConfigYaml(name: string, port: number, identityFile: string, hostKeyLine: string,
-  run?: { accel: 'kvm' | 'tcg'; guest: GuestImages }, traffic?: Pick<StartedTrafficHost, 'port' | 'identityFile' | 'hostKey'>): string {
-  const hosts: Record<string, object> = { [name]: { address: '127.0.0.1', port, user: 'root', identityFile, hostKey: hostKeyLine } };
-  if (traffic) hosts[trafficHostName(name)] = { role: 'peer', address: '127.0.0.1', port: traffic.port, user: 'root', identityFile: traffic.identityFile, hostKey: traffic.hostKey };
-  if (!run) return stringify({ hosts });
-  const g = run.guest;
-  const peer = traffic ? { peer: { host: trafficHostName(name), address: TRAFFIC_HOST_ADDRESS } } : {};
-  return stringify({ hosts, run: { accel: run.accel, guest: { kernel: g.vmlinux ?? g.kernel, initrd: g.initrd }, ...peer } })
-    + `# the same guest from its ISO (slower, SeaBIOS): guest: { iso: ${g.iso} }\n`
-    + (traffic ? `# a peer port on the lab host itself instead of the traffic host: peer: { address: 10.0.3.10 }\n` : '');
-}
-
-/** The lab's traffic host in lab.yaml: `<lab name>-traffic`. */
-export const trafficHostName = (lab: string): string => `${lab}-traffic`;
 
 /** ssh argv with the host key pinned (never "accept anything"); each remote word is quoted. */
 export function labSshArgv(p: LabPaths, port: number, remote: readonly string[]): string[] {
@@ -359,27 +329,10 @@ async function serialTail(host: Host, p: LabPaths): Promise<string> {
   return (await host.readFile(p.serialLog).catch(() => '')).split('\n').slice(-15).join('\n');
 }
 
-async function readPid(host: Host, pidFile: string): Promise<number | undefined> {
-  // QEMU removes its own pid file as it exits, so the file may vanish between any two looks.
-  const text = await host.readFile(pidFile).catch(() => '');
-  const pid = Number(text.trim());
-  return text && Number.isInteger(pid) && pid > 1 ? pid : undefined;
-}
-
 /** True when the pid file names a live QEMU (checked through /proc/<pid>/comm, not just the pid). */
 export async function labIsRunning(host: Host, p: LabPaths): Promise<boolean> {
   const pid = await readPid(host, p.pidFile);
   return pid !== undefined && (await isLiveQemu(host, pid));
-}
-
-/** True when pid is a live QEMU (checked through /proc/<pid>/comm, not just the pid). */
-async function isLiveQemu(host: Host, pid: number): Promise<boolean> {
-  const comm = await host.readFile(`/proc/${pid}/comm`).catch(() => '');
-  if (!comm.trim().startsWith('qemu-system')) return false;
-  // A daemonized QEMU that exited is a zombie until init reaps it: not running.
-  const stat = await host.readFile(`/proc/${pid}/stat`).catch(() => '');
-  const stateChar = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-  return stateChar !== '' && stateChar !== 'Z' && stateChar !== 'X';
 }
 
 export interface LabStatus {
@@ -398,10 +351,6 @@ export async function labStatus(host: Host, o: { name?: string; env?: NodeJS.Pro
   return { running: true, pid: state.pid, sshOk: r.exitCode === 0, config: p.config, state };
 }
 
-/** How long the lab QEMU gets to exit after SIGTERM, and after SIGKILL (which it cannot refuse: only a hung I/O delays it). */
-const TERM_GRACE_MS = 5_000;
-const KILL_DEADLINE_MS = 30_000;
-
 /** Stops the lab QEMU and its traffic host's (SIGTERM, then SIGKILL after 5 s) and removes the run files. Idempotent. */
 export async function labDown(host: Host, o: { name?: string; env?: NodeJS.ProcessEnv } = {}): Promise<boolean> {
   const p = labPaths(labStateDir(o.name ?? 'lab', o.env));
@@ -414,25 +363,3 @@ export async function labDown(host: Host, o: { name?: string; env?: NodeJS.Proce
   return stopped;
 }
 
-/** Stops the QEMU a pid file names, if it is one and alive: SIGTERM, then SIGKILL. */
-async function stopQemu(host: Host, pidFile: string, what: string, dir: string): Promise<boolean> {
-  const pid = await readPid(host, pidFile);
-  // Follow the pid read once: QEMU deletes the pid file before it is gone.
-  if (pid === undefined || !(await isLiveQemu(host, pid))) return false;
-  const exited = async () => ((await isLiveQemu(host, pid)) ? undefined : true);
-  await host.run(['kill', '-TERM', String(pid)], { allowFailure: true });
-  const termed = await waitUntil(`${what} (pid ${pid}) to exit after SIGTERM`, exited, { deadline: TERM_GRACE_MS, intervalMs: 100 })
-    .catch((error: unknown) => {
-      if (error instanceof WaitTimeoutError) return false;
-      throw error;
-    });
-  if (!termed) {
-    await host.run(['kill', '-KILL', String(pid)], { allowFailure: true });
-    await waitUntil(`${what} (pid ${pid}) to exit after SIGKILL`, exited, {
-      deadline: KILL_DEADLINE_MS, intervalMs: 100,
-      remedy: `See \`ps -o pid,stat,wchan -p ${pid}\`: a QEMU in state D waits for I/O (a hung 9p share?) and exits when that ends; `
-        + `then run \`passbench lab down\` again to remove the run files in ${dir}.`,
-    });
-  }
-  return true;
-}

@@ -1,5 +1,6 @@
 import { LocalHost } from '../../harness/host/local-host.ts';
-import { labDown, labSshArgv, labUp, trafficHostName, type LabUpResult } from '../../harness/lab/lab-up.ts';
+import { labDown, labSshArgv, labUp, type LabUpResult } from '../../harness/lab/lab-up.ts';
+import { trafficHostName } from '../../harness/lab/lab-config-yaml.ts';
 import { labHost, loadLabConfig } from '../../harness/config/lab-config.ts';
 import { SshHost } from '../../harness/host/ssh-host.ts';
 

@@ -5,7 +5,7 @@ import { addToAddress, parseHistoryLocation, parseScenarioConfig } from '../../.
 import { nightSettingsOf } from '../../../harness/config/verdict-config.ts';
 import { UsageError } from '../../../harness/errors.ts';
 import { absoluteThresholdFor, thresholdFor } from '../../../harness/results/thresholds.ts';
-import { labConfigYaml } from '../../../harness/lab/lab-up.ts';
+import { labConfigYaml } from '../../../harness/lab/lab-config-yaml.ts';
 
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl lab1';
 const HOST = `  lab1:\n    address: 10.0.0.5\n    identityFile: /k\n    hostKey: ${KEY}\n`;

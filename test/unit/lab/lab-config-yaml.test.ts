@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import { parseScenarioConfig } from '../../../harness/config/scenario-config.ts';
-import { labConfigYaml } from '../../../harness/lab/lab-up.ts';
+import { labConfigYaml } from '../../../harness/lab/lab-config-yaml.ts';
 import { selectHosts } from '../../../harness/scenario/plan.ts';
 
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl lab1';
