@@ -1,4 +1,4 @@
-import { loadScenarioConfig, type HostRunConfig, type RunSettings } from '../config/scenario-config.ts';
+import { guestFiles, loadScenarioConfig, type HostRunConfig, type RunSettings } from '../config/scenario-config.ts';
 import { errorMessage, type PassbenchError } from '../errors.ts';
 import type { Host } from '../host/host.ts';
 import type { CheckResult } from '../doctor/checks.ts';
@@ -39,7 +39,8 @@ export function runNeeds(h: HostRunConfig, run: RunSettings): RunNeeds {
   return {
     bridges: [...new Set(bridged.map((d) => d.bridge!))],
     vhost: run.accel === 'kvm' && bridged.some((d) => d.mode === 'virtio'),
-    guestFiles: guest ? [guest.iso, guest.kernel, guest.initrd, guest.qcow2, guest.seed].filter((f): f is string => f !== undefined) : [],
+    guestFiles: guest ? guestFiles(guest) : [],
+    ...(guest?.copyFrom ? { copyFrom: guest.copyFrom } : {}),
   };
 }
 

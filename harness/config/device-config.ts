@@ -82,7 +82,12 @@ export const DeviceSchema = z.discriminatedUnion('mode', [
     force: z.boolean('expected true or false').default(false),
     /** Members of its IOMMU group, in other slots, that may be taken with it: bind's --with. */
     with: z.array(Bdf).default([]),
-  }),
+    /**
+     * Back to back: the NIC's other port (or a second NIC of the model), cabled to this one, whole in
+     * a guest of its own; this guest measures against it, no peer. Its group is taken as this one's.
+     */
+    pair: z.strictObject({ bdf: Bdf, address: Cidr.default('10.0.3.22/24') }).optional(),
+  }).refine((d) => d.pair?.bdf !== d.bdf, { message: 'pair.bdf is the NIC itself: give the port cabled back to back to it', path: ['pair', 'bdf'] }),
   z.strictObject({
     mode: z.literal('vf'),
     pf: Bdf,
@@ -133,12 +138,20 @@ export interface ResolvedDevice {
   bridge?: string;
   /** Where it came from, for messages: hosts.lab1.devices[0]. */
   source: string;
-  /** vf only: its guests measure each other in pairs, not against the peer. */
+  /** Its guests measure each other in pairs, not against the peer (VF to VF; a NIC and its partner back to back). */
   pairs?: boolean;
+  /** nic only: the port cabled back to back to it, whole in the second guest. */
+  partner?: string;
   /** nic only: taken even when the host uses its interface. */
   force?: boolean;
   /** nic only: unnamed members of its IOMMU group the config agrees to take (bind's --with). */
   with?: string[];
+}
+
+/** The host's PCI devices a case is about: the NIC (and the port back to back to it), or the VFs' PF; none for a baseline. */
+export function caseDevices(d: ResolvedDevice): string[] {
+  if (d.mode === 'nic') return [d.bdf!, ...(d.partner ? [d.partner] : [])];
+  return d.mode === 'vf' ? [d.pf!] : [];
 }
 
 export function resolveDevices(devices: readonly DeviceEntry[], models: Record<string, DeviceModel>, where: string): ResolvedDevice[] {
@@ -148,7 +161,9 @@ export function resolveDevices(devices: readonly DeviceEntry[], models: Record<s
     const model = d.model === undefined ? undefined : models[d.model];
     if (d.mode === 'nic') {
       const expect = d.expect ?? model!.nic!;
-      return { mode: 'nic', id: `nic-${d.bdf}`, bdf: d.bdf, expect, hostId: model?.nic?.vendorDevice ?? d.expect?.vendorDevice, addresses: [d.address], source, force: d.force, ...(d.with.length ? { with: d.with } : {}) };
+      return { mode: 'nic', id: `nic-${d.bdf}`, bdf: d.bdf, expect, hostId: model?.nic?.vendorDevice ?? d.expect?.vendorDevice,
+        addresses: d.pair ? [d.address, d.pair.address] : [d.address], source, force: d.force, ...(d.with.length ? { with: d.with } : {}),
+        ...(d.pair ? { pairs: true, partner: d.pair.bdf } : {}) };
     }
     const expect = d.expect ?? model!.vf!;
     return { mode: 'vf', id: `vf-${d.pf}`, pf: d.pf, count: d.count, expect, hostId: model?.nic?.vendorDevice,

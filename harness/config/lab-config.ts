@@ -153,7 +153,8 @@ function withoutSelection(raw: unknown): unknown {
   return { ...(raw as object), hosts: stripped };
 }
 
-function resolveLocalPath(file: string, baseDir: string): string {
+/** A path on the controller, as a config gives it: relative to the config's folder; `~/` is the user's home. */
+export function resolveLocalPath(file: string, baseDir: string): string {
   if (file === '~' || file.startsWith('~/')) return path.join(os.homedir(), file.slice(1));
   return path.resolve(baseDir, file);
 }

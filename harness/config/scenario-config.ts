@@ -18,6 +18,7 @@
  *     peer: { address: 10.0.3.10 }   # where iperf3/ping/HTTP traffic goes (host: default this one)
  * run:
  *   guest: { iso: /var/lib/passbench/guest.iso }     # or {kernel, initrd} or {qcow2, seed}
+ *                                  # copyFrom: ~/images copies what the host lacks, checksummed
  *   tests: [tcp, udp, latency, http]
  *   repetitions: { min: 12, max: 30, targetCi: 0.015 }
  *   durations: { measureS: 10 }     # bootS, sshS: fixed deadlines instead of ones scaled by the run's pace
@@ -35,7 +36,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { UsageError, errorMessage } from '../errors.ts';
-import { HOST_NAME, parseLabConfig, type LabConfig, type LabHost } from './lab-config.ts';
+import { HOST_NAME, parseLabConfig, resolveLocalPath, type LabConfig, type LabHost } from './lab-config.ts';
 import { formatConfigIssues } from './format-issues.ts';
 import { hostPathProblem } from '../host/host-path.ts';
 import { readConfigFile } from './read-config-file.ts';
@@ -69,6 +70,12 @@ const GuestImageSchema = z.strictObject({
   append: z.array(z.string().regex(/^[A-Za-z0-9_.=:,/-]+$/, 'expected a kernel argument (letters, digits, _ . = : , / -)')).optional(),
   qcow2: HostPath.optional(),
   seed: HostPath.optional(),
+  /**
+   * A folder on the controller holding these files under the same names (e.g. vm-images' cache):
+   * each one missing on the lab host, or different there (SHA-256), is copied before the run
+   * (harness/guest/stage-image.ts). Relative to the config file; `~/` is the user's home.
+   */
+  copyFrom: z.string().min(1, 'expected a folder on this machine').optional(),
   memoryMiB: z.int().min(128, 'expected 128-65536 MiB').max(65536, 'expected 128-65536 MiB').default(512),
   cpus: z.int().min(1, 'expected 1-64 CPUs').max(64, 'expected 1-64 CPUs').default(1),
 }).superRefine((g, ctx) => {
@@ -82,6 +89,11 @@ const GuestImageSchema = z.strictObject({
   }
 });
 export type GuestImage = z.output<typeof GuestImageSchema>;
+
+/** The guest image's files on the lab host, whichever way it boots. */
+export function guestFiles(guest: GuestImage): string[] {
+  return [guest.iso, guest.kernel, guest.initrd, guest.qcow2, guest.seed].filter((f): f is string => f !== undefined);
+}
 
 const RepetitionsSchema = z.strictObject({
   min: z.int('expected a whole number 1-1000').min(1, 'expected 1-1000').max(1000, 'expected 1-1000').default(12),
@@ -233,6 +245,9 @@ export function parseScenarioConfig(
     const devices = own.devices ?? run.devices ?? [];
     const stateDir = connection.journalDir ?? DEFAULT_STATE_DIR;
     const peer = own.peer ?? run.peer;
+    const guest = own.guest ?? run.guest;
+    // copyFrom is relative to the file that gave the guest.
+    const guestFromSelection = extra !== undefined && (extra.hosts[name]?.guest !== undefined || (own.guest === undefined && runKeysGiven(selection!.text).includes('guest')));
     hosts[name] = {
       name, connection,
       journalPath: `${stateDir}/journal.json`,
@@ -240,7 +255,7 @@ export function parseScenarioConfig(
       // run.devices are for the hosts under test; a traffic peer has none.
       devices: connection.role === 'peer' ? [] : resolveDevices(devices, { ...DEFAULT_MODELS, ...run.models }, where),
       peer: peer && { host: peer.host ?? name, address: peer.address },
-      guest: own.guest ?? run.guest,
+      guest: guest?.copyFrom === undefined ? guest : { ...guest, copyFrom: resolveLocalPath(guest.copyFrom, baseDirOf(guestFromSelection ? selection! : lab)) },
     };
   }
   return { source: selection?.source ?? lab.source, lab: labConfig, hosts, run: resolvedRun };
@@ -295,6 +310,10 @@ function runKeysGiven(text: string): string[] {
 
 function pick<T extends object>(value: T, keys: readonly string[]): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([k]) => keys.includes(k))) as Partial<T>;
+}
+
+function baseDirOf(file: { source: string; baseDir?: string }): string {
+  return file.baseDir ?? path.dirname(path.resolve(file.source));
 }
 
 /** A SQLite path stays relative to the working folder (the checkout), like reports/. */

@@ -4,8 +4,8 @@
  * so the same code prepares the local machine, a lab host, or a simulated sysfs.
  */
 export interface RunOptions {
-  /** Written to the command's standard input. */
-  input?: string;
+  /** Written to the command's standard input (bytes: a file copied to the host). */
+  input?: string | Uint8Array;
   /** Killed after this long; the error says so. Default: 60 s. */
   timeoutMs?: number;
   /** Return a non-zero exit instead of throwing `CommandError`. */

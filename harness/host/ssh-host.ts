@@ -48,7 +48,7 @@ const CLOSE_GRACE_MS = 2_000;
 interface StartIo {
   onStdout: (chunk: Buffer) => void;
   onStderr: (chunk: Buffer) => void;
-  input?: string;
+  input?: string | Uint8Array;
   /** Set when the caller gave up while waiting for a session: do not start it after all. */
   gate?: { cancelled: boolean; admitted?: boolean };
   /** Skip the session queue: a `kill` must get through even when long-running processes hold every slot. */

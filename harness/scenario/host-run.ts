@@ -22,7 +22,8 @@ import type { HostPlan, Plan } from './plan.ts';
 import { estimateRemaining, SteadyEstimate, type Progress } from './progress.ts';
 import type { Step } from './define-scenario.ts';
 import { HostValidationError, validateHost } from './validate-host.ts';
-import type { RunSettings } from '../config/scenario-config.ts';
+import { describeStaged, stageGuestImage, type StagedFile } from '../guest/stage-image.ts';
+import { guestFiles, type RunSettings } from '../config/scenario-config.ts';
 import { Pace, raceAbort, within } from '../wait/index.ts';
 
 /**
@@ -70,6 +71,8 @@ export class HostRun {
   meta?: HostMeta;
   private host?: Host;
   private readonly stack = new CleanupStack();
+  /** The guest image's files as copied or found on the host (run.guest.copyFrom); recorded in each case. */
+  private guestImage: StagedFile[] = [];
   private readonly peers = new Map<string, Promise<{ host: Host; facts: PeerFacts }>>();
   /** This run as the owner of the host's lock (and of a traffic peer's lock while it measures). */
   private owner?: LockOwner;
@@ -124,6 +127,10 @@ export class HostRun {
       const doctor = await ops.doctor(host, this.plan.config);
       if (!doctor.fit) throw new UnfitError(`host ${this.plan.name} is not fit for passthrough (doctor):\n${doctor.text}`);
       await validateHost(host, this.plan, ops.probeActive);
+      const guest = this.plan.config.guest;
+      if (guest?.copyFrom) {
+        this.guestImage = await stageGuestImage(host, this.plan.name, { files: guestFiles(guest), copyFrom: guest.copyFrom }, { pace: this.o.pace ?? Pace.forAccel(this.o.settings.accel), log: (l) => this.o.progress.log(this.plan.name, l) });
+      }
       this.meta = await ops.hostMeta(host, this.plan.config);
     } catch (error) {
       this.fail(statusOf(error), error);
@@ -153,6 +160,7 @@ export class HostRun {
   private async runCase(c: Case, writer: RunWriter): Promise<{ status: CaseStatus; error?: string }> {
     const cleanup = new CleanupStack();
     let failedChecks = 0;
+    if (this.guestImage.length) await writer.appendCheck(this.checkOf(c, { name: 'guest-image', status: 'pass', message: describeStaged(this.guestImage) }));
     const lineRateBps = await this.caseLink(c, writer);
     const ctx = this.context(c, writer, cleanup, () => { failedChecks += 1; }, lineRateBps);
     const steps = this.stepsOf(c);

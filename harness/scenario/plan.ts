@@ -1,5 +1,6 @@
 import type { HostRunConfig, ScenarioConfig } from '../config/scenario-config.ts';
 import { HOST_NAME } from '../config/lab-config.ts';
+import { caseDevices } from '../config/device-config.ts';
 import { UsageError } from '../errors.ts';
 import type { Case, GuestPlan } from './case-context.ts';
 import type { Scenario } from './define-scenario.ts';
@@ -89,8 +90,10 @@ function planHost(scenario: Scenario, host: HostRunConfig, config: ScenarioConfi
   const cases: Case[] = devices.map((device) => {
     const guests: GuestPlan[] = [];
     if (device.mode === 'nic') {
-      claim(device.bdf!, device.source);
-      guests.push({ name: `nic${nics++}`, mode: 'nic', bdf: device.bdf, address: device.addresses[0] });
+      for (const [i, bdf] of caseDevices(device).entries()) {
+        claim(bdf, device.source);
+        guests.push({ name: `nic${nics++}`, mode: 'nic', bdf, address: device.addresses[i] });
+      }
     } else if (device.mode === 'vf') {
       claim(`VFs of ${device.pf}`, device.source);
       device.addresses.forEach((address, i) => {
@@ -122,11 +125,11 @@ export function formatPlan(plan: Plan): string {
     lines.push(`host ${h.name} (journal ${h.config.journalPath}, lock ${h.config.lockDir}):`);
     for (const c of h.cases) {
       const d = c.device;
-      const what = d.mode === 'nic' ? `whole NIC ${d.bdf}` : d.mode === 'vf' ? `${d.count} VF(s) of ${d.pf}`
+      const what = d.mode === 'nic' ? `whole NIC ${d.bdf}${d.partner ? ` and ${d.partner} back to back` : ''}` : d.mode === 'vf' ? `${d.count} VF(s) of ${d.pf}`
         : `emulated ${d.mode === 'virtio' ? 'virtio-net' : 'e1000'} ${d.bridge ? `on the test wire (a tap in bridge ${d.bridge})` : 'on QEMU user-net (NAT through the host, off the test wire)'}`;
       lines.push(`  case ${c.id}: ${what}, expect ${d.expect.vendorDevice} on ${d.expect.driver} in the guest`);
       lines.push(`    guests: ${c.guests.map((g) => `${g.name}${g.address ? ` ${g.address}` : ''}`).join(', ')}`);
-      if (d.pairs) lines.push(`    measured in pairs, VF to VF through the NIC's switch: ${c.guests.flatMap((g, i) => (i % 2 === 0 && c.guests[i + 1] ? [`${g.name} against ${c.guests[i + 1]!.name}`] : [])).join(', ')}`);
+      if (d.pairs) lines.push(`    measured in pairs, ${d.mode === 'nic' ? 'port to port over their cable' : 'VF to VF through the NIC\'s switch'}: ${c.guests.flatMap((g, i) => (i % 2 === 0 && c.guests[i + 1] ? [`${g.name} against ${c.guests[i + 1]!.name}`] : [])).join(', ')}`);
       const titles = new Map(plan.scenario.steps.map((s) => [s.id, s.title]));
       lines.push(`    steps: ${c.stepIds.map((id, i) => `${i + 1}. ${titles.get(id)}`).join('; ')}`);
     }

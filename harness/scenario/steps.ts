@@ -12,7 +12,7 @@ import { SCHEMA_VERSION } from '../results/schema.ts';
 import type { CaseContext, GuestPlan } from './case-context.ts';
 import type { Step } from './define-scenario.ts';
 import type { RunSettings } from '../config/scenario-config.ts';
-import { isEmulated } from '../config/device-config.ts';
+import { caseDevices, isEmulated } from '../config/device-config.ts';
 import { fixedDeadline, type Deadline } from '../wait/index.ts';
 
 /**
@@ -26,16 +26,17 @@ export class CheckFailedError extends PassbenchError {}
 /** 1. The device (or the VFs' PF) has an IOMMU group: passthrough is possible at all. */
 export function checkIommu(): Step {
   return { id: 'check-iommu', title: 'check the IOMMU', modes: ['nic', 'vf'], estimateS: () => 1, run: async (ctx) => {
-    const bdf = (ctx.case.device.bdf ?? ctx.case.device.pf) as Bdf;
-    const facts = await readDeviceFacts(ctx.host, bdf);
-    const refusals = iommuRefusals(facts);
-    if (refusals.length) {
-      await ctx.check({ name: 'iommu-group', status: 'fail', message: refusals[0]!.message, details: refusals[0]!.remedy });
-      throw new CheckFailedError(refusals[0]!.message, { remedy: refusals[0]!.remedy });
+    for (const bdf of caseDevices(ctx.case.device) as Bdf[]) {
+      const facts = await readDeviceFacts(ctx.host, bdf);
+      const refusals = iommuRefusals(facts);
+      if (refusals.length) {
+        await ctx.check({ name: 'iommu-group', status: 'fail', message: refusals[0]!.message, details: refusals[0]!.remedy });
+        throw new CheckFailedError(refusals[0]!.message, { remedy: refusals[0]!.remedy });
+      }
+      const peers = facts.groupMembers.filter((m) => m !== bdf);
+      await ctx.check({ name: 'iommu-group', status: 'pass',
+        message: `${bdf} is in IOMMU group ${facts.iommuGroup}${peers.length ? ` with ${peers.join(', ')}` : ' alone'}` });
     }
-    const peers = facts.groupMembers.filter((m) => m !== bdf);
-    await ctx.check({ name: 'iommu-group', status: 'pass',
-      message: `${bdf} is in IOMMU group ${facts.iommuGroup}${peers.length ? ` with ${peers.join(', ')}` : ' alone'}` });
   } };
 }
 
@@ -192,8 +193,9 @@ export function measure(): Step {
 }
 
 /**
- * VFs in pairs (vf0 against vf1, vf2 against vf3 …): the second of each pair runs the iperf3
- * servers, so the traffic goes from one VF to the other through the NIC's own switch.
+ * Guests in pairs: VFs (vf0 against vf1, vf2 against vf3 …), or a NIC and the port cabled back to
+ * back to it. The second of each pair runs the iperf3 servers, so the traffic goes from one to the
+ * other through the NIC's own switch, or over the cable.
  */
 async function measurePairs(ctx: CaseContext): Promise<void> {
   const guests = ctx.case.guests;
@@ -203,8 +205,8 @@ async function measurePairs(ctx: CaseContext): Promise<void> {
     const peerHost = ctx.guestHosts.get(p.name)!;
     const peerAddress = p.address!.split('/')[0]!;
     const facts = await ctx.ops.checkPeer(peerHost, p.name, peerAddress);
-    await ctx.check({ name: 'peer', guest: g.name, mode: g.mode, status: 'pass',
-      message: `${peerAddress} on guest ${p.name} ${facts.iface}, the other VF of the pair: VF to VF through the NIC's own switch; ${facts.iperf3}` });
+    const path = g.mode === 'nic' ? `the port cabled back to back (${p.bdf}): port to port over the cable` : 'the other VF of the pair: VF to VF through the NIC\'s own switch';
+    await ctx.check({ name: 'peer', guest: g.name, mode: g.mode, status: 'pass', message: `${peerAddress} on guest ${p.name} ${facts.iface}, ${path}; ${facts.iperf3}` });
     await measureGuest(ctx, g, peerHost, peerAddress);
   }
 }

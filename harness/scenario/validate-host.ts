@@ -1,4 +1,5 @@
 import { UsageError, errorMessage } from '../errors.ts';
+import { guestFiles } from '../config/scenario-config.ts';
 import type { Host } from '../host/host.ts';
 import { findActiveInterfaces } from '../pci/active-interfaces.ts';
 import type { Bdf } from '../pci/bdf.ts';
@@ -9,6 +10,7 @@ import { readGroupFacts, readHostUse } from '../prepare/assign-inputs.ts';
 import { checkNoActiveInterface, checkVfsNotInUse, checkVfsRecreate } from '../prepare/guards.ts';
 import type { HostPlan } from './plan.ts';
 import { bridgeProblem, readBridge } from '../doctor/run-needs.ts';
+import { caseDevices } from '../config/device-config.ts';
 
 /**
  * The plan's host-side checks, read-only: each device exists and is the model the config says,
@@ -34,7 +36,7 @@ export async function validateHost(host: Host, plan: HostPlan, probe: ActiveInte
       return undefined;
     }
   };
-  const nics: { bdf: Bdf; force: boolean; with: Bdf[]; source: string }[] = [];
+  const nics: { bdfs: Bdf[]; force: boolean; with: Bdf[]; source: string }[] = [];
   const pfs: { pf: DeviceFacts; count: number; source: string }[] = [];
   for (const c of plan.cases) {
     const d = c.device;
@@ -42,12 +44,16 @@ export async function validateHost(host: Host, plan: HostPlan, probe: ActiveInte
       if (d.bridge) await checkBridge(host, d.bridge, d.source, problems);
       continue;
     }
-    const bdf = (d.bdf ?? d.pf) as Bdf;
-    const f = await read(bdf);
-    if (!f) continue;
-    const id = await vendorDevice(host, bdf);
-    if (d.hostId && id !== d.hostId) problems.push(`${d.source}: ${bdf} is ${id}, not ${d.hostId} as its model says (${d.mode === 'vf' ? 'the PF' : 'the NIC'})`);
-    if (d.mode === 'nic') nics.push({ bdf, force: Boolean(d.force), with: (d.with ?? []) as Bdf[], source: d.source });
+    // A NIC and the port cabled back to back to it (pair:) are taken together, as one bind would.
+    const bdfs = caseDevices(d) as Bdf[];
+    const found = await Promise.all(bdfs.map(read));
+    const f = found[0];
+    if (!f || found.includes(undefined)) continue;
+    for (const bdf of bdfs) {
+      const id = await vendorDevice(host, bdf);
+      if (d.hostId && id !== d.hostId) problems.push(`${d.source}: ${bdf} is ${id}, not ${d.hostId} as its model says (${d.mode === 'vf' ? 'the PF' : 'the NIC'})`);
+    }
+    if (d.mode === 'nic') nics.push({ bdfs, force: Boolean(d.force), with: (d.with ?? []) as Bdf[], source: d.source });
     else {
       await checkVfDevice(host, d.count!, d.source, f, problems);
       for (const vf of f.vfs) await read(vf.bdf);
@@ -62,13 +68,18 @@ export async function validateHost(host: Host, plan: HostPlan, probe: ActiveInte
     problems.push(...found.map((r) => `${source}: ${r.message}`));
   }
   for (const nic of nics) {
-    if (!facts.has(nic.bdf)) continue;
     // The prepare layer's guards, as `passbench bind` applies them (force: only the forcible ones yield;
     // with: the run config's consent to unnamed group members, bind's --with).
-    const assign = planAssignGroup([nic.bdf], facts, active, { force: nic.force, with: nic.with, dependencies });
+    const assign = planAssignGroup(nic.bdfs, facts, active, { force: nic.force, with: nic.with, dependencies });
     problems.push(...assign.refusals.map((r) => (r.rule === 'needs-consent'
       ? `${r.message} (to agree, add with: [${r.bdf}] to ${nic.source})`
       : r.forcible ? `${r.message} (force: true on ${nic.source} takes it anyway)` : r.message)));
+  }
+  const guest = plan.config.guest;
+  if (guest && guest.copyFrom === undefined) {
+    for (const file of guestFiles(guest)) {
+      if (!(await host.exists(file))) problems.push(`the guest image file ${file} is not on this host: copy it there (vm-images/build-guest.sh builds it), or set run.guest.copyFrom to the folder on this machine that holds it and passbench copies it, checksummed`);
+    }
   }
   if (problems.length) throw new HostValidationError(plan.name, problems);
 }

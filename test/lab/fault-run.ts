@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import YAML from 'yaml';
-import { labSshArgv } from '../../harness/lab/lab-up.ts';
+import { guestImageDir, labSshArgv } from '../../harness/lab/lab-up.ts';
 import { shellQuote } from '../../harness/host/shell-quote.ts';
 import { labShell, sharedLab, sharedLabName, trafficShell } from '../support/shared-lab.ts';
 import { tempDir } from '../support/temp-dirs.ts';
@@ -17,6 +17,8 @@ import { tempDir } from '../support/temp-dirs.ts';
 
 /** The lab's first igb PF, whose VFs the fault runs use. */
 export const VF_PF = '0000:00:01.0';
+/** The lab host's second igb PF (the nightly's whole NIC). */
+export const NIC = '0000:00:04.0';
 
 export interface FaultRunOptions {
   scenario: string;
@@ -29,6 +31,13 @@ export interface FaultRunOptions {
   pairs?: boolean;
   /** port (default): a port of the lab host itself (10.0.3.10); traffic: the lab's traffic host, as the lab config names it. */
   peer?: 'port' | 'traffic';
+  /**
+   * A folder of the lab host the guest image is copied to by the run itself (run.guest.copyFrom: the
+   * controller's image cache) instead of the lab's /images share.
+   */
+  copyTo?: string;
+  /** Instead of VFs: the lab's second igb PF whole, back to back with the first (both on the test hub). */
+  nicPair?: boolean;
 }
 
 export interface FaultRun {
@@ -50,13 +59,15 @@ export async function startFaultRun(o: FaultRunOptions): Promise<FaultRun> {
   const images = lab.state.guestImages;
   if (!images) throw new Error('the shared lab has no guest images (state.json guestImages)');
   const dir = await tempDir('passbench-fault-');
-  const kernel = images.vmlinux ?? images.kernel;
+  const at = (file: string) => (o.copyTo ? path.posix.join(o.copyTo, path.basename(file)) : file);
+  const kernel = at(images.vmlinux ?? images.kernel);
   const selection = {
     run: {
       // accel: the lab config's (KVM inside the lab host where it works), as in the nightly.
-      devices: [{ mode: 'vf', pf: VF_PF, count: o.count ?? 1, model: 'igb', ...(o.pairs ? { pairs: true } : {}) }],
-      ...((o.peer ?? 'port') === 'port' ? { peer: { address: '10.0.3.10' } } : {}),
-      guest: { kernel, initrd: images.initrd, memoryMiB: 256, ...(o.append ? { append: o.append } : {}) },
+      devices: [o.nicPair ? { mode: 'nic', bdf: NIC, model: 'igb', pair: { bdf: VF_PF } }
+        : { mode: 'vf', pf: VF_PF, count: o.count ?? 1, model: 'igb', ...(o.pairs ? { pairs: true } : {}) }],
+      ...((o.peer ?? 'port') === 'port' && !o.nicPair ? { peer: { address: '10.0.3.10' } } : {}),
+      guest: { kernel, initrd: at(images.initrd), memoryMiB: 256, ...(o.append ? { append: o.append } : {}), ...(o.copyTo ? { copyFrom: guestImageDir() } : {}) },
       tests: ['tcp'],
       repetitions: o.repetitions ?? { min: 30, max: 30, targetCi: 0.5 },
       // Boot and SSH deadlines follow the lab's pace, as in a real run: a guest that hangs fails the

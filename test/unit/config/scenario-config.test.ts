@@ -1,4 +1,6 @@
 import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import assert from 'node:assert/strict';
 import { parseLabConfig } from '../../../harness/config/lab-config.ts';
 import { addToAddress, parseHistoryLocation, parseScenarioConfig } from '../../../harness/config/scenario-config.ts';
@@ -27,6 +29,14 @@ describe('config/scenario-config', () => {
     assert.equal(config.run.history, 'reports/history.sqlite');
     assert.equal(config.run.accel, 'kvm');
     assert.deepEqual(config.run.iperf3, { streams: 1, udpBitrate: 100e6 });
+  });
+
+  it('run.guest.copyFrom is a folder of this machine, relative to the file that gave it', () => {
+    const guest = (from: string) => `run:\n  guest: { kernel: /var/lib/passbench/k, initrd: /var/lib/passbench/i, copyFrom: ${from} }\n`;
+    assert.equal(parse(`hosts:\n${HOST}${guest('images')}`).hosts.lab1?.guest?.copyFrom, '/etc/pb/images');
+    assert.equal(parse(`hosts:\n${HOST}${guest('~/images')}`).hosts.lab1?.guest?.copyFrom, path.join(os.homedir(), 'images'));
+    assert.equal(parse(`hosts:\n${HOST}`, guest('images')).hosts.lab1?.guest?.copyFrom, path.resolve('images'), 'relative to sel.yaml\'s folder');
+    assert.equal(parse(`hosts:\n${HOST}`).hosts.lab1?.guest, undefined);
   });
 
   it('host entries with a selection still parse for the host commands (lab-config.ts)', () => {

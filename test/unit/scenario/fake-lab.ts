@@ -28,6 +28,9 @@ export async function simHost(lab: ReturnType<typeof useSimLabs>, options: Param
   let root = '';
   const l = await lab({ ...options, run: treeRunner(() => root) });
   root = l.root;
+  // The guest image labYaml names: a run checks that it is there before the first change.
+  await fs.mkdir(path.join(root, 'images'), { recursive: true });
+  await fs.writeFile(path.join(root, 'images/guest.iso'), 'a guest ISO');
   return l;
 }
 

@@ -8,7 +8,7 @@ import { useHostOpener } from '../../../harness/cli/open-command-host.ts';
 import { plainProgress } from '../../../harness/scenario/progress.ts';
 import { runCli } from '../../support/capture-cli.ts';
 import { LAB, snapshot, useSimLabs } from '../../support/sim-kernel.ts';
-import { fakeOps, labYaml, treeRunner, writeTemp } from './fake-lab.ts';
+import { fakeOps, labYaml, simHost, treeRunner, writeTemp } from './fake-lab.ts';
 import { shellWords } from '../../support/shell-words.ts';
 
 /**
@@ -23,9 +23,8 @@ describe('printed remedies work when pasted (run → restore through the CLI)', 
   const lab = useSimLabs();
 
   async function failedRun(simOptions: Parameters<typeof lab>[0]) {
-    let root = '';
-    const l = await lab({ ...simOptions, run: treeRunner(() => root) });
-    root = l.root;
+    const l = await simHost(lab, simOptions);
+    const root = l.root;
     const before = await snapshot(root);
     const labFile = await writeTemp('lab with spaces.yaml', labYaml({ lab1: NIC_ONLY }));
     const out: string[] = [];

@@ -7,7 +7,8 @@ import { plainProgress } from '../../../harness/scenario/progress.ts';
 import { runPlan, type RunnerOptions } from '../../../harness/scenario/runner.ts';
 import nightly from '../../../scenarios/nightly.ts';
 import sriov from '../../../scenarios/sriov.ts';
-import { snapshot, useSimLabs } from '../../support/sim-kernel.ts';
+import passthrough from '../../../scenarios/passthrough.ts';
+import { LAB, snapshot, useSimLabs } from '../../support/sim-kernel.ts';
 import { tcpGoodputBps } from '../../../harness/measure/line-rate.ts';
 import { ALL_DEVICES, fakeOps, labYaml, simHost, type FakeOpsOptions } from './fake-lab.ts';
 import type { GuestBoot, MeasureRequest, RunOps } from '../../../harness/scenario/ops.ts';
@@ -266,6 +267,31 @@ describe('scenario/runner (fake ops on simulated lab hosts)', () => {
     assert.match(peer?.message ?? '', /^10\.0\.3\.32 on guest vf1 eth9, the other VF of the pair: VF to VF through the NIC's own switch; iperf 3\.12$/);
     assert.throws(() => parseScenarioConfig({ text: labYaml({ lab1: `    devices:\n      - { mode: vf, pf: "0000:00:02.0", count: 3, model: igb, pairs: true }\n` }), source: 'lab.yaml' }),
       /devices\[0\]\.count: pairs: true needs an even count of VFs/);
+  });
+
+  it('a NIC back to back with its partner port: both whole in guests of their own, measured port to port, no peer; a partner of another model is refused', async () => {
+    const labs = { lab1: await simHost(lab) };
+    const resultsDir = await tempDir('passbench-runner-');
+    const yaml = (partner: string) => labYaml({ lab1: `    devices:\n      - { mode: nic, bdf: "${LAB.nicSpare}", model: e1000, force: true, pair: { bdf: "${partner}" } }\n` },
+      `guest: { iso: /images/guest.iso }\n  resultsDir: ${resultsDir}`);
+    const config = parseScenarioConfig({ text: yaml(LAB.nicActive), source: 'lab.yaml', baseDir: '/tmp' });
+    const plan = expandPlan(passthrough, config);
+    assert.match(formatPlan(plan), /whole NIC 0000:00:04\.0 and 0000:00:03\.0 back to back, .*\n {4}guests: nic0 10\.0\.3\.21\/24, nic1 10\.0\.3\.22\/24\n {4}measured in pairs, port to port over their cable: nic0 against nic1/);
+    const fake = fakeOps({ hosts: { lab1: labs.lab1.sim } });
+    const seen = recordDeadlines(fake.ops);
+    const go = (p: typeof plan) => runPlan({ plan: p, settings: config.run, ops: fake.ops, scenarioFile: 'scenarios/passthrough.ts', scenarioHash: 'a'.repeat(64),
+      runId: '20261204T020000Z-b2b', progress: plainProgress(() => undefined), controller: 'ctl', pid: 4242, graceMs: 50 });
+    const outcome = await go(plan);
+    assert.equal(outcome.conclusion, 'passed', JSON.stringify(outcome.verdicts));
+    assert.deepEqual(seen.boots.map((b) => [b.name, b.vfio]), [['nic0', [LAB.nicSpare]], ['nic1', [LAB.nicActive]]]);
+    assert.deepEqual(seen.measures.map((m) => [m.guest, m.peerHost.name, m.peerAddress, m.guestAddress]), [['nic0', 'lab1 nic1', '10.0.3.22', '10.0.3.21']]);
+    const checks = fake.writers[0]!.checks;
+    assert.deepEqual(checks.filter((c) => c.name === 'iommu-group').map((c) => c.message), ['0000:00:04.0 is in IOMMU group 3 alone', '0000:00:03.0 is in IOMMU group 2 alone']);
+    assert.match(checks.find((c) => c.name === 'peer')?.message ?? '', /^10\.0\.3\.22 on guest nic1 \S+, the port cabled back to back \(0000:00:03\.0\): port to port over the cable; iperf 3\.12$/);
+    const other = await go(expandPlan(passthrough, parseScenarioConfig({ text: yaml(LAB.pf), source: 'lab.yaml', baseDir: '/tmp' })));
+    assert.equal(other.conclusion, 'invalid');
+    assert.match(JSON.stringify(other.verdicts), /hosts\.lab1\.devices\[0\]: 0000:00:02\.0 is 8086:10c9, not 8086:100e as its model says/);
+    assert.throws(() => parseScenarioConfig({ text: yaml(LAB.nicSpare), source: 'lab.yaml' }), /devices\[0\]\.pair\.bdf: pair\.bdf is the NIC itself/);
   });
 
   it('takes run.durations.bootS and sshS as fixed deadlines, and says where they came from', async () => {

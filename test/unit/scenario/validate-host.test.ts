@@ -54,6 +54,17 @@ describe('scenario/validate-host: the prepare guards before the first change (is
     assert.equal(sim.writes.length, 0);
   });
 
+  it('a guest image file missing on the host is refused before any change, unless run.guest.copyFrom will copy it', async () => {
+    const { sim, root } = await lab();
+    const plan = (copyFrom?: string): HostPlan => ({ name: 'lab1', cases: [],
+      config: { name: 'lab1', guest: { kernel: '/var/lib/passbench/guest.vmlinux', initrd: '/var/lib/passbench/guest.initrd', memoryMiB: 512, cpus: 1, ...(copyFrom ? { copyFrom } : {}) } } as HostRunConfig });
+    await fs.mkdir(path.join(root, 'var/lib/passbench'), { recursive: true });
+    await fs.writeFile(path.join(root, 'var/lib/passbench/guest.vmlinux'), 'kernel');
+    await assert.rejects(validateHost(sim, plan(), noInterfaces), (e: unknown) => e instanceof HostValidationError && e.problems.length === 1
+      && /the guest image file \/var\/lib\/passbench\/guest\.initrd is not on this host: .*set run\.guest\.copyFrom/.test(e.message));
+    await validateHost(sim, plan('/srv/images'), noInterfaces);
+  });
+
   it('refuses a device whose group holds the root filesystem\'s controller unless force: true', async () => {
     const { sim } = await lab({ hostUse: true });
     await assert.rejects(validateHost(sim, planFor({ bdf: LAB.smbus }), noInterfaces), (e: unknown) =>
