@@ -63,7 +63,8 @@ describe('peers in the virtual lab', function () {
     const r = await run.child;
     assert.equal(r.exitCode, 0, run.output());
     const measured = new Set((await run.samples()).filter((s) => !s.warmup && String(s.metric).startsWith('tcp.')).map((s) => `${String(s.guest)} ${String(s.metric)}`));
-    assert.deepEqual([...measured].sort(), ['nic0 tcp.rx.throughput', 'nic0 tcp.tx.throughput']);
+    assert.ok(measured.has('nic0 tcp.tx.throughput') && measured.has('nic0 tcp.rx.throughput'), [...measured].join(', '));
+    assert.ok(![...measured].some((m) => m.startsWith('nic1 ')), 'nic1 is the other end of the cable, not measured itself');
     const checks = await run.checks();
     assert.deepEqual(checks.filter((c) => c.name === 'iommu-group').map((c) => String(c.message).split(' ')[0]), [NIC, VF_PF]);
     const peer = checks.find((c) => c.name === 'peer');
