@@ -4,9 +4,9 @@ import { bindGroup, bootGuests, checkIommu, createVfs, defineScenario, prove, ss
 
 export default defineScenario({
   name: 'smoke',
-  description: 'each device (whole NIC, VFs, e1000) shows up in a guest with its driver and link',
+  description: 'each device (whole NIC, VFs, e1000, virtio-net) shows up in a guest with its driver and link',
   // Every kind of device the lab config lists for the host; each becomes one case.
-  modes: ['nic', 'vf', 'e1000'],
+  modes: ['nic', 'vf', 'e1000', 'virtio'],
   steps: [
     checkIommu(), // the device (or the VFs' PF) has an IOMMU group
     createVfs(), //  VF case only: sriov_numvfs from the config (journalled)

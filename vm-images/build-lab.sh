@@ -65,7 +65,7 @@ kernel=$kdir/boot/vmlinuz-$kver
 # kvm-intel for a lab under KVM on an Intel machine (-cpu host); the one that does not fit fails to load.
 # sch_tbf: `lab up --peer-rate` caps the peer's port with a token bucket (a regression made on purpose).
 wanted=(igb igbvf e1000 e1000e vfio vfio-pci vfio_iommu_type1 9p 9pnet_virtio qemu_fw_cfg virtio_pci kvm kvm-amd kvm-intel sch_tbf
-        virtio_net bridge tun)   # the baseline guests' bridge on the test hub, and their taps
+        virtio_net bridge tun vhost_net)   # the baseline guests' bridge on the test hub, their taps, vhost-net for virtio-net
 key=$( { basename "$deb"; echo "${wanted[*]}"; cat "$0" "$here/lab-init.sh" "$here/modules.sh" "$busybox"; } | sha256sum | cut -c1-16)
 initrd=$cache/lab/initramfs-$kver-$key.cpio.gz
 if [ -f "$initrd" ]; then

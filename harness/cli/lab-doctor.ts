@@ -1,4 +1,4 @@
-import { guestFiles, loadScenarioConfig, type HostRunConfig, type RunSettings } from '../config/scenario-config.ts';
+import { guestFiles, loadScenarioConfig, type HostRunConfig } from '../config/scenario-config.ts';
 import { errorMessage, type PassbenchError } from '../errors.ts';
 import type { Host } from '../host/host.ts';
 import type { CheckResult } from '../doctor/checks.ts';
@@ -21,7 +21,7 @@ export async function doctorLab(files: { lab: string; config?: string }): Promis
   for (const h of hosts) {
     reports.push(await withHost(files.lab, h.name, async (host) => {
       const report = await runDoctor(host);
-      const needs = runNeeds(h, config.run);
+      const needs = runNeeds(h);
       return withChecks({ ...report, host: h.name }, gradeRunFacts(needs, await gatherRunFacts(host, needs)));
     }, (error) => unreachable(h.name, 'host', error)));
   }
@@ -33,12 +33,12 @@ export async function doctorLab(files: { lab: string; config?: string }): Promis
 }
 
 /** What the host's selection needs beyond passthrough: the baselines' bridges, vhost-net, the guest image's files. */
-export function runNeeds(h: HostRunConfig, run: RunSettings): RunNeeds {
+function runNeeds(h: HostRunConfig): RunNeeds {
   const bridged = h.devices.filter((d) => d.bridge !== undefined);
   const guest = h.guest;
   return {
     bridges: [...new Set(bridged.map((d) => d.bridge!))],
-    vhost: run.accel === 'kvm' && bridged.some((d) => d.mode === 'virtio'),
+    vhost: bridged.some((d) => d.mode === 'virtio'),
     guestFiles: guest ? guestFiles(guest) : [],
     ...(guest?.copyFrom ? { copyFrom: guest.copyFrom } : {}),
   };

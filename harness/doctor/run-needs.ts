@@ -5,12 +5,12 @@ import type { CheckResult } from './checks.ts';
 /**
  * What a run's selection needs on a host beyond passthrough itself (`passbench doctor` with a lab
  * config): the baselines' bridges with a port on the test network, /dev/net/tun for their taps,
- * vhost-net for virtio-net under KVM, the guest image's files, and dropbearkey (each guest's host key
+ * vhost-net for virtio-net, the guest image's files, and dropbearkey (each guest's host key
  * is made on the host that runs its QEMU). The same bridge rule guards a run (scenario/validate-host.ts).
  */
 export interface RunNeeds {
   bridges: readonly string[];
-  /** A virtio-net baseline whose guests run under KVM: vhost-net is what a real lab's would use. */
+  /** A virtio-net baseline on the test wire: vhost-net is what a real lab's would use (runs use it where present). */
   vhost: boolean;
   guestFiles: readonly string[];
   /** run.guest.copyFrom: a missing file is copied by the run, so only a note. */

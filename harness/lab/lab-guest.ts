@@ -26,7 +26,7 @@ import { hubMac } from './lab-network.ts';
  *   vf         an igb VF (8086:10ca, igbvf), -device vfio-pci; 10.0.3.(31+i) on hub 1
  *   e1000      an emulated e1000 (8086:100e) on the nested QEMU's user-net (SSH via a hostfwd port), or
  *              with `bridge` a tap in that bridge of the lab host: on hub 1, as the passthrough guests
- *   virtio     the same with virtio-net (virtio device 1af4:0001, virtio_net), vhost-net under KVM
+ *   virtio     the same with virtio-net (virtio device 1af4:0001, virtio_net), with vhost-net where the host has it
  * Every guest reaches the lab host's own peer port 10.0.3.10 (its e1000e) and the lab's traffic host
  * 10.0.3.11 (lab/traffic-host.ts), both on hub 1.
  */
@@ -83,6 +83,8 @@ export interface LabGuest {
   ssh: SshHost;
   /** What proveDevice must find. */
   expect: DeviceExpectation;
+  /** virtio-net on a tap with vhost-net: its data path in the host's kernel, not in QEMU. */
+  vhost: boolean;
   /** ms from QEMU start to the console's "services started", and to SSH working. */
   consoleReadyMs: number;
   sshReadyMs: number;
@@ -159,6 +161,7 @@ export async function startLabGuest(controller: Host, lab: SshHost, o: LabGuestO
     return {
       name: o.name, kind: o.kind, guest, ssh, consoleReadyMs, sshReadyMs,
       expect: { ...EXPECT[o.kind], address },
+      vhost: spec.nic?.netdev.kind === 'tap' && spec.nic.netdev.vhost === true,
       stop: () => (stopping ??= (async () => {
         await ssh.close().catch(() => {});
         await stopQemu();
@@ -224,8 +227,9 @@ async function setUp(controller: Host, lab: SshHost, o: LabGuestOptions, pace: P
     vfio: emulated(o) ? [] : [{ host: o.bdf!, romfile: '' }],
     nic: !emulated(o) ? undefined
       : o.bridge === undefined ? { model, netdev: { kind: 'user', hostForwards: [{ hostPort: sshPort, guestPort: 22 }] } }
-        // vhost-net moves virtio-net's data path into the host kernel; it needs KVM's ioeventfds.
-        : { model, mac: hubMac(address), netdev: { kind: 'tap', ifname: tap, vhost: o.kind === 'virtio' && o.accel === 'kvm' } },
+        // vhost-net moves virtio-net's data path into the host's kernel, as a lab's would, wherever the
+        // host has it: under KVM, and under TCG as well (QEMU emulates the ioeventfds it needs).
+        : { model, mac: hubMac(address), netdev: { kind: 'tap', ifname: tap, vhost: o.kind === 'virtio' && await lab.exists('/dev/vhost-net') } },
     qmpTcpPort, serialLog: path.posix.join(dir, 'serial.log'), pidFile: path.posix.join(dir, 'qemu.pid'),
     fwCfg: keys.fwCfg,
   };

@@ -75,6 +75,8 @@ export interface GuestHandle {
   consoleLog?(): Promise<string>;
   /** query-pci's vendor:device list, for the check that the device is in the guest. */
   queryPci?(): Promise<string[]>;
+  /** A virtio-net baseline on a tap: true when vhost-net carries its data (the host has /dev/vhost-net). */
+  vhost?: boolean;
 }
 
 /** As harness/guest/prove-device.ts returns it. */

@@ -129,6 +129,7 @@ function guestOps(): Pick<RunOps, 'bootGuest' | 'connectGuest'> {
         },
         queryPci: async () => (await lab.guest.queryPci()).map((d) => `${d.vendorId}:${d.deviceId}`),
         consoleLog: () => lab.console(),
+        vhost: lab.vhost,
       };
     },
     connectGuest: async (host, guest) => {

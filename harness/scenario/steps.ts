@@ -97,7 +97,7 @@ export function bootGuests(): Step {
             (error: unknown) => ctx.log(`warning: the console of ${g.name} was not kept: ${errorMessage(error)}`));
         }
       });
-      await ctx.check({ name: 'guest-network', guest: g.name, mode: g.mode, status: 'pass', message: networkPath(g, ctx.case.device.bridge) });
+      await ctx.check({ name: 'guest-network', guest: g.name, mode: g.mode, status: 'pass', message: networkPath(g, ctx.case.device.bridge, guest.vhost) });
       if (guest.queryPci && !isEmulated(g.mode)) await checkQueryPci(ctx, g.name, await guest.queryPci());
     }));
     const failed = booted.find((b): b is PromiseRejectedResult => b.status === 'rejected');
@@ -106,10 +106,11 @@ export function bootGuests(): Step {
 }
 
 /** How a guest's traffic reaches the peer: what its figures measure, said in the results. */
-function networkPath(g: GuestPlan, bridge: string | undefined): string {
+function networkPath(g: GuestPlan, bridge: string | undefined, vhost: boolean | undefined): string {
   const address = g.address ?? 'no address';
   if (g.bdf) return `${g.bdf} by vfio-pci, ${address} on the test wire`;
-  const nic = g.mode === 'virtio' ? 'emulated virtio-net' : 'emulated e1000';
+  const backEnd = !bridge ? '' : vhost ? ' with vhost-net' : ' on QEMU\'s own back end (the host has no /dev/vhost-net)';
+  const nic = g.mode === 'virtio' ? `emulated virtio-net${backEnd}` : 'emulated e1000';
   if (bridge) return `${nic}, a tap in bridge ${bridge}, ${address} on the test wire`;
   return `${nic} on QEMU user-net: NAT through the host, not the test wire`;
 }

@@ -24,7 +24,7 @@ describe('doctor/run-needs: what a run\'s selection needs on its host (doctor --
     assert.match(grades({ ...ok, bridges: [{ name: 'br-test', exists: false, ports: [] }] })['bridge-br-test']!, /^FAIL: the host has no bridge br-test for the baseline's tap/);
   });
 
-  it('asks for nothing the selection does not use (no bridge: no tun; no virtio under KVM: no vhost-net)', () => {
+  it('asks for nothing the selection does not use (no bridge: no tun; no virtio-net on the wire: no vhost-net)', () => {
     assert.deepEqual(Object.keys(grades({ ...ok, bridges: [], guestFiles: [] }, { bridges: [], vhost: false, guestFiles: [] })), ['dropbearkey']);
   });
 });

@@ -233,8 +233,8 @@ describe('scenario/runner (fake ops on simulated lab hosts)', () => {
     assert.match(links[1]![1]!, /^0000:00:02\.0 eth1 on igb .*: 1000 Mbit\/s, MTU 9000: TCP line rate 990 Mbit\/s$/);
   });
 
-  it('boots the e1000 baseline on the test wire (a tap in the bridge) and says each guest\'s path in a check', async () => {
-    const t = await setup(['lab1'], {}, ALL_DEVICES.replace('{ mode: e1000, network: user }', '{ mode: e1000, bridge: br-test, address: 10.0.3.41/24 }'));
+  it('boots the e1000 and virtio-net baselines on the test wire (a tap in the bridge) and says each guest\'s path in a check', async () => {
+    const t = await setup(['lab1'], {}, ALL_DEVICES.replace('{ mode: e1000, network: user }', '{ mode: e1000, bridge: br-test, address: 10.0.3.41/24 }\n      - { mode: virtio, bridge: br-test, address: 10.0.3.42/24 }'));
     const seen = recordDeadlines(t.fake.ops);
     for (const dir of ['sys/class/net/br-test/bridge', 'sys/class/net/br-test/brif/eth3', 'dev/net']) await fs.mkdir(path.join(t.labs.lab1!.root, dir), { recursive: true });
     await fs.writeFile(path.join(t.labs.lab1!.root, 'dev/net/tun'), '');
@@ -247,6 +247,7 @@ describe('scenario/runner (fake ops on simulated lab hosts)', () => {
       nic0: '0000:00:04.0 by vfio-pci, 10.0.3.21/24 on the test wire',
       vf0: '0000:00:12.0 by vfio-pci, 10.0.3.31/24 on the test wire', vf1: '0000:00:12.2 by vfio-pci, 10.0.3.32/24 on the test wire',
       e1000: 'emulated e1000, a tap in bridge br-test, 10.0.3.41/24 on the test wire',
+      virtio: 'emulated virtio-net on QEMU\'s own back end (the host has no /dev/vhost-net), a tap in bridge br-test, 10.0.3.42/24 on the test wire',
     });
   });
 
