@@ -1,6 +1,8 @@
-import { PassbenchError } from '../errors.ts';
+import { PassbenchError, errorMessage } from '../errors.ts';
 import type { Host } from '../host/host.ts';
+import type { Pace } from '../wait/index.ts';
 import { iperf3Version } from './iperf3.ts';
+import { parsePingOutput } from './ping-output.ts';
 
 /** What a traffic peer showed when it was first reached: for the case's `peer` check. */
 export interface PeerFacts {
@@ -26,4 +28,33 @@ export async function checkPeer(peer: Host, name: string, address: string): Prom
   throw new PassbenchError(`peer ${name} does not have the peer address ${address} (it has ${has.join(', ') || 'no IPv4 address but loopback'})`, {
     remedy: `Give the peer's test-network address in peer: { host: ${name}, address: … }, or add ${address} to its test port (ip addr add ${address}/24 dev IFACE).`,
   });
+}
+
+/** A guest that cannot reach its peer: the measurement would only say that iperf3 never connected. */
+export class PeerUnreachableError extends PassbenchError {}
+
+const REACH_PINGS = 3;
+
+/**
+ * From inside a guest, before it measures: the peer answers pings on the test network. Returns the
+ * median round trip; throws PeerUnreachableError naming both ends when no reply comes.
+ */
+export async function checkReachable(guest: Host, o: { guest: string; guestAddress: string; peerAddress: string; pace: Pace }): Promise<{ replies: number; rttMs: number }> {
+  const argv = ['ping', '-c', String(REACH_PINGS), '-W', '2', o.peerAddress];
+  const what = `guest ${o.guest} (${o.guestAddress}) cannot reach the peer ${o.peerAddress} on the test network`;
+  const remedy = `Check the path between them: the cabling or switch port (and VLAN), both addresses in one subnet, the peer's test port up; from the guest's console or \`ping ${o.peerAddress}\` inside it.`;
+  let out;
+  try {
+    const r = await guest.run(argv, { allowFailure: true, timeoutMs: o.pace.scaled((REACH_PINGS * 1 + 2 + 5) * 1000).ms });
+    if (r.exitCode === 127) {
+      throw new PassbenchError(`guest ${o.guest} has no ping (${r.stderr.trim()})`, { remedy: 'The guest image must provide ping (busybox or iputils-ping): it checks the peer and measures latency.' });
+    }
+    out = parsePingOutput(r.stdout);
+  } catch (error) {
+    if (error instanceof PassbenchError) throw error;
+    throw new PeerUnreachableError(`${what}: ${errorMessage(error)}`, { cause: error, remedy });
+  }
+  if (out.received === 0) throw new PeerUnreachableError(`${what}: ${out.transmitted} pings, no reply`, { remedy });
+  const sorted = [...out.rttS].sort((a, b) => a - b);
+  return { replies: out.received, rttMs: (sorted[Math.floor(sorted.length / 2)] ?? 0) * 1000 };
 }

@@ -30,6 +30,8 @@ export interface RunOps {
   prove(guestHost: Host, expect: Expect & { address?: string }): Promise<DeviceProof>;
   /** The peer has iperf3 and the peer address (measure/peer-check.ts); read-only. */
   checkPeer(peer: Host, name: string, address: string): Promise<PeerFacts>;
+  /** From inside a guest: the peer answers pings (measure/peer-check.ts); PeerUnreachableError when not. */
+  checkReachable(guest: Host, o: { guest: string; guestAddress: string; peerAddress: string; pace: Pace }): Promise<{ replies: number; rttMs: number }>;
   measure(ctx: MeasureRequest): Promise<void>;
   openWriter(dir: string, meta: RunMeta): Promise<RunWriter>;
   /**

@@ -13,7 +13,7 @@ import { SshHost } from '../host/ssh-host.ts';
 import { proveDevice } from '../guest/prove-device.ts';
 import { qemuVersion } from '../vm/qemu-version.ts';
 import { measureMode } from '../measure/measure-mode.ts';
-import { checkPeer } from '../measure/peer-check.ts';
+import { checkPeer, checkReachable } from '../measure/peer-check.ts';
 import { recordRun } from './record-run.ts';
 import { openHistory } from '../results/history.ts';
 import { openRunWriter } from '../results/run-writer.ts';
@@ -54,6 +54,7 @@ export function realOps(o: { accel: 'kvm' | 'tcg'; pace?: Pace; emulated?: boole
     // busybox httpd answers one request a connection: 8 requests/s on an idle machine, 0.5 on a busy
     // one (TCG in TCG), where a fixed 15 s run saw none answered. HTTP there runs by request count.
     checkPeer,
+    checkReachable,
     measure: (ctx) => measureMode(emulated ? { ...ctx, httpRequests: ctx.httpRequests ?? TCG_HTTP_REQUESTS } : ctx),
     openWriter: (dir, meta) => openRunWriter(dir, meta),
     ...guestOps(),

@@ -14,6 +14,7 @@ import type { Step } from './define-scenario.ts';
 import type { RunSettings } from '../config/scenario-config.ts';
 import { caseDevices, isEmulated } from '../config/device-config.ts';
 import { fixedDeadline, type Deadline } from '../wait/index.ts';
+import { formatValue } from '../measure/format-value.ts';
 
 /**
  * The seed's procedure, one step each. Every step that changes the lab host first puts
@@ -218,10 +219,20 @@ async function measureGuest(ctx: CaseContext, g: GuestPlan, peerHost: Host, peer
   ctx.onGuest(g.name);
   const guestAddress = g.address?.split('/')[0] ?? ctx.guests.get(g.name)?.address ?? ctx.proofs.get(g.name)?.address;
   if (!guestAddress) throw new PassbenchError(`guest ${g.name}: no address known to measure with`);
+  // Reachable at all, before minutes of measurement could only say that iperf3 never connected.
+  const guestHost = ctx.guestHosts.get(g.name)!;
+  try {
+    const reach = await ctx.ops.checkReachable(guestHost, { guest: g.name, guestAddress, peerAddress, pace: ctx.pace });
+    await ctx.check({ name: 'peer-reachable', guest: g.name, mode: g.mode, status: 'pass',
+      message: `${g.name} (${guestAddress}) reaches ${peerAddress}: ${reach.replies} ping replies, median ${formatValue(reach.rttMs / 1000, 's')}` });
+  } catch (error) {
+    await ctx.check({ name: 'peer-reachable', guest: g.name, mode: g.mode, status: 'fail', message: errorMessage(error), details: (error as PassbenchError).remedy });
+    throw error;
+  }
   const r = ctx.settings.repetitions;
   await ctx.ops.measure({
     host: ctx.config.name, mode: g.mode, guest: g.name,
-    guestHost: ctx.guestHosts.get(g.name)!, peerHost, peerAddress, guestAddress,
+    guestHost, peerHost, peerAddress, guestAddress,
     tests: [...ctx.settings.tests],
     policy: { ...DEFAULT_REPETITION_POLICY, minRepetitions: r.min, maxRepetitions: r.max, targetRelativeHalfWidth: r.targetCi },
     durationS: ctx.settings.durations.measureS, warmup: r.warmup, pace: ctx.pace, streams: ctx.settings.iperf3.streams, udpBitrateBps: ctx.settings.iperf3.udpBitrate, onMeasurement: (m) => ctx.sample({ schema: SCHEMA_VERSION, runId: ctx.runId, host: ctx.config.name, mode: g.mode, guest: g.name, ...m }), signal: ctx.signal, log: (l) => ctx.log(`${g.name}: ${l}`),

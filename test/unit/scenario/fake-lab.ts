@@ -121,6 +121,11 @@ export function fakeOps(o: FakeOpsOptions) {
       await hook('checkPeer', name);
       return { iperf3: 'iperf 3.12', iface: 'eth9' };
     },
+    checkReachable: async (guestHost, r) => {
+      events.push(`reach ${r.guest} ${r.peerAddress}`);
+      await hook('reach', guestHost.name, r.guest);
+      return { replies: 3, rttMs: 0.4 };
+    },
     measure: async (ctx) => {
       events.push(`measure ${ctx.host}/${ctx.guest} streams=${ctx.streams} udp=${ctx.udpBitrateBps}`);
       await ctx.saveArtifact?.(`${ctx.guest}.tcp.r0.json`, `{"raw":"${ctx.host}/${ctx.guest}"}`);

@@ -8,6 +8,7 @@ import { runPlan, type RunnerOptions } from '../../../harness/scenario/runner.ts
 import nightly from '../../../scenarios/nightly.ts';
 import sriov from '../../../scenarios/sriov.ts';
 import passthrough from '../../../scenarios/passthrough.ts';
+import { PeerUnreachableError } from '../../../harness/measure/peer-check.ts';
 import { LAB, snapshot, useSimLabs } from '../../support/sim-kernel.ts';
 import { tcpGoodputBps } from '../../../harness/measure/line-rate.ts';
 import { ALL_DEVICES, fakeOps, labYaml, simHost, type FakeOpsOptions } from './fake-lab.ts';
@@ -89,6 +90,23 @@ describe('scenario/runner (fake ops on simulated lab hosts)', () => {
     const writer = t.fake.writers[0]!;
     assert.deepEqual(writer.samples.filter((s) => s.guest === 'nic0').map((s) => s.repetition), [0, 1, 2]);
     assert.ok(writer.checks.some((c) => c.name === 'step.measure' && c.status === 'fail'));
+    assert.deepEqual(await t.after('lab1'), t.before.lab1);
+  });
+
+  it('a guest that cannot reach the peer fails its case before measuring, naming both ends; the other cases measure', async () => {
+    const t = await setup(['lab1'], { hook: (op, _h, guest) => {
+      if (op === 'reach' && guest === 'nic0') {
+        throw new PeerUnreachableError('guest nic0 (10.0.3.21) cannot reach the peer 10.0.3.10 on the test network: 3 pings, no reply', { remedy: 'Check the cabling.' });
+      }
+    } });
+    const outcome = await t.run();
+    assert.deepEqual(outcome.verdicts[0]!.cases.map((c) => c.status), ['failed', 'passed', 'passed']);
+    assert.match(outcome.verdicts[0]!.cases[0]!.error!, /^measure: guest nic0 \(10\.0\.3\.21\) cannot reach the peer 10\.0\.3\.10/);
+    assert.ok(!t.fake.events.some((e) => e.startsWith('measure lab1/nic0')), 'nic0 never measured');
+    const reach = t.fake.writers[0]!.checks.filter((c) => c.name === 'peer-reachable').map((c) => [c.guest, c.status, c.details ?? c.message]);
+    assert.deepEqual(reach[0], ['nic0', 'fail', 'Check the cabling.']);
+    assert.deepEqual(reach.slice(1).map(([g, st]) => [g, st]), [['vf0', 'pass'], ['vf1', 'pass'], ['e1000', 'pass']]);
+    assert.match(String(t.fake.writers[0]!.checks.find((c) => c.guest === 'vf0' && c.name === 'peer-reachable')?.message), /^vf0 \(10\.0\.3\.31\) reaches 10\.0\.3\.10: 3 ping replies, median 400 µs$/);
     assert.deepEqual(await t.after('lab1'), t.before.lab1);
   });
 
