@@ -22,8 +22,8 @@ export interface StagedFile {
 }
 
 /**
- * Per file: a base for hashing it and, when copied, 10 s per MiB through SSH (the virtual lab host
- * under TCG writes ~2 MiB/s); both times the pace.
+ * Per file: a base for hashing it and, when copied, 10 s per MiB through SSH (a floor of 0.1 MiB/s,
+ * far below any lab's link); both times the pace.
  */
 const BASE_MS = 30_000;
 const MS_PER_MIB = 10_000;
@@ -65,7 +65,7 @@ export async function stageGuestImage(host: Host, hostName: string, image: { fil
   return staged;
 }
 
-/** What the run records of each file: "guest.initrd sha256 3f2a9c01… 6.6 MiB (copied from the controller)". */
+/** What the run records: "/var/lib/passbench/images/guest.initrd sha256 3f2a9c01d4e5b6a7 6.6 MiB (copied from the controller); …". */
 export function describeStaged(files: readonly StagedFile[]): string {
   return files.map((f) => `${f.path} sha256 ${f.sha256.slice(0, 16)} ${mib(f.bytes)}${f.copied ? ' (copied from the controller)' : ' (already there)'}`).join('; ');
 }

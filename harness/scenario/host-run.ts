@@ -129,7 +129,8 @@ export class HostRun {
       await validateHost(host, this.plan, ops.probeActive);
       const guest = this.plan.config.guest;
       if (guest?.copyFrom) {
-        this.guestImage = await stageGuestImage(host, this.plan.name, { files: guestFiles(guest), copyFrom: guest.copyFrom }, { pace: this.o.pace ?? Pace.forAccel(this.o.settings.accel), log: (l) => this.o.progress.log(this.plan.name, l) });
+        this.guestImage = await stageGuestImage(host, this.plan.name, { files: guestFiles(guest), copyFrom: guest.copyFrom },
+          { pace: this.o.pace ?? Pace.forAccel(this.o.settings.accel), log: (l) => this.o.progress.log(this.plan.name, l) });
       }
       this.meta = await ops.hostMeta(host, this.plan.config);
     } catch (error) {
