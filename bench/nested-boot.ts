@@ -9,8 +9,8 @@
  *      range of each phase.
  *
  *   npx tsx bench/nested-boot.ts [--kind vf|e1000|whole-nic] [--accel kvm|tcg (default: the lab's choice)] [--boot pvh|kernel|iso] [--cpu max|qemu64]
- *        [--initrds a.initrd,b.initrd] [--mem 256] [--append "console=ttyS0 quiet …"] [--lab-cpu max,-avx2] [--lab-tb-size MiB] [--cold-build] [--show-console] [--runs 5]
- * --initrds takes initrd files in the guest image cache (~/.cache/passbench/guest) and boots them in
+ *        [--initrds a.initrd,b.initrd] [--kernels a.vmlinux,b.vmlinux] [--mem 256] [--append "console=ttyS0 quiet …"] [--lab-cpu max,-avx2] [--lab-tb-size MiB] [--cold-build] [--show-console] [--runs 5]
+ * --initrds (--kernels) takes initrd (vmlinux) files in the guest image cache (~/.cache/passbench/guest) and boots them in
  * turn, so two variants are compared in the same lab host under the same load (A, B, A, B…).
  * Always says the accelerator, the load average and the revision: figures from a loaded 2-core
  * machine are not comparable with an idle one's.
@@ -34,7 +34,7 @@ import { cpuSeconds } from './bench-args.ts';
 const { values: a } = parseArgs({
   options: {
     kind: { type: 'string', default: 'vf' }, accel: { type: 'string' }, boot: { type: 'string', default: 'pvh' }, cpu: { type: 'string' },
-    mem: { type: 'string', default: '256' }, 'lab-cpu': { type: 'string' }, 'lab-tb-size': { type: 'string' }, initrds: { type: 'string' }, append: { type: 'string' }, 'cold-build': { type: 'boolean', default: false }, 'show-console': { type: 'boolean', default: false },
+    mem: { type: 'string', default: '256' }, 'lab-cpu': { type: 'string' }, 'lab-tb-size': { type: 'string' }, initrds: { type: 'string' }, kernels: { type: 'string' }, append: { type: 'string' }, 'cold-build': { type: 'boolean', default: false }, 'show-console': { type: 'boolean', default: false },
     runs: { type: 'string', default: '5' },
   },
 });
@@ -100,10 +100,13 @@ if (a['cold-build']) {
   }
 }
 
-const initrds = a.initrds?.split(',').filter(Boolean).map((f) => {
-  if (!/^[A-Za-z0-9._+-]+$/.test(f)) throw new Error(`--initrds: ${JSON.stringify(f)} is not a file name in the guest image cache`);
+/** --initrds / --kernels: file names in the guest image cache, booted in turn. */
+const cacheFiles = (option: 'initrds' | 'kernels') => a[option]?.split(',').filter(Boolean).map((f) => {
+  if (!/^[A-Za-z0-9._+-]+$/.test(f)) throw new Error(`--${option}: ${JSON.stringify(f)} is not a file name in the guest image cache`);
   return f;
 }) ?? [];
+const initrds = cacheFiles('initrds');
+const kernels = cacheFiles('kernels');
 const name = 'nestbench';
 const keyDir = await mkdtemp(path.join(os.tmpdir(), 'pb-nestbench-'));
 try {
@@ -128,7 +131,9 @@ try {
     const cpu: number[] = [];
     for (let run = 1; run <= Number(a.runs); run++) {
       const cpu0 = (await cpuSeconds(state.pid))!.own;
-      const images = initrds.length === 0 ? state.guestImages! : { ...state.guestImages!, initrd: `/images/${initrds[(run - 1) % initrds.length]}` };
+      const images = { ...state.guestImages!,
+        ...(initrds.length ? { initrd: `/images/${initrds[(run - 1) % initrds.length]}` } : {}),
+        ...(kernels.length ? { vmlinux: `/images/${kernels[(run - 1) % kernels.length]}` } : {}) };
       const g = await startLabGuest(host, lab, {
         name: `bench${run}`, kind, bdf, address: kind === 'vf' ? vfGuestAddress(0) : WHOLE_NIC_GUEST_ADDRESS,
         images, accel, boot: a.boot as 'pvh' | 'kernel' | 'iso', cpuModel: a.cpu, memoryMiB: Number(a.mem),
@@ -139,7 +144,7 @@ try {
       const phases = bootPhases(consoleText, g.guest.startedMs, g.consoleReadyMs, g.sshReadyMs);
       boots.push(phases);
       cpu.push((await cpuSeconds(state.pid))!.own - cpu0);
-      console.log(`run ${run}${initrds.length ? ` (${path.basename(images.initrd)})` : ''}: nested ${kind} guest start → SSH ready ${s(g.sshReadyMs)} (lab QEMU used ${cpu.at(-1)!.toFixed(1)} CPU s): ${PHASES.map((p) => `${p} ${s(phases[p])}`).join(', ')}; load ${await load()}`);
+      console.log(`run ${run}${initrds.length ? ` (${path.basename(images.initrd)})` : ''}${kernels.length ? ` (${path.basename(images.vmlinux!)})` : ''}: nested ${kind} guest start → SSH ready ${s(g.sshReadyMs)} (lab QEMU used ${cpu.at(-1)!.toFixed(1)} CPU s): ${PHASES.map((p) => `${p} ${s(phases[p])}`).join(', ')}; load ${await load()}`);
       await g.stop();
       console.log(`after run ${run}: ${await labHostState(lab, paths.qmpSocket)}`);
     }

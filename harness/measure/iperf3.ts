@@ -129,7 +129,7 @@ async function startServer(group: ProcessGroup, host: Host, port: number, o: Ipe
   let listening: () => void = () => {};
   const ready = new Promise<void>((resolve) => (listening = resolve));
   // --forceflush: the "Server listening" line must arrive through a pipe at once, not at exit.
-  const srv = await deadline(group.spawn(host, ['iperf3', '-s', '-1', '-p', String(port), '--forceflush'], (line) => {
+  const srv = await deadline(group.spawn(host, oneShotServerArgv(port), (line) => {
     if (line.includes(`Server listening on ${port}`)) listening();
   }), listenLimit, `${what}: starting the server on ${host.name}`, o.signal);
   const outcome = await deadline(
@@ -171,3 +171,17 @@ function clientError(cli: Tracked, what: string): PassbenchError {
   });
 }
 
+
+/** The one-shot server a measurement starts on its peer (one client, then it ends). */
+function oneShotServerArgv(port: number): string[] {
+  return ['iperf3', '-s', '-1', '-p', String(port), '--forceflush'];
+}
+
+/**
+ * A run killed mid-measurement leaves its one-shot server waiting for a client that never comes.
+ * Whoever takes over the dead run's lock (the next run on a traffic peer, `restore` on the host
+ * under test) stops them: exactly oneShotServerArgv's command lines, no other iperf3.
+ */
+export async function stopLeftOneShotServers(host: Host): Promise<void> {
+  await host.run(['pkill', '-f', '^iperf3 -s -1 -p [0-9]+ --forceflush$'], { allowFailure: true });
+}

@@ -2,6 +2,7 @@ import { PassbenchError, errorMessage } from '../errors.ts';
 import type { Host } from '../host/host.ts';
 import { DEFAULT_STATE_DIR, type HostRunConfig } from '../config/scenario-config.ts';
 import { LockError, withHostLock, type LockOwner } from './host-lock.ts';
+import { stopLeftOneShotServers } from '../measure/iperf3.ts';
 
 /*
  * The traffic peer of a host's measurements, where the iperf3 servers run and the pings go, is a
@@ -28,7 +29,7 @@ export async function withTrafficLock<T>(peer: Host, config: HostRunConfig, owne
     return await withHostLock(peer, config.name, dir, owner, { waitS: o.waitS, takeOverStale: true, isAlive: o.isAlive, controller: o.controller }, async (lock) => {
       if (lock.tookOver) {
         o.log(`took over the traffic lock of ${config.name} from a run that is gone; stopping the iperf3 servers it left`);
-        await peer.run(['pkill', '-f', '^iperf3 -s -1 -p [0-9]+ --forceflush'], { allowFailure: true });
+        await stopLeftOneShotServers(peer);
       }
       return work();
     });

@@ -8,6 +8,7 @@ import { addHostOptions } from '../host-option.ts';
 import { addWaitOption, resolveHostState, withCommandLock, type LockCliOptions } from '../host-state.ts';
 import { openCommandHost } from '../open-command-host.ts';
 import { printJson, printLine } from '../output.ts';
+import { stopLeftOneShotServers } from '../../measure/iperf3.ts';
 
 interface RestoreOptions extends LockCliOptions {
   json?: boolean;
@@ -33,7 +34,7 @@ export function registerRestoreCommand(program: Command): void {
         printLine(text === undefined ? `No journal at ${state.journalPath}.` : `${state.journalPath} on ${host.name}:\n${text}`);
         return;
       }
-      await withCommandLock(host, state, 'restore', async () => {
+      await withCommandLock(host, state, 'restore', async (lock) => {
         if (options.discardJournal) {
           const moved = await discardJournal(host, state.journalPath);
           printLine(moved ? `${state.journalPath} held:\n${moved.text}\nMoved aside to ${moved.to}; nothing was undone: check the devices it names with \`passbench devices\`.` : `No journal at ${state.journalPath}.`);
@@ -45,6 +46,8 @@ export function registerRestoreCommand(program: Command): void {
           printLine(`${state.journalPath} holds:\n${error.text}`);
           throw new JournalError(error.message, { cause: error, remedy: CorruptJournalError.remedyFor(state.restore, state.journalPath) });
         });
+        // A dead run may have been measuring against a port of this host: its iperf3 server waits on.
+        if (lock.tookOver?.owner?.command === 'run') await stopLeftOneShotServers(host);
         if (options.json) printJson({ ...result, outcomes: result.outcomes.map(toJsonOutcome) });
         else printLine(formatRestoreResult(result, state.restore));
         // Anything left undone (failed, or skipped behind a failed step) fails the command and stays journalled.

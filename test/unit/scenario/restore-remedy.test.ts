@@ -10,6 +10,7 @@ import { runCli } from '../../support/capture-cli.ts';
 import { LAB, snapshot, useSimLabs } from '../../support/sim-kernel.ts';
 import { fakeOps, labYaml, simHost, treeRunner, writeTemp } from './fake-lab.ts';
 import { shellWords } from '../../support/shell-words.ts';
+import { SimProcesses } from '../../support/sim-processes.ts';
 
 /**
  * The remedies a run prints are pasted as they are: the `passbench restore …` command is taken
@@ -72,9 +73,14 @@ describe('printed remedies work when pasted (run → restore through the CLI)', 
     await child;
     const owner = path.join(t.root, STATE, 'run.lock', 'owner.json');
     await fs.writeFile(owner, JSON.stringify({ ...JSON.parse(await fs.readFile(owner, 'utf8')), pid: dead, pidStart: undefined }));
+    // It was measuring against a port of this host: its one-shot iperf3 server waits for a client; another iperf3 is not its.
+    const processes = new SimProcesses(() => t.root);
+    await processes.start({ pid: 4101, argv: ['iperf3', '-s', '-1', '-p', '5201', '--forceflush'], startTime: '7' });
+    await processes.start({ pid: 4102, argv: ['iperf3', '-s', '-p', '5201'], startTime: '8' });
     const r = await paste(printed, t);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, new RegExp(`Took over the stale lock ${STATE}/run\\.lock: its owner run \\S+ \\(passthrough, pid ${dead}`));
+    assert.deepEqual([await processes.running(4101), await processes.running(4102)], [false, true], 'the dead run\'s server stopped, no other');
     assert.deepEqual(await snapshot(t.root), t.before);
     assert.deepEqual(await fs.readdir(path.join(t.root, STATE)), []);
   });
