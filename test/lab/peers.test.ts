@@ -9,7 +9,8 @@ import { labLeftovers, NIC, resetLab, startFaultRun, VF_PF } from './fault-run.t
  * The peers a real lab has, in the virtual lab (issue 13). A port of the lab host itself (10.0.3.10)
  * is what most fault runs measure against (faults.test.ts), the lab's traffic host (a machine of
  * its own, role: peer) what the nightly and the QEMU-killed fault run measure against; here the
- * third kind: two guests of one run measuring each other.
+ * third kind: two guests of one run measuring each other (two VFs of one PF; two whole igb PFs on
+ * the test hub, as the ports of a dual-port NIC cabled back to back).
  */
 const STAGED = '/var/lib/passbench/staged-image';
 
