@@ -10,6 +10,7 @@ import type { DeviceFacts } from './device-facts.ts';
 import { checkConsent, checkConsentUsed, checkHostDependencies, checkIommu, checkNoActiveInterface, checkNotBridge, checkVfsNotInUse, type Refusal } from './guards.ts';
 import { DEFAULT_JOURNAL_PATH, Journal, stepSubject, type DriverStep } from './journal.ts';
 import { undoSteps, type UndoOutcome } from './undo.ts';
+import { upInterfaces } from '../pci/link-state.ts';
 
 /**
  * Transaction: bind each requested device and every member of its IOMMU group to vfio-pci.
@@ -138,7 +139,8 @@ export async function assignGroups(host: Host, requested: readonly Bdf[], option
   const begun: DriverStep[] = [];
   const bound: AssignResult['bound'] = [];
   for (const step of plan.steps) {
-    const id = await journal.begin({ kind: 'driver', bdf: step.bdf, before: step.before, target: VFIO_DRIVER });
+    const up = await upInterfaces(host, step.bdf);
+    const id = await journal.begin({ kind: 'driver', bdf: step.bdf, before: { ...step.before, ...(up.length ? { up } : {}) }, target: VFIO_DRIVER });
     begun.push(journal.steps.find((s) => s.id === id) as DriverStep);
     try {
       const method = await bindWithDriverOverride(host, step.bdf, VFIO_DRIVER, { timeoutMs: options.timeoutMs });

@@ -37,6 +37,7 @@ function stepProblem(s: Record<string, unknown> | null): string | undefined {
         if (typeof d !== 'string') continue;
         try { driverPath(d); } catch { return `${JSON.stringify(d)} is not a driver name`; }
       }
+      if (before.up !== undefined && !(Array.isArray(before.up) && before.up.every((n) => typeof n === 'string' && /^[A-Za-z0-9_.-]{1,15}$/.test(n)))) return 'malformed interface names';
       return undefined;
     }
     case 'numvfs':

@@ -13,8 +13,11 @@ interface StepBase {
 export interface DriverStep extends StepBase {
   kind: 'driver';
   bdf: Bdf;
-  /** As found before the change; `override: null` means the kernel has no driver_override. */
-  before: { driver?: string; override?: string | null };
+  /**
+   * As found before the change; `override: null` means the kernel has no driver_override; `up`:
+   * its network interfaces that were up (restore sets the device's interfaces up again).
+   */
+  before: { driver?: string; override?: string | null; up?: string[] };
   target: string;
   method?: BindMethod;
 }

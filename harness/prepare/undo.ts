@@ -5,6 +5,7 @@ import { LocalHost } from '../host/local-host.ts';
 import type { Bdf } from '../pci/bdf.ts';
 import { rebindOriginal } from '../pci/driver-ops.ts';
 import { setNumVfs } from '../pci/sriov-ops.ts';
+import { setInterfacesUp } from '../pci/link-state.ts';
 import { devicePath, driverPath, errnoOf, writeAttr } from '../pci/sysfs-write.ts';
 import type { FilesStep, Journal, JournalStep } from './journal.ts';
 import { undoOrder, type Prerequisites } from './undo-order.ts';
@@ -44,6 +45,7 @@ export async function undoStep(host: Host, step: JournalStep, options: UndoOptio
       await checkNotHeld(host, step.bdf);
       await rebindOriginal(host, step.bdf, step.before.driver, override, { timeoutMs: options.timeoutMs });
       if (step.method === 'new_id') await removeDynamicId(host, step.bdf, step.target);
+      if (step.before.up?.length) await setInterfacesUp(host, step.bdf);
     }
     return { step, result: 'undone' };
   } catch (error) {

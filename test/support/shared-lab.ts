@@ -21,10 +21,11 @@ export function sharedLab(): Promise<LabUpResult> {
 
 export const sharedLabName = LAB_NAME;
 
-/** Drivers, overrides and numvfs of every PCI function of the lab host, read by a shell loop (not the harness). */
+/** Drivers, overrides, numvfs and the interfaces that are up, of every PCI function of the lab host, read by a shell loop (not the harness). */
 export const SNAPSHOT = `for d in /sys/bus/pci/devices/*; do
-  printf '%s driver=%s override=%s numvfs=%s\\n' "$(basename $d)" \
-    "$(basename "$(readlink $d/driver)" 2>/dev/null)" "$(cat $d/driver_override)" "$(cat $d/sriov_numvfs 2>/dev/null)"
+  printf '%s driver=%s override=%s numvfs=%s up=%s\\n' "$(basename $d)" \
+    "$(basename "$(readlink $d/driver)" 2>/dev/null)" "$(cat $d/driver_override)" "$(cat $d/sriov_numvfs 2>/dev/null)" \
+    "$(for n in $d/net/*; do [ -e $n/flags ] && [ $(( $(cat $n/flags) & 1 )) = 1 ] && printf '%s ' $(basename $n); done)"
 done`;
 
 /** Runs a script in the lab host over SSH (pinned key), outside the code under test. */

@@ -229,6 +229,11 @@ export class SimKernel implements Host {
     if (!drv) return;
     // Unbinding a PF driver disables SR-IOV, as igb/ixgbe do on remove.
     if (await this.files.exists(`/sys/bus/pci/devices/${bdf}/sriov_numvfs`)) await this.removeVfs(bdf);
+    // The netdev goes with its driver and comes back down on the next bind: its flags lose IFF_UP.
+    for (const name of await this.files.readDir(`/sys/bus/pci/devices/${bdf}/net`).catch(() => [] as string[])) {
+      const flags = `/sys/bus/pci/devices/${bdf}/net/${name}/flags`;
+      if (await this.files.exists(flags)) await this.files.writeFile(flags, `0x${(Number.parseInt(await this.files.readFile(flags), 16) & ~1).toString(16)}\n`);
+    }
     await this.options.tree.unbindDriver(bdf);
     if (drv !== 'vfio-pci') return;
     const group = await this.groupOf(bdf);

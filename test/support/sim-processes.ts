@@ -5,7 +5,8 @@ import type { RunResult } from '../../harness/host/host.ts';
 /**
  * Processes for a simulated lab host (test/support/sim-kernel.ts): each one is its /proc/PID/stat
  * and /proc/PID/cmdline inside the tree, as restore reads them; `kill -TERM|-KILL PID` removes it
- * (unless it ignores that signal), as `pkill -f PATTERN` does those it matches, `mkdir -m 0700 -- DIR`
+ * (unless it ignores that signal), as `pkill -f PATTERN` does those it matches, `ip link set dev IF up`
+ * sets IFF_UP in that interface's flags, `mkdir -m 0700 -- DIR`
  * (the host lock) is done in the tree, and
  * `find /proc … -lname FILE` lists the fd links of processes holding FILE open.
  * Every other command is refused: the tests run nothing on this machine.
@@ -80,6 +81,15 @@ export class SimProcesses {
         this.signals.push(`${signal} ${pid}`);
         if (!(await this.running(pid))) return done(1, `kill: (${pid}) - No such process`);
         if (!this.ignoring.get(pid)?.includes(signal)) await fs.rm(path.join(this.root(), 'proc', String(pid)), { recursive: true });
+        return done(0);
+      }
+      if (argv.join(' ').match(/^ip link set dev [A-Za-z0-9_.-]+ up$/)) {
+        // Sets IFF_UP in the flags of that interface, whichever device has it.
+        for (const dev of await fs.readdir(path.join(this.root(), 'sys/bus/pci/devices')).catch(() => [] as string[])) {
+          const flags = path.join(this.root(), 'sys/bus/pci/devices', dev, 'net', argv[4]!, 'flags');
+          const now = await fs.readFile(flags, 'utf8').catch(() => undefined);
+          if (now !== undefined) await fs.writeFile(flags, `0x${(Number.parseInt(now, 16) | 1).toString(16)}\n`);
+        }
         return done(0);
       }
       if (argv[0] === 'pkill' && argv[1] === '-f' && argv.length === 3) {

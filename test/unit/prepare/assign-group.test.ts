@@ -9,6 +9,7 @@ import { restoreFromJournal } from '../../../harness/prepare/restore.ts';
 import { setNumVfs } from '../../../harness/pci/sriov-ops.ts';
 import { HOST_USE, LAB, SimulatedCrash, snapshot, useSimLabs } from '../../support/sim-kernel.ts';
 import { readAssignInputs } from '../../../harness/prepare/assign-inputs.ts';
+import { SimProcesses } from '../../support/sim-processes.ts';
 
 const JOURNAL = '/var/lib/passbench/journal.json';
 const eth0Active: ActiveInterface[] = [{ name: 'eth0', reasons: [{ kind: 'default-route', family: 'ipv4' }] }];
@@ -71,6 +72,22 @@ describe('prepare/assign-group', () => {
     const r2 = await restoreFromJournal(sim);
     assert.equal(r2.found, false);
     assert.deepEqual(await snapshot(root), before);
+  });
+
+  it('a NIC that was up (no address) is up again after restore; one that was down stays down', async () => {
+    let root = '';
+    const l = await lab({ run: new SimProcesses(() => root).runner() });
+    root = l.root;
+    const flags = (bdf: string, name: string) => path.join(root, 'sys/bus/pci/devices', bdf, 'net', name, 'flags');
+    await fs.writeFile(flags(LAB.nicSpare, 'eth2'), '0x1003\n');
+    await fs.writeFile(flags(LAB.pf, 'eth1'), '0x1002\n');
+    await assignGroups(l.sim, [b(LAB.nicSpare), b(LAB.pf)], { probeActive });
+    const journal = JSON.parse(await fs.readFile(path.join(root, JOURNAL), 'utf8')) as { steps: { bdf: string; before: { up?: string[] } }[] };
+    assert.deepEqual(journal.steps.map((s) => [s.bdf, s.before.up]), [[LAB.nicSpare, ['eth2']], [LAB.pf, undefined]]);
+    assert.equal(await fs.readFile(flags(LAB.nicSpare, 'eth2'), 'utf8'), '0x1002\n', 'unbound: down');
+    assert.equal((await restoreFromJournal(l.sim)).failed, 0);
+    assert.equal(await fs.readFile(flags(LAB.nicSpare, 'eth2'), 'utf8'), '0x1003\n');
+    assert.equal(await fs.readFile(flags(LAB.pf, 'eth1'), 'utf8'), '0x1002\n');
   });
 
   it('two binds append to one journal; restore undoes both', async () => {

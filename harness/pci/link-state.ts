@@ -1,0 +1,30 @@
+import type { Host } from '../host/host.ts';
+import type { Bdf } from './bdf.ts';
+import { readDirOptional, readOptional } from './sysfs-read.ts';
+import { devicePath } from './sysfs-write.ts';
+
+/** IFF_UP in /sys/class/net/IF/flags: the interface is administratively up. */
+const IFF_UP = 0x1;
+// A Linux interface name as sysfs lists it; anything else is never passed to ip(8).
+const IFACE = /^[A-Za-z0-9_.-]{1,15}$/;
+
+/**
+ * The device's network interfaces that are up: what a rebind to its own driver must bring back.
+ * A NIC the host keeps up without an address (a bridge's future port, a VF's PF) comes back down
+ * after unbind and bind, and its VFs then have no link ("PF still in reset state").
+ */
+export async function upInterfaces(host: Host, bdf: Bdf): Promise<string[]> {
+  const up: string[] = [];
+  for (const name of await readDirOptional(host, devicePath(bdf, 'net'))) {
+    const flags = Number.parseInt((await readOptional(host, devicePath(bdf, `net/${name}/flags`)))?.trim() ?? '', 16);
+    if (IFACE.test(name) && Number.isInteger(flags) && (flags & IFF_UP) !== 0) up.push(name);
+  }
+  return up;
+}
+
+/** After the rebind: every interface the device has now, up (the kernel may have named it anew). */
+export async function setInterfacesUp(host: Host, bdf: Bdf): Promise<string[]> {
+  const names = (await readDirOptional(host, devicePath(bdf, 'net'))).filter((n) => IFACE.test(n));
+  for (const name of names) await host.run(['ip', 'link', 'set', 'dev', name, 'up']);
+  return names;
+}
