@@ -2,6 +2,7 @@ import type { Host } from '../host/host.ts';
 import type { Bdf } from './bdf.ts';
 import { readDirOptional, readOptional } from './sysfs-read.ts';
 import { devicePath } from './sysfs-write.ts';
+import { fixedDeadline, waitUntil } from '../wait/index.ts';
 
 /** IFF_UP in /sys/class/net/IF/flags: the interface is administratively up. */
 const IFF_UP = 0x1;
@@ -22,9 +23,18 @@ export async function upInterfaces(host: Host, bdf: Bdf): Promise<string[]> {
   return up;
 }
 
-/** After the rebind: every interface the device has now, up (the kernel may have named it anew). */
-export async function setInterfacesUp(host: Host, bdf: Bdf): Promise<string[]> {
-  const names = (await readDirOptional(host, devicePath(bdf, 'net'))).filter((n) => IFACE.test(n));
+/** A driver that probes asynchronously registers its interface a little after the bind returns. */
+const APPEAR_MS = 10_000;
+
+/**
+ * After the rebind: every interface the device has now, up (the kernel may have named it anew).
+ * `before` names what was up, for the error when none comes back.
+ */
+export async function setInterfacesUp(host: Host, bdf: Bdf, before: readonly string[], timeoutMs = APPEAR_MS): Promise<string[]> {
+  const names = await waitUntil(`${bdf}'s network interface after its driver's bind`, async () => {
+    const found = (await readDirOptional(host, devicePath(bdf, 'net'))).filter((n) => IFACE.test(n));
+    return found.length ? found : undefined;
+  }, { deadline: fixedDeadline(timeoutMs), intervalMs: 200, remedy: `Check dmesg for its driver; then bring it up by hand (ip link set dev ${before.join('/')} up).` });
   for (const name of names) await host.run(['ip', 'link', 'set', 'dev', name, 'up']);
   return names;
 }

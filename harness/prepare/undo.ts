@@ -45,7 +45,7 @@ export async function undoStep(host: Host, step: JournalStep, options: UndoOptio
       await checkNotHeld(host, step.bdf);
       await rebindOriginal(host, step.bdf, step.before.driver, override, { timeoutMs: options.timeoutMs });
       if (step.method === 'new_id') await removeDynamicId(host, step.bdf, step.target);
-      if (step.before.up?.length) await setInterfacesUp(host, step.bdf);
+      if (step.before.up?.length) await setInterfacesUp(host, step.bdf, step.before.up, options.timeoutMs);
     }
     return { step, result: 'undone' };
   } catch (error) {
