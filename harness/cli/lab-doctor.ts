@@ -40,6 +40,7 @@ function runNeeds(h: HostRunConfig): RunNeeds {
     bridges: [...new Set(bridged.map((d) => d.bridge!))],
     vhost: bridged.some((d) => d.mode === 'virtio'),
     guestFiles: guest ? guestFiles(guest) : [],
+    guestTool: guest?.qcow2 !== undefined ? 'qemu-img' : 'dropbearkey',
     ...(guest?.copyFrom ? { copyFrom: guest.copyFrom } : {}),
   };
 }

@@ -17,7 +17,7 @@
  *                                                 # ({ mode: e1000, network: user }: QEMU user-net, NAT, off the wire)
  *     peer: { address: 10.0.3.10 }   # where iperf3/ping/HTTP traffic goes (host: default this one)
  * run:
- *   guest: { iso: /var/lib/passbench/guest.iso }     # or {kernel, initrd} or {qcow2, seed}
+ *   guest: { iso: /var/lib/passbench/guest.iso }     # or {kernel, initrd}, or {qcow2, login}: guest-config.ts
  *                                  # copyFrom: ~/images copies what the host lacks, checksummed
  *   tests: [tcp, udp, latency, http]
  *   repetitions: { min: 12, max: 30, targetCi: 0.015 }
@@ -36,13 +36,14 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { UsageError, errorMessage } from '../errors.ts';
-import { HOST_NAME, parseLabConfig, resolveLocalPath, type LabConfig, type LabHost } from './lab-config.ts';
+import { HOST_NAME, parseLabConfig, type LabConfig, type LabHost } from './lab-config.ts';
 import { formatConfigIssues } from './format-issues.ts';
-import { hostPathProblem } from '../host/host-path.ts';
 import { readConfigFile } from './read-config-file.ts';
 import { VERDICT_RUN_SHAPE } from './verdict-config.ts';
+import { GuestImageSchema, resolveGuestPaths, type GuestImage } from './guest-config.ts';
 import { DEFAULT_MODELS, DeviceSchema, ExpectSchema, MODEL_NAME, checkModels, resolveDevices, type ResolvedDevice } from './device-config.ts';
 
+export { guestFiles, type GuestImage } from './guest-config.ts';
 export { DEVICE_MODES, addToAddress, type DeviceMode, type Expect, type ResolvedDevice } from './device-config.ts';
 
 // ---- values ---------------------------------------------------------------------------------
@@ -51,49 +52,11 @@ export type TestName = (typeof TESTS)[number];
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
 const Ipv4 = z.string().regex(IPV4, 'expected an IPv4 address, e.g. 10.0.3.10');
-// A file on the lab host: absolute, plain characters, no ".." (it reaches QEMU's argv).
-const HostPath = z.string().superRefine((file, ctx) => {
-  const problem = hostPathProblem(file, 'file');
-  if (problem) ctx.addIssue({ code: 'custom', message: `expected an absolute file path on the lab host: ${problem}` });
-});
-
 const PeerSchema = z.strictObject({
   /** The lab host (by name) that runs the iperf3/HTTP servers; default: the host under test. */
   host: z.string().regex(HOST_NAME, 'expected a host name from hosts:').optional(),
   address: Ipv4,
 });
-
-const GuestImageSchema = z.strictObject({
-  iso: HostPath.optional(),
-  kernel: HostPath.optional(),
-  initrd: HostPath.optional(),
-  append: z.array(z.string().regex(/^[A-Za-z0-9_.=:,/-]+$/, 'expected a kernel argument (letters, digits, _ . = : , / -)')).optional(),
-  qcow2: HostPath.optional(),
-  seed: HostPath.optional(),
-  /**
-   * A folder on the controller holding these files under the same names (e.g. vm-images' cache):
-   * each one missing on the lab host, or different there (SHA-256), is copied before the run
-   * (harness/guest/stage-image.ts). Relative to the config file; `~/` is the user's home.
-   */
-  copyFrom: z.string().min(1, 'expected a folder on this machine').optional(),
-  memoryMiB: z.int().min(128, 'expected 128-65536 MiB').max(65536, 'expected 128-65536 MiB').default(512),
-  cpus: z.int().min(1, 'expected 1-64 CPUs').max(64, 'expected 1-64 CPUs').default(1),
-}).superRefine((g, ctx) => {
-  const kinds = [g.iso && 'iso', (g.kernel || g.initrd) && 'kernel', (g.qcow2 || g.seed) && 'qcow2'].filter(Boolean);
-  if (kinds.length !== 1) {
-    ctx.addIssue({ code: 'custom', message: `give exactly one way to boot: iso, or kernel + initrd, or qcow2 + seed (found ${kinds.length ? kinds.join(' and ') : 'none'})` });
-  } else if (kinds[0] === 'kernel' && !(g.kernel && g.initrd)) {
-    ctx.addIssue({ code: 'custom', path: [g.kernel ? 'initrd' : 'kernel'], message: 'kernel and initrd go together' });
-  } else if (kinds[0] === 'qcow2' && !(g.qcow2 && g.seed)) {
-    ctx.addIssue({ code: 'custom', path: [g.qcow2 ? 'seed' : 'qcow2'], message: 'a qcow2 image needs its cloud-init seed (seed: /path/seed.iso), and a seed its image' });
-  }
-});
-export type GuestImage = z.output<typeof GuestImageSchema>;
-
-/** The guest image's files on the lab host, whichever way it boots. */
-export function guestFiles(guest: GuestImage): string[] {
-  return [guest.iso, guest.kernel, guest.initrd, guest.qcow2, guest.seed].filter((f): f is string => f !== undefined);
-}
 
 const RepetitionsSchema = z.strictObject({
   min: z.int('expected a whole number 1-1000').min(1, 'expected 1-1000').max(1000, 'expected 1-1000').default(12),
@@ -246,7 +209,7 @@ export function parseScenarioConfig(
     const stateDir = connection.journalDir ?? DEFAULT_STATE_DIR;
     const peer = own.peer ?? run.peer;
     const guest = own.guest ?? run.guest;
-    // copyFrom is relative to the file that gave the guest.
+    // copyFrom and a login's key are relative to the file that gave the guest.
     const guestFromSelection = extra !== undefined && (extra.hosts[name]?.guest !== undefined || (own.guest === undefined && runKeysGiven(selection!.text).includes('guest')));
     hosts[name] = {
       name, connection,
@@ -255,7 +218,7 @@ export function parseScenarioConfig(
       // run.devices are for the hosts under test; a traffic peer has none.
       devices: connection.role === 'peer' ? [] : resolveDevices(devices, { ...DEFAULT_MODELS, ...run.models }, where),
       peer: peer && { host: peer.host ?? name, address: peer.address },
-      guest: guest?.copyFrom === undefined ? guest : { ...guest, copyFrom: resolveLocalPath(guest.copyFrom, baseDirOf(guestFromSelection ? selection! : lab)) },
+      guest: guest && resolveGuestPaths(guest, baseDirOf(guestFromSelection ? selection! : lab)),
     };
   }
   return { source: selection?.source ?? lab.source, lab: labConfig, hosts, run: resolvedRun };

@@ -5,17 +5,28 @@ import type { CheckResult } from './checks.ts';
 /**
  * What a run's selection needs on a host beyond passthrough itself (`passbench doctor` with a lab
  * config): the baselines' bridges with a port on the test network, /dev/net/tun for their taps,
- * vhost-net for virtio-net, the guest image's files, and dropbearkey (each guest's host key
- * is made on the host that runs its QEMU). The same bridge rule guards a run (scenario/validate-host.ts).
+ * vhost-net for virtio-net, the guest image's files, and the tool the guests' setup runs there:
+ * dropbearkey for passbench's image (each guest's host key is made on the host that runs its
+ * QEMU), qemu-img for a qcow2 image (each guest boots an overlay of it). The same bridge rule guards a run (scenario/validate-host.ts).
  */
 export interface RunNeeds {
   bridges: readonly string[];
   /** A virtio-net baseline on the test wire: vhost-net is what a real lab's would use (runs use it where present). */
   vhost: boolean;
   guestFiles: readonly string[];
+  guestTool: GuestTool;
   /** run.guest.copyFrom: a missing file is copied by the run, so only a note. */
   copyFrom?: string;
 }
+
+export type GuestTool = 'dropbearkey' | 'qemu-img';
+
+const GUEST_TOOLS: Record<GuestTool, { probe: string[]; what: string; remedy: string }> = {
+  dropbearkey: { probe: ['dropbearkey', '-h'], what: 'the guests\' host keys',
+    remedy: 'apt-get install dropbear-bin: each guest\'s SSH host key is made on the host that runs its QEMU, to be pinned.' },
+  'qemu-img': { probe: ['qemu-img', '--version'], what: 'each guest\'s overlay of the qcow2 image',
+    remedy: 'apt-get install qemu-utils: each guest boots a copy-on-write overlay, made on the host that runs its QEMU; the image is never written.' },
+};
 
 export interface BridgeFacts { name: string; exists: boolean; ports: string[] }
 
@@ -24,7 +35,8 @@ export interface RunFacts {
   tun: boolean;
   vhostNet: boolean;
   guestFiles: { path: string; exists: boolean }[];
-  dropbearkey: boolean;
+  /** needs.guestTool runs there. */
+  guestTool: boolean;
 }
 
 export async function readBridge(host: Host, name: string): Promise<BridgeFacts> {
@@ -43,13 +55,13 @@ export function bridgeProblem(b: BridgeFacts): { problem: string; remedy: string
 export async function gatherRunFacts(host: Host, needs: RunNeeds): Promise<RunFacts> {
   const files = [];
   for (const path of needs.guestFiles) files.push({ path, exists: await host.exists(path) });
-  const dropbearkey = await host.run(['dropbearkey', '-h'], { allowFailure: true }).then((r) => r.exitCode !== 127, () => false);
+  const guestTool = await host.run(GUEST_TOOLS[needs.guestTool].probe, { allowFailure: true }).then((r) => r.exitCode !== 127, () => false);
   return {
     bridges: await Promise.all(needs.bridges.map((b) => readBridge(host, b))),
     tun: await host.exists('/dev/net/tun'),
     vhostNet: await host.exists('/dev/vhost-net'),
     guestFiles: files,
-    dropbearkey,
+    guestTool,
   };
 }
 
@@ -76,7 +88,7 @@ export function gradeRunFacts(needs: RunNeeds, f: RunFacts): CheckResult[] {
         'Build it on the controller (vm-images/build-guest.sh) and copy it to this path, or set run.guest.copyFrom to the folder that holds it (the run copies it, checksummed).')
       : { id: `guest-file-${g.path}`, title, grade: 'PASS', detail: `missing: the run copies it from ${needs.copyFrom} on this machine` });
   }
-  checks.push(result('dropbearkey', 'Checking for dropbearkey (the guests\' host keys)', f.dropbearkey ? undefined : 'not found', 'found',
-    'apt-get install dropbear-bin: each guest\'s SSH host key is made on the host that runs its QEMU, to be pinned.'));
+  const tool = GUEST_TOOLS[needs.guestTool];
+  checks.push(result(needs.guestTool, `Checking for ${needs.guestTool} (${tool.what})`, f.guestTool ? undefined : 'not found', 'found', tool.remedy));
   return checks;
 }

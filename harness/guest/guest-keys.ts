@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Host } from '../host/host.ts';
 import { generateKeyPair, parsePublicKey, formatPublicKey } from '../host/ssh-keys.ts';
 import { PassbenchError, UsageError } from '../errors.ts';
+import { writeSecret } from '../host/secret-file.ts';
 import type { FwCfgFile } from '../vm/qemu-args.ts';
 
 /**
@@ -72,10 +73,4 @@ export async function makeGuestKeys(controller: Host, qemuHost: Host, o: GuestKe
     fwCfg.push({ name: 'net', file: netFile });
   }
   return { identityFile: client.privateKeyPath, hostKey, remoteDir: o.remoteDir, fwCfg };
-}
-
-/** Writes a 0600 file with a command (umask first, so it is never readable by others). */
-async function writeSecret(host: Host, file: string, text: string): Promise<void> {
-  await host.run(['sh', '-c', 'umask 077 && cat >"$1"', 'sh', file], { input: text });
-  await host.run(['chmod', '0600', file]);
 }

@@ -7,6 +7,8 @@ export interface ConnectGuestOptions {
   via?: SshHost;
   address: string;
   port: number;
+  /** Default root. */
+  user?: string;
   /** The guest's host key, OpenSSH public line (from makeGuestKeys): pinned, nothing else accepted. */
   hostKey: string;
   identityFile: string;
@@ -38,7 +40,7 @@ export async function connectGuest(o: ConnectGuestOptions): Promise<SshHost> {
     const host = await waitUntil(`${target} to accept SSH`, (attempt) => {
       attempts = attempt.number;
       inFlight = SshHost.connect({
-        address: o.address, port: o.port, user: 'root', identityFile: o.identityFile, hostKey: o.hostKey, via: o.via, pace: o.pace,
+        address: o.address, port: o.port, user: o.user ?? 'root', identityFile: o.identityFile, hostKey: o.hostKey, via: o.via, pace: o.pace,
         connectTimeoutMs: Math.max(1_000, Math.min(ATTEMPT_MAX_MS, attempt.remainingMs)),
       });
       return inFlight;

@@ -27,10 +27,15 @@ export async function recordGuestKeys(journal: Journal | undefined, o: { guest: 
   return record;
 }
 
-/** The guest's QEMU is gone: its lab-host folder and its client key pair go too. */
-export async function forgetGuestKeys(controller: Host, lab: Host, record: GuestKeyRecord, identityFile: string): Promise<void> {
+/**
+ * The guest's QEMU is gone: its lab-host folder and the client key pair made for it go too
+ * (`identityFile` undefined: none was made, the user's own key stays where it is).
+ */
+export async function forgetGuestKeys(controller: Host, lab: Host, record: GuestKeyRecord, identityFile: string | undefined): Promise<void> {
   await lab.remove(record.hostDir);
-  await controller.remove(identityFile);
-  await controller.remove(`${identityFile}.pub`);
+  if (identityFile !== undefined) {
+    await controller.remove(identityFile);
+    await controller.remove(`${identityFile}.pub`);
+  }
   if (record.journal && record.ids.length) await record.journal.drop(record.ids);
 }

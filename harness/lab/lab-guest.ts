@@ -7,11 +7,13 @@ import { makeGuestKeys } from '../guest/guest-keys.ts';
 import { GUEST_APPEND } from '../guest/guest-append.ts';
 import { connectGuest } from '../guest/guest-ssh.ts';
 import { waitForConsole } from '../guest/console-wait.ts';
+import { diagnoseNoSsh, prepareDiskGuest, type DiskImage } from '../guest/disk-guest.ts';
+import type { SeedInterface } from '../guest/cloud-seed.ts';
 import type { DeviceExpectation } from '../guest/prove-device.ts';
 import { launchGuest, type RunningGuest } from '../vm/launcher.ts';
 import { Journal } from '../prepare/journal.ts';
 import { forgetGuestKeys, recordGuestKeys, type GuestKeyRecord } from './guest-key-journal.ts';
-import { Mutex, Pace, asDeadline, describeDeadline, type Deadline, type DeadlineLike } from '../wait/index.ts';
+import { Mutex, Pace, WaitTimeoutError, asDeadline, describeDeadline, type Deadline, type DeadlineLike } from '../wait/index.ts';
 import type { GuestSpec } from '../vm/qemu-args.ts';
 import type { GuestImages } from './lab-config-yaml.ts';
 import { pickFreePort } from './free-port.ts';
@@ -41,9 +43,12 @@ export interface LabGuestOptions {
   address?: string;
   /** e1000 and virtio only: the NIC is a tap (pbt-NAME) in this bridge of the lab host, on the test hub, instead of user-net. */
   bridge?: string;
-  images: GuestImages;
+  /** passbench's own image (keys by fw_cfg, ready when its console says so); or give `disk`. */
+  images?: GuestImages;
+  /** The lab's own disk image instead (guest/disk-guest.ts): ready when SSH answers with the pinned key. */
+  disk?: DiskImage;
   /**
-   * pvh (default): -kernel with the uncompressed vmlinux (PVH entry, no decompression; falls back to
+   * passbench's image only. pvh (default): -kernel with the uncompressed vmlinux (PVH entry, no decompression; falls back to
    * the bzImage when the image has none); kernel: -kernel bzImage; iso: -cdrom (SeaBIOS + isolinux).
    */
   boot?: 'pvh' | 'kernel' | 'iso';
@@ -53,7 +58,7 @@ export interface LabGuestOptions {
   /** Default tcg (the virtual lab); kvm on a real lab host (-enable-kvm). */
   accel?: 'kvm' | 'tcg';
   cpuModel?: string;
-  /** Kernel arguments instead of GUEST_APPEND (kernel boot only). */
+  /** Kernel arguments instead of GUEST_APPEND (passbench's image, kernel boot only). */
   append?: readonly string[];
   /** Controller folder for the guests' client keys. */
   controllerDir: string;
@@ -85,8 +90,8 @@ export interface LabGuest {
   expect: DeviceExpectation;
   /** virtio-net on a tap with vhost-net: its data path in the host's kernel, not in QEMU. */
   vhost: boolean;
-  /** ms from QEMU start to the console's "services started", and to SSH working. */
-  consoleReadyMs: number;
+  /** ms from QEMU start to the console's "services started" (passbench's image only), and to SSH working. */
+  consoleReadyMs?: number;
   sshReadyMs: number;
   /** Closes SSH, stops QEMU (deadlines), removes the guest's folder and keys (lab host and controller). Idempotent. */
   stop(): Promise<void>;
@@ -120,6 +125,9 @@ export async function startLabGuest(controller: Host, lab: SshHost, o: LabGuestO
   if (!emulated(o) && (o.bdf === undefined || o.address === undefined)) {
     throw new UsageError(`lab guest ${o.name} (${o.kind}) needs bdf and address`);
   }
+  if ((o.images === undefined) === (o.disk === undefined)) {
+    throw new UsageError(`lab guest ${o.name}: give exactly one image, passbench's (images) or a disk image (disk)`);
+  }
   if (o.bridge !== undefined && (!emulated(o) || o.address === undefined)) {
     throw new UsageError(`lab guest ${o.name} (${o.kind}): a bridge is for an emulated NIC's guest, with an address`);
   }
@@ -132,7 +140,7 @@ export async function startLabGuest(controller: Host, lab: SshHost, o: LabGuestO
     if (o.signal?.aborted) throw new GuestBootAbortedError(o.name, false);
     return setUp(controller, lab, o, pace, log);
   });
-  const { guest, keys, spec, sshPort, address, t0, keyRecord } = launched;
+  const { guest, keys, spec, sshPort, address, t0, forgetKeys } = launched;
   const readConsole = () => lab.readFile(spec.serialLog);
   let lastConsole: Promise<string> | undefined;
   // No courtesy powerdown: passbench's guest kernel has no ACPI button driver (vm-images/README)
@@ -142,19 +150,25 @@ export async function startLabGuest(controller: Host, lab: SshHost, o: LabGuestO
     await guest.stop({ powerdownMs: 0 });
     lastConsole = readConsole();
     await lastConsole.catch(() => undefined); // its error is console()'s to report
-    await forgetGuestKeys(controller, lab, keyRecord, keys.identityFile);
+    await forgetKeys();
   };
   try {
-    const consoleMs = await waitForConsole(async () => (await lab.run(['cat', spec.serialLog], { timeoutMs: 30_000 })).stdout, {
-      ready: /passbench-guest: \[[\d.]+\] services started/, deadline: bootDeadline, what: `guest ${o.name}`, signal: o.signal, abortError,
-    });
-    const consoleReadyMs = Date.now() - t0;
-    log(`console: services started ${(consoleReadyMs / 1000).toFixed(1)} s after QEMU start (waited ${(consoleMs / 1000).toFixed(1)} s)`);
+    // passbench's image says on its console when its sshd runs; any other image is ready when SSH is.
+    let consoleReadyMs: number | undefined;
+    if (o.disk === undefined) {
+      const consoleMs = await waitForConsole(async () => (await lab.run(['cat', spec.serialLog], { timeoutMs: 30_000 })).stdout, {
+        ready: /passbench-guest: \[[\d.]+\] services started/, deadline: bootDeadline, what: `guest ${o.name}`, signal: o.signal, abortError,
+      });
+      consoleReadyMs = Date.now() - t0;
+      log(`console: services started ${(consoleReadyMs / 1000).toFixed(1)} s after QEMU start (waited ${(consoleMs / 1000).toFixed(1)} s)`);
+    }
     const ssh = await connectGuest({
-      via: lab, address: userNet(o) ? '127.0.0.1' : address.split('/')[0]!, port: sshPort,
+      via: lab, address: userNet(o) ? '127.0.0.1' : address.split('/')[0]!, port: sshPort, user: keys.user,
       hostKey: keys.hostKey, identityFile: keys.identityFile,
-      deadline: o.sshDeadlineMs ?? sshDeadline(bootDeadline, Date.now() - t0, pace),
+      deadline: o.disk === undefined ? o.sshDeadlineMs ?? sshDeadline(bootDeadline, Date.now() - t0, pace) : bootDeadline,
       signal: o.signal, abortError, pace, consoleTail: () => guest.consoleTail(25), log,
+    }).catch(async (error: unknown) => {
+      throw o.disk !== undefined && error instanceof WaitTimeoutError ? await noWayIn(o.name, o.disk, readConsole, error) : error;
     });
     const sshReadyMs = Date.now() - t0;
     let stopping: Promise<void> | undefined;
@@ -172,6 +186,13 @@ export async function startLabGuest(controller: Host, lab: SshHost, o: LabGuestO
     await stopQemu().catch(() => {});
     throw error;
   }
+}
+
+/** A disk image's guest that never let passbench in: what the image lacks, from its console. */
+async function noWayIn(name: string, disk: DiskImage, readConsole: () => Promise<string>, timeout: WaitTimeoutError): Promise<PassbenchError> {
+  const text = await readConsole().catch(() => '');
+  const { problem, remedy } = diagnoseNoSsh(text, disk.login);
+  return new PassbenchError(`guest ${name} (${disk.qcow2}): ${problem}. ${timeout.message}`, { cause: timeout, remedy });
 }
 
 /** SSH gets what is left of the boot deadline once the console is ready, but never less than a floor. */
@@ -204,39 +225,37 @@ async function setUp(controller: Host, lab: SshHost, o: LabGuestOptions, pace: P
   const dir = `/run/passbench/guests/${o.name}`;
   const journal = o.journalPath === undefined ? undefined : await Journal.open(lab, o.journalPath);
   const keyRecord: GuestKeyRecord = await recordGuestKeys(journal, { guest: o.name, hostDir: dir, controllerDir: o.controllerDir });
-  const keys = await makeGuestKeys(controller, lab, {
-    name: o.name, localDir: o.controllerDir, remoteDir: dir,
-    net: [userNet(o) ? `eth0 ${address} 10.0.2.2` : `eth0 ${address}`],
-  });
-  const qmpTcpPort = await pickFreePort(lab);
-  const sshPort = userNet(o) ? await pickFreePort(lab) : 22;
   // QEMU (root on the lab host) makes the tap and it goes with QEMU; the tap joins the bridge below.
   const tap = `pbt-${o.name}`.slice(0, 15);
+  const mac = o.bridge === undefined ? undefined : hubMac(address);
+  const nic: SeedInterface = { name: 'eth0', address, ...(mac ? { mac } : {}), ...(userNet(o) ? { gateway: '10.0.2.2' } : {}) };
+  let keys: WayIn;
+  try {
+    keys = await wayIn(controller, lab, o, dir, nic);
+  } catch (error) {
+    await forgetGuestKeys(controller, lab, keyRecord, undefined).catch(() => undefined);
+    throw error;
+  }
+  const forgetKeys = () => forgetGuestKeys(controller, lab, keyRecord, keys.ownsIdentity ? keys.identityFile : undefined);
+  const qmpTcpPort = await pickFreePort(lab);
+  const sshPort = userNet(o) ? await pickFreePort(lab) : 22;
   const model = o.kind === 'virtio' ? 'virtio-net-pci' : 'e1000';
   const spec: GuestSpec = {
     name: o.name, accel: o.accel ?? 'tcg', cpuModel: o.cpuModel, memoryMiB: o.memoryMiB ?? 256, cpus: o.cpus ?? 1,
-    boot: o.boot === 'iso'
-      ? { kind: 'iso', iso: o.images.iso }
-      : {
-        kind: 'kernel', initrd: o.images.initrd, append: o.append ?? GUEST_APPEND,
-        kernel: (o.boot ?? 'pvh') === 'pvh' ? o.images.vmlinux ?? o.images.kernel : o.images.kernel,
-        // qboot saves seconds only where firmware is emulated (TCG); under KVM SeaBIOS costs little,
-        // and not every distribution's QEMU ships qboot.rom.
-        firmware: (o.accel ?? 'tcg') === 'tcg' ? 'qboot' : 'seabios',
-      },
+    boot: keys.boot, drives: keys.drives,
     vfio: emulated(o) ? [] : [{ host: o.bdf!, romfile: '' }],
     nic: !emulated(o) ? undefined
       : o.bridge === undefined ? { model, netdev: { kind: 'user', hostForwards: [{ hostPort: sshPort, guestPort: 22 }] } }
         // vhost-net moves virtio-net's data path into the host's kernel, as a lab's would, wherever the
         // host has it: under KVM, and under TCG as well (QEMU emulates the ioeventfds it needs).
-        : { model, mac: hubMac(address), netdev: { kind: 'tap', ifname: tap, vhost: o.kind === 'virtio' && await lab.exists('/dev/vhost-net') } },
+        : { model, mac, netdev: { kind: 'tap', ifname: tap, vhost: o.kind === 'virtio' && await lab.exists('/dev/vhost-net') } },
     qmpTcpPort, serialLog: path.posix.join(dir, 'serial.log'), pidFile: path.posix.join(dir, 'qemu.pid'),
     fwCfg: keys.fwCfg,
   };
   const t0 = Date.now();
   const guest = await launchGuest(lab, spec, { log, deadlineMs: pace.scaled(QMP_BASE_MS), journal })
     .catch(async (error: unknown) => {
-      await forgetGuestKeys(controller, lab, keyRecord, keys.identityFile).catch(() => undefined);
+      await forgetKeys().catch(() => undefined);
       throw error;
     });
   if (o.bridge !== undefined) {
@@ -244,11 +263,49 @@ async function setUp(controller: Host, lab: SshHost, o: LabGuestOptions, pace: P
       await lab.run(['ip', 'link', 'set', 'dev', tap, 'master', o.bridge, 'up']);
     } catch (error) {
       await guest.stop({ powerdownMs: 0 }).catch(() => undefined);
-      await forgetGuestKeys(controller, lab, keyRecord, keys.identityFile).catch(() => undefined);
+      await forgetKeys().catch(() => undefined);
       throw new PassbenchError(`guest ${o.name}: its tap ${tap} could not join bridge ${o.bridge}: ${errorMessage(error)}`, {
         cause: error, remedy: `Check the bridge on ${lab.name} (ip -d link show ${o.bridge}).`,
       });
     }
   }
-  return { guest, keys, spec, sshPort, address, t0, keyRecord };
+  return { guest, keys, spec, sshPort, address, t0, forgetKeys };
+}
+
+/** How the guest boots and how passbench gets in: its keys, where they go, whom to log in as. */
+interface WayIn {
+  boot: GuestSpec['boot'];
+  drives: GuestSpec['drives'];
+  fwCfg: GuestSpec['fwCfg'];
+  user: string;
+  identityFile: string;
+  hostKey: string;
+  /** The client key was made for this guest, and goes with it. */
+  ownsIdentity: boolean;
+}
+
+async function wayIn(controller: Host, lab: SshHost, o: LabGuestOptions, dir: string, nic: SeedInterface): Promise<WayIn> {
+  if (o.disk !== undefined) {
+    const disk = await prepareDiskGuest(controller, lab, {
+      name: o.name, image: o.disk, hostDir: dir, controllerDir: o.controllerDir, nic, bootId: Date.now().toString(36),
+    });
+    return { ...disk, fwCfg: [] };
+  }
+  const images = o.images!;
+  const keys = await makeGuestKeys(controller, lab, {
+    name: o.name, localDir: o.controllerDir, remoteDir: dir,
+    net: [nic.gateway === undefined ? `eth0 ${nic.address}` : `eth0 ${nic.address} ${nic.gateway}`],
+  });
+  return {
+    boot: o.boot === 'iso'
+      ? { kind: 'iso', iso: images.iso }
+      : {
+        kind: 'kernel', initrd: images.initrd, append: o.append ?? GUEST_APPEND,
+        kernel: (o.boot ?? 'pvh') === 'pvh' ? images.vmlinux ?? images.kernel : images.kernel,
+        // qboot saves seconds only where firmware is emulated (TCG); under KVM SeaBIOS costs little,
+        // and not every distribution's QEMU ships qboot.rom.
+        firmware: (o.accel ?? 'tcg') === 'tcg' ? 'qboot' : 'seabios',
+      },
+    drives: [], fwCfg: keys.fwCfg, user: 'root', identityFile: keys.identityFile, hostKey: keys.hostKey, ownsIdentity: true,
+  };
 }

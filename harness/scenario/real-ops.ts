@@ -95,8 +95,15 @@ function guestOps(): Pick<RunOps, 'bootGuest' | 'connectGuest'> {
       if (!(host instanceof SshHost)) throw new PassbenchError(`guest ${boot.name}: guests are started on a lab host over SSH, not on ${host.name}`);
       keysDir ??= fs.mkdtemp(path.join(os.tmpdir(), `passbench-guests-${boot.runId}-`));
       const image = boot.image;
-      // A vmlinux boots the fast way (PVH); a bzImage through the boot protocol; an ISO through SeaBIOS.
+      // passbench's image: a vmlinux boots the fast way (PVH); a bzImage through the boot protocol;
+      // an ISO through SeaBIOS. The lab's own qcow2 image: guest/disk-guest.ts.
       const pvh = image.kernel?.endsWith('vmlinux') ?? false;
+      const which = image.qcow2 !== undefined
+        ? { disk: { qcow2: image.qcow2, kernel: image.kernel, initrd: image.initrd, append: image.append, login: image.login ?? 'cloud-init' } } as const
+        : {
+          images: { iso: image.iso ?? '', kernel: image.kernel ?? '', vmlinux: pvh ? image.kernel : undefined, initrd: image.initrd ?? '' },
+          boot: image.iso ? 'iso' : pvh ? 'pvh' : 'kernel', append: image.append,
+        } as const;
       const key = `${host.name}/${boot.name}`;
       booting += 1;
       let lab: LabGuest;
@@ -106,8 +113,7 @@ function guestOps(): Pick<RunOps, 'bootGuest' | 'connectGuest'> {
         lab = await startLabGuest(new LocalHost(), host, {
           name: boot.name, kind: boot.mode === 'nic' ? 'whole-nic' : boot.mode,
           bdf: boot.vfio[0] as Bdf | undefined, address: boot.address, bridge: boot.bridge,
-          images: { iso: image.iso ?? '', kernel: image.kernel ?? '', vmlinux: pvh ? image.kernel : undefined, initrd: image.initrd ?? '' },
-          boot: image.iso ? 'iso' : pvh ? 'pvh' : 'kernel', append: image.append, memoryMiB: image.memoryMiB, cpus: image.cpus, accel: boot.accel,
+          ...which, memoryMiB: image.memoryMiB, cpus: image.cpus, accel: boot.accel,
           // One subfolder per host: guest names (e1000, vf0 …) repeat across hosts, their keys must not.
           controllerDir: path.join(await keysDir, boot.host), signal, log,
           deadlineMs: boot.bootDeadline, sshDeadlineMs: boot.sshDeadline, pace: boot.pace, journalPath: boot.journalPath,

@@ -14,6 +14,16 @@ export interface FwCfgFile {
   file: string;
 }
 
+/**
+ * A virtio disk: a guest's copy-on-write overlay (qcow2) or its read-only cloud-init seed (raw ISO).
+ * The first one is what `{ kind: 'disk' }` boots and what a kernel's `root=/dev/vda` finds.
+ */
+export interface DriveSpec {
+  file: string;
+  format: 'qcow2' | 'raw';
+  readOnly?: boolean;
+}
+
 /** Everything a test guest is: what `guestQemuArgs` turns into a command line. */
 export interface GuestSpec {
   /** Path of qemu-system-x86_64 (argv[0]). */
@@ -25,6 +35,7 @@ export interface GuestSpec {
   memoryMiB: number;
   cpus: number;
   boot: BootSpec;
+  drives?: readonly DriveSpec[];
   vfio?: readonly VfioDeviceSpec[];
   nic?: NicSpec;
   /** QMP on a unix socket (local QEMU). Give this or `qmpTcpPort`. */
@@ -58,6 +69,7 @@ export function guestQemuArgs(spec: GuestSpec): string[] {
     '-smp', String(checkInt('cpus', spec.cpus, 1, 256)),
     '-nodefaults', '-no-user-config', '-display', 'none',
     ...bootArgs(spec.boot),
+    ...driveArgs(spec.drives ?? []),
     ...vfioArgs(spec.vfio ?? []),
     ...(spec.nic ? nicArgs(spec.nic) : []),
     ...fwCfgArgs(spec.fwCfg ?? []),
@@ -68,6 +80,13 @@ export function guestQemuArgs(spec: GuestSpec): string[] {
   if (spec.pidFile !== undefined) args.push('-pidfile', checkPath('pidFile', spec.pidFile));
   if (spec.paused) args.push('-S');
   return args;
+}
+
+export function driveArgs(drives: readonly DriveSpec[]): string[] {
+  return drives.flatMap((d, i) => [
+    '-drive',
+    `file=${checkPath(`drives[${i}].file`, d.file)},if=virtio,format=${d.format === 'raw' ? 'raw' : 'qcow2'}${d.readOnly ? ',readonly=on' : ''}`,
+  ]);
 }
 
 export function accelArgs(accel: 'kvm' | 'tcg', cpuModel?: string): string[] {

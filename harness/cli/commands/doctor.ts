@@ -25,7 +25,7 @@ export function registerDoctorCommand(program: Command): void {
   addHostOptions(command).addHelpText('after', `
 With --lab FILE and no --host, the whole lab as a run of that config would use it: every host under
 test gets these checks plus what its selection needs (the baselines' bridges with a port, /dev/net/tun,
-/dev/vhost-net for virtio-net under KVM, the guest image's files, dropbearkey), and every traffic peer
+/dev/vhost-net for virtio-net, the guest image's files, dropbearkey or for a qcow2 image qemu-img), and every traffic peer
 is reached and checked for iperf3 and its address, nothing more. Exit 3 when anything FAILs.
   passbench doctor --lab examples/lab-82599.yaml`).action(async (options: DoctorOptions) => {
     if (options.lab !== undefined && options.host === undefined) {

@@ -44,6 +44,31 @@ describe('config/scenario-config', () => {
     assert.equal(parseLabConfig(text, 'lab.yaml', '/etc/pb').hosts.lab1?.address, '10.0.0.5');
   });
 
+  it('run.guest: the lab\'s own qcow2 image, with cloud-init by default or a login the image already has', () => {
+    const guest = (g: string) => parse(`hosts:\n${HOST}run:\n  guest: ${g}\n`).hosts.lab1?.guest;
+    assert.deepEqual(guest('{ qcow2: /var/lib/pb/debian.qcow2 }'), { qcow2: '/var/lib/pb/debian.qcow2', memoryMiB: 512, cpus: 1 });
+    assert.deepEqual(guest('{ qcow2: /d.qcow2, kernel: /d.vmlinuz, initrd: /d.initrd, login: cloud-init }'),
+      { qcow2: '/d.qcow2', kernel: '/d.vmlinuz', initrd: '/d.initrd', login: 'cloud-init', memoryMiB: 512, cpus: 1 });
+    // A login's key is on this machine, relative to the config file.
+    assert.deepEqual(guest(`{ qcow2: /d.qcow2, login: { user: debian, identityFile: keys/guest, hostKey: ${KEY} } }`)?.login,
+      { user: 'debian', identityFile: '/etc/pb/keys/guest', hostKey: KEY });
+  });
+
+  const guestRefusals: [string, RegExp][] = [
+    ['{ qcow2: /d.qcow2, seed: /d/seed.iso }', /run\.guest\.seed: passbench writes each guest's cloud-init seed itself .*remove seed/],
+    ['{ qcow2: /d.qcow2, iso: /g.iso }', /give exactly one way to boot: iso, or kernel \+ initrd, or qcow2 \(found iso and qcow2\)/],
+    ['{ qcow2: /d.qcow2, kernel: /d.vmlinuz }', /run\.guest\.initrd: kernel and initrd go together \(a qcow2 image's own kernel/],
+    ['{ iso: /g.iso, login: cloud-init }', /run\.guest\.login: login is for a qcow2 image/],
+    ['{ qcow2: /d.qcow2, login: ssh }', /run\.guest\.login: expected cloud-init \(passbench writes a seed per guest\) or \{ user, identityFile, hostKey \}/],
+    ['{ qcow2: /d.qcow2, login: { user: root, identityFile: /k, hostKey: "ssh-ed25519 nope" } }', /run\.guest\.login\.hostKey: expected the image's SSH host key/],
+    ['{ qcow2: "d.qcow2" }', /run\.guest\.qcow2: expected an absolute file path on the lab host/],
+  ];
+  for (const [given, message] of guestRefusals) {
+    it(`refuses run.guest ${given}, naming what to give`, () => {
+      assert.throws(() => parse(`hosts:\n${HOST}run:\n  guest: ${given}\n`), (e: unknown) => e instanceof UsageError && message.test(e.message));
+    });
+  }
+
   it('resolves models: whole NIC, VFs with one address per guest, the e1000', () => {
     const config = parse(`hosts:\n${HOST}    devices:\n      - { mode: nic, bdf: "0000:03:00.0", model: "82598" }\n`
       + '      - { mode: vf, pf: "0000:03:00.1", count: 3, model: "82599", firstAddress: 10.0.3.40/24 }\n      - { mode: e1000, network: user }\n'

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { chooseProgress, plainLines, plainProgress } from '../../../harness/scenario/progress.ts';
+import { chooseProgress, plainProgress } from '../../../harness/scenario/progress.ts';
+import { plainLines } from '../../../harness/host/lines.ts';
 
 /** A stream like stderr redirected to a file (`>nightly.log 2>&1`): not a terminal. */
 function fileLikeStream(isTTY: boolean): { stream: NodeJS.WriteStream; text: () => string } {

@@ -61,6 +61,18 @@ describe('vm/qemu-args', () => {
     assert.deepEqual(values(argv, '-kernel'), ['/k/vmlinux']);
   });
 
+  it('boots a cloud image from its overlay disk, the seed as a second, read-only virtio disk', () => {
+    const argv = guestQemuArgs({ ...base, boot: { kind: 'disk' }, drives: [{ file: '/run/g/disk.qcow2', format: 'qcow2' }, { file: '/run/g/seed.iso', format: 'raw', readOnly: true }] });
+    assert.deepEqual(values(argv, '-drive'), ['file=/run/g/disk.qcow2,if=virtio,format=qcow2', 'file=/run/g/seed.iso,if=virtio,format=raw,readonly=on']);
+    assert.deepEqual(values(argv, '-boot'), ['c']);
+    assert.deepEqual([values(argv, '-kernel'), values(argv, '-cdrom')], [[], []]);
+  });
+
+  it('boots an image\'s own kernel with its root on the overlay disk', () => {
+    const argv = guestQemuArgs({ ...base, boot: { kind: 'kernel', kernel: '/i/vmlinuz', initrd: '/i/initrd', append: ['root=/dev/vda'] }, drives: [{ file: '/run/g/disk.qcow2', format: 'qcow2' }] });
+    assert.deepEqual([values(argv, '-kernel'), values(argv, '-drive'), values(argv, '-boot')], [['/i/vmlinuz'], ['file=/run/g/disk.qcow2,if=virtio,format=qcow2'], []]);
+  });
+
   it('assigns any number of vfio-pci devices with ids hostdev0.. and optional romfile', () => {
     const argv = guestQemuArgs({
       ...base,
@@ -113,6 +125,7 @@ describe('vm/qemu-args', () => {
     ['boot.iso', { boot: { kind: 'iso', iso: '/a,b.iso' } }, '/a,b.iso'],
     ['boot.kernel', { boot: { kind: 'kernel', kernel: '/k\tv', initrd: '/i' } }, '/k\tv'],
     ['boot.append[1]', { boot: { kind: 'kernel', kernel: '/k', initrd: '/i', append: ['quiet', 'a b'] } }, 'a b'],
+    ['drives[1].file', { drives: [{ file: '/d.qcow2', format: 'qcow2' }, { file: '/s.iso,readonly=off', format: 'raw' }] }, '/s.iso,readonly=off'],
     ['vfio[0].romfile', { vfio: [{ host: parseBdf('0000:03:00.0'), romfile: '/r,x-foo=1' }] }, '/r,x-foo=1'],
     ['fwCfg[0].name', { fwCfg: [{ name: 'k,file=/etc/shadow', file: '/a' }] }, 'k,file=/etc/shadow'],
     ['fwCfg[0].file', { fwCfg: [{ name: 'k', file: '/a b' }] }, '/a b'],

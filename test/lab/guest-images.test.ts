@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { LocalHost } from '../../harness/host/local-host.ts';
+import { SshHost } from '../../harness/host/ssh-host.ts';
+import { formatPublicKey } from '../../harness/host/ssh-keys.ts';
+import { startLabGuest, type LabGuest, type LabGuestOptions } from '../../harness/lab/lab-guest.ts';
+import { DISK_APPEND, type DiskImage } from '../../harness/guest/disk-guest.ts';
+import { proveDevice } from '../../harness/guest/prove-device.ts';
+import { Pace } from '../../harness/wait/index.ts';
+import { startSshd, type Sshd } from '../support/sshd.ts';
+
+/**
+ * Guest images at the first level (issue 14): passbench's own image from its ISO, a Debian 12 cloud
+ * image (vm-images/build-debian.sh) with a cloud-init seed passbench writes, and an image without a
+ * way in. QEMU runs on this machine under TCG, started through a loopback sshd exactly as on a lab
+ * host (startLabGuest); every guest has an emulated e1000 on QEMU's user-net, so nothing here touches
+ * /sys. The nested runs (a VF by vfio-pci) are in the virtual lab: too slow for every CI run.
+ */
+describe('guest images, booted at the first level: passbench\'s ISO, a Debian 12 cloud image, an image with no way in', function () {
+  this.timeout(1_800_000);
+  const controller = new LocalHost();
+  let sshd: Sshd;
+  let host: SshHost;
+  let keyDir = '';
+  let debian: DiskImage;
+  let debianKernel = '';
+  let iso = '';
+  /** The Debian guest's boot to SSH, measured here: the deadline of the boot that must fail. */
+  let debianBootMs = 0;
+  const log = (l: string) => process.stderr.write(`      ${l}\n`);
+
+  const built = async (script: string) => Object.fromEntries((await execa(`vm-images/${script}`)).stdout.split('\n')
+    .map((l) => /^([A-Z0-9_]+)=(.*)$/.exec(l)).filter((m) => m !== null).map((m) => [m[1]!, m[2]!]));
+
+  before(async () => {
+    const guest = await built('build-guest.sh');
+    iso = guest.ISO!;
+    const d = await built('build-debian.sh');
+    debian = { qcow2: d.DEBIAN_QCOW2!, kernel: d.DEBIAN_KERNEL!, initrd: d.DEBIAN_INITRD!, login: 'cloud-init' };
+    debianKernel = d.DEBIAN_KVER!;
+    sshd = await startSshd();
+    host = await SshHost.connect({ address: sshd.address, port: sshd.port, user: sshd.user, identityFile: sshd.clientKey.privateKeyPath, hostKey: formatPublicKey(sshd.hostKey.publicKey) });
+    keyDir = await fs.mkdtemp(path.join(os.tmpdir(), 'passbench-guests-'));
+  });
+
+  after(async () => {
+    await host?.close();
+    await sshd?.stop();
+    if (keyDir) await fs.rm(keyDir, { recursive: true, force: true });
+  });
+
+  const start = (o: Omit<LabGuestOptions, 'kind' | 'controllerDir' | 'log'>) =>
+    startLabGuest(controller, host, { kind: 'e1000', controllerDir: path.join(keyDir, o.name), log, pace: Pace.forAccel('tcg'), ...o });
+
+  /** Proves the e1000 from inside, stops the guest, and checks nothing of it is left. */
+  async function proveAndStop(g: LabGuest) {
+    try {
+      const proof = await proveDevice(g.ssh, g.expect);
+      assert.equal(proof.vendorDevice, '8086:100e');
+      assert.equal(proof.driver, 'e1000');
+      assert.equal(proof.address, '10.0.2.15/24');
+      assert.ok(proof.linkUp, `no link: ${proof.kernelMessages.join(' | ')}`);
+      return proof;
+    } finally {
+      await g.stop();
+      assert.equal(await fs.stat(`/run/passbench/guests/${g.name}`).then(() => 'left', () => 'gone'), 'gone', 'the guest\'s folder (overlay, seed, keys) was left');
+      assert.deepEqual(await fs.readdir(path.join(keyDir, g.name)).catch(() => []), [], 'the guest\'s client key was left on the controller');
+    }
+  }
+
+  it('passbench\'s own image boots from its ISO (-cdrom, SeaBIOS, isolinux), keys by fw_cfg, and is proven', async () => {
+    const g = await start({ name: 'iso', images: { iso, kernel: '', initrd: '' }, boot: 'iso' });
+    assert.ok(g.consoleReadyMs! > 0, 'passbench\'s image says on its console when it is ready');
+    const argv = (await fs.readFile(`/proc/${g.guest.pid}/cmdline`, 'utf8')).split('\0');
+    assert.deepEqual(argv.slice(argv.indexOf('-cdrom'), argv.indexOf('-cdrom') + 4), ['-cdrom', iso, '-boot', 'd']);
+    const proof = await proveAndStop(g);
+    assert.match(proof.guestKernel!, /-passbench$/);
+    log(`ISO guest: SSH after ${(g.sshReadyMs / 1000).toFixed(1)} s`);
+  });
+
+  it('a Debian 12 cloud image boots on an overlay with a seed passbench wrote, its host key pinned from the first handshake, and is proven on Debian\'s kernel', async () => {
+    const base = await fs.stat(debian.qcow2);
+    const g = await start({ name: 'debian', disk: debian, memoryMiB: 1024 });
+    debianBootMs = g.sshReadyMs;
+    assert.equal(g.consoleReadyMs, undefined, 'readiness is the SSH handshake, not a console line');
+    try {
+      // Connected at all: the guest showed the host key the seed gave (SshHost refuses any other).
+      const keys = (await g.ssh.run(['sh', '-c', 'ls /etc/ssh/ssh_host_*_key 2>/dev/null'])).stdout.trim().split('\n');
+      assert.deepEqual(keys, ['/etc/ssh/ssh_host_ed25519_key'], 'only the seed\'s host key, none generated beside it');
+      const argv = (await fs.readFile(`/proc/${g.guest.pid}/cmdline`, 'utf8')).split('\0');
+      assert.ok(argv.includes(`file=/run/passbench/guests/debian/disk.qcow2,if=virtio,format=qcow2`), argv.join(' '));
+      assert.ok(argv.includes(DISK_APPEND.join(' ')), argv.join(' '));
+    } catch (error) {
+      await g.stop();
+      throw error;
+    }
+    const proof = await proveAndStop(g);
+    assert.equal(proof.guestKernel, debianKernel, 'Debian\'s own kernel, not passbench\'s');
+    const after = await fs.stat(debian.qcow2);
+    assert.deepEqual([after.size, after.mtimeMs], [base.size, base.mtimeMs], 'the image itself was written');
+    log(`Debian guest: SSH after ${(debianBootMs / 1000).toFixed(1)} s`);
+  });
+
+  it('an image without cloud-init under login: cloud-init fails naming what it lacks, with the console', async () => {
+    assert.ok(debianBootMs > 0, 'the Debian boot above must pass first: its time sets this deadline');
+    // Twice what the image took to boot to SSH just now: long enough for this one to boot to its login.
+    const error = await start({
+      name: 'nocloud', disk: { ...debian, append: [...DISK_APPEND, 'cloud-init=disabled'] }, memoryMiB: 1024,
+      deadlineMs: { ms: 2 * debianBootMs, origin: ', twice the Debian guest\'s boot above' },
+    }).then((g) => g.stop().then(() => undefined), (e: unknown) => e as Error & { remedy?: string });
+    assert.ok(error, 'the guest let passbench in without cloud-init');
+    log(`nocloud: ${error.message.split('\n')[0]} → ${error.remedy}`);
+    assert.match(error.message, /^guest nocloud \(.*\.qcow2\): the image lacks cloud-init: it never ran \(no line of it on the console\)/);
+    assert.match(error.message, /Failed to start .*ssh/, 'the console\'s tail is in the error');
+    assert.match(error.remedy ?? '', /run\.guest\.login: \{ user, identityFile, hostKey \}/);
+    assert.equal(await fs.stat('/run/passbench/guests/nocloud').then(() => 'left', () => 'gone'), 'gone');
+  });
+});
