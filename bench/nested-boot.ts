@@ -8,7 +8,7 @@
  *      split into phases (QEMU start → QMP → kernel → /init → services → SSH), then the median and
  *      range of each phase.
  *
- *   npx tsx bench/nested-boot.ts [--kind vf|e1000|whole-nic] [--accel kvm|tcg (default: the lab's choice)] [--boot pvh|kernel|iso] [--cpu max|qemu64]
+ *   npx tsx bench/nested-boot.ts [--kind vf|e1000|nic] [--accel kvm|tcg (default: the lab's choice)] [--boot pvh|kernel|iso] [--cpu max|qemu64]
  *        [--initrds a.initrd,b.initrd] [--kernels a.vmlinux,b.vmlinux] [--mem 256] [--append "console=ttyS0 quiet …"] [--lab-cpu max,-avx2] [--lab-tb-size MiB] [--cold-build] [--show-console] [--runs 5]
  * --initrds (--kernels) takes initrd (vmlinux) files in the guest image cache (~/.cache/passbench/guest) and boots them in
  * turn, so two variants are compared in the same lab host under the same load (A, B, A, B…).
@@ -23,7 +23,7 @@ import { LocalHost } from '../harness/host/local-host.ts';
 import { labDown, labUp } from '../harness/lab/lab-up.ts';
 import { connectLab } from '../harness/lab/lab-ssh.ts';
 import { ensureLabPeer, vfGuestAddress, WHOLE_NIC_GUEST_ADDRESS } from '../harness/lab/lab-network.ts';
-import { startLabGuest, type LabGuestKind } from '../harness/lab/lab-guest.ts';
+import { startGuest, type GuestKind } from '../harness/guest/guest.ts';
 import { GUEST_APPEND } from '../harness/guest/guest-append.ts';
 import { bindWithDriverOverride } from '../harness/pci/driver-ops.ts';
 import { setNumVfs } from '../harness/pci/sriov-ops.ts';
@@ -115,12 +115,12 @@ try {
   const lab = await connectLab(paths, state);
   try {
     const nics = await ensureLabPeer(lab);
-    const kind = a.kind as LabGuestKind;
+    const kind = a.kind as GuestKind;
     let bdf = undefined;
     if (kind === 'vf') {
       bdf = (await setNumVfs(lab, nics.igbPfs[0]!, 1))[0]!;
       await bindWithDriverOverride(lab, bdf, 'vfio-pci');
-    } else if (kind === 'whole-nic') {
+    } else if (kind === 'nic') {
       bdf = nics.igbPfs[1]!;
       await bindWithDriverOverride(lab, bdf, 'vfio-pci');
     }
@@ -134,7 +134,7 @@ try {
       const images = { ...state.guestImages!,
         ...(initrds.length ? { initrd: `/images/${initrds[(run - 1) % initrds.length]}` } : {}),
         ...(kernels.length ? { vmlinux: `/images/${kernels[(run - 1) % kernels.length]}` } : {}) };
-      const g = await startLabGuest(host, lab, {
+      const g = await startGuest(host, lab, {
         name: `bench${run}`, kind, bdf, address: kind === 'vf' ? vfGuestAddress(0) : WHOLE_NIC_GUEST_ADDRESS,
         images, accel, boot: a.boot as 'pvh' | 'kernel' | 'iso', cpuModel: a.cpu, memoryMiB: Number(a.mem),
         append, controllerDir: keyDir, deadlineMs: 900_000, log: (l) => console.log(`  ${l}`),

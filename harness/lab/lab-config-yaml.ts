@@ -1,15 +1,6 @@
 import { stringify } from 'yaml';
 import { TRAFFIC_HOST_ADDRESS, type StartedTrafficHost } from './traffic-host.ts';
-
-/** Paths INSIDE the lab host (under /images) of build-guest.sh's outputs. */
-export interface GuestImages {
-  iso: string;
-  /** bzImage (compressed; boots through the Linux boot protocol). */
-  kernel: string;
-  /** The same kernel uncompressed (ELF, PVH entry): the fast nested boot. */
-  vmlinux?: string;
-  initrd: string;
-}
+import type { GuestImages } from '../guest/guest.ts';
 
 /**
  * The lab config in the shape harness/config/scenario-config.ts reads: the host and, when known,

@@ -8,11 +8,6 @@ export const LAB_PEER_ADDRESS = '10.0.3.10';
 export const WHOLE_NIC_GUEST_ADDRESS = '10.0.3.21/24';
 export const vfGuestAddress = (i: number): string => `10.0.3.${31 + i}/24`;
 
-/**
- * A MAC on the test hub from an address's last octet (10.0.3.41 → 52:54:00:03:00:29): QEMU's default
- * MAC is the same in every QEMU process, and the lab host's first igb PF already has it on the hub.
- */
-export const hubMac = (address: string): string => `52:54:00:03:00:${Number(address.split('/')[0]!.split('.')[3]).toString(16).padStart(2, '0')}`;
 
 export interface LabNics {
   /** igb PFs in PCI order: [0] keeps VFs, [1] is passed through whole. */

@@ -1,7 +1,7 @@
 import { UsageError } from '../errors.ts';
 import { checkCpuModel } from '../vm/qemu-values.ts';
 import { netdevArg } from '../vm/nic-args.ts';
-import { hubMac } from './lab-network.ts';
+import { macForAddress } from '../guest/guest-mac.ts';
 
 /**
  * The virtual lab host's QEMU command line, as an argv array (no shell anywhere).
@@ -142,9 +142,9 @@ export function labQemuArgs(o: LabQemuOptions): string[] {
   }
 
   // The baselines' bridge port (lab-init.sh makes br-test on it): a virtio-net NIC on hub 1, last so
-  // the devices before it keep their slots. It has no address; its MAC is hubMac's for .12, unused.
+  // the devices before it keep their slots. It has no address; its MAC is macForAddress's for .12, unused.
   args.push('-netdev', 'hubport,id=uplink0,hubid=1');
-  args.push('-device', `virtio-net-pci,netdev=uplink0,id=uplink0nic,mac=${hubMac('10.0.3.12')},romfile=`);
+  args.push('-device', `virtio-net-pci,netdev=uplink0,id=uplink0nic,mac=${macForAddress('10.0.3.12')},romfile=`);
 
   // Keys are passed in at boot, never baked into the image.
   args.push('-fw_cfg', `name=opt/passbench/host_key,file=${checkPath('hostKeyFile', o.hostKeyFile)}`);

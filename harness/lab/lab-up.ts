@@ -6,12 +6,13 @@ import { shellQuote } from '../host/shell-quote.ts';
 import { generateKeyPair } from '../host/ssh-keys.ts';
 import { usableAccel } from '../vm/accel.ts';
 import { PassbenchError, UsageError, errorMessage } from '../errors.ts';
-import { freeLoopbackPort } from './free-port.ts';
+import { freeLoopbackPort } from '../host/free-port.ts';
 import { limitPeerRate, limitRate } from './lab-network.ts';
 import { labQemuArgs } from './lab-qemu-args.ts';
 import { waitForSshBanner } from './ssh-banner.ts';
 import { TRAFFIC_HOST_ADDRESS, connectTrafficHost, startTrafficHost, trafficHostPaths, type StartedTrafficHost } from './traffic-host.ts';
-import { labConfigYaml, type GuestImages } from './lab-config-yaml.ts';
+import { labConfigYaml } from './lab-config-yaml.ts';
+import type { GuestImages } from '../guest/guest.ts';
 import { isLiveQemu, readPid, stopQemu } from './lab-qemu-process.ts';
 import { WaitTimeoutError, seconds, waitUntil, type Deadline } from '../wait/index.ts';
 

@@ -8,7 +8,7 @@ import { bootArgs } from '../vm/boot-args.ts';
 import { nicArgs } from '../vm/nic-args.ts';
 import { checkInt, checkPath } from '../vm/qemu-values.ts';
 import { GUEST_APPEND } from '../guest/guest-append.ts';
-import { hubMac } from './lab-network.ts';
+import { macForAddress } from '../guest/guest-mac.ts';
 
 /**
  * The virtual lab's traffic host: a second, small machine beside the lab host, standing in for the
@@ -58,7 +58,7 @@ export function trafficHostQemuArgs(o: TrafficHostArgs): string[] {
     '-nodefaults', '-no-user-config', '-display', 'none',
     ...bootArgs({ kind: 'kernel', kernel: o.kernel, initrd: o.initrd, append: GUEST_APPEND, firmware: o.accel === 'tcg' ? 'qboot' : 'seabios' }),
     // In PCI order: eth0 on the cable (the test network), eth1 for management.
-    ...nicArgs({ model: 'virtio-net-pci', id: 'test', mac: hubMac(TRAFFIC_HOST_ADDRESS), netdev: { kind: 'dgram', localPath: o.paths.cable.traffic, remotePath: o.paths.cable.lab } }),
+    ...nicArgs({ model: 'virtio-net-pci', id: 'test', mac: macForAddress(TRAFFIC_HOST_ADDRESS), netdev: { kind: 'dgram', localPath: o.paths.cable.traffic, remotePath: o.paths.cable.lab } }),
     ...nicArgs({ model: 'virtio-net-pci', id: 'mgmt', netdev: { kind: 'user', net: '10.0.2.0/24', hostForwards: [{ hostPort: checkInt('sshPort', o.sshPort, 1, 65535), guestPort: 22 }] } }),
     ...fwCfgArgs(o.fwCfg),
     '-serial', `file:${checkPath('serialLog', o.paths.serialLog)}`,

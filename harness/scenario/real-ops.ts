@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { startLabGuest, type LabGuest } from '../lab/lab-guest.ts';
+import { startGuest, type Guest } from '../guest/guest.ts';
 import { LocalHost } from '../host/local-host.ts';
 import { parseBdf, type Bdf } from '../pci/bdf.ts';
 import { readNicProvenance } from '../pci/nic-provenance.ts';
@@ -30,7 +30,7 @@ const TCG_HTTP_REQUESTS = 30;
 const KVM_CHECKS = new Set(['cpu-virt', 'kvm-device']);
 
 /**
- * The real RunOps: hosts over SSH, doctor, metadata, guests (harness/lab/lab-guest.ts), proof,
+ * The real RunOps: hosts over SSH, doctor, metadata, guests (harness/guest/guest.ts), proof,
  * measurement, the results writer, history and reports.
  */
 /**
@@ -77,10 +77,10 @@ export function realOps(o: { accel: 'kvm' | 'tcg'; pace?: Pace; emulated?: boole
 
 /**
  * Guests run on the lab host (QEMU there: KVM on a real one, TCG inside the virtual lab) and are
- * reached over SSH through it, host key pinned: harness/lab/lab-guest.ts's startLabGuest.
+ * reached over SSH through it, host key pinned: harness/guest/guest.ts's startGuest.
  */
 function guestOps(): Pick<RunOps, 'bootGuest' | 'connectGuest'> {
-  const started = new Map<string, LabGuest>();
+  const started = new Map<string, Guest>();
   let booting = 0;
   // The guests' private keys: one folder for the run, gone once no guest is booting or running.
   let keysDir: Promise<string> | undefined;
@@ -106,12 +106,12 @@ function guestOps(): Pick<RunOps, 'bootGuest' | 'connectGuest'> {
         } as const;
       const key = `${host.name}/${boot.name}`;
       booting += 1;
-      let lab: LabGuest;
+      let lab: Guest;
       try {
         // The signal (Ctrl-C, SIGTERM) ends a boot at once: its QEMU is stopped before this rejects,
         // so the device is free before the journal is replayed.
-        lab = await startLabGuest(new LocalHost(), host, {
-          name: boot.name, kind: boot.mode === 'nic' ? 'whole-nic' : boot.mode,
+        lab = await startGuest(new LocalHost(), host, {
+          name: boot.name, kind: boot.mode,
           bdf: boot.vfio[0] as Bdf | undefined, address: boot.address, bridge: boot.bridge,
           ...which, memoryMiB: image.memoryMiB, cpus: image.cpus, accel: boot.accel,
           // One subfolder per host: guest names (e1000, vf0 …) repeat across hosts, their keys must not.

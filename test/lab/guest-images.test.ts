@@ -6,7 +6,7 @@ import { execa } from 'execa';
 import { LocalHost } from '../../harness/host/local-host.ts';
 import { SshHost } from '../../harness/host/ssh-host.ts';
 import { formatPublicKey } from '../../harness/host/ssh-keys.ts';
-import { startLabGuest, type LabGuest, type LabGuestOptions } from '../../harness/lab/lab-guest.ts';
+import { startGuest, type Guest, type GuestOptions } from '../../harness/guest/guest.ts';
 import { DISK_APPEND, type DiskImage } from '../../harness/guest/disk-guest.ts';
 import { proveDevice } from '../../harness/guest/prove-device.ts';
 import { Pace } from '../../harness/wait/index.ts';
@@ -16,7 +16,7 @@ import { startSshd, type Sshd } from '../support/sshd.ts';
  * Guest images at the first level (issue 14): passbench's own image from its ISO, a Debian 12 cloud
  * image (vm-images/build-debian.sh) with a cloud-init seed passbench writes, and an image without a
  * way in. QEMU runs on this machine under TCG, started through a loopback sshd exactly as on a lab
- * host (startLabGuest); every guest has an emulated e1000 on QEMU's user-net, so nothing here touches
+ * host (startGuest); every guest has an emulated e1000 on QEMU's user-net, so nothing here touches
  * /sys. The nested runs (a VF by vfio-pci) are in the virtual lab: too slow for every CI run.
  */
 describe('guest images, booted at the first level: passbench\'s ISO, a Debian 12 cloud image, an image with no way in', function () {
@@ -52,11 +52,11 @@ describe('guest images, booted at the first level: passbench\'s ISO, a Debian 12
     if (keyDir) await fs.rm(keyDir, { recursive: true, force: true });
   });
 
-  const start = (o: Omit<LabGuestOptions, 'kind' | 'controllerDir' | 'log'>) =>
-    startLabGuest(controller, host, { kind: 'e1000', controllerDir: path.join(keyDir, o.name), log, pace: Pace.forAccel('tcg'), ...o });
+  const start = (o: Omit<GuestOptions, 'kind' | 'controllerDir' | 'log'>) =>
+    startGuest(controller, host, { kind: 'e1000', controllerDir: path.join(keyDir, o.name), log, pace: Pace.forAccel('tcg'), ...o });
 
   /** Proves the e1000 from inside, stops the guest, and checks nothing of it is left. */
-  async function proveAndStop(g: LabGuest) {
+  async function proveAndStop(g: Guest) {
     try {
       const proof = await proveDevice(g.ssh, g.expect);
       assert.equal(proof.vendorDevice, '8086:100e');

@@ -10,7 +10,7 @@ import { bindWithDriverOverride, rebindOriginal } from '../../harness/pci/driver
 import { setNumVfs } from '../../harness/pci/sriov-ops.ts';
 import { connectLab } from '../../harness/lab/lab-ssh.ts';
 import { ensureLabPeer, LAB_PEER_ADDRESS, vfGuestAddress, WHOLE_NIC_GUEST_ADDRESS, type LabNics } from '../../harness/lab/lab-network.ts';
-import { startLabGuest, type LabGuest, type LabGuestOptions } from '../../harness/lab/lab-guest.ts';
+import { startGuest, type Guest, type GuestOptions } from '../../harness/guest/guest.ts';
 import { linkVerdict, proveDevice } from '../../harness/guest/prove-device.ts';
 import { consoleLinkState } from '../../harness/guest/console-link.ts';
 import { labShell, sharedLab } from '../support/shared-lab.ts';
@@ -31,7 +31,7 @@ describe('nested guests in the virtual lab (vfio-pci whole NIC, VF, e1000)', fun
   let keyDir = '';
   let iperfServer: HostProcess | undefined;
   let accel: 'kvm' | 'tcg' = 'tcg';
-  const guests = new Map<string, LabGuest>();
+  const guests = new Map<string, Guest>();
   const log = (l: string) => process.stderr.write(`      ${l}\n`);
 
   before(async function () {
@@ -65,13 +65,13 @@ describe('nested guests in the virtual lab (vfio-pci whole NIC, VF, e1000)', fun
     // in one CI run with two other labs beside it). The deadline only catches a hang; it is not a
     // speed target (bench/nested-boot.ts measures speed).
     accel = state.guestAccel ?? 'tcg';
-    const base = { images, controllerDir: keyDir, log, deadlineMs: 2_400_000, accel } satisfies Partial<LabGuestOptions>;
-    const specs: LabGuestOptions[] = [
-      { ...base, name: 'whole-nic', kind: 'whole-nic', bdf: pfWhole, address: WHOLE_NIC_GUEST_ADDRESS },
+    const base = { images, controllerDir: keyDir, log, deadlineMs: 2_400_000, accel } satisfies Partial<GuestOptions>;
+    const specs: GuestOptions[] = [
+      { ...base, name: 'whole-nic', kind: 'nic', bdf: pfWhole, address: WHOLE_NIC_GUEST_ADDRESS },
       { ...base, name: 'vf', kind: 'vf', bdf: vf, address: vfGuestAddress(0) },
       { ...base, name: 'e1000', kind: 'e1000' },
     ];
-    const started = await Promise.allSettled(specs.map((s) => startLabGuest(controller, lab, s)));
+    const started = await Promise.allSettled(specs.map((s) => startGuest(controller, lab, s)));
     for (const r of started) if (r.status === 'fulfilled') guests.set(r.value.name, r.value);
     const failed = started.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed.length > 0) throw failed[0]!.reason;

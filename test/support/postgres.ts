@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import pg from 'pg';
-import { freeLoopbackPort } from '../../harness/lab/free-port.ts';
+import { freeLoopbackPort } from '../../harness/host/free-port.ts';
 
 export interface PostgresServer {
   /** Connection URL of a fresh, empty database. */

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { HostProcess } from '../../harness/host/host.ts';
 import { LocalHost } from '../../harness/host/local-host.ts';
 import { formatPublicKey, generateKeyPair, type KeyPair } from '../../harness/host/ssh-keys.ts';
-import { freeLoopbackPort } from '../../harness/lab/free-port.ts';
+import { freeLoopbackPort } from '../../harness/host/free-port.ts';
 
 export interface Sshd {
   address: '127.0.0.1';

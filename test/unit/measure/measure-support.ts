@@ -24,7 +24,7 @@ export function recordingHost(inner: Host, onSpawn?: (r: Recorded, index: number
   return wrapper;
 }
 
-export { freeLoopbackPort as freePort } from '../../../harness/lab/free-port.ts';
+export { freeLoopbackPort as freePort } from '../../../harness/host/free-port.ts';
 
 /** Free consecutive ports (as far as a check can tell) for iperf3 servers. */
 export async function freePorts(count: number): Promise<number> {

@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { LocalHost } from '../../../harness/host/local-host.ts';
-import { forgetGuestKeys, recordGuestKeys } from '../../../harness/lab/guest-key-journal.ts';
+import { forgetGuestKeys, recordGuestKeys } from '../../../harness/guest/guest-key-journal.ts';
 import { Journal, JournalError } from '../../../harness/prepare/journal.ts';
 import { restoreFromJournal } from '../../../harness/prepare/restore.ts';
 import { useSimLabs } from '../../support/sim-kernel.ts';

@@ -95,7 +95,7 @@ export function fakeOps(o: FakeOpsOptions) {
       signal.throwIfAborted();
       return {
         name: boot.name, address: boot.emulated && !boot.bridge ? '10.0.2.15' : undefined,
-        // As lab-guest.ts decides it: virtio-net on a tap uses vhost-net where the host has it.
+        // As guest/guest.ts decides it: virtio-net on a tap uses vhost-net where the host has it.
         ...(boot.emulated === 'virtio' && boot.bridge ? { vhost: await host.exists('/dev/vhost-net') } : {}),
         stop: async () => {
           events.push(`stop ${name}/${boot.name}`);

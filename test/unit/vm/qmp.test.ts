@@ -10,7 +10,7 @@ import type { HostProcess } from '../../../harness/host/host.ts';
 import { guestQemuArgs, type GuestSpec } from '../../../harness/vm/qemu-args.ts';
 import { flattenQueryPci, powerdownAndQuit, queryPci, queryStatus, quit } from '../../../harness/vm/qmp-queries.ts';
 import { QmpClient, QmpClosedError, QmpCommandError } from '../../../harness/vm/qmp.ts';
-import { freeLoopbackPort } from '../../../harness/lab/free-port.ts';
+import { freeLoopbackPort } from '../../../harness/host/free-port.ts';
 
 type Reply = (message: { execute: string; arguments?: unknown; id?: unknown }, socket: net.Socket) => void;
 

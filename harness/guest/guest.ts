@@ -3,41 +3,52 @@ import type { Host } from '../host/host.ts';
 import type { SshHost } from '../host/ssh-host.ts';
 import type { Bdf } from '../pci/bdf.ts';
 import { PassbenchError, UsageError, errorMessage } from '../errors.ts';
-import { makeGuestKeys } from '../guest/guest-keys.ts';
-import { GUEST_APPEND } from '../guest/guest-append.ts';
-import { connectGuest } from '../guest/guest-ssh.ts';
-import { waitForConsole } from '../guest/console-wait.ts';
-import { diagnoseNoSsh, prepareDiskGuest, type DiskImage } from '../guest/disk-guest.ts';
-import type { SeedInterface } from '../guest/cloud-seed.ts';
-import type { DeviceExpectation } from '../guest/prove-device.ts';
+import { makeGuestKeys } from './guest-keys.ts';
+import { GUEST_APPEND } from './guest-append.ts';
+import { connectGuest } from './guest-ssh.ts';
+import { waitForConsole } from './console-wait.ts';
+import { diagnoseNoSsh, prepareDiskGuest, type DiskImage } from './disk-guest.ts';
+import type { SeedInterface } from './cloud-seed.ts';
+import type { DeviceExpectation } from './prove-device.ts';
 import { launchGuest, type RunningGuest } from '../vm/launcher.ts';
 import { Journal } from '../prepare/journal.ts';
 import { forgetGuestKeys, recordGuestKeys, type GuestKeyRecord } from './guest-key-journal.ts';
 import { Mutex, Pace, WaitTimeoutError, asDeadline, describeDeadline, type Deadline, type DeadlineLike } from '../wait/index.ts';
 import type { GuestSpec } from '../vm/qemu-args.ts';
-import type { GuestImages } from './lab-config-yaml.ts';
-import { pickFreePort } from './free-port.ts';
-import { hubMac } from './lab-network.ts';
+import { pickFreePort } from '../host/free-port.ts';
+import { macForAddress } from './guest-mac.ts';
 
 /**
- * A guest on a lab host: QEMU runs ON the lab host (with KVM on a real one; in the virtual lab, a
- * nested TCG guest with QEMU from the shared /usr and the image from /images), keys are fresh per
- * guest, and SSH goes through the lab host (SshHost `via`) with the guest's host key pinned.
+ * One guest's whole life: QEMU runs ON the lab host (KVM on a real one; in the virtual lab, a nested
+ * TCG guest with QEMU from the shared /usr and the images from /images), keys are fresh per guest,
+ * SSH goes through the lab host (SshHost `via`) with the guest's host key pinned, and stop() leaves
+ * nothing behind on either machine. The image is passbench's own (keys by fw_cfg, ready when its
+ * console says so) or the lab's own disk image (disk-guest.ts: ready when SSH accepts the pinned key).
  *
- *   whole-nic  a whole igb PF of the lab host (8086:10c9, igb), -device vfio-pci; 10.0.3.21 on hub 1
- *   vf         an igb VF (8086:10ca, igbvf), -device vfio-pci; 10.0.3.(31+i) on hub 1
- *   e1000      an emulated e1000 (8086:100e) on the nested QEMU's user-net (SSH via a hostfwd port), or
- *              with `bridge` a tap in that bridge of the lab host: on hub 1, as the passthrough guests
- *   virtio     the same with virtio-net (virtio device 1af4:0001, virtio_net), with vhost-net where the host has it
- * Every guest reaches the lab host's own peer port 10.0.3.10 (its e1000e) and the lab's traffic host
- * 10.0.3.11 (lab/traffic-host.ts), both on hub 1.
+ *   nic     a whole NIC of the lab host (the virtual lab's igb PF: 8086:10c9, igb), -device vfio-pci
+ *   vf      a VF (igb's: 8086:10ca, igbvf), -device vfio-pci
+ *   e1000   an emulated e1000 (8086:100e) on QEMU's user-net (SSH via a hostfwd port), or with
+ *           `bridge` a tap in that bridge of the lab host: on the test wire, as the passthrough guests
+ *   virtio  the same with virtio-net (virtio device 1af4:0001, virtio_net), with vhost-net where the host has it
+ * In the virtual lab, every guest reaches the lab host's own peer port 10.0.3.10 (its e1000e) and the
+ * lab's traffic host 10.0.3.11 (lab/traffic-host.ts) on the test hub.
  */
-export type LabGuestKind = 'whole-nic' | 'vf' | 'e1000' | 'virtio';
+export type GuestKind = 'nic' | 'vf' | 'e1000' | 'virtio';
 
-export interface LabGuestOptions {
+/** passbench's own image on the QEMU host (vm-images/build-guest.sh's outputs). */
+export interface GuestImages {
+  iso: string;
+  /** bzImage (compressed; boots through the Linux boot protocol). */
+  kernel: string;
+  /** The same kernel uncompressed (ELF, PVH entry): the fast nested boot. */
+  vmlinux?: string;
+  initrd: string;
+}
+
+export interface GuestOptions {
   name: string;
-  kind: LabGuestKind;
-  /** The lab host's PCI function for whole-nic / vf (bound to vfio-pci beforehand). */
+  kind: GuestKind;
+  /** The lab host's PCI function for nic / vf (bound to vfio-pci beforehand). */
   bdf?: Bdf;
   /** `10.0.3.21/24` for hub guests; for an emulated NIC only with `bridge` (else 10.0.2.15/24 on user-net). */
   address?: string;
@@ -71,7 +82,7 @@ export interface LabGuestOptions {
   sshDeadlineMs?: DeadlineLike;
   /** Scales the default deadlines. Default: the accelerator's (Pace.forAccel), nothing measured. */
   pace?: Pace;
-  /** Aborting ends the boot at once: QEMU is stopped (killed) and startLabGuest rejects. */
+  /** Aborting ends the boot at once: QEMU is stopped (killed) and startGuest rejects. */
   signal?: AbortSignal;
   /**
    * The lab host's journal: the guest's QEMU and its key folders (lab host and controller) are
@@ -81,9 +92,9 @@ export interface LabGuestOptions {
   log?: (line: string) => void;
 }
 
-export interface LabGuest {
+export interface Guest {
   name: string;
-  kind: LabGuestKind;
+  kind: GuestKind;
   guest: RunningGuest;
   ssh: SshHost;
   /** What proveDevice must find. */
@@ -111,25 +122,25 @@ export const BOOT_BASE_MS = 120_000;
 export const QMP_BASE_MS = 24_000;
 export const SSH_FLOOR_BASE_MS = 12_000;
 
-const EXPECT: Record<LabGuestKind, { vendorDevice: string; driver: string }> = {
-  'whole-nic': { vendorDevice: '8086:10c9', driver: 'igb' },
+const EXPECT: Record<GuestKind, { vendorDevice: string; driver: string }> = {
+  nic: { vendorDevice: '8086:10c9', driver: 'igb' },
   vf: { vendorDevice: '8086:10ca', driver: 'igbvf' },
   e1000: { vendorDevice: '8086:100e', driver: 'e1000' },
   virtio: { vendorDevice: '1af4:0001', driver: 'virtio_net' },
 };
 
-const emulated = (o: LabGuestOptions): boolean => o.kind === 'e1000' || o.kind === 'virtio';
+const emulated = (o: GuestOptions): boolean => o.kind === 'e1000' || o.kind === 'virtio';
 
-export async function startLabGuest(controller: Host, lab: SshHost, o: LabGuestOptions): Promise<LabGuest> {
+export async function startGuest(controller: Host, lab: SshHost, o: GuestOptions): Promise<Guest> {
   const log = (l: string) => o.log?.(`${o.name}: ${l}`);
   if (!emulated(o) && (o.bdf === undefined || o.address === undefined)) {
-    throw new UsageError(`lab guest ${o.name} (${o.kind}) needs bdf and address`);
+    throw new UsageError(`guest ${o.name} (${o.kind}) needs bdf and address`);
   }
   if ((o.images === undefined) === (o.disk === undefined)) {
-    throw new UsageError(`lab guest ${o.name}: give exactly one image, passbench's (images) or a disk image (disk)`);
+    throw new UsageError(`guest ${o.name}: give exactly one image, passbench's (images) or a disk image (disk)`);
   }
   if (o.bridge !== undefined && (!emulated(o) || o.address === undefined)) {
-    throw new UsageError(`lab guest ${o.name} (${o.kind}): a bridge is for an emulated NIC's guest, with an address`);
+    throw new UsageError(`guest ${o.name} (${o.kind}): a bridge is for an emulated NIC's guest, with an address`);
   }
   const pace = o.pace ?? Pace.forAccel(o.accel ?? 'tcg');
   const bootDeadline = asDeadline(o.deadlineMs ?? pace.scaled(BOOT_BASE_MS));
@@ -218,16 +229,16 @@ function setupLock(lab: SshHost): Mutex {
 }
 
 /** An emulated NIC's guest without a bridge: on its QEMU's user-net, reached through a forwarded port. */
-const userNet = (o: LabGuestOptions): boolean => emulated(o) && o.bridge === undefined;
+const userNet = (o: GuestOptions): boolean => emulated(o) && o.bridge === undefined;
 
-async function setUp(controller: Host, lab: SshHost, o: LabGuestOptions, pace: Pace, log: (l: string) => void) {
+async function setUp(controller: Host, lab: SshHost, o: GuestOptions, pace: Pace, log: (l: string) => void) {
   const address = userNet(o) ? '10.0.2.15/24' : o.address!;
   const dir = `/run/passbench/guests/${o.name}`;
   const journal = o.journalPath === undefined ? undefined : await Journal.open(lab, o.journalPath);
   const keyRecord: GuestKeyRecord = await recordGuestKeys(journal, { guest: o.name, hostDir: dir, controllerDir: o.controllerDir });
   // QEMU (root on the lab host) makes the tap and it goes with QEMU; the tap joins the bridge below.
   const tap = `pbt-${o.name}`.slice(0, 15);
-  const mac = o.bridge === undefined ? undefined : hubMac(address);
+  const mac = o.bridge === undefined ? undefined : macForAddress(address);
   const nic: SeedInterface = { name: 'eth0', address, ...(mac ? { mac } : {}), ...(userNet(o) ? { gateway: '10.0.2.2' } : {}) };
   let keys: WayIn;
   try {
@@ -284,7 +295,7 @@ interface WayIn {
   ownsIdentity: boolean;
 }
 
-async function wayIn(controller: Host, lab: SshHost, o: LabGuestOptions, dir: string, nic: SeedInterface): Promise<WayIn> {
+async function wayIn(controller: Host, lab: SshHost, o: GuestOptions, dir: string, nic: SeedInterface): Promise<WayIn> {
   if (o.disk !== undefined) {
     const disk = await prepareDiskGuest(controller, lab, {
       name: o.name, image: o.disk, hostDir: dir, controllerDir: o.controllerDir, nic, bootId: Date.now().toString(36),

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { listeningPorts } from '../../../harness/lab/free-port.ts';
+import { listeningPorts } from '../../../harness/host/free-port.ts';
 
 describe('listening ports from /proc/net/tcp', () => {
   it('keeps only LISTEN (0A) sockets, ports in hex', () => {
