@@ -108,6 +108,19 @@ export async function prepareDiskGuest(controller: Host, qemuHost: Host, o: Disk
   return { boot, drives, user: 'root', identityFile: client.privateKeyPath, hostKey: formatPublicKey(hostKey.publicKey), ownsIdentity: true };
 }
 
+/** cloud-init's own lines, not a mention on the kernel's command line (cloud-init=disabled). */
+const CLOUD_INIT_RAN = /Cloud-init v\.|cloud-init\[\d+\]|cloud-init(-local)?\.service/i;
+
+/**
+ * The boot reached a login prompt and cloud-init never ran: an image without cloud-init under
+ * login: cloud-init will not let passbench in, so there is no point waiting out the deadline.
+ * (cloud-init's first stages run before any getty.)
+ */
+export function bootEndedWithoutCloudInit(consoleText: string): boolean {
+  const text = plainLines(consoleText).join('\n');
+  return /\blogin: *$/m.test(text) && !CLOUD_INIT_RAN.test(text);
+}
+
 /**
  * Why a disk image's guest never let passbench in, read from its serial console: what the image
  * lacks, named, with what to give instead. Pure.
@@ -124,8 +137,7 @@ export function diagnoseNoSsh(consoleText: string, login: DiskImage['login']): {
     return { problem: 'its kernel panicked (see the console)', remedy: 'Check that run.guest.kernel/initrd belong to the image and that its root is the first virtio disk (root=/dev/vda).' };
   }
   if (login === 'cloud-init') {
-    // Its own lines, not a mention on the kernel's command line (cloud-init=disabled).
-    if (!/Cloud-init v\.|cloud-init\[\d+\]|cloud-init(-local)?\.service/i.test(text)) {
+    if (!CLOUD_INIT_RAN.test(text)) {
       return {
         problem: 'the image lacks cloud-init: it never ran (no line of it on the console), so nothing read passbench\'s seed (keys, address)',
         remedy: 'Use an image with cloud-init (its NoCloud datasource), or give run.guest.login: { user, identityFile, hostKey } for an image that already has a key and a host key.',

@@ -7,13 +7,14 @@ import { makeGuestKeys } from './guest-keys.ts';
 import { GUEST_APPEND } from './guest-append.ts';
 import { connectGuest } from './guest-ssh.ts';
 import { waitForConsole } from './console-wait.ts';
-import { diagnoseNoSsh, prepareDiskGuest, type DiskImage } from './disk-guest.ts';
+import { bootEndedWithoutCloudInit, diagnoseNoSsh, prepareDiskGuest, type DiskImage } from './disk-guest.ts';
+import { plainLines } from '../host/lines.ts';
 import type { SeedInterface } from './cloud-seed.ts';
 import type { DeviceExpectation } from './prove-device.ts';
 import { launchGuest, type RunningGuest } from '../vm/launcher.ts';
 import { Journal } from '../prepare/journal.ts';
 import { forgetGuestKeys, recordGuestKeys, type GuestKeyRecord } from './guest-key-journal.ts';
-import { Mutex, Pace, WaitTimeoutError, asDeadline, describeDeadline, type Deadline, type DeadlineLike } from '../wait/index.ts';
+import { Mutex, Pace, WaitTimeoutError, asDeadline, delay, describeDeadline, type Deadline, type DeadlineLike } from '../wait/index.ts';
 import type { GuestSpec } from '../vm/qemu-args.ts';
 import { pickFreePort } from '../host/free-port.ts';
 import { macForAddress } from './guest-mac.ts';
@@ -78,7 +79,10 @@ export interface GuestOptions {
    * from (run.durations.bootS). Default: pace × BOOT_BASE_MS.
    */
   deadlineMs?: DeadlineLike;
-  /** Then until SSH works. Default: what is left of the boot deadline, at least pace × SSH_FLOOR_BASE_MS. */
+  /**
+   * passbench's image: then until SSH works. Default: what is left of the boot deadline, at least
+   * pace × SSH_FLOOR_BASE_MS. A disk image is ready when SSH is, within the boot deadline.
+   */
   sshDeadlineMs?: DeadlineLike;
   /** Scales the default deadlines. Default: the accelerator's (Pace.forAccel), nothing measured. */
   pace?: Pace;
@@ -153,6 +157,8 @@ export async function startGuest(controller: Host, lab: SshHost, o: GuestOptions
   });
   const { guest, keys, spec, sshPort, address, t0, forgetKeys } = launched;
   const readConsole = () => lab.readFile(spec.serialLog);
+  // While the guest boots: a command, which has a deadline of its own.
+  const catConsole = async () => (await lab.run(['cat', spec.serialLog], { timeoutMs: 30_000 })).stdout;
   let lastConsole: Promise<string> | undefined;
   // No courtesy powerdown: passbench's guest kernel has no ACPI button driver (vm-images/README)
   // and its RAM-only system has nothing to save. QEMU read the keys at start; once it is gone they
@@ -167,19 +173,34 @@ export async function startGuest(controller: Host, lab: SshHost, o: GuestOptions
     // passbench's image says on its console when its sshd runs; any other image is ready when SSH is.
     let consoleReadyMs: number | undefined;
     if (o.disk === undefined) {
-      const consoleMs = await waitForConsole(async () => (await lab.run(['cat', spec.serialLog], { timeoutMs: 30_000 })).stdout, {
+      const consoleMs = await waitForConsole(catConsole, {
         ready: /passbench-guest: \[[\d.]+\] services started/, deadline: bootDeadline, what: `guest ${o.name}`, signal: o.signal, abortError,
       });
       consoleReadyMs = Date.now() - t0;
       log(`console: services started ${(consoleReadyMs / 1000).toFixed(1)} s after QEMU start (waited ${(consoleMs / 1000).toFixed(1)} s)`);
     }
+    // An image without cloud-init under login: cloud-init is given up on once its boot ends at a
+    // login prompt with no cloud-init run, not at the deadline.
+    const giveUp = new AbortController();
+    let gaveUp: PassbenchError | undefined;
+    const watching = o.disk?.login !== 'cloud-init' ? Promise.resolve() : watchConsole(catConsole, bootEndedWithoutCloudInit, giveUp.signal)
+      .then((text) => {
+        if (text === undefined) return;
+        gaveUp = noWayIn(o.name, o.disk!, text, `its boot ended at a login prompt ${((Date.now() - t0) / 1000).toFixed(1)} s after QEMU start`);
+        giveUp.abort();
+      });
     const ssh = await connectGuest({
       via: lab, address: userNet(o) ? '127.0.0.1' : address.split('/')[0]!, port: sshPort, user: keys.user,
       hostKey: keys.hostKey, identityFile: keys.identityFile,
       deadline: o.disk === undefined ? o.sshDeadlineMs ?? sshDeadline(bootDeadline, Date.now() - t0, pace) : bootDeadline,
-      signal: o.signal, abortError, pace, consoleTail: () => guest.consoleTail(25), log,
+      signal: o.signal ? AbortSignal.any([o.signal, giveUp.signal]) : giveUp.signal,
+      abortError: () => gaveUp ?? abortError(), pace, consoleTail: () => guest.consoleTail(25), log,
     }).catch(async (error: unknown) => {
-      throw o.disk !== undefined && error instanceof WaitTimeoutError ? await noWayIn(o.name, o.disk, readConsole, error) : error;
+      if (o.disk === undefined || !(error instanceof WaitTimeoutError)) throw error;
+      throw noWayIn(o.name, o.disk, await catConsole().catch(() => ''), error.message);
+    }).finally(async () => {
+      giveUp.abort();
+      await watching;
     });
     const sshReadyMs = Date.now() - t0;
     let stopping: Promise<void> | undefined;
@@ -200,11 +221,23 @@ export async function startGuest(controller: Host, lab: SshHost, o: GuestOptions
 }
 
 /** A disk image's guest that never let passbench in: what the image lacks, from its console. */
-async function noWayIn(name: string, disk: DiskImage, readConsole: () => Promise<string>, timeout: WaitTimeoutError): Promise<PassbenchError> {
-  const text = await readConsole().catch(() => '');
-  const { problem, remedy } = diagnoseNoSsh(text, disk.login);
-  return new PassbenchError(`guest ${name} (${disk.qcow2}): ${problem}. ${timeout.message}`, { cause: timeout, remedy });
+function noWayIn(name: string, disk: DiskImage, consoleText: string, how: string): PassbenchError {
+  const { problem, remedy } = diagnoseNoSsh(consoleText, disk.login);
+  const tail = plainLines(consoleText).slice(-25).join('\n');
+  return new PassbenchError(`guest ${name} (${disk.qcow2}): ${problem}. ${how}${how.includes('console\'s last lines') ? '' : `; console's last lines:\n${tail || '(empty)'}`}`, { remedy });
 }
+
+/** Reads the console every few seconds until `ended` says so (its text) or `stop` aborts (undefined). */
+async function watchConsole(read: () => Promise<string>, ended: (text: string) => boolean, stop: AbortSignal): Promise<string | undefined> {
+  while (!stop.aborted) {
+    const text = await read().catch(() => '');
+    if (ended(text)) return text;
+    await delay(CONSOLE_WATCH_MS, stop).catch(() => undefined);
+  }
+  return undefined;
+}
+
+const CONSOLE_WATCH_MS = 3_000;
 
 /** SSH gets what is left of the boot deadline once the console is ready, but never less than a floor. */
 function sshDeadline(boot: Deadline, elapsedMs: number, pace: Pace): Deadline {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { diagnoseNoSsh } from '../../../harness/guest/disk-guest.ts';
+import { bootEndedWithoutCloudInit, diagnoseNoSsh } from '../../../harness/guest/disk-guest.ts';
 
 const login = { user: 'debian', identityFile: '/k', hostKey: 'ssh-ed25519 AAAA' };
 const boot = '[    0.000000] Kernel command line: root=/dev/vda rw console=ttyS0 net.ifnames=0 cloud-init=disabled\n';
@@ -25,5 +25,11 @@ describe('guest/disk-guest: why a disk image never let passbench in, named from 
     const d = diagnoseNoSsh(cloudInit + '[  OK  ] Started ssh.service - OpenBSD Secure Shell server.\n', login);
     assert.match(d.problem, /SSH never accepted passbench's key/);
     assert.match(d.remedy, /hostKey is the image's own host key/);
+  });
+
+  it('gives up early only on a boot that reached its login prompt with no cloud-init run', () => {
+    assert.equal(bootEndedWithoutCloudInit(boot + sshFailed + '\r\nnocloud login: '), true);
+    assert.equal(bootEndedWithoutCloudInit(boot + sshFailed), false, 'still booting');
+    assert.equal(bootEndedWithoutCloudInit(boot + cloudInit + 'debian login: '), false, 'cloud-init ran: its seed may still let passbench in');
   });
 });
