@@ -11,7 +11,6 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { stringify } from 'yaml';
 import { PassbenchError, errorMessage } from '../errors.ts';
 import type { Host } from '../host/host.ts';
 import { writeSecret } from '../host/secret-file.ts';
@@ -56,10 +55,13 @@ export function cloudSeedFiles(i: CloudSeedInput): SeedFiles {
     addresses: [n.address],
     ...(n.gateway === undefined ? {} : { gateway4: n.gateway }),
   }]));
+  // JSON, which is YAML too, with every string quoted: cloud-init's YAML 1.1 reads an unquoted MAC
+  // such as 52:54:00:03:00:29 as a base-60 number (and then waits for a NIC of that address).
+  const text = (value: object) => `${JSON.stringify(value, null, 2)}\n`;
   return {
-    'meta-data': stringify({ 'instance-id': i.instanceId, 'local-hostname': i.hostname }),
-    'user-data': `#cloud-config\n${stringify(userData)}`,
-    'network-config': stringify({ version: 2, ethernets }),
+    'meta-data': text({ 'instance-id': i.instanceId, 'local-hostname': i.hostname }),
+    'user-data': `#cloud-config\n${text(userData)}`,
+    'network-config': text({ version: 2, ethernets }),
   };
 }
 

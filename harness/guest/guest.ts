@@ -271,7 +271,8 @@ async function setUp(controller: Host, lab: SshHost, o: GuestOptions, pace: Pace
   const keyRecord: GuestKeyRecord = await recordGuestKeys(journal, { guest: o.name, hostDir: dir, controllerDir: o.controllerDir });
   // QEMU (root on the lab host) makes the tap and it goes with QEMU; the tap joins the bridge below.
   const tap = `pbt-${o.name}`.slice(0, 15);
-  const mac = o.bridge === undefined ? undefined : macForAddress(address);
+  // An emulated NIC's MAC is fixed by its address, so a cloud-init seed can match it by MAC.
+  const mac = emulated(o) ? macForAddress(address) : undefined;
   const nic: SeedInterface = { name: 'eth0', address, ...(mac ? { mac } : {}), ...(userNet(o) ? { gateway: '10.0.2.2' } : {}) };
   let keys: WayIn;
   try {
@@ -289,7 +290,7 @@ async function setUp(controller: Host, lab: SshHost, o: GuestOptions, pace: Pace
     boot: keys.boot, drives: keys.drives,
     vfio: emulated(o) ? [] : [{ host: o.bdf!, romfile: '' }],
     nic: !emulated(o) ? undefined
-      : o.bridge === undefined ? { model, netdev: { kind: 'user', hostForwards: [{ hostPort: sshPort, guestPort: 22 }] } }
+      : o.bridge === undefined ? { model, mac, netdev: { kind: 'user', hostForwards: [{ hostPort: sshPort, guestPort: 22 }] } }
         // vhost-net moves virtio-net's data path into the host's kernel, as a lab's would, wherever the
         // host has it: under KVM, and under TCG as well (QEMU emulates the ioeventfds it needs).
         : { model, mac, netdev: { kind: 'tap', ifname: tap, vhost: o.kind === 'virtio' && await lab.exists('/dev/vhost-net') } },

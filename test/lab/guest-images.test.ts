@@ -92,6 +92,8 @@ describe('guest images, booted at the first level: passbench\'s ISO, a Debian 12
       assert.deepEqual(keys, ['/etc/ssh/ssh_host_ed25519_key'], 'only the seed\'s host key, none generated beside it');
       const argv = (await fs.readFile(`/proc/${g.guest.pid}/cmdline`, 'utf8')).split('\0');
       assert.ok(argv.includes(`file=/run/passbench/guests/debian/disk.qcow2,if=virtio,format=qcow2`), argv.join(' '));
+      // The seed matched the e1000 by this MAC (all digits: YAML 1.1 would read it as a number unquoted).
+      assert.ok(argv.some((a) => a.includes('mac=52:54:00:03:00:0f')), argv.join(' '));
       assert.ok(argv.includes(DISK_APPEND.join(' ')), argv.join(' '));
     } catch (error) {
       await g.stop();

@@ -3,9 +3,12 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { parse } from 'yaml';
+import { parse as parseYaml } from 'yaml';
 import { LocalHost } from '../../../harness/host/local-host.ts';
 import { cloudSeedFiles, writeCloudSeed, type CloudSeedInput } from '../../../harness/guest/cloud-seed.ts';
+
+/** As cloud-init reads them: PyYAML is YAML 1.1, where 52:54:00:03:00:29 unquoted is a base-60 number. */
+const parse = (text: string) => parseYaml(text, { version: '1.1' }) as Record<string, unknown> & { ethernets?: unknown };
 
 const input: CloudSeedInput = {
   instanceId: 'passbench-vf0-abc', hostname: 'vf0',
@@ -29,8 +32,8 @@ describe('guest/cloud-seed: a NoCloud seed per guest boot (issue 14)', () => {
 
   it('sets each test address: by name, or by MAC (renamed) for an emulated NIC, with a gateway on user-net', () => {
     assert.deepEqual(parse(cloudSeedFiles(input)['network-config']), { version: 2, ethernets: { eth0: { addresses: ['10.0.3.31/24'] } } });
-    const bridged = cloudSeedFiles({ ...input, interfaces: [{ name: 'eth0', mac: '52:54:00:03:00:2A', address: '10.0.3.42/24' }] });
-    assert.deepEqual(parse(bridged['network-config']).ethernets, { eth0: { match: { macaddress: '52:54:00:03:00:2a' }, 'set-name': 'eth0', addresses: ['10.0.3.42/24'] } });
+    const bridged = cloudSeedFiles({ ...input, interfaces: [{ name: 'eth0', mac: '52:54:00:03:00:29', address: '10.0.3.41/24' }] });
+    assert.deepEqual(parse(bridged['network-config']).ethernets, { eth0: { match: { macaddress: '52:54:00:03:00:29' }, 'set-name': 'eth0', addresses: ['10.0.3.41/24'] } });
     const userNet = cloudSeedFiles({ ...input, interfaces: [{ name: 'eth0', address: '10.0.2.15/24', gateway: '10.0.2.2' }] });
     assert.deepEqual(parse(userNet['network-config']).ethernets, { eth0: { addresses: ['10.0.2.15/24'], gateway4: '10.0.2.2' } });
   });
