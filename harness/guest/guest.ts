@@ -224,7 +224,8 @@ export async function startGuest(controller: Host, lab: SshHost, o: GuestOptions
 function noWayIn(name: string, disk: DiskImage, consoleText: string, how: string): PassbenchError {
   const { problem, remedy } = diagnoseNoSsh(consoleText, disk.login);
   const tail = plainLines(consoleText).slice(-25).join('\n');
-  return new PassbenchError(`guest ${name} (${disk.qcow2}): ${problem}. ${how}${how.includes('console\'s last lines') ? '' : `; console's last lines:\n${tail || '(empty)'}`}`, { remedy });
+  const said = how.charAt(0).toUpperCase() + how.slice(1);
+  return new PassbenchError(`guest ${name} (${disk.qcow2}): ${problem}. ${said}${how.includes('console\'s last lines') ? '' : `; console's last lines:\n${tail || '(empty)'}`}`, { remedy });
 }
 
 /** Reads the console every few seconds until `ended` says so (its text) or `stop` aborts (undefined). */

@@ -116,7 +116,7 @@ describe('guest images, booted at the first level: passbench\'s ISO, a Debian 12
     }).then((g) => g.stop().then(() => undefined), (e: unknown) => e as Error & { remedy?: string });
     assert.ok(error, 'the guest let passbench in without cloud-init');
     log(`nocloud: ${error.message.split('\n')[0]} → ${error.remedy}`);
-    assert.match(error.message, /^guest nocloud \(.*\.qcow2\): the image lacks cloud-init: it never ran \(no line of it on the console\)\. its boot ended at a login prompt [\d.]+ s after QEMU start/,
+    assert.match(error.message, /^guest nocloud \(.*\.qcow2\): the image lacks cloud-init: it never ran \(no line of it on the console\), so nothing read passbench's seed \(keys, address\)\. Its boot ended at a login prompt [\d.]+ s after QEMU start/,
       'given up on at the login prompt, not at the deadline');
     assert.match(error.message, /Failed to start .*ssh/, 'the console\'s tail is in the error');
     assert.match(error.remedy ?? '', /run\.guest\.login: \{ user, identityFile, hostKey \}/);
