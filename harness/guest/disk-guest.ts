@@ -143,6 +143,14 @@ export function diagnoseNoSsh(consoleText: string, login: DiskImage['login']): {
         remedy: 'Use an image with cloud-init (its NoCloud datasource), or give run.guest.login: { user, identityFile, hostKey } for an image that already has a key and a host key.',
       };
     }
+    // A stage that failed says why in its last error line (e.g. RuntimeError: Not all expected physical devices present).
+    const failed = /failed (run of )?stage|Traceback/.test(text) ? text.split('\n').filter((l) => /cloud-init\[\d+\]: \w*(Error|Exception):/.test(l)).at(-1) : undefined;
+    if (failed !== undefined) {
+      return {
+        problem: `cloud-init failed: ${failed.replace(/^.*?cloud-init\[\d+\]: /, '')}`,
+        remedy: 'Read the console around it: a NIC the seed names by MAC that the guest does not have, or a seed the image\'s cloud-init cannot read.',
+      };
+    }
     if (/DataSourceNone|No datasource|datasource.*not found/i.test(text)) {
       return {
         problem: 'cloud-init ran but did not find the seed (NoCloud, a disk labelled cidata)',

@@ -21,6 +21,15 @@ describe('guest/disk-guest: why a disk image never let passbench in, named from 
     assert.match(diagnoseNoSsh('[ 1.2] VFS: Unable to mount root fs on unknown-block(0,0)\n', 'cloud-init').problem, /panicked/);
   });
 
+  it('a cloud-init stage that failed: its error line', () => {
+    const console = `${cloudInit}[  642.3] cloud-init[338]: failed run of stage init-local
+[  642.6] cloud-init[338]: Traceback (most recent call last):
+[  643.3] cloud-init[338]:     raise RuntimeError(msg)
+[  643.4] cloud-init[338]: RuntimeError: Not all expected physical devices present: {41135050829}
+`;
+    assert.equal(diagnoseNoSsh(console, 'cloud-init').problem, 'cloud-init failed: RuntimeError: Not all expected physical devices present: {41135050829}');
+  });
+
   it('an image that did everything right but refused the key: says to check the login', () => {
     const d = diagnoseNoSsh(cloudInit + '[  OK  ] Started ssh.service - OpenBSD Secure Shell server.\n', login);
     assert.match(d.problem, /SSH never accepted passbench's key/);
