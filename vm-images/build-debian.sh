@@ -10,11 +10,13 @@
 # with root=/dev/vda. Nothing secret is in it: no SSH host key, no password, no authorized key. Each
 # guest gets those from its own cloud-init seed (harness/guest/cloud-seed.ts), and its disk is a
 # copy-on-write overlay over this image, which is never written.
-# Output: ${PASSBENCH_CACHE:-~/.cache/passbench}/debian/debian-12-<hash>.{qcow2,vmlinuz,initrd}
+# Output: ${PASSBENCH_CACHE:-~/.cache/passbench}/guest/debian/debian-12-<hash>.{qcow2,vmlinuz,initrd}: inside
+# the guest images' folder, which `lab up` shares into the virtual lab host (/images/debian/…).
 set -euo pipefail
 
 cache=${PASSBENCH_CACHE:-$HOME/.cache/passbench}
-mkdir -p "$cache/debian"
+dir=$cache/guest/debian
+mkdir -p "$dir"
 log() { printf 'build-debian: %s\n' "$*" >&2; }
 die() { printf 'build-debian: error: %s\n' "$*" >&2; exit 1; }
 for tool in mmdebstrap mke2fs qemu-img sha256sum; do
@@ -29,7 +31,7 @@ size=2G
 
 # Rebuilt when this recipe changes (packages, settings); the mirror's newer versions alone do not.
 key=$(sha256sum "$0" | cut -c1-16)
-base=$cache/debian/debian-12-$key
+base=$dir/debian-12-$key
 report() { printf 'DEBIAN_QCOW2=%s\nDEBIAN_KERNEL=%s\nDEBIAN_INITRD=%s\nDEBIAN_KVER=%s\n' "$base.qcow2" "$base.vmlinuz" "$base.initrd" "$(cat "$base.kver")"; }
 if [ -f "$base.qcow2" ] && [ -f "$base.vmlinuz" ] && [ -f "$base.initrd" ] && [ -f "$base.kver" ]; then
   log "up to date: $base.qcow2"
@@ -38,7 +40,7 @@ fi
 
 t0=$(date +%s)
 log "building $base.qcow2 from $mirror (bookworm): a few minutes"
-stage=$(mktemp -d "$cache/debian/build.XXXXXX"); trap 'rm -rf "$stage"' EXIT
+stage=$(mktemp -d "$dir/build.XXXXXX"); trap 'rm -rf "$stage"' EXIT
 root=$stage/root
 # The initramfs holds only what finds the root on a virtio disk (MODULES=list): with every module
 # (MODULES=most) it is 36 MB, which QEMU loads slowly under nested TCG.
