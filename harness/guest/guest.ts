@@ -75,8 +75,9 @@ export interface GuestOptions {
   /** Controller folder for the guests' client keys. */
   controllerDir: string;
   /**
-   * Until the console shows the guest's services started: ms, or a Deadline saying where it came
-   * from (run.durations.bootS). Default: pace × BOOT_BASE_MS.
+   * Until the guest is ready (passbench's image: its console says its services started; a disk
+   * image: SSH accepts the pinned key): ms, or a Deadline saying where it came from
+   * (run.durations.bootS). Default: pace × BOOT_BASE_MS.
    */
   deadlineMs?: DeadlineLike;
   /**
