@@ -45,9 +45,9 @@ export function cloudSeedFiles(i: CloudSeedInput): SeedFiles {
     disable_root: false,
     ssh_pwauth: false,
     ssh_authorized_keys: [i.authorizedKey],
-    // Exactly the host key given here, none generated beside it: the one passbench pins.
+    // Exactly the host key given here: the one passbench pins. (With ssh_keys cloud-init generates
+    // none; an empty ssh_genkeytypes would say the same but fails its schema, minItems 1.)
     ssh_deletekeys: true,
-    ssh_genkeytypes: [],
     ssh_keys: { ed25519_private: i.hostKey.privateKey, ed25519_public: i.hostKey.publicKey },
   };
   const ethernets = Object.fromEntries(i.interfaces.map((n) => [n.name, {

@@ -24,7 +24,7 @@ describe('guest/cloud-seed: a NoCloud seed per guest boot (issue 14)', () => {
     const user = parse(files['user-data']) as Record<string, unknown>;
     assert.deepEqual(user, {
       disable_root: false, ssh_pwauth: false, ssh_authorized_keys: [input.authorizedKey],
-      ssh_deletekeys: true, ssh_genkeytypes: [],
+      ssh_deletekeys: true,
       ssh_keys: { ed25519_private: input.hostKey.privateKey, ed25519_public: input.hostKey.publicKey },
     });
     assert.deepEqual(parse(files['meta-data']), { 'instance-id': 'passbench-vf0-abc', 'local-hostname': 'vf0' });
