@@ -25,8 +25,9 @@ packages=(pciutils kmod iproute2 openssh-server openssh-sftp-server openssh-clie
           iperf3 xorriso isolinux syslinux-common ethtool procps psmisc
           # the guest kernel, built from linux-source by vm-images/build-guest-kernel.sh
           bc bison flex libelf-dev xz-utils
-          # the Debian 12 cloud-style guest image, from Debian's packages (vm-images/build-debian.sh)
-          mmdebstrap
+          # the Debian 12 cloud-style guest image, from Debian's packages (vm-images/build-debian.sh),
+          # and its variant with a boot loader on the disk (syslinux on a FAT partition, without loop devices)
+          mmdebstrap syslinux mtools dosfstools fdisk
           # results/reports: a real PostgreSQL for the shared-history tests (they start their own
           # server on a temp dir), Chromium for the report browser test, and what the `canvas` npm
           # module (chartjs-node-canvas) builds against, plus fonts for chart text.

@@ -97,18 +97,24 @@ export interface GuestOptions {
   log?: (line: string) => void;
 }
 
-export interface Guest {
+/** A guest booted to ready (guest.ts's bootGuest): reached over SSH once `connect` says so. */
+export interface BootedGuest {
   name: string;
   kind: GuestKind;
   guest: RunningGuest;
-  ssh: SshHost;
   /** What proveDevice must find. */
   expect: DeviceExpectation;
   /** virtio-net on a tap with vhost-net: its data path in the host's kernel, not in QEMU. */
   vhost: boolean;
-  /** ms from QEMU start to the console's "services started" (passbench's image only), and to SSH working. */
+  /** ms from QEMU start to the console's "services started" (passbench's image only). */
   consoleReadyMs?: number;
-  sshReadyMs: number;
+  /**
+   * SSH into the guest (through the lab host, host key pinned) within `deadline`: one connection,
+   * made on the first call. A disk image's was made at readiness, which is that handshake.
+   */
+  connect(o: { deadline: DeadlineLike; signal?: AbortSignal }): Promise<SshHost>;
+  /** ms from QEMU start to SSH working, once connected. */
+  sshReadyMs?: number;
   /** Closes SSH, stops QEMU (deadlines), removes the guest's folder and keys (lab host and controller). Idempotent. */
   stop(): Promise<void>;
   /**
@@ -116,6 +122,12 @@ export interface Guest {
    * before stop removes the guest's folder, which holds it).
    */
   console(): Promise<string>;
+}
+
+/** A guest booted and reached over SSH (startGuest). */
+export interface Guest extends BootedGuest {
+  ssh: SshHost;
+  sshReadyMs: number;
 }
 
 /**
@@ -136,7 +148,30 @@ const EXPECT: Record<GuestKind, { vendorDevice: string; driver: string }> = {
 
 const emulated = (o: GuestOptions): boolean => o.kind === 'e1000' || o.kind === 'virtio';
 
+/**
+ * Boots a guest and connects to it: bootGuest, then connect within `sshDeadlineMs` (default: what
+ * is left of the boot deadline, at least a floor scaled by the pace).
+ */
 export async function startGuest(controller: Host, lab: SshHost, o: GuestOptions): Promise<Guest> {
+  const pace = o.pace ?? Pace.forAccel(o.accel ?? 'tcg');
+  const booted = await bootGuest(controller, lab, o);
+  try {
+    const deadline = o.sshDeadlineMs ?? sshDeadline(asDeadline(o.deadlineMs ?? pace.scaled(BOOT_BASE_MS)), booted.consoleReadyMs ?? 0, pace);
+    const ssh = await booted.connect({ deadline, signal: o.signal });
+    return Object.assign(booted, { ssh, sshReadyMs: booted.sshReadyMs! });
+  } catch (error) {
+    await booted.stop().catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * Boots a guest until it is ready: passbench's image when its console says its services started;
+ * any other image when SSH accepts the pinned host key and the client key (disk-guest.ts), the
+ * console watched for why it would never. SSH into passbench's image is `connect`'s, with its own
+ * deadline.
+ */
+export async function bootGuest(controller: Host, lab: SshHost, o: GuestOptions): Promise<BootedGuest> {
   const log = (l: string) => o.log?.(`${o.name}: ${l}`);
   if (!emulated(o) && (o.bdf === undefined || o.address === undefined)) {
     throw new UsageError(`guest ${o.name} (${o.kind}) needs bdf and address`);
@@ -171,53 +206,81 @@ export async function startGuest(controller: Host, lab: SshHost, o: GuestOptions
     await forgetKeys();
   };
   try {
-    // passbench's image says on its console when its sshd runs; any other image is ready when SSH is.
+    const connectVia = (deadline: DeadlineLike, signal: AbortSignal | undefined, abort: () => Error) => connectGuest({
+      via: lab, address: userNet(o) ? '127.0.0.1' : address.split('/')[0]!, port: sshPort, user: keys.user,
+      hostKey: keys.hostKey, identityFile: keys.identityFile, deadline, signal, abortError: abort, pace,
+      consoleTail: () => guest.consoleTail(25), log,
+    });
     let consoleReadyMs: number | undefined;
+    let ssh: SshHost | undefined;
+    let sshReadyMs: number | undefined;
     if (o.disk === undefined) {
+      // passbench's image says on its console when its sshd runs.
       const consoleMs = await waitForConsole(catConsole, {
         ready: /passbench-guest: \[[\d.]+\] services started/, deadline: bootDeadline, what: `guest ${o.name}`, signal: o.signal, abortError,
       });
       consoleReadyMs = Date.now() - t0;
       log(`console: services started ${(consoleReadyMs / 1000).toFixed(1)} s after QEMU start (waited ${(consoleMs / 1000).toFixed(1)} s)`);
+    } else {
+      ssh = await diskReady(o.name, o.disk, bootDeadline, o.signal, abortError, catConsole, t0, connectVia);
+      sshReadyMs = Date.now() - t0;
     }
-    // An image without cloud-init under login: cloud-init is given up on once its boot ends at a
-    // login prompt with no cloud-init run, not at the deadline.
-    const giveUp = new AbortController();
-    let gaveUp: PassbenchError | undefined;
-    const watching = o.disk?.login !== 'cloud-init' ? Promise.resolve() : watchConsole(catConsole, bootEndedWithoutCloudInit, giveUp.signal)
-      .then((text) => {
-        if (text === undefined) return;
-        gaveUp = noWayIn(o.name, o.disk!, text, `its boot ended at a login prompt ${((Date.now() - t0) / 1000).toFixed(1)} s after QEMU start`);
-        giveUp.abort();
-      });
-    const ssh = await connectGuest({
-      via: lab, address: userNet(o) ? '127.0.0.1' : address.split('/')[0]!, port: sshPort, user: keys.user,
-      hostKey: keys.hostKey, identityFile: keys.identityFile,
-      deadline: o.disk === undefined ? o.sshDeadlineMs ?? sshDeadline(bootDeadline, Date.now() - t0, pace) : bootDeadline,
-      signal: o.signal ? AbortSignal.any([o.signal, giveUp.signal]) : giveUp.signal,
-      abortError: () => gaveUp ?? abortError(), pace, consoleTail: () => guest.consoleTail(25), log,
-    }).catch(async (error: unknown) => {
-      if (o.disk === undefined || !(error instanceof WaitTimeoutError)) throw error;
-      throw noWayIn(o.name, o.disk, await catConsole().catch(() => ''), error.message);
-    }).finally(async () => {
-      giveUp.abort();
-      await watching;
-    });
-    const sshReadyMs = Date.now() - t0;
+    // One connection: a disk image's, made at readiness, or passbench's image's, made by connect.
+    let connecting = ssh === undefined ? undefined : Promise.resolve(ssh);
+    const stopped = new AbortController();
     let stopping: Promise<void> | undefined;
-    return {
-      name: o.name, kind: o.kind, guest, ssh, consoleReadyMs, sshReadyMs,
+    const handle: BootedGuest = {
+      name: o.name, kind: o.kind, guest, consoleReadyMs, sshReadyMs,
       expect: { ...EXPECT[o.kind], address },
       vhost: spec.nic?.netdev.kind === 'tap' && spec.nic.netdev.vhost === true,
+      connect: ({ deadline, signal }) => (connecting ??= connectVia(deadline, signal ? AbortSignal.any([signal, stopped.signal]) : stopped.signal, abortError)
+        .then((host) => {
+          handle.sshReadyMs = Date.now() - t0;
+          return host;
+        }, (error: unknown) => {
+          connecting = undefined; // a later call may try again
+          throw error;
+        })),
       stop: () => (stopping ??= (async () => {
-        await ssh.close().catch(() => {});
+        stopped.abort();
+        await connecting?.then((host) => host.close(), () => undefined).catch(() => undefined);
         await stopQemu();
       })()),
       console: () => lastConsole ?? readConsole(),
     };
+    return handle;
   } catch (error) {
     await stopQemu().catch(() => {});
     throw error;
+  }
+}
+
+/**
+ * A disk image's readiness: SSH accepting the pinned keys within the boot deadline. An image under
+ * login: cloud-init is given up on once its boot ends at a login prompt with no cloud-init run;
+ * either way a failure says what the image lacks, from its console.
+ */
+async function diskReady(
+  name: string, disk: DiskImage, deadline: Deadline, signal: AbortSignal | undefined, abortError: () => Error,
+  catConsole: () => Promise<string>, t0: number,
+  connectVia: (deadline: DeadlineLike, signal: AbortSignal | undefined, abort: () => Error) => Promise<SshHost>,
+): Promise<SshHost> {
+  const giveUp = new AbortController();
+  let gaveUp: PassbenchError | undefined;
+  const watching = disk.login !== 'cloud-init' ? Promise.resolve() : watchConsole(catConsole, bootEndedWithoutCloudInit, giveUp.signal)
+    .then((text) => {
+      if (text === undefined) return;
+      gaveUp = noWayIn(name, disk, text, `its boot ended at a login prompt ${((Date.now() - t0) / 1000).toFixed(1)} s after QEMU start`);
+      giveUp.abort();
+    });
+  try {
+    return await connectVia(deadline, signal ? AbortSignal.any([signal, giveUp.signal]) : giveUp.signal, () => gaveUp ?? abortError());
+  } catch (error) {
+    if (!(error instanceof WaitTimeoutError)) throw error;
+    throw noWayIn(name, disk, await catConsole().catch(() => ''), error.message);
+  } finally {
+    giveUp.abort();
+    await watching;
   }
 }
 

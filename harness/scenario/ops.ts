@@ -59,9 +59,8 @@ export interface GuestBoot {
   /** Static address on the test network (fw_cfg net); none for an emulated NIC on user networking. */
   address?: string;
   peerAddress?: string;
-  /** Set by run.durations.bootS / sshS; absent: the guest layer's bases scaled by `pace`. */
+  /** Set by run.durations.bootS; absent: the guest layer's base scaled by `pace`. */
   bootDeadline?: Deadline;
-  sshDeadline?: Deadline;
   pace: Pace;
   /** The lab host's journal: the guest's QEMU and keys are recorded there for `passbench restore`. */
   journalPath?: string;

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { startGuest, type Guest } from '../guest/guest.ts';
+import { bootGuest, type BootedGuest } from '../guest/guest.ts';
 import { LocalHost } from '../host/local-host.ts';
 import { parseBdf, type Bdf } from '../pci/bdf.ts';
 import { readNicProvenance } from '../pci/nic-provenance.ts';
@@ -77,10 +77,10 @@ export function realOps(o: { accel: 'kvm' | 'tcg'; pace?: Pace; emulated?: boole
 
 /**
  * Guests run on the lab host (QEMU there: KVM on a real one, TCG inside the virtual lab) and are
- * reached over SSH through it, host key pinned: harness/guest/guest.ts's startGuest.
+ * reached over SSH through it, host key pinned: harness/guest/guest.ts's bootGuest, then connect.
  */
 function guestOps(): Pick<RunOps, 'bootGuest' | 'connectGuest'> {
-  const started = new Map<string, Guest>();
+  const started = new Map<string, BootedGuest>();
   let booting = 0;
   // The guests' private keys: one folder for the run, gone once no guest is booting or running.
   let keysDir: Promise<string> | undefined;
@@ -106,17 +106,17 @@ function guestOps(): Pick<RunOps, 'bootGuest' | 'connectGuest'> {
         } as const;
       const key = `${host.name}/${boot.name}`;
       booting += 1;
-      let lab: Guest;
+      let lab: BootedGuest;
       try {
         // The signal (Ctrl-C, SIGTERM) ends a boot at once: its QEMU is stopped before this rejects,
         // so the device is free before the journal is replayed.
-        lab = await startGuest(new LocalHost(), host, {
+        lab = await bootGuest(new LocalHost(), host, {
           name: boot.name, kind: boot.mode,
           bdf: boot.vfio[0] as Bdf | undefined, address: boot.address, bridge: boot.bridge,
           ...which, memoryMiB: image.memoryMiB, cpus: image.cpus, accel: boot.accel,
           // One subfolder per host: guest names (e1000, vf0 …) repeat across hosts, their keys must not.
           controllerDir: path.join(await keysDir, boot.host), signal, log,
-          deadlineMs: boot.bootDeadline, sshDeadlineMs: boot.sshDeadline, pace: boot.pace, journalPath: boot.journalPath,
+          deadlineMs: boot.bootDeadline, pace: boot.pace, journalPath: boot.journalPath,
         });
         started.set(key, lab);
       } finally {
@@ -139,10 +139,10 @@ function guestOps(): Pick<RunOps, 'bootGuest' | 'connectGuest'> {
         vhost: lab.vhost,
       };
     },
-    connectGuest: async (host, guest) => {
+    connectGuest: async (host, guest, { deadline, signal }) => {
       const lab = started.get(`${host.name}/${guest.name}`);
       if (!lab) throw new PassbenchError(`guest ${guest.name} was not started by this run`);
-      return lab.ssh;
+      return lab.connect({ deadline, signal });
     },
   };
 }

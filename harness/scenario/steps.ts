@@ -87,7 +87,6 @@ export function bootGuests(): Step {
         ...(ctx.case.device.bridge ? { bridge: ctx.case.device.bridge } : {}),
         peerAddress: ctx.config.peer?.address, pace: ctx.pace, journalPath: ctx.config.journalPath,
         bootDeadline: configured(ctx.settings.durations.bootS, 'run.durations.bootS'),
-        sshDeadline: configured(ctx.settings.durations.sshS, 'run.durations.sshS'),
       }, { signal: ctx.signal, log: (l) => ctx.log(l) });
       ctx.guests.set(g.name, guest);
       ctx.cleanup.push(`stop guest ${g.name}`, async () => {
@@ -132,7 +131,10 @@ function configured(seconds: number | undefined, setting: string): Deadline | un
   return seconds === undefined ? undefined : fixedDeadline(seconds * 1000, setting);
 }
 
-/** 5. SSH into every guest (host key pinned), each within the deadline. */
+/**
+ * 5. SSH into every guest (host key pinned), each within run.durations.sshS or the paced default. A
+ * disk image's guest was reached at its readiness (the handshake is how it shows it is up).
+ */
 export function sshIn(): Step {
   return { id: 'ssh-in', title: 'SSH into the guests', estimateS: (s) => (s.accel === 'tcg' ? 15 : 3), run: async (ctx) => {
     await Promise.all(ctx.case.guests.map(async (g) => {

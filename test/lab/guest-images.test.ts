@@ -5,17 +5,17 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { LocalHost } from '../../harness/host/local-host.ts';
 import { SshHost } from '../../harness/host/ssh-host.ts';
-import { formatPublicKey } from '../../harness/host/ssh-keys.ts';
-import { startGuest, type Guest, type GuestOptions } from '../../harness/guest/guest.ts';
+import { formatPublicKey, generateKeyPair } from '../../harness/host/ssh-keys.ts';
+import { bootGuest, startGuest, type Guest, type GuestOptions } from '../../harness/guest/guest.ts';
 import { DISK_APPEND, type DiskImage } from '../../harness/guest/disk-guest.ts';
 import { proveDevice } from '../../harness/guest/prove-device.ts';
-import { Pace } from '../../harness/wait/index.ts';
+import { Pace, WaitTimeoutError } from '../../harness/wait/index.ts';
 import { startSshd, type Sshd } from '../support/sshd.ts';
 
 /**
  * Guest images at the first level (issue 14): passbench's own image from its ISO, a Debian 12 cloud
- * image (vm-images/build-debian.sh) with a cloud-init seed passbench writes, and an image without a
- * way in. QEMU runs on this machine under TCG, started through a loopback sshd exactly as on a lab
+ * image (vm-images/build-debian.sh) with a cloud-init seed passbench writes, an image that already
+ * has its way in (login), and an image without a way in. QEMU runs on this machine under TCG, started through a loopback sshd exactly as on a lab
  * host (startGuest); every guest has an emulated e1000 on QEMU's user-net, so nothing here touches
  * /sys. The nested runs (a VF by vfio-pci) are in the virtual lab: too slow for every CI run.
  */
@@ -26,6 +26,8 @@ describe('guest images, booted at the first level: passbench\'s ISO, a Debian 12
   let host: SshHost;
   let keyDir = '';
   let debian: DiskImage;
+  /** The same system on a disk with its own boot loader, as a distribution's cloud image. */
+  let debianBoot = '';
   let debianKernel = '';
   let iso = '';
   /** The Debian guest's boot to SSH, measured here: the deadline of the boot that must fail. */
@@ -41,6 +43,7 @@ describe('guest images, booted at the first level: passbench\'s ISO, a Debian 12
     const d = await built('build-debian.sh');
     debian = { qcow2: d.DEBIAN_QCOW2!, kernel: d.DEBIAN_KERNEL!, initrd: d.DEBIAN_INITRD!, login: 'cloud-init' };
     debianKernel = d.DEBIAN_KVER!;
+    debianBoot = d.DEBIAN_BOOT_QCOW2!;
     sshd = await startSshd();
     host = await SshHost.connect({ address: sshd.address, port: sshd.port, user: sshd.user, identityFile: sshd.clientKey.privateKeyPath, hostKey: formatPublicKey(sshd.hostKey.publicKey) });
     keyDir = await fs.mkdtemp(path.join(os.tmpdir(), 'passbench-guests-'));
@@ -71,14 +74,28 @@ describe('guest images, booted at the first level: passbench\'s ISO, a Debian 12
     }
   }
 
-  it('passbench\'s own image boots from its ISO (-cdrom, SeaBIOS, isolinux), keys by fw_cfg, and is proven', async () => {
-    const g = await start({ name: 'iso', images: { iso, kernel: '', initrd: '' }, boot: 'iso' });
-    assert.ok(g.consoleReadyMs! > 0, 'passbench\'s image says on its console when it is ready');
-    const argv = (await fs.readFile(`/proc/${g.guest.pid}/cmdline`, 'utf8')).split('\0');
-    assert.deepEqual(argv.slice(argv.indexOf('-cdrom'), argv.indexOf('-cdrom') + 4), ['-cdrom', iso, '-boot', 'd']);
+  it('passbench\'s own image boots from its ISO (-cdrom, SeaBIOS, isolinux), keys by fw_cfg, is reached within its own SSH deadline, and is proven', async () => {
+    const booted = await bootGuest(controller, host, { kind: 'e1000', name: 'iso', controllerDir: path.join(keyDir, 'iso'), log, images: { iso, kernel: '', initrd: '' }, boot: 'iso' });
+    let g: Guest;
+    try {
+      assert.ok(booted.consoleReadyMs! > 0, 'passbench\'s image says on its console when it is ready');
+      assert.equal(booted.sshReadyMs, undefined, 'ready is the console line; SSH is connect\'s');
+      const argv = (await fs.readFile(`/proc/${booted.guest.pid}/cmdline`, 'utf8')).split('\0');
+      assert.deepEqual(argv.slice(argv.indexOf('-cdrom'), argv.indexOf('-cdrom') + 4), ['-cdrom', iso, '-boot', 'd']);
+      // The SSH deadline is connect's own (run.durations.sshS): with the guest's link down it expires, named.
+      await booted.guest.qmp.execute('set_link', { name: 'net0nic', up: false });
+      await assert.rejects(booted.connect({ deadline: { ms: 3_000, origin: ', set by run.durations.sshS' } }),
+        (e: Error) => e instanceof WaitTimeoutError && /deadline 3 s, set by run\.durations\.sshS/.test(e.message));
+      await booted.guest.qmp.execute('set_link', { name: 'net0nic', up: true });
+      const ssh = await booted.connect({ deadline: Pace.forAccel('tcg').scaled(12_000) });
+      g = Object.assign(booted, { ssh, sshReadyMs: booted.sshReadyMs! });
+    } catch (error) {
+      await booted.stop();
+      throw error;
+    }
     const proof = await proveAndStop(g);
     assert.match(proof.guestKernel!, /-passbench$/);
-    log(`ISO guest: SSH after ${(g.sshReadyMs / 1000).toFixed(1)} s`);
+    log(`ISO guest: console ready after ${(g.consoleReadyMs! / 1000).toFixed(1)} s`);
   });
 
   it('a Debian 12 cloud image boots on an overlay with a seed passbench wrote, its host key pinned from the first handshake, and is proven on Debian\'s kernel', async () => {
@@ -104,6 +121,68 @@ describe('guest images, booted at the first level: passbench\'s ISO, a Debian 12
     const after = await fs.stat(debian.qcow2);
     assert.deepEqual([after.size, after.mtimeMs], [base.size, base.mtimeMs], 'the image itself was written');
     log(`Debian guest: SSH after ${(debianBootMs / 1000).toFixed(1)} s`);
+  });
+
+  it('an image with its own boot loader boots from the disk (-boot c) with its own kernel command line, its NIC renamed by the seed\'s MAC match', async () => {
+    const g = await start({ name: 'bootdisk', disk: { qcow2: debianBoot, login: 'cloud-init' }, memoryMiB: 1024 });
+    try {
+      const argv = (await fs.readFile(`/proc/${g.guest.pid}/cmdline`, 'utf8')).split('\0');
+      assert.deepEqual(argv.slice(argv.indexOf('-boot'), argv.indexOf('-boot') + 2), ['-boot', 'c']);
+      assert.ok(!argv.includes('-kernel'), argv.join(' '));
+      // The image's boot loader chose the command line: no net.ifnames=0, so the e1000 was born with
+      // a predictable name and cloud-init renamed it eth0, matched by the MAC passbench gave it.
+      const cmdline = (await g.ssh.run(['cat', '/proc/cmdline'])).stdout;
+      assert.match(cmdline, /root=\/dev\/vda2/);
+      assert.doesNotMatch(cmdline, /net\.ifnames=0/);
+      const renamed = /eth0: renamed from (\w+)/.exec((await g.ssh.run(['dmesg'])).stdout);
+      assert.match(renamed?.[1] ?? '(no rename in dmesg)', /^en/, 'born with a predictable name (ens3, enp0s3 …), renamed eth0');
+    } catch (error) {
+      await g.stop();
+      throw error;
+    }
+    const proof = await proveAndStop(g);
+    assert.equal(proof.iface, 'eth0');
+    assert.equal(proof.guestKernel, debianKernel);
+    log(`boot-loader disk: SSH after ${(g.sshReadyMs / 1000).toFixed(1)} s`);
+  });
+
+  it('an image that already has a key and a host key (login: { user, identityFile, hostKey }) boots with nothing written for it, its own host key pinned', async () => {
+    const work = await fs.mkdtemp(path.join(os.tmpdir(), 'passbench-login-image-'));
+    try {
+      // The image: a guest of the Debian image is given a key, keeps the host key its seed gave,
+      // turns cloud-init off and powers off; its overlay (over the Debian image) is that image.
+      const key = await generateKeyPair(controller, work, 'client', 'passbench-login-test');
+      const image = path.join(work, 'login.qcow2');
+      const maker = await start({ name: 'maker', disk: debian, memoryMiB: 1024 });
+      let hostKey: string;
+      try {
+        await maker.ssh.run(['sh', '-c', 'umask 077 && printf "%s\\n" "$1" >> /root/.ssh/authorized_keys && touch /etc/cloud/cloud-init.disabled && sync',
+          'sh', formatPublicKey(key.publicKey)]);
+        hostKey = (await maker.ssh.run(['cat', '/etc/ssh/ssh_host_ed25519_key.pub'])).stdout.trim();
+        await maker.ssh.run(['systemctl', 'poweroff', '--no-block']);
+        const offMs = Pace.forAccel('tcg').scaled(60_000).ms;
+        const off = await Promise.race([maker.guest.exited.then(() => true), new Promise<false>((r) => setTimeout(r, offMs, false).unref())]);
+        assert.ok(off, `the image maker did not power off within ${offMs / 1000} s`);
+        await fs.copyFile('/run/passbench/guests/maker/disk.qcow2', image);
+      } finally {
+        await maker.stop();
+      }
+      const g = await start({ name: 'login', disk: { ...debian, qcow2: image, login: { user: 'root', identityFile: key.privateKeyPath, hostKey } }, memoryMiB: 1024 });
+      try {
+        const argv = (await fs.readFile(`/proc/${g.guest.pid}/cmdline`, 'utf8')).split('\0');
+        assert.deepEqual(argv.filter((a) => a.startsWith('file=')), ['file=/run/passbench/guests/login/disk.qcow2,if=virtio,format=qcow2'], 'the overlay only: no seed');
+        assert.equal((await g.ssh.run(['sh', '-c', 'ls /etc/ssh/ssh_host_*_key']).then((r) => r.stdout.trim())), '/etc/ssh/ssh_host_ed25519_key');
+        assert.equal((await g.ssh.run(['cloud-init', 'status'], { allowFailure: true })).stdout.trim(), 'status: disabled', 'cloud-init let it in, not its own keys');
+      } catch (error) {
+        await g.stop();
+        throw error;
+      }
+      await proveAndStop(g);
+      assert.ok(await fs.stat(key.privateKeyPath).then(() => true, () => false), 'the user\'s own key was removed with the guest');
+      log(`login guest: SSH after ${(g.sshReadyMs / 1000).toFixed(1)} s`);
+    } finally {
+      await fs.rm(work, { recursive: true, force: true });
+    }
   });
 
   it('an image without cloud-init under login: cloud-init fails naming what it lacks, with the console', async () => {
