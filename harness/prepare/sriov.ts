@@ -26,6 +26,8 @@ export interface VfReport {
 export interface SriovResult {
   pf: Bdf;
   numVfs: number;
+  /** The VFs were made by this call: they go (and what was set on them) when restore sets sriov_numvfs back. */
+  created: boolean;
   vfs: VfReport[];
   warnings: string[];
   /** Refusals --force let through. */
@@ -109,7 +111,7 @@ export async function configureVfs(host: Host, pf: Bdf, n: number, options: Srio
         await journal.done(id, { method });
       }
     }
-    return { ...(await reportVfs(host, vfs)), pf, numVfs: n, forced, journalPath: journal.path };
+    return { ...(await reportVfs(host, vfs)), pf, numVfs: n, created: current !== n, forced, journalPath: journal.path };
   } catch (error) {
     const action = at === pf ? `setting ${pf} sriov_numvfs to ${n}` : `binding VF ${at} to vfio-pci`;
     const undo = begun.length === 0 ? [] : await undoSteps(host, journal, begun, { timeoutMs: options.timeoutMs }).catch((e: unknown) => [

@@ -14,6 +14,8 @@ export interface GuestPlan {
   bdf?: string;
   vfIndex?: number;
   address?: string;
+  /** A VF's MAC as its PF set it (createVfs): the guest's cloud-init seed finds the VF by it. */
+  mac?: string;
 }
 
 /** A case: one device entry on one host, with its guests and the steps that apply to its mode. */

@@ -58,6 +58,8 @@ export interface GuestBoot {
   bridge?: string;
   /** Static address on the test network (fw_cfg net); none for an emulated NIC on user networking. */
   address?: string;
+  /** The VF's MAC as its PF set it: the cloud-init seed matches the passthrough NIC by it. */
+  mac?: string;
   peerAddress?: string;
   /** Set by run.durations.bootS; absent: the guest layer's base scaled by `pace`. */
   bootDeadline?: Deadline;

@@ -112,7 +112,7 @@ function guestOps(): Pick<RunOps, 'bootGuest' | 'connectGuest'> {
         // so the device is free before the journal is replayed.
         lab = await bootGuest(new LocalHost(), host, {
           name: boot.name, kind: boot.mode,
-          bdf: boot.vfio[0] as Bdf | undefined, address: boot.address, bridge: boot.bridge,
+          bdf: boot.vfio[0] as Bdf | undefined, address: boot.address, mac: boot.mac, bridge: boot.bridge,
           ...which, memoryMiB: image.memoryMiB, cpus: image.cpus, accel: boot.accel,
           // One subfolder per host: guest names (e1000, vf0 …) repeat across hosts, their keys must not.
           controllerDir: path.join(await keysDir, boot.host), signal, log,

@@ -8,6 +8,8 @@ import { checkIommu as iommuRefusals } from '../prepare/guards.ts';
 import { stepSubject } from '../prepare/journal.ts';
 import { restoreFromJournal } from '../prepare/restore.ts';
 import { configureVfs } from '../prepare/sriov.ts';
+import { setVfMac } from '../pci/vf-mac.ts';
+import { macForAddress } from '../guest/guest-mac.ts';
 import { SCHEMA_VERSION } from '../results/schema.ts';
 import type { CaseContext, GuestPlan } from './case-context.ts';
 import type { Step } from './define-scenario.ts';
@@ -51,7 +53,19 @@ export function createVfs(): Step {
     if (result.vfs.length < count!) throw new CheckFailedError(`${pf}: asked for ${count} VFs, the kernel made ${result.vfs.length}`);
     ctx.vfs = result.vfs.map((v) => v.bdf);
     ctx.case.guests.forEach((g, i) => { g.bdf = ctx.vfs[i]; });
-    await ctx.check({ name: 'vfs-created', status: 'pass', message: `${pf}: ${count} VFs: ${ctx.vfs.join(', ')}` });
+    // Each guest's VF gets a MAC of its own through the PF, so an image that names interfaces its
+    // own way (enp1s0 …) still finds it: the seed matches it by MAC. Only on VFs this run made:
+    // VFs that were there are the host's, and theirs go with them at restore.
+    if (result.created) {
+      for (const g of ctx.case.guests) {
+        if (g.bdf === undefined || g.address === undefined) continue;
+        const mac = macForAddress(g.address);
+        await setVfMac(ctx.host, pf as Bdf, g.bdf as Bdf, mac).then(() => { g.mac = mac; },
+          (error: unknown) => ctx.log(`warning: ${errorMessage(error)}; the guest's image must call the VF eth0 itself (net.ifnames=0)`));
+      }
+    }
+    const mac = (vf: string) => ctx.case.guests.find((g) => g.bdf === vf)?.mac;
+    await ctx.check({ name: 'vfs-created', status: 'pass', message: `${pf}: ${count} VFs: ${ctx.vfs.map((vf) => (mac(vf) ? `${vf} (MAC ${mac(vf)})` : vf)).join(', ')}` });
   } };
 }
 
@@ -83,7 +97,7 @@ export function bootGuests(): Step {
       ctx.onGuest(g.name);
       const guest = await ctx.ops.bootGuest(ctx.host, {
         runId: ctx.runId, host: ctx.config.name, name: g.name, mode: g.mode, image, accel: ctx.settings.accel,
-        vfio: g.bdf ? [g.bdf] : [], ...(isEmulated(g.mode) ? { emulated: g.mode } : {}), address: g.address,
+        vfio: g.bdf ? [g.bdf] : [], ...(isEmulated(g.mode) ? { emulated: g.mode } : {}), address: g.address, ...(g.mac ? { mac: g.mac } : {}),
         ...(ctx.case.device.bridge ? { bridge: ctx.case.device.bridge } : {}),
         peerAddress: ctx.config.peer?.address, pace: ctx.pace, journalPath: ctx.config.journalPath,
         bootDeadline: configured(ctx.settings.durations.bootS, 'run.durations.bootS'),

@@ -67,8 +67,27 @@ export class SimKernel implements Host {
 
   // ---- Host: reads delegate to the tree --------------------------------------------------------
   async run(argv: readonly string[], _options?: RunOptions): Promise<RunResult> {
+    const vfMac = /^ip link set dev (\S+) vf (\d+) mac (\S+)$/.exec(argv.join(' '));
+    if (vfMac) return this.setVfMac(argv, vfMac[1]!, Number(vfMac[2]), vfMac[3]!);
     if (!this.options.run) throw new Error(`sim-kernel: no command runner given for ${JSON.stringify(argv)}`);
     return this.options.run(argv);
+  }
+
+  /** VF MACs set through their PF (`ip link set dev PF vf N mac M`), by VF BDF: gone with the VFs. */
+  readonly vfMacs = new Map<string, string>();
+
+  /** As the kernel: the interface must be a PF's, and VF N must exist. */
+  private async setVfMac(argv: readonly string[], iface: string, index: number, mac: string): Promise<RunResult> {
+    const answer = (exitCode: number, stderr = '') => ({ argv, exitCode, stdout: '', stderr, durationMs: 0 });
+    for (const pf of await this.files.readDir('/sys/bus/pci/devices')) {
+      const nets = await this.files.readDir(`/sys/bus/pci/devices/${pf}/net`).catch(() => [] as string[]);
+      if (!nets.includes(iface)) continue;
+      const vf = (await this.vfsOf(pf))[index];
+      if (vf === undefined) return answer(2, 'RTNETLINK answers: Invalid argument');
+      this.vfMacs.set(vf, mac);
+      return answer(0);
+    }
+    return answer(1, `Cannot find device "${iface}"`);
   }
   async spawn(argv: readonly string[]): Promise<HostProcess> {
     throw new Error(`sim-kernel: spawn not simulated (${argv.join(' ')})`);
@@ -200,6 +219,7 @@ export class SimKernel implements Host {
     const tree = this.options.tree;
     const total = Number((await this.files.readFile(`/sys/bus/pci/devices/${pf}/sriov_totalvfs`)).trim());
     for (const vf of await this.vfsOf(pf)) {
+      this.vfMacs.delete(vf);
       if (await this.driverOf(vf)) await this.detach(vf);
       const group = await this.groupOf(vf);
       await fs.rm(tree.at(`/sys/kernel/iommu_groups/${group}`), { recursive: true, force: true });

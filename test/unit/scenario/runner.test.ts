@@ -15,6 +15,7 @@ import { ALL_DEVICES, fakeOps, labYaml, simHost, type FakeOpsOptions } from './f
 import type { GuestBoot, MeasureRequest, RunOps } from '../../../harness/scenario/ops.ts';
 import { Pace, describeDeadline, type DeadlineLike } from '../../../harness/wait/index.ts';
 import { tempDir } from '../../support/temp-dirs.ts';
+import { macForAddress } from '../../../harness/guest/guest-mac.ts';
 
 describe('scenario/runner (fake ops on simulated lab hosts)', () => {
   const lab = useSimLabs();
@@ -60,6 +61,38 @@ describe('scenario/runner (fake ops on simulated lab hosts)', () => {
     assert.match(t.lines.join(''), /lab1 \[\d+\/17\] lab1\/vf-0000:00:02\.0: boot the guests.*step\(s\) left, ETA \d/);
     // Before any step has ended the estimate is the steps' own (adaptive repetitions: about an hour).
     assert.match(t.lines.find((l) => l.includes('[0/17]')) ?? '', /\[0\/17\].*ETA \d+(h\d\dm|m\d\ds)/);
+  });
+
+  it('gives each VF guest a MAC of its own through the PF (the cloud-init seed matches it); the VFs and their MACs go at restore', async () => {
+    const macsAtBoot = new Map<string, string>();
+    const t = await setup(['lab1'], { hook: (op, _host, guest) => {
+      if (op === 'boot' && guest?.startsWith('vf')) for (const [vf, mac] of t.labs.lab1!.sim.vfMacs) macsAtBoot.set(vf, mac);
+    } });
+    const seen = recordDeadlines(t.fake.ops);
+    assert.equal((await t.run(sriov)).conclusion, 'passed');
+    const vfs = seen.boots.filter((b) => b.mode === 'vf');
+    assert.equal(vfs.length, 2);
+    for (const b of vfs) assert.equal(b.mac, macForAddress(b.address!), `${b.name}: the MAC from its address`);
+    assert.deepEqual(Object.fromEntries(macsAtBoot), Object.fromEntries(vfs.map((b) => [b.vfio[0], b.mac])), 'set on the host (ip link set dev PF vf N mac) before the guests boot');
+    assert.match(t.fake.writers[0]!.checks.find((c) => c.name === 'vfs-created')!.message, /0000:00:12\.0 \(MAC 52:54:00:03:00:[0-9a-f]{2}\), 0000:00:12\.2 \(MAC /);
+    assert.equal(t.labs.lab1!.sim.vfMacs.size, 0, 'the VFs (and their MACs) went at restore');
+    assert.deepEqual(await t.after('lab1'), t.before.lab1);
+  });
+
+  it('leaves the MACs of VFs that were there before alone (they are the host\'s)', async () => {
+    const t = await setup(['lab1']);
+    // Two VFs the host made, with no driver (a VF on one is in use, and refused).
+    const sim = t.labs.lab1!.sim;
+    await sim.writeFile(`/sys/bus/pci/devices/${LAB.pf}/sriov_numvfs`, '2');
+    for (const vf of ['0000:00:12.0', '0000:00:12.2']) await sim.writeFile('/sys/bus/pci/drivers/igbvf/unbind', vf);
+    t.before.lab1 = await snapshot(t.labs.lab1!.root);
+    const seen = recordDeadlines(t.fake.ops);
+    const outcome = await t.run(sriov);
+    assert.equal(outcome.conclusion, 'passed', JSON.stringify(outcome.verdicts));
+    assert.ok(seen.boots.some((b) => b.mode === 'vf'));
+    assert.ok(seen.boots.every((b) => b.mac === undefined));
+    assert.equal(sim.vfMacs.size, 0);
+    assert.deepEqual(await t.after('lab1'), t.before.lab1);
   });
 
   it('a failed check fails its case, still restores, and the next case runs', async () => {
