@@ -54,8 +54,8 @@ export function createVfs(): Step {
     ctx.vfs = result.vfs.map((v) => v.bdf);
     ctx.case.guests.forEach((g, i) => { g.bdf = ctx.vfs[i]; });
     // Each guest's VF gets a MAC of its own through the PF, so an image that names interfaces its
-    // own way (enp1s0 …) still finds it: the seed matches it by MAC. Only on VFs this run made:
-    // VFs that were there are the host's, and theirs go with them at restore.
+    // own way (enp1s0 …) still finds it: the seed matches it by MAC. Only on VFs this run made,
+    // which restore removes, MACs and all; VFs that were there before are the host's, as they are.
     if (result.created) {
       for (const g of ctx.case.guests) {
         if (g.bdf === undefined || g.address === undefined) continue;
