@@ -53,7 +53,7 @@ export interface GuestOptions {
   bdf?: Bdf;
   /** `10.0.3.21/24` for hub guests; for an emulated NIC only with `bridge` (else 10.0.2.15/24 on user-net). */
   address?: string;
-  /** nic / vf: the device's MAC when known (a VF's, as its PF set it): a cloud-init seed matches the NIC by it. */
+  /** nic / vf: the device's MAC in the guest when known (a whole NIC's own, a VF's as its PF set it): a cloud-init seed matches it. */
   mac?: string;
   /** e1000 and virtio only: the NIC is a tap (pbt-NAME) in this bridge of the lab host, on the test hub, instead of user-net. */
   bridge?: string;
@@ -338,8 +338,8 @@ async function setUp(controller: Host, lab: SshHost, o: GuestOptions, pace: Pace
   const keyRecord: GuestKeyRecord = await recordGuestKeys(journal, { guest: o.name, hostDir: dir, controllerDir: o.controllerDir });
   // QEMU (root on the lab host) makes the tap and it goes with QEMU; the tap joins the bridge below.
   const tap = `pbt-${o.name}`.slice(0, 15);
-  // An emulated NIC's MAC is fixed by its address, so a cloud-init seed can match it by MAC; a VF's
-  // was set by its PF (scenario createVfs); a NIC without one is eth0 to the seed (net.ifnames=0).
+  // An emulated NIC's MAC is fixed by its address, so a cloud-init seed can match it by MAC; a
+  // passthrough NIC's comes from the run when known; one without is eth0 to the seed (net.ifnames=0).
   const mac = emulated(o) ? macForAddress(address) : o.mac;
   const nic: SeedInterface = { name: 'eth0', address, ...(mac ? { mac } : {}), ...(userNet(o) ? { gateway: '10.0.2.2' } : {}) };
   let keys: WayIn;

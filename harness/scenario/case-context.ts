@@ -14,7 +14,10 @@ export interface GuestPlan {
   bdf?: string;
   vfIndex?: number;
   address?: string;
-  /** A VF's MAC as its PF set it (createVfs): the guest's cloud-init seed finds the VF by it. */
+  /**
+   * The passthrough NIC's MAC in the guest, when known: a whole NIC's own (bindGroup reads it), a
+   * VF's as its PF set it (createVfs). The guest's cloud-init seed finds the NIC by it.
+   */
   mac?: string;
 }
 

@@ -58,7 +58,7 @@ export interface GuestBoot {
   bridge?: string;
   /** Static address on the test network (fw_cfg net); none for an emulated NIC on user networking. */
   address?: string;
-  /** The VF's MAC as its PF set it: the cloud-init seed matches the passthrough NIC by it. */
+  /** The passthrough NIC's MAC in the guest, when known (case-context.ts GuestPlan.mac): the seed matches it. */
   mac?: string;
   peerAddress?: string;
   /** Set by run.durations.bootS; absent: the guest layer's base scaled by `pace`. */

@@ -8,7 +8,7 @@ import { checkIommu as iommuRefusals } from '../prepare/guards.ts';
 import { stepSubject } from '../prepare/journal.ts';
 import { restoreFromJournal } from '../prepare/restore.ts';
 import { configureVfs } from '../prepare/sriov.ts';
-import { setVfMac } from '../pci/vf-mac.ts';
+import { permanentMac, setVfMac } from '../pci/nic-mac.ts';
 import { macForAddress } from '../guest/guest-mac.ts';
 import { SCHEMA_VERSION } from '../results/schema.ts';
 import type { CaseContext, GuestPlan } from './case-context.ts';
@@ -74,6 +74,8 @@ export function bindGroup(): Step {
   return { id: 'bind-group', title: 'bind the IOMMU group to vfio-pci', modes: ['nic', 'vf'], estimateS: () => 3, run: async (ctx) => {
     const bdfs = ctx.case.guests.map((g) => g.bdf).filter((b): b is string => Boolean(b)) as Bdf[];
     if (bdfs.length === 0) throw new PassbenchError(`case ${ctx.case.id}: nothing to bind (a VF case needs createVfs() before bindGroup())`);
+    // A whole NIC's own MAC, while its driver still shows it: the guest's seed finds the NIC by it.
+    for (const g of ctx.case.guests) if (g.mode === 'nic' && g.bdf) g.mac = await permanentMac(ctx.host, g.bdf as Bdf);
     pushRestore(ctx);
     const force = Boolean(ctx.case.device.force);
     const result = await assignGroups(ctx.host, bdfs, { journalPath: ctx.config.journalPath, probeActive: ctx.ops.probeActive, force,

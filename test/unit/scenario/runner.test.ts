@@ -79,6 +79,22 @@ describe('scenario/runner (fake ops on simulated lab hosts)', () => {
     assert.deepEqual(await t.after('lab1'), t.before.lab1);
   });
 
+  it('reads a whole NIC\'s own MAC before the bind (the seed finds it by it), but not an address the host set on it', async () => {
+    const t = await setup(['lab1']);
+    const net = `/sys/bus/pci/devices/${LAB.nicSpare}/net/eth2`;
+    await t.labs.lab1!.tree.writeFile(`${net}/address`, '52:54:00:12:34:5A\n');
+    await t.labs.lab1!.tree.writeFile(`${net}/addr_assign_type`, '0\n');
+    const seen = recordDeadlines(t.fake.ops);
+    assert.equal((await t.run(passthrough)).conclusion, 'passed');
+    assert.deepEqual(seen.boots.filter((b) => b.mode === 'nic').map((b) => b.mac), ['52:54:00:12:34:5a']);
+    // NET_ADDR_SET: the host changed it; the guest will see the NVM's, which sysfs does not show.
+    await t.labs.lab1!.tree.writeFile(`${net}/address`, '52:54:00:12:34:5a\n');
+    await t.labs.lab1!.tree.writeFile(`${net}/addr_assign_type`, '3\n');
+    const again = recordDeadlines(t.fake.ops);
+    assert.equal((await t.run(passthrough)).conclusion, 'passed');
+    assert.deepEqual(again.boots.filter((b) => b.mode === 'nic').map((b) => b.mac), [undefined]);
+  });
+
   it('leaves the MACs of VFs that were there before alone (they are the host\'s)', async () => {
     const t = await setup(['lab1']);
     // Two VFs the host made, with no driver (a VF on one is in use, and refused).

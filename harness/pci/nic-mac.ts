@@ -2,12 +2,33 @@ import { PassbenchError } from '../errors.ts';
 import type { Host } from '../host/host.ts';
 import type { Bdf } from './bdf.ts';
 import { listVfs } from './sriov-ops.ts';
-import { readDirOptional } from './sysfs-read.ts';
+import { readDirOptional, readOptional } from './sysfs-read.ts';
 import { devicePath } from './sysfs-write.ts';
+
+/**
+ * The MAC a passthrough NIC shows inside its guest, known beforehand, so a guest image finds the
+ * NIC by it whatever it names interfaces (a cloud-init seed's `match: macaddress`).
+ */
 
 // A Linux interface name as sysfs lists it; anything else is never passed to ip(8).
 const IFACE = /^[A-Za-z0-9_.-]{1,15}$/;
 const MAC = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/;
+/** /sys/class/net/IF/addr_assign_type: the address is the one in the NIC's NVM. */
+const NET_ADDR_PERM = '0';
+
+/**
+ * A whole NIC's own MAC, from its NVM, read while the host's driver still has it (before the bind):
+ * the guest's driver reads the same NVM. Undefined when the NIC has no interface, or the host set
+ * another address on it (the permanent one is then not in sysfs).
+ */
+export async function permanentMac(host: Host, bdf: Bdf): Promise<string | undefined> {
+  for (const iface of (await readDirOptional(host, devicePath(bdf, 'net'))).filter((n) => IFACE.test(n))) {
+    if ((await readOptional(host, devicePath(bdf, `net/${iface}/addr_assign_type`)))?.trim() !== NET_ADDR_PERM) continue;
+    const mac = (await readOptional(host, devicePath(bdf, `net/${iface}/address`)))?.trim().toLowerCase();
+    if (mac !== undefined && MAC.test(mac)) return mac;
+  }
+  return undefined;
+}
 
 /**
  * Gives a VF its MAC through its PF (`ip link set dev PF vf N mac …`, as libvirt does for a VF it
