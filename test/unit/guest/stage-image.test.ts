@@ -48,6 +48,26 @@ describe('guest/stage-image: the guest image reaches the lab host, checksummed (
     assert.equal(await fs.readFile(`${to}/guest.initrd`, 'utf8'), 'initrd v2');
   });
 
+  it('sends a file in pieces (never whole in memory), byte for byte, and an empty file too', async () => {
+    const big = Buffer.alloc((3 << 20) + 5);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 7 + (i >> 20)) & 0xff;
+    await fs.writeFile(path.join(from, 'guest.vmlinux'), big);
+    await fs.writeFile(path.join(from, 'guest.initrd'), '');
+    const local = new LocalHost();
+    const dds: string[][] = [];
+    const counting: Host = Object.assign(Object.create(local) as Host, {
+      run: (argv: readonly string[], opts?: RunOptions) => {
+        if (argv[0] === 'dd') dds.push([argv.find((a) => a.startsWith('seek='))!, String((opts?.input as Uint8Array).length)]);
+        return local.run(argv, opts);
+      },
+    });
+    const staged = await stageGuestImage(counting, 'lab1', guest(), { ...o, chunkBytes: 1 << 20 });
+    assert.deepEqual(staged.map((f) => f.copied), [true, true]);
+    assert.deepEqual(dds, [['seek=0', String(1 << 20)], ['seek=1', String(1 << 20)], ['seek=2', String(1 << 20)], ['seek=3', '5'], ['seek=0', '0']]);
+    assert.equal(sha(await fs.readFile(`${to}/guest.vmlinux`)), sha(big));
+    assert.equal((await fs.stat(`${to}/guest.initrd`)).size, 0);
+  });
+
   it('a copy that arrives different is removed and the host keeps its old file', async () => {
     await fs.mkdir(to, { recursive: true });
     await fs.writeFile(`${to}/guest.vmlinux`, 'old kernel');
