@@ -18,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { LocalHost } from '../harness/host/local-host.ts';
+import { parseVars } from '../harness/lab/lab-up.ts';
 import { SshHost } from '../harness/host/ssh-host.ts';
 import { formatPublicKey } from '../harness/host/ssh-keys.ts';
 import { startGuest, type GuestOptions } from '../harness/guest/guest.ts';
@@ -34,8 +35,7 @@ const load = async () => (await controller.readFile('/proc/loadavg')).split(' ')
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /** The KEY=value lines a vm-images recipe prints (it builds only what changed). */
-const built = async (script: string) => Object.fromEntries((await execa(`vm-images/${script}`)).stdout.split('\n')
-  .map((l) => /^([A-Z0-9_]+)=(.*)$/.exec(l)).filter((m) => m !== null).map((m) => [m[1]!, m[2]!]));
+const built = async (script: string) => parseVars((await execa(`vm-images/${script}`)).stdout);
 const guest = await built('build-guest.sh');
 const debian = kinds.some((k) => k.startsWith('debian')) ? await built('build-debian.sh') : {};
 const images = { iso: guest.ISO!, kernel: guest.GUEST_KERNEL!, vmlinux: guest.GUEST_VMLINUX, initrd: guest.GUEST_INITRD! };

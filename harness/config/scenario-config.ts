@@ -75,8 +75,9 @@ const DurationsSchema = z.strictObject({
   measureS: z.int().min(1, 'expected 1-3600 s').max(3600, 'expected 1-3600 s').default(10),
   /**
    * Fixed deadlines for a guest's boot (QEMU start to ready: passbench's image when its console says
-   * so, any other image when SSH accepts the pinned key) and for SSH after it (passbench's image). Absent: a base scaled by the run's pace (harness/wait/pace.ts), which follows the accelerator
-   * and how slowly the virtual lab host booted.
+   * so, any other image when SSH accepts the pinned key) and for SSH after it (passbench's image).
+   * Absent: a base scaled by the run's pace (harness/wait/pace.ts), which follows the accelerator and
+   * how slowly the virtual lab host booted.
    */
   bootS: z.int().min(5, 'expected 5-7200 s').max(7200, 'expected 5-7200 s').optional(),
   sshS: z.int().min(5, 'expected 5-7200 s').max(7200, 'expected 5-7200 s').optional(),

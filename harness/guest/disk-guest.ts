@@ -14,6 +14,7 @@
  */
 import path from 'node:path';
 import { PassbenchError, UsageError, errorMessage } from '../errors.ts';
+import { WaitTimeoutError, delay, type DeadlineLike } from '../wait/index.ts';
 import type { Host } from '../host/host.ts';
 import { formatPublicKey, generateKeyPair } from '../host/ssh-keys.ts';
 import { plainLines } from '../host/lines.ts';
@@ -174,3 +175,64 @@ export function diagnoseNoSsh(consoleText: string, login: DiskImage['login']): {
       : 'Check run.guest.login: the user, that the image accepts identityFile, and that hostKey is the image\'s own host key.',
   };
 }
+
+export interface DiskGuestWait<T> {
+  name: string;
+  disk: DiskImage;
+  /** The boot deadline: a disk image is ready when SSH is. */
+  deadline: DeadlineLike;
+  signal?: AbortSignal;
+  abortError: () => Error;
+  /** The serial console so far. */
+  readConsole: () => Promise<string>;
+  /** Date.now() at QEMU's start. */
+  startedAt: number;
+  /** SSH with the pinned keys, retried until `deadline` (guest-ssh.ts connectGuest). */
+  connect: (deadline: DeadlineLike, signal: AbortSignal | undefined, abortError: () => Error) => Promise<T>;
+}
+
+/**
+ * A disk image's readiness: SSH accepting the pinned keys within the boot deadline. An image under
+ * login: cloud-init is given up on once its boot ends at a login prompt with no cloud-init run;
+ * either way a failure says what the image lacks, from its console.
+ */
+export async function waitForDiskGuest<T>(o: DiskGuestWait<T>): Promise<T> {
+  const { name, disk, signal } = o;
+  const giveUp = new AbortController();
+  let gaveUp: PassbenchError | undefined;
+  const watching = disk.login !== 'cloud-init' ? Promise.resolve() : watchConsole(o.readConsole, bootEndedWithoutCloudInit, giveUp.signal)
+    .then((text) => {
+      if (text === undefined) return;
+      gaveUp = noWayIn(name, disk, text, `its boot ended at a login prompt ${((Date.now() - o.startedAt) / 1000).toFixed(1)} s after QEMU start`);
+      giveUp.abort();
+    });
+  try {
+    return await o.connect(o.deadline, signal ? AbortSignal.any([signal, giveUp.signal]) : giveUp.signal, () => gaveUp ?? o.abortError());
+  } catch (error) {
+    if (!(error instanceof WaitTimeoutError)) throw error;
+    throw noWayIn(name, disk, await o.readConsole().catch(() => ''), error.message);
+  } finally {
+    giveUp.abort();
+    await watching;
+  }
+}
+
+/** A disk image's guest that never let passbench in: what the image lacks, from its console. */
+function noWayIn(name: string, disk: DiskImage, consoleText: string, how: string): PassbenchError {
+  const { problem, remedy } = diagnoseNoSsh(consoleText, disk.login);
+  const tail = plainLines(consoleText).slice(-25).join('\n');
+  const said = how.charAt(0).toUpperCase() + how.slice(1);
+  return new PassbenchError(`guest ${name} (${disk.qcow2}): ${problem}. ${said}${how.includes('console\'s last lines') ? '' : `; console's last lines:\n${tail || '(empty)'}`}`, { remedy });
+}
+
+/** Reads the console every few seconds until `ended` says so (its text) or `stop` aborts (undefined). */
+async function watchConsole(read: () => Promise<string>, ended: (text: string) => boolean, stop: AbortSignal): Promise<string | undefined> {
+  while (!stop.aborted) {
+    const text = await read().catch(() => '');
+    if (ended(text)) return text;
+    await delay(CONSOLE_WATCH_MS, stop).catch(() => undefined);
+  }
+  return undefined;
+}
+
+const CONSOLE_WATCH_MS = 3_000;

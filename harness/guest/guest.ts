@@ -7,14 +7,13 @@ import { makeGuestKeys } from './guest-keys.ts';
 import { GUEST_APPEND } from './guest-append.ts';
 import { connectGuest } from './guest-ssh.ts';
 import { waitForConsole } from './console-wait.ts';
-import { bootEndedWithoutCloudInit, diagnoseNoSsh, prepareDiskGuest, type DiskImage } from './disk-guest.ts';
-import { plainLines } from '../host/lines.ts';
+import { prepareDiskGuest, waitForDiskGuest, type DiskImage } from './disk-guest.ts';
 import type { SeedInterface } from './cloud-seed.ts';
 import type { DeviceExpectation } from './prove-device.ts';
 import { launchGuest, type RunningGuest } from '../vm/launcher.ts';
 import { Journal } from '../prepare/journal.ts';
 import { forgetGuestKeys, recordGuestKeys, type GuestKeyRecord } from './guest-key-journal.ts';
-import { Mutex, Pace, WaitTimeoutError, asDeadline, delay, describeDeadline, type Deadline, type DeadlineLike } from '../wait/index.ts';
+import { Mutex, Pace, asDeadline, describeDeadline, type Deadline, type DeadlineLike } from '../wait/index.ts';
 import type { GuestSpec } from '../vm/qemu-args.ts';
 import { pickFreePort } from '../host/free-port.ts';
 import { macForAddress } from './guest-mac.ts';
@@ -224,7 +223,7 @@ export async function bootGuest(controller: Host, lab: SshHost, o: GuestOptions)
       consoleReadyMs = Date.now() - t0;
       log(`console: services started ${(consoleReadyMs / 1000).toFixed(1)} s after QEMU start (waited ${(consoleMs / 1000).toFixed(1)} s)`);
     } else {
-      ssh = await diskReady(o.name, o.disk, bootDeadline, o.signal, abortError, catConsole, t0, connectVia);
+      ssh = await waitForDiskGuest({ name: o.name, disk: o.disk, deadline: bootDeadline, signal: o.signal, abortError, readConsole: catConsole, startedAt: t0, connect: connectVia });
       sshReadyMs = Date.now() - t0;
     }
     // One connection: a disk image's, made at readiness, or passbench's image's, made by connect.
@@ -256,55 +255,6 @@ export async function bootGuest(controller: Host, lab: SshHost, o: GuestOptions)
     throw error;
   }
 }
-
-/**
- * A disk image's readiness: SSH accepting the pinned keys within the boot deadline. An image under
- * login: cloud-init is given up on once its boot ends at a login prompt with no cloud-init run;
- * either way a failure says what the image lacks, from its console.
- */
-async function diskReady(
-  name: string, disk: DiskImage, deadline: Deadline, signal: AbortSignal | undefined, abortError: () => Error,
-  catConsole: () => Promise<string>, t0: number,
-  connectVia: (deadline: DeadlineLike, signal: AbortSignal | undefined, abort: () => Error) => Promise<SshHost>,
-): Promise<SshHost> {
-  const giveUp = new AbortController();
-  let gaveUp: PassbenchError | undefined;
-  const watching = disk.login !== 'cloud-init' ? Promise.resolve() : watchConsole(catConsole, bootEndedWithoutCloudInit, giveUp.signal)
-    .then((text) => {
-      if (text === undefined) return;
-      gaveUp = noWayIn(name, disk, text, `its boot ended at a login prompt ${((Date.now() - t0) / 1000).toFixed(1)} s after QEMU start`);
-      giveUp.abort();
-    });
-  try {
-    return await connectVia(deadline, signal ? AbortSignal.any([signal, giveUp.signal]) : giveUp.signal, () => gaveUp ?? abortError());
-  } catch (error) {
-    if (!(error instanceof WaitTimeoutError)) throw error;
-    throw noWayIn(name, disk, await catConsole().catch(() => ''), error.message);
-  } finally {
-    giveUp.abort();
-    await watching;
-  }
-}
-
-/** A disk image's guest that never let passbench in: what the image lacks, from its console. */
-function noWayIn(name: string, disk: DiskImage, consoleText: string, how: string): PassbenchError {
-  const { problem, remedy } = diagnoseNoSsh(consoleText, disk.login);
-  const tail = plainLines(consoleText).slice(-25).join('\n');
-  const said = how.charAt(0).toUpperCase() + how.slice(1);
-  return new PassbenchError(`guest ${name} (${disk.qcow2}): ${problem}. ${said}${how.includes('console\'s last lines') ? '' : `; console's last lines:\n${tail || '(empty)'}`}`, { remedy });
-}
-
-/** Reads the console every few seconds until `ended` says so (its text) or `stop` aborts (undefined). */
-async function watchConsole(read: () => Promise<string>, ended: (text: string) => boolean, stop: AbortSignal): Promise<string | undefined> {
-  while (!stop.aborted) {
-    const text = await read().catch(() => '');
-    if (ended(text)) return text;
-    await delay(CONSOLE_WATCH_MS, stop).catch(() => undefined);
-  }
-  return undefined;
-}
-
-const CONSOLE_WATCH_MS = 3_000;
 
 /** SSH gets what is left of the boot deadline once the console is ready, but never less than a floor. */
 function sshDeadline(boot: Deadline, elapsedMs: number, pace: Pace): Deadline {

@@ -2,12 +2,11 @@ import type { Host } from '../host/host.ts';
 import type { Bdf } from './bdf.ts';
 import { readDirOptional, readOptional } from './sysfs-read.ts';
 import { devicePath } from './sysfs-write.ts';
+import { INTERFACE_NAME } from './interface-name.ts';
 import { fixedDeadline, waitUntil } from '../wait/index.ts';
 
 /** IFF_UP in /sys/class/net/IF/flags: the interface is administratively up. */
 const IFF_UP = 0x1;
-// A Linux interface name as sysfs lists it; anything else is never passed to ip(8).
-const IFACE = /^[A-Za-z0-9_.-]{1,15}$/;
 
 /**
  * The device's network interfaces that are up: what a rebind to its own driver must bring back.
@@ -18,7 +17,7 @@ export async function upInterfaces(host: Host, bdf: Bdf): Promise<string[]> {
   const up: string[] = [];
   for (const name of await readDirOptional(host, devicePath(bdf, 'net'))) {
     const flags = Number.parseInt((await readOptional(host, devicePath(bdf, `net/${name}/flags`)))?.trim() ?? '', 16);
-    if (IFACE.test(name) && Number.isInteger(flags) && (flags & IFF_UP) !== 0) up.push(name);
+    if (INTERFACE_NAME.test(name) && Number.isInteger(flags) && (flags & IFF_UP) !== 0) up.push(name);
   }
   return up;
 }
@@ -32,7 +31,7 @@ const APPEAR_MS = 10_000;
  */
 export async function setInterfacesUp(host: Host, bdf: Bdf, before: readonly string[], timeoutMs = APPEAR_MS): Promise<string[]> {
   const names = await waitUntil(`${bdf}'s network interface after its driver's bind`, async () => {
-    const found = (await readDirOptional(host, devicePath(bdf, 'net'))).filter((n) => IFACE.test(n));
+    const found = (await readDirOptional(host, devicePath(bdf, 'net'))).filter((n) => INTERFACE_NAME.test(n));
     return found.length ? found : undefined;
   }, { deadline: fixedDeadline(timeoutMs), intervalMs: 200, remedy: `Check dmesg for its driver; then bring it up by hand (ip link set dev ${before.join('/')} up).` });
   for (const name of names) await host.run(['ip', 'link', 'set', 'dev', name, 'up']);

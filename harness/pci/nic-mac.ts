@@ -4,14 +4,13 @@ import type { Bdf } from './bdf.ts';
 import { listVfs } from './sriov-ops.ts';
 import { readDirOptional, readOptional } from './sysfs-read.ts';
 import { devicePath } from './sysfs-write.ts';
+import { INTERFACE_NAME } from './interface-name.ts';
 
 /**
  * The MAC a passthrough NIC shows inside its guest, known beforehand, so a guest image finds the
  * NIC by it whatever it names interfaces (a cloud-init seed's `match: macaddress`).
  */
 
-// A Linux interface name as sysfs lists it; anything else is never passed to ip(8).
-const IFACE = /^[A-Za-z0-9_.-]{1,15}$/;
 const MAC = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/;
 /** /sys/class/net/IF/addr_assign_type: the address is the one in the NIC's NVM. */
 const NET_ADDR_PERM = '0';
@@ -22,7 +21,7 @@ const NET_ADDR_PERM = '0';
  * another address on it (the permanent one is then not in sysfs).
  */
 export async function permanentMac(host: Host, bdf: Bdf): Promise<string | undefined> {
-  for (const iface of (await readDirOptional(host, devicePath(bdf, 'net'))).filter((n) => IFACE.test(n))) {
+  for (const iface of (await readDirOptional(host, devicePath(bdf, 'net'))).filter((n) => INTERFACE_NAME.test(n))) {
     if ((await readOptional(host, devicePath(bdf, `net/${iface}/addr_assign_type`)))?.trim() !== NET_ADDR_PERM) continue;
     const mac = (await readOptional(host, devicePath(bdf, `net/${iface}/address`)))?.trim().toLowerCase();
     if (mac !== undefined && MAC.test(mac)) return mac;
@@ -41,7 +40,7 @@ export async function setVfMac(host: Host, pf: Bdf, vf: Bdf, mac: string): Promi
   if (!MAC.test(mac)) throw new PassbenchError(`VF ${vf}: ${JSON.stringify(mac)} is not a MAC address like 52:54:00:03:00:1f`);
   const index = (await listVfs(host, pf)).indexOf(vf);
   if (index < 0) throw new PassbenchError(`${vf} is not a VF of ${pf} (no virtfn link to it)`);
-  const iface = (await readDirOptional(host, devicePath(pf, 'net'))).find((n) => IFACE.test(n));
+  const iface = (await readDirOptional(host, devicePath(pf, 'net'))).find((n) => INTERFACE_NAME.test(n));
   if (iface === undefined) {
     throw new PassbenchError(`PF ${pf} has no network interface to set VF ${vf}'s MAC through`, {
       remedy: `The PF must stay on its own driver (ls ${devicePath(pf, 'net')}).`,

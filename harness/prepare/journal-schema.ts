@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { isBdf } from '../pci/bdf.ts';
 import { driverPath } from '../pci/sysfs-write.ts';
+import { INTERFACE_NAME } from '../pci/interface-name.ts';
 
 /**
  * The journal's contents reach sysfs paths, `kill` and `rm -r`, so they are checked like user
@@ -37,7 +38,7 @@ function stepProblem(s: Record<string, unknown> | null): string | undefined {
         if (typeof d !== 'string') continue;
         try { driverPath(d); } catch { return `${JSON.stringify(d)} is not a driver name`; }
       }
-      if (before.up !== undefined && !(Array.isArray(before.up) && before.up.every((n) => typeof n === 'string' && /^[A-Za-z0-9_.-]{1,15}$/.test(n)))) return 'malformed interface names';
+      if (before.up !== undefined && !(Array.isArray(before.up) && before.up.every((n) => typeof n === 'string' && INTERFACE_NAME.test(n)))) return 'malformed interface names';
       return undefined;
     }
     case 'numvfs':

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { LocalHost } from '../../harness/host/local-host.ts';
+import { parseVars } from '../../harness/lab/lab-up.ts';
 import { SshHost } from '../../harness/host/ssh-host.ts';
 import { formatPublicKey, generateKeyPair } from '../../harness/host/ssh-keys.ts';
 import { bootGuest, startGuest, type Guest, type GuestOptions } from '../../harness/guest/guest.ts';
@@ -34,8 +35,7 @@ describe('guest images, booted at the first level: passbench\'s ISO, a Debian 12
   let debianBootMs = 0;
   const log = (l: string) => process.stderr.write(`      ${l}\n`);
 
-  const built = async (script: string) => Object.fromEntries((await execa(`vm-images/${script}`)).stdout.split('\n')
-    .map((l) => /^([A-Z0-9_]+)=(.*)$/.exec(l)).filter((m) => m !== null).map((m) => [m[1]!, m[2]!]));
+  const built = async (script: string) => parseVars((await execa(`vm-images/${script}`)).stdout);
 
   before(async () => {
     const guest = await built('build-guest.sh');
