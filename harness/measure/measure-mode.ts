@@ -96,6 +96,17 @@ export async function measureMode(ctx: MeasureContext): Promise<void> {
   }
 }
 
+/**
+ * Why the signal ended the measurement: a stop (Ctrl-C: MeasurementAbortedError), or a failure of
+ * what is measured when the signal carries a PassbenchError as its reason (a guest's QEMU gone,
+ * scenario/guest-watch.ts): that one fails the repetition it hit, naming it.
+ */
+function aborted(ctx: MeasureContext, unit: MeasureUnit, repetition: number, warmup: boolean, delivered: { count: number }, what: string): PassbenchError {
+  const reason: unknown = ctx.signal?.reason;
+  if (reason instanceof PassbenchError) return new MeasurementError(unit.name, repetition, warmup, delivered.count, ctx.guest, ctx.mode, reason);
+  return new MeasurementAbortedError(what);
+}
+
 /** Runs one unit to its last repetition; returns the pace its warm-up measured (else the one it was given). */
 async function repeatUnit(ctx: MeasureContext, unit: MeasureUnit, runSetup: UnitSetup, warm: boolean, delivered: { count: number }): Promise<Pace> {
   const primary: number[] = [];
@@ -104,7 +115,7 @@ async function repeatUnit(ctx: MeasureContext, unit: MeasureUnit, runSetup: Unit
   for (let index = warm ? -1 : 0; ; index++) {
     const warmup = index < 0;
     const repetition = Math.max(index, 0);
-    if (ctx.signal?.aborted) throw new MeasurementAbortedError(`measurement of ${ctx.guest} (${ctx.mode}) before ${unit.name} ${warmup ? 'warm-up' : `repetition ${repetition}`}`);
+    if (ctx.signal?.aborted) throw aborted(ctx, unit, repetition, warmup, delivered, `measurement of ${ctx.guest} (${ctx.mode}) before ${unit.name} ${warmup ? 'warm-up' : `repetition ${repetition}`}`);
     let result;
     let tookMs: number;
     const started = Date.now();
@@ -114,7 +125,7 @@ async function repeatUnit(ctx: MeasureContext, unit: MeasureUnit, runSetup: Unit
       tookMs = Date.now() - started;
     } catch (error) {
       if (error instanceof MeasurementAbortedError || ctx.signal?.aborted) {
-        throw new MeasurementAbortedError(`measurement ${unit.name} ${warmup ? 'warm-up' : `repetition ${repetition}`} of ${ctx.guest} (${ctx.mode})`);
+        throw aborted(ctx, unit, repetition, warmup, delivered, `measurement ${unit.name} ${warmup ? 'warm-up' : `repetition ${repetition}`} of ${ctx.guest} (${ctx.mode})`);
       }
       throw new MeasurementError(unit.name, repetition, warmup, delivered.count, ctx.guest, ctx.mode, error);
     }

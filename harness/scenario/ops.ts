@@ -74,6 +74,8 @@ export interface GuestHandle {
   address?: string;
   /** Stops QEMU (powerdown → quit → kill); idempotent. */
   stop(): Promise<void>;
+  /** Settles once the guest's QEMU has ended, whoever ended it, saying how ("was killed by SIGKILL"). */
+  exited?: Promise<string>;
   /** The guest's whole serial console so far (kept with the results when the guest stops). */
   consoleLog?(): Promise<string>;
   /** query-pci's vendor:device list, for the check that the device is in the guest. */

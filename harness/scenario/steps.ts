@@ -17,6 +17,7 @@ import type { RunSettings } from '../config/scenario-config.ts';
 import { caseDevices, isEmulated } from '../config/device-config.ts';
 import { fixedDeadline, type Deadline } from '../wait/index.ts';
 import { formatValue } from '../measure/format-value.ts';
+import { watchGuests } from './guest-watch.ts';
 
 /**
  * The seed's procedure, one step each. Every step that changes the lab host first puts
@@ -227,12 +228,15 @@ async function measurePairs(ctx: CaseContext): Promise<void> {
     const facts = await ctx.ops.checkPeer(peerHost, p.name, peerAddress);
     const path = g.mode === 'nic' ? `the port cabled back to back (${p.bdf}): port to port over the cable` : 'the other VF of the pair: VF to VF through the NIC\'s own switch';
     await ctx.check({ name: 'peer', guest: g.name, mode: g.mode, status: 'pass', message: `${peerAddress} on guest ${p.name} ${facts.iface}, ${path}; ${facts.iperf3}` });
-    await measureGuest(ctx, g, peerHost, peerAddress);
+    await measureGuest(ctx, g, peerHost, peerAddress, [p.name]);
   }
 }
 
-/** One guest's measurement suite against a peer; a guest without link is logged and skipped. */
-async function measureGuest(ctx: CaseContext, g: GuestPlan, peerHost: Host, peerAddress: string): Promise<void> {
+/**
+ * One guest's measurement suite against a peer; a guest without link is logged and skipped. It
+ * fails the moment its guest's QEMU (or a peer guest's) ends (guest-watch.ts).
+ */
+async function measureGuest(ctx: CaseContext, g: GuestPlan, peerHost: Host, peerAddress: string, peerGuests: string[] = []): Promise<void> {
   if (ctx.proofs.get(g.name)?.linkUp === false) { ctx.log(`${g.name}: no link, not measured`); return; }
   ctx.onGuest(g.name);
   const guestAddress = g.address?.split('/')[0] ?? ctx.guests.get(g.name)?.address ?? ctx.proofs.get(g.name)?.address;
@@ -248,14 +252,19 @@ async function measureGuest(ctx: CaseContext, g: GuestPlan, peerHost: Host, peer
     throw error;
   }
   const r = ctx.settings.repetitions;
-  await ctx.ops.measure({
-    host: ctx.config.name, mode: g.mode, guest: g.name,
-    guestHost, peerHost, peerAddress, guestAddress,
-    tests: [...ctx.settings.tests],
-    policy: { ...DEFAULT_REPETITION_POLICY, minRepetitions: r.min, maxRepetitions: r.max, targetRelativeHalfWidth: r.targetCi },
-    durationS: ctx.settings.durations.measureS, warmup: r.warmup, pace: ctx.pace, streams: ctx.settings.iperf3.streams, udpBitrateBps: ctx.settings.iperf3.udpBitrate, onMeasurement: (m) => ctx.sample({ schema: SCHEMA_VERSION, runId: ctx.runId, host: ctx.config.name, mode: g.mode, guest: g.name, ...m }), signal: ctx.signal, log: (l) => ctx.log(`${g.name}: ${l}`),
-    saveArtifact: (name, content) => ctx.artifact(name, content), lineRateBps: ctx.lineRateBps,
-  });
+  const watch = watchGuests(ctx, [g.name, ...peerGuests], `the measurement of ${g.name}`);
+  try {
+    await ctx.ops.measure({
+      host: ctx.config.name, mode: g.mode, guest: g.name,
+      guestHost, peerHost, peerAddress, guestAddress,
+      tests: [...ctx.settings.tests],
+      policy: { ...DEFAULT_REPETITION_POLICY, minRepetitions: r.min, maxRepetitions: r.max, targetRelativeHalfWidth: r.targetCi },
+      durationS: ctx.settings.durations.measureS, warmup: r.warmup, pace: ctx.pace, streams: ctx.settings.iperf3.streams, udpBitrateBps: ctx.settings.iperf3.udpBitrate, onMeasurement: (m) => ctx.sample({ schema: SCHEMA_VERSION, runId: ctx.runId, host: ctx.config.name, mode: g.mode, guest: g.name, ...m }), signal: watch.signal, log: (l) => ctx.log(`${g.name}: ${l}`),
+      saveArtifact: (name, content) => ctx.artifact(name, content), lineRateBps: ctx.lineRateBps,
+    });
+  } finally {
+    watch.dispose();
+  }
 }
 
 /** Once per case, before its first change: put the host back from the journal at the end. */

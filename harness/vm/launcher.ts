@@ -30,7 +30,15 @@ export interface RunningGuest {
   consoleTail(lines?: number): Promise<string>;
   /** system_powerdown → quit → kill, each with a deadline; idempotent; never leaves QEMU running. */
   stop(o?: StopOptions): Promise<void>;
-  exited: Promise<{ code: number | null; output: string }>;
+  /** Settles once QEMU has ended, by stop() or anything else: its exit code or signal, and what it printed last. */
+  exited: Promise<QemuExit>;
+}
+
+export interface QemuExit {
+  code: number | null;
+  /** The signal that ended it (SIGKILL from the OOM killer, a person …); null when it exited by itself. */
+  signal: string | null;
+  output: string;
 }
 
 export interface StopOptions {
@@ -81,7 +89,7 @@ export async function launchGuest(host: Host, spec: GuestSpec, o: LaunchOptions 
   let gone = false;
   const exited = proc.exited.then((e) => {
     gone = true;
-    return { code: e.exitCode, output: output.join('\n') };
+    return { code: e.exitCode, signal: e.signal, output: output.join('\n') };
   });
   const pid = await readPid(host, proc, spec, deadline, log);
   await record.started(pid);
@@ -131,7 +139,7 @@ interface Parts {
   accel: 'kvm' | 'tcg';
   argv: readonly string[];
   startedMs: number;
-  exited: Promise<{ code: number | null; output: string }>;
+  exited: Promise<QemuExit>;
   isGone: () => boolean;
   record: QemuRecord;
   log: (line: string) => void;

@@ -11,6 +11,7 @@ import { DEFAULT_REPETITION_POLICY } from '../../../harness/stats/descriptive.ts
 import type { Measurement } from '../../../harness/measure/figure.ts';
 import { SCHEMA_VERSION, SampleSchema, type Mode, type Sample } from '../../../harness/results/schema.ts';
 import { SshHost } from '../../../harness/host/ssh-host.ts';
+import { PassbenchError } from '../../../harness/errors.ts';
 import { formatPublicKey } from '../../../harness/host/ssh-keys.ts';
 import { startSshd } from '../../support/sshd.ts';
 import { freePort, freePorts, livingProcesses, recordingHost } from './measure-support.ts';
@@ -136,6 +137,21 @@ describe('measure/measure-mode (real tools on 127.0.0.1)', function () {
     // Spawn 1 is repetition 0's server: abort 0.5 s into its 2 s test.
     const ctx = await context({ samples, peerHost: peer, durationS: 2, signal: controller.signal });
     await assert.rejects(measureMode(ctx), (e: unknown) => e instanceof MeasurementAbortedError && /tcp\.tx repetition 0/.test((e as Error).message));
+    assert.ok(samples.every((s) => s.warmup));
+    assert.ok(peer.spawned.every((s) => s.ended));
+    assert.deepEqual(await iperf3Left(ctx.iperfPort!), []);
+  });
+
+  it('an abort that carries a PassbenchError (a guest\'s QEMU gone) fails the repetition it hit, naming it, and kills its processes', async () => {
+    const samples: Sample[] = [];
+    const controller = new AbortController();
+    const peer = recordingHost(local, (_r, i) => {
+      if (i === 1) setTimeout(() => controller.abort(new PassbenchError('guest vf0: its QEMU was killed by SIGKILL during the measurement of vf0', { remedy: 'Read dmesg.' })), 500);
+    });
+    const ctx = await context({ samples, peerHost: peer, durationS: 2, signal: controller.signal });
+    await assert.rejects(measureMode(ctx), (e: unknown) => e instanceof MeasurementError
+      && /^measurement tcp\.tx repetition 0 failed for guest vf0 \(vf\) after \d+ samples were kept: guest vf0: its QEMU was killed by SIGKILL/.test(e.message)
+      && e.remedy === 'Read dmesg.');
     assert.ok(samples.every((s) => s.warmup));
     assert.ok(peer.spawned.every((s) => s.ended));
     assert.deepEqual(await iperf3Left(ctx.iperfPort!), []);

@@ -70,6 +70,8 @@ export interface FakeOpsOptions {
   /** The driver a guest reports (default: the expected one). */
   proofDriver?: (host: string, guest: string, expected: string) => string;
   stopFails?: string[];
+  /** A guest's QEMU ending by itself: the handle's `exited` (guest name → how it ended). */
+  qemuExits?: Record<string, Promise<string>>;
 }
 
 export function fakeOps(o: FakeOpsOptions) {
@@ -102,6 +104,7 @@ export function fakeOps(o: FakeOpsOptions) {
           if (o.stopFails?.includes(boot.name)) throw new Error(`QEMU of ${boot.name} would not die`);
         },
         consoleLog: async () => `console of ${name}/${boot.name}\n`,
+        exited: o.qemuExits?.[boot.name],
       };
     },
     connectGuest: async (host, guest) => {
@@ -129,8 +132,11 @@ export function fakeOps(o: FakeOpsOptions) {
     measure: async (ctx) => {
       events.push(`measure ${ctx.host}/${ctx.guest} streams=${ctx.streams} udp=${ctx.udpBitrateBps}`);
       await ctx.saveArtifact?.(`${ctx.guest}.tcp.r0.json`, `{"raw":"${ctx.host}/${ctx.guest}"}`);
+      // As the real one: a hook that hangs (a dead guest's iperf3) ends when the signal aborts.
+      const aborted = new Promise<never>((_, reject) => ctx.signal?.addEventListener('abort', () => reject(ctx.signal!.reason), { once: true }));
+      aborted.catch(() => undefined);
       for (let i = 0; i < (o.samplesPerGuest ?? 2); i++) {
-        await hook('measure', ctx.host, ctx.guest);
+        await Promise.race([hook('measure', ctx.host, ctx.guest), aborted]);
         ctx.signal?.throwIfAborted();
         await ctx.onMeasurement({ metric: 'tcp.tx.throughput',
           unit: 'bit/s', direction: 'higher-is-better', value: 1e9 + i, repetition: i, warmup: false, at: new Date().toISOString(), labels: {} });

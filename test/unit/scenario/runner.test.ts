@@ -142,6 +142,25 @@ describe('scenario/runner (fake ops on simulated lab hosts)', () => {
     assert.deepEqual(await t.after('lab1'), t.before.lab1);
   });
 
+  it('a guest whose QEMU ends mid-measurement fails its case at once, naming how, with the samples before kept; the other cases measure', async () => {
+    let killed = (_how: string) => {};
+    const exited = new Promise<string>((resolve) => (killed = resolve));
+    let n = 0;
+    const t = await setup(['lab1'], { samplesPerGuest: 5, qemuExits: { nic0: exited }, hook: async (op, _h, guest) => {
+      // The third repetition hangs as iperf3 does against a guest that is gone: only the watch ends it.
+      if (op === 'measure' && guest === 'nic0' && ++n === 3) {
+        killed('was killed by SIGKILL');
+        await new Promise(() => {});
+      }
+    } });
+    const outcome = await t.run();
+    assert.deepEqual(outcome.verdicts[0]!.cases.map((c) => c.status), ['failed', 'passed', 'passed']);
+    assert.match(outcome.verdicts[0]!.cases[0]!.error!, /^measure: guest nic0: its QEMU was killed by SIGKILL during the measurement of nic0/);
+    assert.deepEqual(t.fake.writers[0]!.samples.filter((s) => s.guest === 'nic0').map((s) => s.repetition), [0, 1]);
+    assert.ok(t.fake.events.includes('close lab1/nic0'), 'the dead guest\'s SSH connection closed');
+    assert.deepEqual(await t.after('lab1'), t.before.lab1);
+  });
+
   it('a guest that cannot reach the peer fails its case before measuring, naming both ends; the other cases measure', async () => {
     const t = await setup(['lab1'], { hook: (op, _h, guest) => {
       if (op === 'reach' && guest === 'nic0') {
