@@ -12,7 +12,7 @@ import type { Host } from '../host/host.ts';
 import { SshHost } from '../host/ssh-host.ts';
 import { proveDevice } from '../guest/prove-device.ts';
 import { qemuVersion } from '../vm/qemu-version.ts';
-import type { QemuExit } from '../vm/launcher.ts';
+import { describeQemuExit } from '../vm/launcher.ts';
 import { measureMode } from '../measure/measure-mode.ts';
 import { checkPeer, checkReachable } from '../measure/peer-check.ts';
 import { recordRun } from './record-run.ts';
@@ -147,12 +147,6 @@ function guestOps(): Pick<RunOps, 'bootGuest' | 'connectGuest'> {
       return lab.connect({ deadline, signal });
     },
   };
-}
-
-function describeQemuExit(e: QemuExit): string {
-  const how = e.signal ? `was killed by ${e.signal}` : `exited with code ${e.code}`;
-  const said = e.output.trim().split('\n').slice(-3).join(' | ');
-  return said ? `${how} (it printed: ${said})` : how;
 }
 
 function sshOptions(config: HostRunConfig) {

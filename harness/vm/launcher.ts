@@ -41,6 +41,15 @@ export interface QemuExit {
   output: string;
 }
 
+/** "was killed by SIGKILL (it printed: …)": how a QEMU ended, for a message that names it. */
+export function describeQemuExit(e: QemuExit): string {
+  const how = e.signal ? `was killed by ${e.signal}`
+    : e.code === null ? 'ended with no exit status (the connection to its host was lost?)'
+      : `exited with code ${e.code}`;
+  const said = e.output.trim().split('\n').slice(-3).join(' | ');
+  return said ? `${how} (it printed: ${said})` : how;
+}
+
 export interface StopOptions {
   /** How long the guest gets to power off after the ACPI button. Default 5 s (busybox guests ignore it); 0: no button, quit at once. */
   powerdownMs?: number;

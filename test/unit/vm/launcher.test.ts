@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { execa } from 'execa';
 import type { HostProcess } from '../../../harness/host/host.ts';
 import { LocalHost } from '../../../harness/host/local-host.ts';
-import { GuestLaunchError, launchGuest } from '../../../harness/vm/launcher.ts';
+import { GuestLaunchError, describeQemuExit, launchGuest } from '../../../harness/vm/launcher.ts';
 import type { GuestSpec } from '../../../harness/vm/qemu-args.ts';
 import { parseBdf } from '../../../harness/pci/bdf.ts';
 
@@ -75,5 +75,14 @@ describe('launchGuest (real QEMU on this machine, paused)', function () {
       assert.match(e.message, /^guest pblaunch\d+c on local did not start: .*QMP.*\nand then QEMU \(.*\) did not exit 15 s after SIGKILL: it is stuck in local's kernel/s);
       return true;
     });
+  });
+});
+
+describe('vm/launcher describeQemuExit: how a QEMU ended, for messages', () => {
+  it('names a signal, an exit code, a lost connection, and the last lines QEMU printed', () => {
+    assert.equal(describeQemuExit({ code: null, signal: 'SIGKILL', output: '' }), 'was killed by SIGKILL');
+    assert.equal(describeQemuExit({ code: 1, signal: null, output: 'a\nb\nqemu: hardware error\nvfio: DMA mapping failed\n' }),
+      'exited with code 1 (it printed: b | qemu: hardware error | vfio: DMA mapping failed)');
+    assert.match(describeQemuExit({ code: null, signal: null, output: '' }), /^ended with no exit status \(the connection to its host was lost\?\)$/);
   });
 });
