@@ -1,3 +1,4 @@
+import { raceAbort } from '../../../harness/wait/index.ts';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Host } from '../../../harness/host/host.ts';
@@ -132,11 +133,9 @@ export function fakeOps(o: FakeOpsOptions) {
     measure: async (ctx) => {
       events.push(`measure ${ctx.host}/${ctx.guest} streams=${ctx.streams} udp=${ctx.udpBitrateBps}`);
       await ctx.saveArtifact?.(`${ctx.guest}.tcp.r0.json`, `{"raw":"${ctx.host}/${ctx.guest}"}`);
-      // As the real one: a hook that hangs (a dead guest's iperf3) ends when the signal aborts.
-      const aborted = new Promise<never>((_, reject) => ctx.signal?.addEventListener('abort', () => reject(ctx.signal!.reason), { once: true }));
-      aborted.catch(() => undefined);
       for (let i = 0; i < (o.samplesPerGuest ?? 2); i++) {
-        await Promise.race([hook('measure', ctx.host, ctx.guest), aborted]);
+        // As the real one: a hook that hangs (a dead guest's iperf3) ends when the signal aborts.
+        await raceAbort(hook('measure', ctx.host, ctx.guest), ctx.signal, () => ctx.signal!.reason as Error);
         ctx.signal?.throwIfAborted();
         await ctx.onMeasurement({ metric: 'tcp.tx.throughput',
           unit: 'bit/s', direction: 'higher-is-better', value: 1e9 + i, repetition: i, warmup: false, at: new Date().toISOString(), labels: {} });
