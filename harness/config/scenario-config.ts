@@ -22,7 +22,7 @@
  *   tests: [tcp, udp, latency, http]
  *   repetitions: { min: 12, max: 30, targetCi: 0.015 }
  *   durations: { measureS: 10 }     # bootS, sshS: fixed deadlines instead of ones scaled by the run's pace
- *   iperf3: { streams: 1, udpBitrate: 100M }       # parallel streams; UDP's offered rate (bit/s)
+ *   iperf3: { streams: 1, udpBitrate: 100M, omit: 1 }   # parallel streams; UDP's offered rate (bit/s); seconds left out (-O)
  *   history: reports/history.sqlite               # or postgres://user@db/passbench
  *   baseline: { nights: 10 }                       # the night's verdict: see verdict-config.ts
  *   thresholds: { default: 5, "udp.*.loss": { absolute: 0.5 } }
@@ -95,6 +95,11 @@ const Iperf3Schema = z.strictObject({
   streams: z.int('expected a whole number 1-128').min(1, 'expected 1-128').max(128, 'expected 1-128').default(1),
   /** UDP's offered rate in total: above what the path carries, loss shows it. */
   udpBitrate: BitrateSchema.default(100e6),
+  /**
+   * Seconds each iperf3 test leaves out at its start (-O): TCP's slow start on a fast, long path.
+   * Where the path ramps up in milliseconds (an emulated lab at tens of Mbit/s), 0 saves a second a test.
+   */
+  omit: z.int('expected a whole number of seconds 0-60').min(0, 'expected 0-60 s').max(60, 'expected 0-60 s').default(1),
 });
 
 const HistorySchema = z.string().refine((h) => /^postgres(ql)?:\/\/[^\s'"`;$]+$/.test(h) || /^[A-Za-z0-9._/~+-]+\.sqlite$/.test(h),
@@ -120,7 +125,7 @@ const RunSchema = z.strictObject({
     .refine((t) => new Set(t).size === t.length, 'a test is listed twice').default([...TESTS]),
   repetitions: RepetitionsSchema.default({ min: 12, max: 30, targetCi: 0.015, warmup: 'each' }),
   durations: DurationsSchema.default({ measureS: 10 }),
-  iperf3: Iperf3Schema.default({ streams: 1, udpBitrate: 100e6 }),
+  iperf3: Iperf3Schema.default({ streams: 1, udpBitrate: 100e6, omit: 1 }),
   history: HistorySchema.default('reports/history.sqlite'),
   /** kvm: doctor must pass in full. tcg: for the virtual lab only: KVM may be missing, every figure is an emulated one. */
   accel: z.enum(['kvm', 'tcg']).default('kvm'),

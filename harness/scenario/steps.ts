@@ -259,7 +259,7 @@ async function measureGuest(ctx: CaseContext, g: GuestPlan, peerHost: Host, peer
       guestHost, peerHost, peerAddress, guestAddress,
       tests: [...ctx.settings.tests],
       policy: { ...DEFAULT_REPETITION_POLICY, minRepetitions: r.min, maxRepetitions: r.max, targetRelativeHalfWidth: r.targetCi },
-      durationS: ctx.settings.durations.measureS, warmup: r.warmup, pace: ctx.pace, streams: ctx.settings.iperf3.streams, udpBitrateBps: ctx.settings.iperf3.udpBitrate, onMeasurement: (m) => ctx.sample({ schema: SCHEMA_VERSION, runId: ctx.runId, host: ctx.config.name, mode: g.mode, guest: g.name, ...m }), signal: watch.signal, log: (l) => ctx.log(`${g.name}: ${l}`),
+      durationS: ctx.settings.durations.measureS, warmup: r.warmup, pace: ctx.pace, streams: ctx.settings.iperf3.streams, udpBitrateBps: ctx.settings.iperf3.udpBitrate, omitS: ctx.settings.iperf3.omit, onMeasurement: (m) => ctx.sample({ schema: SCHEMA_VERSION, runId: ctx.runId, host: ctx.config.name, mode: g.mode, guest: g.name, ...m }), signal: watch.signal, log: (l) => ctx.log(`${g.name}: ${l}`),
       saveArtifact: (name, content) => ctx.artifact(name, content), lineRateBps: ctx.lineRateBps,
     });
   } finally {

@@ -73,6 +73,7 @@ export async function startFaultRun(o: FaultRunOptions): Promise<FaultRun> {
       // Boot and SSH deadlines follow the lab's pace, as in a real run: a guest that hangs fails the
       // run with its own message (the console's last lines) long before a test gives up.
       durations: { measureS: 2, ...o.durations },
+      iperf3: { omit: 0 }, // as the virtual-lab selection (scenarios/virtual-lab.yaml)
       history: path.join(dir, 'history.sqlite'),
       resultsDir: path.join(dir, 'runs'),
       gate: [], // no metric fails the run: these runs test faults, not figures

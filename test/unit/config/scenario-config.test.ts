@@ -28,7 +28,7 @@ describe('config/scenario-config', () => {
     assert.equal(config.run.falseAlarms, 5);
     assert.equal(config.run.history, 'reports/history.sqlite');
     assert.equal(config.run.accel, 'kvm');
-    assert.deepEqual(config.run.iperf3, { streams: 1, udpBitrate: 100e6 });
+    assert.deepEqual(config.run.iperf3, { streams: 1, udpBitrate: 100e6, omit: 1 });
   });
 
   it('run.guest.copyFrom is a folder of this machine, relative to the file that gave it', () => {
@@ -179,7 +179,10 @@ describe('config/scenario-config', () => {
 
   it('iperf3: streams and a UDP rate with an SI suffix; a bad rate is named with what is expected', () => {
     const run = (iperf3: string) => parse(`hosts:\n${HOST}run: { iperf3: ${iperf3} }\n`).run.iperf3;
-    assert.deepEqual(run('{ streams: 4, udpBitrate: 9.5G }'), { streams: 4, udpBitrate: 9.5e9 });
+    assert.deepEqual(run('{ streams: 4, udpBitrate: 9.5G }'), { streams: 4, udpBitrate: 9.5e9, omit: 1 });
+    assert.equal(run('{ omit: 0 }').omit, 0);
+    assert.throws(() => run('{ omit: 0.5 }'), /run\.iperf3\.omit: expected int, got 0\.5/);
+    assert.throws(() => run('{ omit: -1 }'), /run\.iperf3\.omit.*expected 0-60 s/s);
     assert.equal(run('{ udpBitrate: 500K }').udpBitrate, 500e3);
     assert.throws(() => run('{ udpBitrate: 10 Mbit }'), /run\.iperf3\.udpBitrate: expected bit\/s like 100M, 2\.5G or 500K, got "10 Mbit"/);
     assert.throws(() => run('{ udpBitrate: 900G }'), /run\.iperf3\.udpBitrate.*expected 1K-400G/s);

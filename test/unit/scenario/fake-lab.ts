@@ -131,7 +131,7 @@ export function fakeOps(o: FakeOpsOptions) {
       return { replies: 3, rttMs: 0.4 };
     },
     measure: async (ctx) => {
-      events.push(`measure ${ctx.host}/${ctx.guest} streams=${ctx.streams} udp=${ctx.udpBitrateBps}`);
+      events.push(`measure ${ctx.host}/${ctx.guest} streams=${ctx.streams} udp=${ctx.udpBitrateBps} omit=${ctx.omitS}`);
       await ctx.saveArtifact?.(`${ctx.guest}.tcp.r0.json`, `{"raw":"${ctx.host}/${ctx.guest}"}`);
       for (let i = 0; i < (o.samplesPerGuest ?? 2); i++) {
         // As the real one: a hook that hangs (a dead guest's iperf3) ends when the signal aborts.

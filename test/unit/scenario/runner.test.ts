@@ -34,8 +34,18 @@ describe('scenario/runner (fake ops on simulated lab hosts)', () => {
     const after = async (n: string) => snapshot(labs[n]!.root);
     const lockGone = async (n: string) => !(await fs.stat(path.join(labs[n]!.root, 'var/lib/passbench/run.lock')).catch(() => undefined));
     const journalGone = async (n: string) => !(await fs.stat(path.join(labs[n]!.root, 'var/lib/passbench/journal.json')).catch(() => undefined));
-    return { labs, before, fake, run, after, lines, lockGone, journalGone };
+    return { labs, before, fake, run, after, lines, lockGone, journalGone, config, resultsDir };
   }
+
+  it('hands run.iperf3 as configured to every measurement (streams, UDP rate, seconds omitted)', async () => {
+    const t = await setup(['lab1']);
+    const iperf3 = { streams: 2, udpBitrate: 1e6, omit: 0 };
+    const outcome = await t.run(nightly, { settings: { ...t.config.run, iperf3, resultsDir: t.resultsDir } });
+    assert.equal(outcome.conclusion, 'passed', JSON.stringify(outcome.verdicts));
+    const measured = t.fake.events.filter((e) => e.startsWith('measure '));
+    assert.equal(measured.length, 4, measured.join('\n'));
+    for (const e of measured) assert.match(e, / streams=2 udp=1000000 omit=0$/);
+  });
 
   it('runs every case, tears down in reverse order, and leaves the host as it was', async () => {
     const t = await setup(['lab1']);
@@ -51,7 +61,7 @@ describe('scenario/runner (fake ops on simulated lab hosts)', () => {
     assert.ok(await t.journalGone('lab1'), 'journal replayed and removed');
     const writer = t.fake.writers[0]!;
     assert.equal(writer.samples.length, 8); // 4 guests × 2
-    assert.ok(t.fake.events.includes('measure lab1/vf1 streams=1 udp=100000000'), 'run.iperf3 defaults not handed to the measurement');
+    assert.ok(t.fake.events.includes('measure lab1/vf1 streams=1 udp=100000000 omit=1'), 'run.iperf3 defaults not handed to the measurement');
     assert.deepEqual(writer.checks.filter((c) => c.name === 'host-restored').map((c) => c.status), ['pass', 'pass']);
     assert.equal(writer.finished?.status, 'passed');
     // Each guest's serial console and the raw measurement output, kept with the results.
