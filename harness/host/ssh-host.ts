@@ -296,6 +296,8 @@ export class SshHost implements Host {
 
   async mkdir(dir: string, options: { mode?: number } = {}): Promise<void> {
     const sftp = await this.sftp(dir, 'mkdir');
+    // Mostly it is there already (the journal's folder, before each save): one round trip, not one per level.
+    if ((await this.stat(dir))?.isDirectory) return;
     let current = '';
     for (const part of dir.split('/').filter(Boolean)) {
       current += `/${part}`;

@@ -24,8 +24,17 @@ import { nightSettingsOf } from '../config/verdict-config.ts';
 import type { RunOps } from './ops.ts';
 import { Pace } from '../wait/index.ts';
 
-/** HTTP requests a repetition under TCG (a few seconds idle, about a minute on a busy machine). */
-const TCG_HTTP_REQUESTS = 30;
+/**
+ * HTTP requests a repetition under TCG, per second of durations.measureS: what an idle virtual lab
+ * answers in about that time (6-8 a second; ~30 s for a 3 s test on a busy machine), so HTTP by
+ * count lasts about as long as the other tests.
+ */
+const TCG_HTTP_REQUESTS_PER_S = 10;
+
+/** How many HTTP requests a repetition runs on an emulated host, for tests of durationS seconds. */
+export function emulatedHttpRequests(durationS: number): number {
+  return Math.max(10, Math.round(durationS * TCG_HTTP_REQUESTS_PER_S));
+}
 
 /** With accel tcg (the virtual lab), missing KVM is expected: those FAILs do not make the host unfit. */
 const KVM_CHECKS = new Set(['cpu-virt', 'kvm-device']);
@@ -56,7 +65,7 @@ export function realOps(o: { accel: 'kvm' | 'tcg'; pace?: Pace; emulated?: boole
     // one (TCG in TCG), where a fixed 15 s run saw none answered. HTTP there runs by request count.
     checkPeer,
     checkReachable,
-    measure: (ctx) => measureMode(emulated ? { ...ctx, httpRequests: ctx.httpRequests ?? TCG_HTTP_REQUESTS } : ctx),
+    measure: (ctx) => measureMode(emulated ? { ...ctx, httpRequests: ctx.httpRequests ?? emulatedHttpRequests(ctx.durationS) } : ctx),
     openWriter: (dir, meta) => openRunWriter(dir, meta),
     ...guestOps(),
     report: async (runDir, settings, gate) => {

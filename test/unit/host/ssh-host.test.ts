@@ -98,7 +98,16 @@ describe('host/ssh-host (against a real sshd on 127.0.0.1)', function () {
 
     await host.mkdir(`${work}/d1/d2/d3`);
     assert.equal((await host.stat(`${work}/d1/d2/d3`))?.isDirectory, true);
-    await host.mkdir(`${work}/d1/d2/d3`); // again: no error
+    // Again: no error, and one look at the folder itself, not one per level (each is a round trip).
+    const looked: string[] = [];
+    const stat = host.stat.bind(host);
+    host.stat = async (p) => { looked.push(p); return stat(p); };
+    try {
+      await host.mkdir(`${work}/d1/d2/d3`);
+    } finally {
+      host.stat = stat;
+    }
+    assert.deepEqual(looked, [`${work}/d1/d2/d3`]);
     await host.writeFile(`${work}/d1/z`, '');
     await host.writeFile(`${work}/d1/b`, '');
     assert.deepEqual(await host.readDir(`${work}/d1`), ['b', 'd2', 'z']);
