@@ -262,7 +262,9 @@ describe('host/ssh-host (against a real sshd on 127.0.0.1)', function () {
     const inner = await connect({ via: host });
     try {
       assert.equal((await inner.run(['echo', 'inside'])).stdout, 'inside\n');
-      assert.equal(await inner.readFile(`${work}/a.txt`), 'new');
+      // Its own file, written by the outer connection: this test runs alone too (mocha -g).
+      await host.writeFile(`${work}/via-jump.txt`, 'seen from inside');
+      assert.equal(await inner.readFile(`${work}/via-jump.txt`), 'seen from inside');
     } finally {
       await inner.close();
     }
