@@ -3,17 +3,16 @@
  * SFTP. Key authentication only, and the host key is pinned: the caller says which key the host
  * must present and anything else is refused before a single command runs.
  */
-// ssh2 is CommonJS without named ESM exports: take the default export.
-import ssh2 from 'ssh2';
-import type { Client, ClientChannel, ConnectConfig, SFTPWrapper } from 'ssh2';
+import type { Client, ClientChannel } from 'ssh2';
 import { CommandError, HostFileError, errorMessage } from '../errors.ts';
 import type { FileStat, Host, HostProcess, RunOptions, RunResult, SpawnOptions } from './host.ts';
 import { splitLines } from './lines.ts';
 import { shellJoin } from './shell-quote.ts';
-import { describeKey, hostKeyAlgorithms, readIdentity, readPinnedKeys } from './ssh-credentials.ts';
 import type { SshTarget } from './ssh-target.ts';
-import { HostKeyMismatchError, SshConnectError, SshConnectionLostError, connectError, errnoFromMessage, sftpCode } from './ssh-errors.ts';
-import { Pace, Semaphore, asDeadline, WaitTimeoutError, waitUntil, within, withDeadline, type Deadline, type DeadlineLike } from '../wait/index.ts';
+import { SshConnectError, SshConnectionLostError, errnoFromMessage } from './ssh-errors.ts';
+import { openSshClient } from './ssh-handshake.ts';
+import { SftpFiles, absolute } from './sftp-files.ts';
+import { Pace, Semaphore, asDeadline, waitUntil, within, withDeadline, type Deadline, type DeadlineLike } from '../wait/index.ts';
 
 export interface SshHostOptions extends SshTarget {
   /** Connect through this host (guests are reachable only from their lab host). */
@@ -30,7 +29,6 @@ const DEFAULT_TIMEOUT_MS = 60_000;
 const ABORT_GRACE_MS = 10_000;
 /** Files whose write() is handled by the kernel: written with one write(2) so its errno is kept. */
 const KERNEL_FILE = /^\/(sys|proc|dev)\//;
-const S_IFMT = 0o170000;
 /** Below sshd's default MaxSessions (10), leaving room for the SFTP channel and one urgent `kill`. */
 const MAX_EXEC_SESSIONS = 8;
 /**
@@ -65,23 +63,21 @@ interface RemoteCommand {
 }
 
 export class SshHost implements Host {
-  private sftpSession?: Promise<SFTPWrapper>;
+  private readonly files: SftpFiles;
   private readonly live = new Set<HostProcess>();
   private readonly sessions = new Semaphore(MAX_EXEC_SESSIONS);
   private readonly urgentSessions = new Semaphore(1);
   private closed = false;
   /** Set when the connection ends without close(): every later call fails with it at once. */
   private lost?: SshConnectionLostError;
-  /**
-   * Rejects with `lost` when it is set: ssh2 never answers an SFTP request that was pending when
-   * the connection went (a doctor waited out its 60 s SFTP deadline after the lab's QEMU was killed).
-   */
+  /** Rejects with `lost` when it is set (sftp-files.ts ConnectionState). */
   private readonly whenLost: Promise<never>;
   private loseConnection: (error: SshConnectionLostError) => void = () => {};
 
   private constructor(readonly name: string, private readonly client: Client, private readonly sftpDeadline: Deadline) {
     this.whenLost = new Promise<never>((_, reject) => { this.loseConnection = reject; });
     this.whenLost.catch(() => {}); // rejected only for the calls racing it
+    this.files = new SftpFiles(name, client, sftpDeadline, { lost: () => this.lost, whenLost: this.whenLost });
   }
 
   static async connect(options: SshHostOptions): Promise<SshHost> {
@@ -89,46 +85,10 @@ export class SshHost implements Host {
     const user = options.user ?? 'root';
     const name = `ssh://${user}@${options.address.includes(':') ? `[${options.address}]` : options.address}:${port}`;
     const target = options.via ? `${name} (via ${options.via.name})` : name;
-    const pinned = await readPinnedKeys(options, name, port);
-    const privateKey = await readIdentity(options.identityFile, name);
-    const sock = options.via ? await options.via.forwardOut(options.address, port, name) : undefined;
-
-    const client = new ssh2.Client();
-    let presented: Buffer | undefined;
-    const config: ConnectConfig = {
-      host: options.address, port, username: user, privateKey, sock,
-      readyTimeout: options.connectTimeoutMs ?? 20_000,
-      // Offer only the pinned key types, or a host with several keys may show one we did not pin.
-      algorithms: { serverHostKey: hostKeyAlgorithms(pinned) as NonNullable<ConnectConfig['algorithms']>['serverHostKey'] },
-      hostVerifier: (key: Buffer) => {
-        presented = key;
-        return pinned.some((p) => p.blob.equals(key));
-      },
-    };
-    try {
-      await new Promise<void>((resolve, reject) => {
-        client.once('ready', () => resolve());
-        client.once('error', reject);
-        client.once('close', () => reject(new Error('the server closed the connection during the handshake')));
-        client.connect(config);
-      });
-    } catch (error) {
-      // A failed handshake can still report a reset afterwards; it must not become an uncaught error.
-      client.on('error', () => {});
-      client.end();
-      sock?.destroy();
-      if (presented && !pinned.some((p) => p.blob.equals(presented!))) {
-        throw new HostKeyMismatchError(target, pinned.map(describeKey), describeKey(presented));
-      }
-      throw connectError(target, options, error);
-    }
-    // After the handshake, failures surface on the channel in use; keep an error here from crashing the process.
-    client.on('error', () => {});
-    // Through a jump host the transport is a tunnel, which the far end can half-close: the jump
-    // host then waits for our EOF before it closes, and ssh2 fails its channels only on close, so
-    // every command would wait out its deadline (47 s in the lab when a guest dropped the session).
-    // An SSH transport is useless half-closed: end it, so the loss shows at once.
-    if (sock) client.on('end', () => sock.destroy());
+    const client = await openSshClient({
+      options, port, user, name, target,
+      transport: async () => (options.via ? options.via.forwardOut(options.address, port, name) : undefined),
+    });
     const host = new SshHost(name, client, asDeadline(options.sftpDeadlineMs ?? (options.pace ?? Pace.neutral()).scaled(SFTP_BASE_MS)));
     client.once('close', () => {
       if (host.closed) return;
@@ -241,53 +201,33 @@ export class SshHost implements Host {
     }
   }
 
-  async readFile(file: string): Promise<string> {
-    const sftp = await this.sftp(file, 'read');
-    // A stream reads until EOF: sysfs files report a size (4096) that is not their length.
-    let stream: ReturnType<SFTPWrapper['createReadStream']> | undefined;
-    return this.fileCall('read', file, () => new Promise<string>((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      stream = sftp.createReadStream(file)
-        .on('data', (chunk: Buffer) => chunks.push(chunk))
-        .on('error', reject)
-        .on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    }), () => stream?.destroy());
+  readFile(file: string): Promise<string> {
+    return this.files.readFile(file);
   }
 
   async writeFile(file: string, data: string, options: { mode?: number } = {}): Promise<void> {
-    const sftp = await this.sftp(file, 'write');
-    if (KERNEL_FILE.test(file)) await this.writeKernelFile(file, data);
-    else await this.fileCall('write', file, () => promisify<void>((cb) => sftp.writeFile(file, data, { mode: options.mode }, cb)));
+    if (KERNEL_FILE.test(file)) {
+      await this.files.open(file, 'write');
+      await this.writeKernelFile(file, data);
+    } else await this.files.writeFile(file, data, options.mode);
     // The mode given to open() only applies to a file it creates; make it hold for an existing one too.
-    if (options.mode !== undefined) await this.fileCall('chmod', file, () => promisify<void>((cb) => sftp.chmod(file, options.mode!, cb)));
+    if (options.mode !== undefined) await this.files.chmod(file, options.mode);
   }
 
-  async readLink(file: string): Promise<string> {
-    const sftp = await this.sftp(file, 'readlink');
-    return this.fileCall('readlink', file, () => promisify<string>((cb) => sftp.readlink(file, cb)));
+  readLink(file: string): Promise<string> {
+    return this.files.readLink(file);
   }
 
-  async realPath(file: string): Promise<string> {
-    const sftp = await this.sftp(file, 'realpath');
-    return this.fileCall('realpath', file, () => promisify<string>((cb) => sftp.realpath(file, cb)));
+  realPath(file: string): Promise<string> {
+    return this.files.realPath(file);
   }
 
-  async readDir(dir: string): Promise<string[]> {
-    const sftp = await this.sftp(dir, 'list');
-    const entries = await this.fileCall('list', dir, () => promisify<{ filename: string }[]>((cb) => sftp.readdir(dir, cb)));
-    return entries.map((e) => e.filename).filter((n) => n !== '.' && n !== '..').sort();
+  readDir(dir: string): Promise<string[]> {
+    return this.files.readDir(dir);
   }
 
-  async stat(file: string): Promise<FileStat | undefined> {
-    const sftp = await this.sftp(file, 'stat');
-    try {
-      const s = await this.fileCall('stat', file, () => promisify<{ mode: number }>((cb) => sftp.lstat(file, cb)));
-      const type = s.mode & S_IFMT;
-      return { isFile: type === 0o100000, isDirectory: type === 0o040000, isSymbolicLink: type === 0o120000, mode: s.mode };
-    } catch (error) {
-      if (error instanceof HostFileError && error.code === 'ENOENT') return undefined;
-      throw error;
-    }
+  stat(file: string): Promise<FileStat | undefined> {
+    return this.files.stat(file);
   }
 
   async exists(file: string): Promise<boolean> {
@@ -295,7 +235,7 @@ export class SshHost implements Host {
   }
 
   async mkdir(dir: string, options: { mode?: number } = {}): Promise<void> {
-    const sftp = await this.sftp(dir, 'mkdir');
+    await this.files.open(dir, 'mkdir');
     // Mostly it is there already (the journal's folder, before each save): one round trip, not one per level.
     if ((await this.stat(dir))?.isDirectory) return;
     let current = '';
@@ -305,10 +245,9 @@ export class SshHost implements Host {
       if (found?.isDirectory) continue;
       if (found) throw new HostFileError(this.name, dir, 'mkdir', { cause: new Error(`${current} is not a directory`), code: 'ENOTDIR' });
       const at = current;
-      await this.fileCall('mkdir', dir, () => promisify<void>((cb) => sftp.mkdir(at, options.mode === undefined ? {} : { mode: options.mode }, cb)))
-        .catch(async (error: unknown) => {
-          if (!(await this.stat(at))?.isDirectory) throw error; // lost a race with another mkdir: fine
-        });
+      await this.files.mkdirOne(at, options.mode, dir).catch(async (error: unknown) => {
+        if (!(await this.stat(at))?.isDirectory) throw error; // lost a race with another mkdir: fine
+      });
     }
   }
 
@@ -320,11 +259,8 @@ export class SshHost implements Host {
     });
   }
 
-  async rename(from: string, to: string): Promise<void> {
-    const sftp = await this.sftp(from, 'rename');
-    absolute(to);
-    // Plain SFTP rename refuses an existing target; the posix-rename extension replaces it atomically.
-    await this.fileCall('rename', from, () => promisify<void>((cb) => sftp.ext_openssh_rename(from, to, cb)));
+  rename(from: string, to: string): Promise<void> {
+    return this.files.rename(from, to);
   }
 
   /**
@@ -459,52 +395,4 @@ export class SshHost implements Host {
     const message = result.stderr.trim().split('\n').pop() ?? `dd exited with ${result.exitCode}`;
     throw new HostFileError(this.name, file, 'write', { cause: new Error(message), code: errnoFromMessage(message) });
   }
-
-  private sftp(file: string, operation: string): Promise<SFTPWrapper> {
-    absolute(file);
-    if (this.lost) return Promise.reject(new HostFileError(this.name, file, operation, { cause: this.lost, remedy: this.lost.remedy }));
-    this.sftpSession ??= withDeadline(Promise.race([new Promise<SFTPWrapper>((resolve, reject) => {
-      this.client.sftp((error, sftp) => (error ? reject(error) : resolve(sftp)));
-    }), this.whenLost]), this.sftpDeadline, 'opening the SFTP session');
-    return this.sftpSession.catch((error: unknown) => {
-      this.sftpSession = undefined;
-      throw new HostFileError(this.name, file, operation, {
-        cause: error, code: error instanceof WaitTimeoutError ? 'ETIMEDOUT' : undefined,
-        remedy: error instanceof WaitTimeoutError ? this.sftpTimeoutRemedy()
-          : 'Enable the SFTP subsystem in the host\'s sshd_config (Subsystem sftp internal-sftp).',
-      });
-    });
-  }
-
-  /**
-   * One SFTP request with the SFTP deadline; any failure becomes a HostFileError naming this host,
-   * the path and the operation (ETIMEDOUT when the server never answered; `cancel` then ends what
-   * the request left open, such as a read stream).
-   */
-  private async fileCall<T>(operation: string, file: string, call: () => Promise<T>, cancel?: () => void): Promise<T> {
-    try {
-      return await withDeadline(Promise.race([call(), this.whenLost]), this.sftpDeadline, `SFTP ${operation}`);
-    } catch (error) {
-      if (error instanceof SshConnectionLostError) throw new HostFileError(this.name, file, operation, { cause: error, remedy: error.remedy });
-      if (!(error instanceof WaitTimeoutError)) throw new HostFileError(this.name, file, operation, { cause: error, code: sftpCode(error) });
-      cancel?.();
-      throw new HostFileError(this.name, file, operation, {
-        cause: error, code: 'ETIMEDOUT',
-        remedy: this.sftpTimeoutRemedy(),
-      });
-    }
-  }
-
-  private sftpTimeoutRemedy(): string {
-    return `${this.name} answered no SFTP request in time: check its load and its sshd (is the sftp subsystem hung?).`;
-  }
-}
-
-function absolute(file: string): string {
-  if (!file.startsWith('/')) throw new TypeError(`host paths are absolute; got ${JSON.stringify(file)}`);
-  return file;
-}
-
-function promisify<T>(call: (cb: (error: Error | null | undefined, value: T) => void) => void): Promise<T> {
-  return new Promise((resolve, reject) => call((error, value) => (error ? reject(error) : resolve(value))));
 }
