@@ -1,10 +1,10 @@
-import { raceAbort } from '../../../harness/wait/index.ts';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Host } from '../../../harness/host/host.ts';
 import type { ActiveInterface } from '../../../harness/pci/types.ts';
 import type { Check, HostMeta, RunMeta, Sample } from '../../../harness/results/schema.ts';
 import type { GuestHandle, RunOps, RunWriter } from '../../../harness/scenario/ops.ts';
+import { raceAbort } from '../../../harness/wait/index.ts';
 import { LAB, useSimLabs, type SimKernel } from '../../support/sim-kernel.ts';
 import { SimProcesses } from '../../support/sim-processes.ts';
 import { tempDir, tempDirSync } from '../../support/temp-dirs.ts';
