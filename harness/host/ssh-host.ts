@@ -1,7 +1,8 @@
 /**
  * `SshHost`: a lab host (or a guest) over SSH. Commands go through ssh2 exec channels, files through
- * SFTP. Key authentication only, and the host key is pinned: the caller says which key the host
- * must present and anything else is refused before a single command runs.
+ * SFTP (sftp-files.ts). Key authentication only, and the host key is pinned: the caller says which
+ * key the host must present and anything else is refused before a single command runs
+ * (ssh-handshake.ts).
  */
 import type { Client, ClientChannel } from 'ssh2';
 import { CommandError, HostFileError, errorMessage } from '../errors.ts';
