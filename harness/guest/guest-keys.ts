@@ -37,6 +37,11 @@ export interface GuestKeysOptions {
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+/**
+ * `sh -c HOST_KEY_SCRIPT passbench-host-key FOLDER KEYFILE`: the folder 0700 (also when it was
+ * there), a fresh ed25519 host key in it, 0600. The paths reach it as arguments, never as shell text.
+ */
+const HOST_KEY_SCRIPT = 'umask 077 && mkdir -p -m 0700 "$1" && chmod 0700 "$1" && rm -f -- "$2" && dropbearkey -t ed25519 -f "$2" && chmod 0600 "$2"';
 const NET_LINE = /^[a-z][a-z0-9]{0,14} (dhcp|\d{1,3}(\.\d{1,3}){3}\/\d{1,2}( \d{1,3}(\.\d{1,3}){3})?)$/;
 
 export async function makeGuestKeys(controller: Host, qemuHost: Host, o: GuestKeysOptions): Promise<GuestKeys> {
@@ -49,28 +54,27 @@ export async function makeGuestKeys(controller: Host, qemuHost: Host, o: GuestKe
   const client = await generateKeyPair(controller, o.localDir, `${o.name}-client`, `passbench-${o.name}`);
 
   // Commands only, no SFTP: through a dropbear lab host, SFTP calls overlapping with other
-  // guests' setups were seen to hang for good (no timeout there); a command has one.
-  await qemuHost.run(['mkdir', '-p', '-m', '0700', o.remoteDir]);
-  await qemuHost.run(['chmod', '0700', o.remoteDir]);
+  // guests' setups were seen to hang for good (no timeout there); a command has one. Each is a
+  // round trip before the guest can start: the folder and the host key are one command, then
+  // the other files side by side.
   const hostKeyFile = path.posix.join(o.remoteDir, 'host_key.dropbear');
   const authorizedKeys = path.posix.join(o.remoteDir, 'authorized_keys');
-  await qemuHost.run(['rm', '-f', '--', hostKeyFile]);
+  const netFile = path.posix.join(o.remoteDir, 'net');
   // dropbearkey prints the public line on stdout ("Public key portion is:\nssh-ed25519 AAAA… user@host").
-  const made = await qemuHost.run(['dropbearkey', '-t', 'ed25519', '-f', hostKeyFile]);
-  await qemuHost.run(['chmod', '0600', hostKeyFile]);
+  const made = await qemuHost.run(['sh', '-c', HOST_KEY_SCRIPT, 'passbench-host-key', o.remoteDir, hostKeyFile]);
   const line = made.stdout.split('\n').find((l) => l.startsWith('ssh-ed25519 '));
   if (!line) throw new PassbenchError(`dropbearkey on ${qemuHost.name} printed no public key: ${made.stdout.slice(0, 300)}`);
   const hostKey = formatPublicKey(parsePublicKey(line, `dropbearkey -f ${hostKeyFile}`));
 
-  await writeSecret(qemuHost, authorizedKeys, formatPublicKey(client.publicKey) + '\n');
+  const net = o.net && o.net.length > 0;
+  await Promise.all([
+    writeSecret(qemuHost, authorizedKeys, formatPublicKey(client.publicKey) + '\n'),
+    net ? writeSecret(qemuHost, netFile, o.net!.join('\n') + '\n') : undefined,
+  ]);
   const fwCfg: FwCfgFile[] = [
     { name: 'authorized_keys', file: authorizedKeys },
     { name: 'host_key', file: hostKeyFile },
+    ...(net ? [{ name: 'net', file: netFile }] : []),
   ];
-  if (o.net && o.net.length > 0) {
-    const netFile = path.posix.join(o.remoteDir, 'net');
-    await writeSecret(qemuHost, netFile, o.net.join('\n') + '\n');
-    fwCfg.push({ name: 'net', file: netFile });
-  }
   return { identityFile: client.privateKeyPath, hostKey, remoteDir: o.remoteDir, fwCfg };
 }

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+
 /**
  * Paths on a lab host that come from config or the command line (a journal folder, a guest
  * image) reach sysfs-adjacent files and QEMU's argv, so they are plain: absolute, a small set of
@@ -14,4 +16,13 @@ export function hostPathProblem(value: string, kind: 'file' | 'folder'): string 
   if (kind === 'file' && value.endsWith('/')) return 'it ends with "/", so it names a folder, not a file';
   if (value === '/') return 'it is the root folder itself';
   return undefined;
+}
+
+/**
+ * The temp file that replaces `file` (Host.replaceFile): beside it, so the rename stays on one
+ * filesystem, and a name of this writer's own (with one fixed name, two writers renamed each
+ * other's halves).
+ */
+export function replacementTemp(file: string): string {
+  return `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
 }

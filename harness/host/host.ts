@@ -62,8 +62,14 @@ export interface Host {
   exists(path: string): Promise<boolean>;
   mkdir(path: string, options?: { mode?: number }): Promise<void>;
   remove(path: string): Promise<void>;
-  /** Renames within the host: how journals are replaced atomically. */
+  /** Renames within the host. */
   rename(from: string, to: string): Promise<void>;
+  /**
+   * Replaces a file's content atomically and durably (how the journal is saved): a temp file of
+   * this writer's own beside it, fsynced, renamed over it, and the folder fsynced, so after a crash
+   * the file holds the old content or the new, whole, never a mix. The folder must exist.
+   */
+  replaceFile(path: string, data: string, options: { mode: number }): Promise<void>;
   /**
    * fsync(2) of each file or folder (a folder: its entries, e.g. after a rename), so they survive
    * a crash of the host. Both real hosts have it; a test double holding no real files may not.

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { CommandError, HostFileError } from '../errors.ts';
 import type { FileStat, Host, HostProcess, RunOptions, RunResult, SpawnOptions } from './host.ts';
+import { replacementTemp } from './host-path.ts';
 import { splitLines } from './lines.ts';
 
 export interface LocalHostOptions {
@@ -126,6 +127,27 @@ export class LocalHost implements Host {
 
   async rename(from: string, to: string): Promise<void> {
     await this.fsCall('rename', from, () => fs.rename(this.at(from), this.at(to)));
+  }
+
+  async replaceFile(file: string, data: string, options: { mode: number }): Promise<void> {
+    const tmp = replacementTemp(file);
+    try {
+      await this.fsCall('write', tmp, async () => {
+        const handle = await fs.open(this.at(tmp), 'wx', options.mode);
+        try {
+          await handle.writeFile(data);
+          await handle.chmod(options.mode); // open's mode is filtered by the umask
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+      });
+      await this.rename(tmp, file);
+    } catch (error) {
+      await fs.rm(this.at(tmp), { force: true }).catch(() => undefined);
+      throw error;
+    }
+    await this.sync([path.posix.dirname(file)]);
   }
 
   async sync(paths: readonly string[]): Promise<void> {

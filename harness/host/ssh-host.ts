@@ -4,9 +4,11 @@
  * key the host must present and anything else is refused before a single command runs
  * (ssh-handshake.ts).
  */
+import path from 'node:path';
 import type { Client, ClientChannel } from 'ssh2';
 import { CommandError, HostFileError, errorMessage } from '../errors.ts';
 import type { FileStat, Host, HostProcess, RunOptions, RunResult, SpawnOptions } from './host.ts';
+import { replacementTemp } from './host-path.ts';
 import { splitLines } from './lines.ts';
 import { shellJoin } from './shell-quote.ts';
 import type { SshTarget } from './ssh-target.ts';
@@ -43,6 +45,13 @@ const EXEC_ATTEMPTS = 6;
 const EXEC_RETRY_MS = 30_000;
 /** close(): how long a spawned process and then the connection get to end. */
 const CLOSE_GRACE_MS = 2_000;
+/**
+ * replaceFile's command, `sh -c SCRIPT passbench-replace TMP FILE FOLDER MODE`, the content on
+ * stdin: the new content on disk before it takes the file's name, the name on disk before the
+ * caller goes on. A failure before the rename leaves the old file and no temp file. `mv -T`, as
+ * rename(2): onto a folder it fails instead of moving the file into it.
+ */
+export const REPLACE_FILE_SCRIPT = 'umask 077; if cat >"$1" && chmod "$4" "$1" && sync -- "$1" && mv -fT "$1" "$2"; then exec sync -- "$3"; fi; rm -f "$1"; exit 1';
 
 interface StartIo {
   onStdout: (chunk: Buffer) => void;
@@ -262,6 +271,22 @@ export class SshHost implements Host {
 
   rename(from: string, to: string): Promise<void> {
     return this.files.rename(from, to);
+  }
+
+  /**
+   * One command where SFTP would take six round trips (write, chmod, fsync, rename, fsync of the
+   * folder): the journal is saved before every change a run makes. The script is a constant; the
+   * paths and the mode reach it as arguments, never as shell text. umask 077 first: the temp file
+   * is never readable by others, not even for a moment.
+   */
+  async replaceFile(file: string, data: string, options: { mode: number }): Promise<void> {
+    absolute(file);
+    if (!Number.isInteger(options.mode) || options.mode < 0 || options.mode > 0o7777) throw new RangeError(`replaceFile: bad mode ${options.mode}`);
+    const tmp = replacementTemp(file);
+    await this.run(['sh', '-c', REPLACE_FILE_SCRIPT, 'passbench-replace', tmp, file, path.posix.dirname(file), options.mode.toString(8)], { input: data })
+      .catch((error: unknown) => {
+        throw new HostFileError(this.name, file, 'replace', { cause: error });
+      });
   }
 
   /**

@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { hostPathProblem } from '../host/host-path.ts';
-import { PassbenchError, UsageError, errorMessage } from '../errors.ts';
+import { HostFileError, PassbenchError, UsageError, errorMessage } from '../errors.ts';
 import type { Host } from '../host/host.ts';
 import type { BindMethod } from '../pci/driver-ops.ts';
 import { Mutex } from '../wait/index.ts';
@@ -16,8 +15,8 @@ export { stepSubject, type DriverStep, type FilesStep, type JournalFile, type Jo
  * what `passbench restore` needs. A step is `pending` until its change is confirmed; restore
  * undoes pending steps too, since the change may have half happened.
  *
- * Every change re-reads the file, changes it and replaces it (a temp file of its own + rename,
- * both fsynced): two writers in this process are serialised by a mutex per file, two processes
+ * Every change re-reads the file, changes it and replaces it (Host.replaceFile: a temp file of its
+ * own, fsynced, renamed, the folder fsynced): two writers in this process are serialised by a mutex per file, two processes
  * by the host lock (harness/scenario/host-lock.ts) that every host-changing command holds.
  */
 export const DEFAULT_JOURNAL_PATH = '/var/lib/passbench/journal.json';
@@ -132,21 +131,10 @@ export class Journal {
   }
 
   private async save(data: JournalFile): Promise<void> {
-    // A temp name of this writer's own: with one fixed name, two writers renamed each other's halves.
-    const tmp = `${this.path}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
-    const dir = path.posix.dirname(this.path);
-    await this.host.mkdir(dir);
-    try {
-      await this.host.writeFile(tmp, `${JSON.stringify(data, null, 2)}\n`, { mode: 0o600 });
-      // The new content on disk before it takes the journal's name, and the name on disk before the
-      // caller's sysfs write: after a power cut the journal holds the step or the file is the old one.
-      await syncToDisk(this.host, [tmp]);
-      await this.host.rename(tmp, this.path);
-    } catch (error) {
-      await this.host.remove(tmp).catch(() => undefined);
-      throw error;
-    }
-    await syncToDisk(this.host, [dir]);
+    await this.host.mkdir(path.posix.dirname(this.path));
+    // On disk, under its name, before the caller's sysfs write: after a power cut the journal
+    // holds the step, or the file is the old one.
+    await this.host.replaceFile(this.path, `${JSON.stringify(data, null, 2)}\n`, { mode: 0o600 });
   }
 }
 
@@ -155,8 +143,12 @@ function emptyJournal(host: Host): JournalFile {
 }
 
 async function readJournal(host: Host, file: string): Promise<JournalFile | undefined> {
-  if (!(await host.exists(file))) return undefined;
-  const text = await host.readFile(file);
+  // One request, not a look and then a read: the journal is read before every change.
+  const text = await host.readFile(file).catch((error: unknown) => {
+    if (error instanceof HostFileError && error.code === 'ENOENT') return undefined;
+    throw error;
+  });
+  if (text === undefined) return undefined;
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

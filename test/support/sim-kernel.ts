@@ -101,6 +101,7 @@ export class SimKernel implements Host {
   async mkdir(p: string, o?: { mode?: number }): Promise<void> { this.checkAlive(); return this.files.mkdir(p, o); }
   async remove(p: string): Promise<void> { this.checkAlive(); return this.files.remove(p); }
   async rename(a: string, b: string): Promise<void> { this.checkAlive(); return this.files.rename(a, b); }
+  async replaceFile(p: string, d: string, o: { mode: number }): Promise<void> { this.checkAlive(); return this.files.replaceFile(p, d, o); }
 
   /** After a simulated crash the "process" is gone: nothing it tries reaches the host any more. */
   private checkAlive(): void {
