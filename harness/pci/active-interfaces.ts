@@ -36,11 +36,15 @@ export async function gatherNetFacts(host: Host): Promise<NetFacts> {
       });
     }
   };
-  const v4 = await ipJson<IpRoute>(['route', 'show', 'default']);
-  // A host without IPv6 answers this with an error; that just means no IPv6 default route.
-  const v6 = await ipJson<IpRoute>(['-6', 'route', 'show', 'default']).catch(() => []);
-  const addrs = await ipJson<IpAddr>(['addr', 'show']);
-  const links = await ipJson<IpLink>(['-d', 'link', 'show']);
+  // Asked at once: each is a round trip to a remote host, and none depends on another.
+  const [v4, v6, addrs, links, client] = await Promise.all([
+    ipJson<IpRoute>(['route', 'show', 'default']),
+    // A host without IPv6 answers this with an error; that just means no IPv6 default route.
+    ipJson<IpRoute>(['-6', 'route', 'show', 'default']).catch(() => []),
+    ipJson<IpAddr>(['addr', 'show']),
+    ipJson<IpLink>(['-d', 'link', 'show']),
+    sshClientAddress(host),
+  ]);
   const facts: NetFacts = {
     defaultRoutes: [
       ...routeDevs(v4).map((dev) => ({ dev, family: 'ipv4' as const })),
@@ -54,7 +58,6 @@ export async function gatherNetFacts(host: Host): Promise<NetFacts> {
     ),
     links: links.map((l) => ({ name: l.ifname ?? '?', master: l.master, kind: l.linkinfo?.info_kind, ...(l.link ? { link: l.link } : {}) })),
   };
-  const client = await sshClientAddress(host);
   if (client) {
     // A link-local client (fe80::9%eth0) names its interface; `ip route get` cannot route it.
     const zone = /%(.+)$/.exec(client)?.[1];

@@ -50,27 +50,47 @@ export async function findHostDependencies(host: Host, candidates: readonly Bdf[
       uses.set(bdf as Bdf, list);
     }
   };
-  const blocks = await readBlockDevices(host);
-  for (const { block, use } of await blockUses(host, blocks)) {
-    for (const leaf of await lowerDevices(host, block)) {
-      const where = blocks.get(leaf)?.path;
-      if (where) add(where, leaf === block ? use : { ...use, block: leaf, via: block });
-    }
-  }
-  const fb0 = await realPathOptional(host, '/sys/class/graphics/fb0/device');
+  // Every read goes out at once (each is a round trip to a remote host); what they found is added
+  // below in a fixed order, so the reasons read the same whatever answered first.
+  const [storage, fb0, candidateFacts, inputs] = await Promise.all([
+    storageUses(host),
+    realPathOptional(host, '/sys/class/graphics/fb0/device'),
+    Promise.all(candidates.map(async (bdf) => {
+      const [bootVga, cls] = await Promise.all(['boot_vga', 'class'].map((a) => readOptional(host, `${PCI_DEVICES_DIR}/${bdf}/${a}`)));
+      return { bdf, bootVga, cls };
+    })),
+    inputDevices(host),
+  ]);
+  for (const { where, use } of storage) add(where, use);
   if (fb0) add(fb0, { kind: 'console', evidence: 'its framebuffer is fb0' });
-  for (const bdf of candidates) {
-    if ((await readOptional(host, `${PCI_DEVICES_DIR}/${bdf}/boot_vga`)) === '1') {
-      add(`/${bdf}`, { kind: 'console', evidence: 'boot_vga is 1' });
-    }
-    const bridge = CHIPSET_CLASSES[((await readOptional(host, `${PCI_DEVICES_DIR}/${bdf}/class`)) ?? '').slice(0, 6)];
+  for (const { bdf, bootVga, cls } of candidateFacts) {
+    if (bootVga === '1') add(`/${bdf}`, { kind: 'console', evidence: 'boot_vga is 1' });
+    const bridge = CHIPSET_CLASSES[(cls ?? '').slice(0, 6)];
     if (bridge) add(`/${bdf}`, { kind: 'chipset', bridge });
   }
-  for (const input of (await readDirOptional(host, '/sys/class/input')).filter((n) => /^input\d+$/.test(n))) {
-    const where = await realPathOptional(host, `/sys/class/input/${input}`);
-    if (where) add(where, { kind: 'input', input, name: await readOptional(host, `/sys/class/input/${input}/name`) });
-  }
+  for (const { where, input, name } of inputs) add(where, { kind: 'input', input, name });
   return uses;
+}
+
+/** Each block device in use, and each device below it, with the sysfs path it sits at. */
+async function storageUses(host: Host): Promise<{ where: string; use: BlockUse }[]> {
+  const blocks = await readBlockDevices(host);
+  const found = await Promise.all((await blockUses(host, blocks)).map(async ({ block, use }) =>
+    (await lowerDevices(host, block)).flatMap((leaf) => {
+      const where = blocks.get(leaf)?.path;
+      return where ? [{ where, use: leaf === block ? use : { ...use, block: leaf, via: block } }] : [];
+    })));
+  return found.flat();
+}
+
+/** Input devices (keyboards, mice) and where they sit. */
+async function inputDevices(host: Host): Promise<{ where: string; input: string; name?: string }[]> {
+  const inputs = (await readDirOptional(host, '/sys/class/input')).filter((n) => /^input\d+$/.test(n));
+  const found = await Promise.all(inputs.map(async (input) => {
+    const [where, name] = await Promise.all([realPathOptional(host, `/sys/class/input/${input}`), readOptional(host, `/sys/class/input/${input}/name`)]);
+    return where ? [{ where, input, name }] : [];
+  }));
+  return found.flat();
 }
 
 /** One phrase for people: `sda1 mounted at / (the root filesystem)`. */
@@ -90,11 +110,13 @@ interface BlockDevice { path: string; dev?: string }
 
 /** /sys/class/block: name → its device path and major:minor. */
 async function readBlockDevices(host: Host): Promise<Map<string, BlockDevice>> {
+  const names = await readDirOptional(host, CLASS_BLOCK);
+  const read = await Promise.all(names.map((name) => Promise.all([realPathOptional(host, `${CLASS_BLOCK}/${name}`), readOptional(host, `${CLASS_BLOCK}/${name}/dev`)])));
   const blocks = new Map<string, BlockDevice>();
-  for (const name of await readDirOptional(host, CLASS_BLOCK)) {
-    const where = await realPathOptional(host, `${CLASS_BLOCK}/${name}`);
-    if (where) blocks.set(name, { path: where, dev: await readOptional(host, `${CLASS_BLOCK}/${name}/dev`) });
-  }
+  names.forEach((name, i) => {
+    const [where, dev] = read[i]!;
+    if (where) blocks.set(name, { path: where, dev });
+  });
   return blocks;
 }
 
@@ -109,19 +131,25 @@ async function blockUses(host: Host, blocks: ReadonlyMap<string, BlockDevice>): 
     const name = path.posix.basename((await realPathOptional(host, source)) ?? source);
     return blocks.has(name) ? name : undefined;
   };
-  for (const m of parseMountInfo((await readOptional(host, '/proc/self/mountinfo')) ?? '')) {
-    const block = await resolve(m.source, m.dev);
+  const [mountinfo, swaps, holders] = await Promise.all([
+    readOptional(host, '/proc/self/mountinfo'),
+    readOptional(host, '/proc/swaps'),
+    Promise.all([...blocks.keys()].map(async (block) => ({ block, holders: await readDirOptional(host, `${CLASS_BLOCK}/${block}/holders`) }))),
+  ]);
+  const mounts = parseMountInfo(mountinfo ?? '');
+  const swapFiles = parseSwaps(swaps ?? '');
+  // A swap file lives on a mounted filesystem, which is already counted.
+  const [mounted, swapped] = await Promise.all([
+    Promise.all(mounts.map((m) => resolve(m.source, m.dev))),
+    Promise.all(swapFiles.map((file) => resolve(file))),
+  ]);
+  mounts.forEach((m, i) => {
+    const block = mounted[i];
     if (block) found.push({ block, use: { kind: 'mount', block, mountPoint: m.mountPoint } });
-  }
-  for (const file of parseSwaps((await readOptional(host, '/proc/swaps')) ?? '')) {
-    // A swap file lives on a mounted filesystem, which is already counted.
-    const block = await resolve(file);
-    if (block) found.push({ block, use: { kind: 'swap', block } });
-  }
-  for (const block of blocks.keys()) {
-    for (const holder of await readDirOptional(host, `${CLASS_BLOCK}/${block}/holders`)) {
-      found.push({ block, use: { kind: 'held', block, holder } });
-    }
+  });
+  for (const block of swapped) if (block) found.push({ block, use: { kind: 'swap', block } });
+  for (const { block, holders: list } of holders) {
+    for (const holder of list) found.push({ block, use: { kind: 'held', block, holder } });
   }
   // The root filesystem first, so it leads each device's reasons.
   return found.sort((a, b) => Number(isRoot(b.use)) - Number(isRoot(a.use)));
@@ -133,9 +161,8 @@ const isRoot = (use: HostUse) => use.kind === 'mount' && use.mountPoint === '/';
 async function lowerDevices(host: Host, block: string, seen = new Set<string>()): Promise<string[]> {
   if (seen.has(block)) return [];
   seen.add(block);
-  const below = [block];
-  for (const slave of await readDirOptional(host, `${CLASS_BLOCK}/${block}/slaves`)) below.push(...(await lowerDevices(host, slave, seen)));
-  return below;
+  const slaves = await readDirOptional(host, `${CLASS_BLOCK}/${block}/slaves`);
+  return [block, ...(await Promise.all(slaves.map((slave) => lowerDevices(host, slave, seen)))).flat()];
 }
 
 /** /proc/self/mountinfo: `36 35 98:0 /mnt1 /mnt/parent rw,noatime master:1 - ext3 /dev/root rw,errors=continue`. */

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { decideActiveInterfaces, describeReasons, findActiveInterfaces } from '../../../harness/pci/active-interfaces.ts';
+import { decideActiveInterfaces, describeReasons, findActiveInterfaces, gatherNetFacts } from '../../../harness/pci/active-interfaces.ts';
+import type { Host } from '../../../harness/host/host.ts';
 import type { Bdf } from '../../../harness/pci/bdf.ts';
 import { GuardError, assignGroups } from '../../../harness/prepare/assign-group.ts';
 import { ipRunner, type NetShape } from '../../support/ip-answers.ts';
@@ -87,5 +88,20 @@ describe('pci/active-interfaces: the session\'s path through uppers and routes (
       links: links(),
       sshConnection: 'fe80::9%eth2 50022 fe80::5054:ff:fe12:3456%eth2 22',
     }, /eth2, which the host uses \(default route \(ipv6\), carries the SSH session from fe80::9%eth2\)/);
+  });
+
+  it('asks the host its routes, addresses, links and SSH session at once (each a round trip), then routes the client', async () => {
+    const answer = ipRunner({ v4Default: [{ dst: 'default', dev: 'eth0' }], sshConnection: '10.0.2.2 50022 10.0.2.15 22', routeGet: { '10.0.2.2': [{ dev: 'eth0' }] } });
+    let inFlight = 0;
+    let most = 0;
+    const host = { name: 'slow', run: async (argv: readonly string[]) => {
+      most = Math.max(most, ++inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      inFlight -= 1;
+      return answer(argv);
+    } } as unknown as Host;
+    const facts = await gatherNetFacts(host);
+    assert.deepEqual([facts.defaultRoutes, facts.ssh], [[{ dev: 'eth0', family: 'ipv4' }], { client: '10.0.2.2', dev: 'eth0' }]);
+    assert.equal(most, 5, `at most ${most} commands in flight`);
   });
 });

@@ -38,4 +38,29 @@ describe('pci/host-dependencies: what the host\'s storage, console and input sit
     await tree.writeFile('/proc/self/mountinfo', '22 1 0:25 / / rw - btrfs /dev/mapper/vg-root rw\n');
     assert.deepEqual((await findHostDependencies(sim)).get(LAB.sata as never)!.map(describeHostUse), ['sda2 under dm-0 mounted at / (the root filesystem)']);
   });
+
+  it('reads storage, console, input and the candidates at once, and finds the same as one read at a time', async () => {
+    // Over SSH each read is a round trip (45-140 ms to the virtual lab host), and run and bind look twice.
+    const { sim, tree } = await lab();
+    await tree.addBlockDevice({ name: 'sda', dev: '8:0', bdf: LAB.sata, partitions: [{ name: 'sda1', dev: '8:1' }, { name: 'sda2', dev: '8:2' }] });
+    await tree.addBlockDevice({ name: 'md0', dev: '9:0', slaves: ['sda2'] });
+    await tree.writeFile('/proc/self/mountinfo', '22 1 8:1 / / rw - ext4 /dev/root rw\n');
+    await tree.writeFile('/proc/swaps', 'Filename Type Size Used Priority\n/dev/sda2 partition 1 0 -2\n');
+    let inFlight = 0;
+    let most = 0;
+    const slow = Object.create(sim) as typeof sim;
+    for (const method of ['readFile', 'readDir', 'realPath'] as const) {
+      const original = sim[method].bind(sim) as (p: string) => Promise<unknown>;
+      Object.assign(slow, { [method]: async (p: string) => {
+        most = Math.max(most, ++inFlight);
+        try {
+          await new Promise((r) => setTimeout(r, 5));
+          return await original(p);
+        } finally { inFlight--; }
+      } });
+    }
+    const candidates = [LAB.sata as never, LAB.lpc as never];
+    assert.deepEqual([...(await findHostDependencies(slow, candidates))], [...(await findHostDependencies(sim, candidates))]);
+    assert.ok(most >= 8, `at most ${most} reads in flight`);
+  });
 });
