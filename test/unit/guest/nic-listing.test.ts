@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { parseNicListing } from '../../../harness/guest/nic-listing.ts';
-import { linkVerdict, type DeviceProof } from '../../../harness/guest/prove-device.ts';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { NIC_LISTING_SCRIPT, linkVerdict, type DeviceProof } from '../../../harness/guest/prove-device.ts';
+import { LocalHost } from '../../../harness/host/local-host.ts';
 
 describe('guest NIC listing', () => {
   const text = [
@@ -44,4 +47,28 @@ describe('guest NIC listing', () => {
     assert.match(bad.text, /NO LINK \(operstate down\); kernel: igbvf 0000:00:02.0: PF still in reset state/);
     assert.equal(linkVerdict({ ...proof, linkUp: true, operstate: 'up' }).ok, true);
   });
+
+  // Read-only: this machine's own /sys, as the guest's would be read.
+  for (const shell of ['busybox sh', 'dash']) {
+    it(`the listing script, under ${shell}, reads this machine's NICs as sysfs has them`, async () => {
+      const out = (await new LocalHost().run([...shell.split(' '), '-c', NIC_LISTING_SCRIPT])).stdout;
+      const listed = parseNicListing(out);
+      const expected = [];
+      for (const iface of (await fs.readdir('/sys/class/net')).sort()) {
+        const dev = `/sys/class/net/${iface}/device`;
+        if (!(await fs.stat(dev).catch(() => undefined))) continue;
+        const read = async (p: string) => (await fs.readFile(p, 'utf8')).trim();
+        const driver = await fs.readlink(`${dev}/driver`).then((l) => path.basename(l), () => 'none');
+        expected.push({
+          iface, pciAddress: path.basename(await fs.realpath(dev)), driver,
+          vendorDevice: `${await read(`${dev}/vendor`)}:${await read(`${dev}/device`)}`.replace(/0x/g, ''),
+          operstate: await read(`/sys/class/net/${iface}/operstate`),
+        });
+      }
+      assert.ok(expected.length > 0, 'this machine has a NIC with a device');
+      assert.deepEqual(listed.nics.map(({ iface, pciAddress, driver, vendorDevice, operstate }) => ({ iface, pciAddress, driver, vendorDevice, operstate })), expected);
+      assert.equal(listed.kernel, (await fs.readFile('/proc/sys/kernel/osrelease', 'utf8')).trim());
+      assert.ok(listed.nics.every((n) => n.addresses.every((a) => /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(a))), out);
+    });
+  }
 });
