@@ -48,20 +48,34 @@ export interface DeviceOptions {
 }
 
 export async function gatherHostFacts(host: Host, options: DeviceOptions = {}): Promise<HostFacts> {
-  const dmesg = await host.run(['dmesg'], { allowFailure: true }).catch((e: unknown) => ({ exitCode: -1, stdout: '', stderr: errorMessage(e) }));
-  const units = await readDirOptional(host, '/sys/class/iommu');
+  // Asked at once: over SSH each is a round trip, and none depends on another (but the IOMMU
+  // units' capabilities, read once the units are known).
+  const units = readDirOptional(host, '/sys/class/iommu');
+  const [dmesg, cpuinfo, kvm, modulesDir, cmdline, unitList, intelIrCapable, groups, modules, qemu, device] = await Promise.all([
+    host.run(['dmesg'], { allowFailure: true }).catch((e: unknown) => ({ exitCode: -1, stdout: '', stderr: errorMessage(e) })),
+    readOptional(host, '/proc/cpuinfo'),
+    probeKvm(host),
+    readDirOptional(host, '/sys/module'),
+    readOptional(host, '/proc/cmdline'),
+    units,
+    units.then((list) => readIntelIr(host, list)),
+    readDirOptional(host, '/sys/kernel/iommu_groups'),
+    probeModules(host),
+    probeQemu(host),
+    options.device ? gatherDeviceFacts(host, options.device, options) : undefined,
+  ]);
   return {
-    cpu: parseCpuinfo(await readOptional(host, '/proc/cpuinfo')),
-    kvm: await probeKvm(host),
-    kvmModules: (await readDirOptional(host, '/sys/module')).filter((m) => /^kvm/.test(m)),
+    cpu: parseCpuinfo(cpuinfo),
+    kvm,
+    kvmModules: modulesDir.filter((m) => /^kvm/.test(m)),
     ...(dmesg.exitCode === 0 ? { dmesg: dmesg.stdout } : { dmesgError: dmesg.stderr.trim() || `exit code ${dmesg.exitCode}` }),
-    cmdline: await readOptional(host, '/proc/cmdline'),
-    iommuUnits: units,
-    intelIrCapable: await readIntelIr(host, units),
-    iommuGroupCount: (await readDirOptional(host, '/sys/kernel/iommu_groups')).length,
-    modules: await probeModules(host),
-    qemu: await probeQemu(host),
-    device: options.device ? await gatherDeviceFacts(host, options.device, options) : undefined,
+    cmdline,
+    iommuUnits: unitList,
+    intelIrCapable,
+    iommuGroupCount: groups.length,
+    modules,
+    qemu,
+    device,
   };
 }
 
@@ -82,15 +96,12 @@ async function readIntelIr(host: Host, units: readonly string[]): Promise<boolea
 }
 
 async function probeModules(host: Host): Promise<Record<string, ModuleState>> {
-  const states: Record<string, ModuleState> = {};
-  for (const name of VFIO_MODULES) {
-    if (await host.exists(`/sys/module/${name}`)) states[name] = 'loaded';
-    else {
-      const r = await host.run(['modinfo', '-n', name], { allowFailure: true }).catch(() => ({ exitCode: -1 }));
-      states[name] = r.exitCode === 0 ? 'available' : 'missing';
-    }
-  }
-  return states;
+  const states = await Promise.all(VFIO_MODULES.map(async (name): Promise<ModuleState> => {
+    if (await host.exists(`/sys/module/${name}`)) return 'loaded';
+    const r = await host.run(['modinfo', '-n', name], { allowFailure: true }).catch(() => ({ exitCode: -1 }));
+    return r.exitCode === 0 ? 'available' : 'missing';
+  }));
+  return Object.fromEntries(VFIO_MODULES.map((name, i) => [name, states[i]!]));
 }
 
 async function probeQemu(host: Host): Promise<HostFacts['qemu']> {

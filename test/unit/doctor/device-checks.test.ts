@@ -5,6 +5,7 @@ import { setNumVfs } from '../../../harness/pci/sriov-ops.ts';
 import type { ActiveInterface } from '../../../harness/pci/types.ts';
 import { GuardError, assignGroups } from '../../../harness/prepare/assign-group.ts';
 import { HOST_USE, LAB, useSimLabs } from '../../support/sim-kernel.ts';
+import { slowHost } from '../../support/slow-host.ts';
 
 const b = (s: string) => s as Bdf;
 const eth0Active: ActiveInterface[] = [{ name: 'eth0', reasons: [{ kind: 'default-route', family: 'ipv4' }] }];
@@ -63,5 +64,13 @@ describe('doctor --device: the verdict bind would give, before anything changes'
       });
       assert.equal(doctor, bind, device);
     }
+  });
+
+  it('asks the host its facts at once (each a round trip over SSH), and grades them as when asked one by one', async () => {
+    const { sim } = await lab();
+    const slow = slowHost(sim, ['run', 'readFile', 'readDir', 'readLink', 'realPath', 'exists', 'stat']);
+    assert.deepEqual(await runDoctor(slow.host), await runDoctor(sim));
+    assert.ok(slow.mostInFlight() >= 8, `at most ${slow.mostInFlight()} calls in flight`);
+    assert.deepEqual(await runDoctor(slow.host, { device: b(LAB.pf), probeActive }), await runDoctor(sim, { device: b(LAB.pf), probeActive }));
   });
 });

@@ -5,6 +5,7 @@ import type { Bdf } from '../../../harness/pci/bdf.ts';
 import { GuardError, assignGroups } from '../../../harness/prepare/assign-group.ts';
 import { ipRunner, type NetShape } from '../../support/ip-answers.ts';
 import { LAB, snapshot, useSimLabs } from '../../support/sim-kernel.ts';
+import { slowHost } from '../../support/slow-host.ts';
 
 describe('pci/active-interfaces', () => {
   it('marks default routes, addresses, the SSH session and bond/bridge members', () => {
@@ -92,16 +93,9 @@ describe('pci/active-interfaces: the session\'s path through uppers and routes (
 
   it('asks the host its routes, addresses, links and SSH session at once (each a round trip), then routes the client', async () => {
     const answer = ipRunner({ v4Default: [{ dst: 'default', dev: 'eth0' }], sshConnection: '10.0.2.2 50022 10.0.2.15 22', routeGet: { '10.0.2.2': [{ dev: 'eth0' }] } });
-    let inFlight = 0;
-    let most = 0;
-    const host = { name: 'slow', run: async (argv: readonly string[]) => {
-      most = Math.max(most, ++inFlight);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      inFlight -= 1;
-      return answer(argv);
-    } } as unknown as Host;
-    const facts = await gatherNetFacts(host);
+    const slow = slowHost({ name: 'slow', run: async (argv: readonly string[]) => answer(argv) } as unknown as Host, ['run']);
+    const facts = await gatherNetFacts(slow.host);
     assert.deepEqual([facts.defaultRoutes, facts.ssh], [[{ dev: 'eth0', family: 'ipv4' }], { client: '10.0.2.2', dev: 'eth0' }]);
-    assert.equal(most, 5, `at most ${most} commands in flight`);
+    assert.equal(slow.mostInFlight(), 5, `at most ${slow.mostInFlight()} commands in flight`);
   });
 });

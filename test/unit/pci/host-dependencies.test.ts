@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describeHostUse, findHostDependencies, parseMountInfo, parseSwaps } from '../../../harness/pci/host-dependencies.ts';
 import { LAB, useSimLabs } from '../../support/sim-kernel.ts';
+import { slowHost } from '../../support/slow-host.ts';
 
 describe('pci/host-dependencies: what the host\'s storage, console and input sit on', () => {
   const lab = useSimLabs();
@@ -46,21 +47,9 @@ describe('pci/host-dependencies: what the host\'s storage, console and input sit
     await tree.addBlockDevice({ name: 'md0', dev: '9:0', slaves: ['sda2'] });
     await tree.writeFile('/proc/self/mountinfo', '22 1 8:1 / / rw - ext4 /dev/root rw\n');
     await tree.writeFile('/proc/swaps', 'Filename Type Size Used Priority\n/dev/sda2 partition 1 0 -2\n');
-    let inFlight = 0;
-    let most = 0;
-    const slow = Object.create(sim) as typeof sim;
-    for (const method of ['readFile', 'readDir', 'realPath'] as const) {
-      const original = sim[method].bind(sim) as (p: string) => Promise<unknown>;
-      Object.assign(slow, { [method]: async (p: string) => {
-        most = Math.max(most, ++inFlight);
-        try {
-          await new Promise((r) => setTimeout(r, 5));
-          return await original(p);
-        } finally { inFlight--; }
-      } });
-    }
+    const slow = slowHost(sim, ['readFile', 'readDir', 'realPath']);
     const candidates = [LAB.sata as never, LAB.lpc as never];
-    assert.deepEqual([...(await findHostDependencies(slow, candidates))], [...(await findHostDependencies(sim, candidates))]);
-    assert.ok(most >= 8, `at most ${most} reads in flight`);
+    assert.deepEqual([...(await findHostDependencies(slow.host, candidates))], [...(await findHostDependencies(sim, candidates))]);
+    assert.ok(slow.mostInFlight() >= 8, `at most ${slow.mostInFlight()} reads in flight`);
   });
 });

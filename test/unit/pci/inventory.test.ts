@@ -5,6 +5,7 @@ import { groupOf, listIommuGroups, readIommuGroup } from '../../../harness/pci/i
 import { listPciDevices, readPciDevice } from '../../../harness/pci/inventory.ts';
 import { parsePciIds } from '../../../harness/pci/pci-ids.ts';
 import { buildSysfsTree, type SysfsTree } from '../../support/sysfs-tree.ts';
+import { slowHost } from '../../support/slow-host.ts';
 
 const PCI_IDS = `# test database
 8086  Intel Corporation
@@ -65,21 +66,9 @@ describe('pci/inventory', () => {
   it('reads a device\'s attributes at once, not one round trip after another', async () => {
     // Over SSH each read is a round trip (45-140 ms to the virtual lab host): in sequence, ~1.5 s a device.
     const host = tree.host();
-    let inFlight = 0;
-    let most = 0;
-    const slow = Object.create(host) as typeof host;
-    for (const method of ['readFile', 'readLink', 'readDir', 'exists'] as const) {
-      const original = host[method].bind(host) as (p: string) => Promise<unknown>;
-      Object.assign(slow, { [method]: async (p: string) => {
-        most = Math.max(most, ++inFlight);
-        try {
-          await new Promise((r) => setTimeout(r, 5));
-          return await original(p);
-        } finally { inFlight--; }
-      } });
-    }
-    assert.deepEqual(await readPciDevice(slow, pf), await readPciDevice(host, pf));
-    assert.ok(most >= 12, `at most ${most} reads in flight`);
+    const slow = slowHost(host, ['readFile', 'readLink', 'readDir', 'exists']);
+    assert.deepEqual(await readPciDevice(slow.host, pf), await readPciDevice(host, pf));
+    assert.ok(slow.mostInFlight() >= 12, `at most ${slow.mostInFlight()} reads in flight`);
   });
 
   it('lists devices in address order', async () => {
