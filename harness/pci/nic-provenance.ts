@@ -37,9 +37,16 @@ export async function readNicProvenance(host: Host, bdf: Bdf): Promise<NicProven
   const device = await readPciDevice(host, bdf);
   const vendorDevice = `${device.vendorId}:${device.deviceId}`;
   const iface = device.netInterfaces.find((name) => INTERFACE_NAME.test(name));
-  const ethtool = iface === undefined ? undefined : await ethtoolInfo(host, iface);
   const driver = device.driver ?? 'none';
-  const moduleVersion = MODULE_NAME.test(driver) ? await readOptional(host, `/sys/module/${driver}/version`) : undefined;
+  // Asked at once (each is a round trip over SSH); the kernel's release is only the last fallback.
+  const [ethtool, moduleVersion, release, speed, mtu] = await Promise.all([
+    iface === undefined ? undefined : ethtoolInfo(host, iface),
+    MODULE_NAME.test(driver) ? readOptional(host, `/sys/module/${driver}/version`) : undefined,
+    readOptional(host, '/proc/sys/kernel/osrelease'),
+    // speed reads -1 (or fails with EINVAL) while the link is down.
+    iface === undefined ? undefined : readOptional(host, `/sys/class/net/${iface}/speed`).catch(() => undefined),
+    iface === undefined ? undefined : readOptional(host, `/sys/class/net/${iface}/mtu`),
+  ]);
   const positive = (text: string | undefined) => {
     const n = Number(text);
     return Number.isInteger(n) && n > 0 ? n : undefined;
@@ -49,14 +56,9 @@ export async function readNicProvenance(host: Host, bdf: Bdf): Promise<NicProven
     model: device.deviceName ?? vendorDevice,
     vendorDevice,
     driver,
-    driverVersion: ethtool?.version || moduleVersion || (await readOptional(host, '/proc/sys/kernel/osrelease')) || 'unknown',
+    driverVersion: ethtool?.version || moduleVersion || release || 'unknown',
     firmware: ethtool?.firmware || UNKNOWN_FIRMWARE,
-    ...(iface === undefined ? {} : {
-      iface,
-      // speed reads -1 (or fails with EINVAL) while the link is down.
-      linkSpeedMbps: positive(await readOptional(host, `/sys/class/net/${iface}/speed`).catch(() => undefined)),
-      mtu: positive(await readOptional(host, `/sys/class/net/${iface}/mtu`)),
-    }),
+    ...(iface === undefined ? {} : { iface, linkSpeedMbps: positive(speed), mtu: positive(mtu) }),
   };
 }
 

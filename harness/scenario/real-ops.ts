@@ -165,20 +165,28 @@ function sshOptions(config: HostRunConfig) {
 
 async function hostMeta(host: Host, config: HostRunConfig, accel: 'kvm' | 'tcg', emulated: boolean): Promise<HostMeta> {
   const text = async (argv: string[]) => (await host.run(argv, { allowFailure: true })).stdout.trim();
-  const cpu = parseCpuinfo(await host.readFile('/proc/cpuinfo').catch(() => undefined));
   const tested = nicUnderTest(config);
+  // Asked at once: each is a round trip to the host. The NIC is read now, before the run binds
+  // anything: the host driver's interface goes with the bind.
+  const [cpuinfo, kernel, cmdline, qemu, nic] = await Promise.all([
+    host.readFile('/proc/cpuinfo').catch(() => undefined),
+    text(['uname', '-r']),
+    host.readFile('/proc/cmdline').catch(() => ''),
+    text(['qemu-system-x86_64', '--version']),
+    tested === undefined ? undefined : readNicProvenance(host, tested),
+  ]);
+  const cpu = parseCpuinfo(cpuinfo);
   return {
     name: config.name,
     address: config.connection.address,
-    kernel: await text(['uname', '-r']),
-    kernelCmdline: (await host.readFile('/proc/cmdline').catch(() => '')).trim(),
-    qemu: qemuVersion(await text(['qemu-system-x86_64', '--version'])),
+    kernel,
+    kernelCmdline: cmdline.trim(),
+    qemu: qemuVersion(qemu),
     // What the run's guests use (run.accel), not merely whether /dev/kvm exists.
     accel,
     virtualLab: emulated,
     ...(cpu?.model ? { cpuModel: cpu.model } : {}),
-    // Read now, before the run binds anything: the host driver's interface goes with the bind.
-    ...(tested === undefined ? {} : { nic: await readNicProvenance(host, tested) }),
+    ...(nic === undefined ? {} : { nic }),
   };
 }
 

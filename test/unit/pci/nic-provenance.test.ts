@@ -3,6 +3,7 @@ import type { RunResult } from '../../../harness/host/host.ts';
 import { parseBdf } from '../../../harness/pci/bdf.ts';
 import { parseEthtoolInfo, readNicProvenance } from '../../../harness/pci/nic-provenance.ts';
 import { LAB, useSimLabs } from '../../support/sim-kernel.ts';
+import { slowHost } from '../../support/slow-host.ts';
 
 // `ethtool -i` of an 82599 port (ixgbe, out-of-tree style version) and of the virtual lab's igb.
 const ETHTOOL_82599 = 'driver: ixgbe\nversion: 5.19.6\nfirmware-version: 0x800008a3, 1.2994.0\nexpansion-rom-version: \nbus-info: 0000:03:00.0\n'
@@ -45,5 +46,16 @@ describe('pci/nic-provenance: the NIC under test, as the host has it before the 
     assert.equal(inTree.mtu, 9000);
     await tree.writeFile('/sys/module/igb/version', '5.4.0-k\n');
     assert.equal((await readNicProvenance(sim, parseBdf(LAB.pf))).driverVersion, '5.4.0-k');
+  });
+
+  it('asks ethtool, the module version, link speed and MTU at once, once the device is read', async () => {
+    const { sim, tree } = await lab({ run: (argv) => answer(argv, argv[0] === 'ethtool' ? ETHTOOL_LAB_IGB : '') });
+    await tree.writeFile('/sys/class/net/eth1/speed', '1000\n');
+    await tree.writeFile('/sys/class/net/eth1/mtu', '1500\n');
+    // Only the calls about its driver and interface count, not the device's own reads.
+    const slow = slowHost(sim, ['run', 'readFile'], { only: (arg) => !String(arg).startsWith('/sys/bus/pci/') && !String(arg).includes('pci.ids') });
+    const nic = await readNicProvenance(slow.host, parseBdf(LAB.pf));
+    assert.deepEqual(nic, await readNicProvenance(sim, parseBdf(LAB.pf)));
+    assert.ok(slow.mostInFlight() >= 5, `at most ${slow.mostInFlight()} calls in flight`);
   });
 });
