@@ -39,8 +39,8 @@ export class DeviceProofError extends PassbenchError {}
 /**
  * Everything proveDevice reads, in one round trip (busybox sh in passbench's guest, dash or bash in
  * others). Files are read with the shell's own `read` and links resolved with `cd -P`, not with
- * cat, readlink and basename: in a nested TCG guest each process started costs ~0.1 s, and the
- * listing took 4 s with one per value.
+ * cat, readlink and basename: in a nested TCG guest each process a shell starts costs 0.15-0.3 s,
+ * and the listing took ~3 s with one per value, ~2 s without (bench/README, 5 December).
  */
 export const NIC_LISTING_SCRIPT = `read -r k </proc/sys/kernel/osrelease; echo "kernel $k"
 for n in /sys/class/net/*; do
