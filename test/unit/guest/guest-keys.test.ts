@@ -5,7 +5,7 @@ import { makeGuestKeys } from '../../../harness/guest/guest-keys.ts';
 import type { Host } from '../../../harness/host/host.ts';
 import { LocalHost } from '../../../harness/host/local-host.ts';
 import { formatPublicKey, parsePublicKey } from '../../../harness/host/ssh-keys.ts';
-import { tempDir } from '../../../test/support/temp-dirs.ts';
+import { tempDir } from '../../support/temp-dirs.ts';
 
 describe('guest/guest-keys: fresh keys for one boot (dropbearkey on this machine)', () => {
   it('writes the host key, authorized_keys and net 0600 in a 0700 folder, in two rounds of commands', async () => {

@@ -23,7 +23,7 @@ function replaceFileContract(name: string, setUp: () => Promise<{ host: Host; di
       await host.replaceFile(file, '{"new": true}\n', { mode: 0o640 });
       assert.equal(await fs.readFile(local(file), 'utf8'), '{"new": true}\n');
       assert.equal((await fs.stat(local(file))).mode & 0o777, 0o640);
-      assert.deepEqual(await fs.readdir(local(dir)), ['a journal $(touch pwned).json'], 'no temp file left, nothing run from the name');
+      assert.deepEqual(await fs.readdir(local(dir)), ['a journal $(touch pwned).json'], 'no temp file left, the name kept whole');
     });
 
     it('a replace that cannot rename leaves the old file and no temp file, and names the file', async () => {
