@@ -131,8 +131,9 @@ export class LocalHost implements Host {
 
   async replaceFile(file: string, data: string, options: { mode: number }): Promise<void> {
     const tmp = replacementTemp(file);
-    try {
-      await this.fsCall('write', tmp, async () => {
+    // Named as the caller knows it, "replace FILE": the temp file is ours.
+    await this.fsCall('replace', file, async () => {
+      try {
         const handle = await fs.open(this.at(tmp), 'wx', options.mode);
         try {
           await handle.writeFile(data);
@@ -141,12 +142,12 @@ export class LocalHost implements Host {
         } finally {
           await handle.close();
         }
-      });
-      await this.rename(tmp, file);
-    } catch (error) {
-      await fs.rm(this.at(tmp), { force: true }).catch(() => undefined);
-      throw error;
-    }
+        await fs.rename(this.at(tmp), this.at(file));
+      } catch (error) {
+        await fs.rm(this.at(tmp), { force: true }).catch(() => undefined);
+        throw error;
+      }
+    });
     await this.sync([path.posix.dirname(file)]);
   }
 

@@ -1,20 +1,19 @@
 /**
  * `SshHost`: a lab host (or a guest) over SSH. Commands go through ssh2 exec channels, files through
- * SFTP (sftp-files.ts). Key authentication only, and the host key is pinned: the caller says which
+ * SFTP (sftp-files.ts) or, where SFTP falls short, through commands (command-files.ts). Key authentication only, and the host key is pinned: the caller says which
  * key the host must present and anything else is refused before a single command runs
  * (ssh-handshake.ts).
  */
-import path from 'node:path';
 import type { Client, ClientChannel } from 'ssh2';
 import { CommandError, HostFileError, errorMessage } from '../errors.ts';
 import type { FileStat, Host, HostProcess, RunOptions, RunResult, SpawnOptions } from './host.ts';
-import { replacementTemp } from './host-path.ts';
+import { CommandFiles } from './command-files.ts';
 import { splitLines } from './lines.ts';
 import { shellJoin } from './shell-quote.ts';
 import type { SshTarget } from './ssh-target.ts';
-import { SshConnectError, SshConnectionLostError, errnoFromMessage } from './ssh-errors.ts';
+import { SshConnectError, SshConnectionLostError } from './ssh-errors.ts';
 import { openSshClient } from './ssh-handshake.ts';
-import { SftpFiles, absolute } from './sftp-files.ts';
+import { SftpFiles } from './sftp-files.ts';
 import { Pace, Semaphore, asDeadline, waitUntil, within, withDeadline, type Deadline, type DeadlineLike } from '../wait/index.ts';
 
 export interface SshHostOptions extends SshTarget {
@@ -45,14 +44,6 @@ const EXEC_ATTEMPTS = 6;
 const EXEC_RETRY_MS = 30_000;
 /** close(): how long a spawned process and then the connection get to end. */
 const CLOSE_GRACE_MS = 2_000;
-/**
- * replaceFile's command, `sh -c SCRIPT passbench-replace TMP FILE FOLDER MODE`, the content on
- * stdin: the new content on disk before it takes the file's name, the name on disk before the
- * caller goes on. A failure before the rename leaves the old file and no temp file. `mv -T`, as
- * rename(2): onto a folder it fails instead of moving the file into it.
- */
-export const REPLACE_FILE_SCRIPT = 'umask 077; if cat >"$1" && chmod "$4" "$1" && sync -- "$1" && mv -fT "$1" "$2"; then exec sync -- "$3"; fi; rm -f "$1"; exit 1';
-
 interface StartIo {
   onStdout: (chunk: Buffer) => void;
   onStderr: (chunk: Buffer) => void;
@@ -74,6 +65,7 @@ interface RemoteCommand {
 
 export class SshHost implements Host {
   private readonly files: SftpFiles;
+  private readonly commands: CommandFiles;
   private readonly live = new Set<HostProcess>();
   private readonly sessions = new Semaphore(MAX_EXEC_SESSIONS);
   private readonly urgentSessions = new Semaphore(1);
@@ -88,6 +80,7 @@ export class SshHost implements Host {
     this.whenLost = new Promise<never>((_, reject) => { this.loseConnection = reject; });
     this.whenLost.catch(() => {}); // rejected only for the calls racing it
     this.files = new SftpFiles(name, client, sftpDeadline, { lost: () => this.lost, whenLost: this.whenLost });
+    this.commands = new CommandFiles(name, (argv, options) => this.run(argv, options));
   }
 
   static async connect(options: SshHostOptions): Promise<SshHost> {
@@ -218,7 +211,7 @@ export class SshHost implements Host {
   async writeFile(file: string, data: string, options: { mode?: number } = {}): Promise<void> {
     if (KERNEL_FILE.test(file)) {
       await this.files.open(file, 'write');
-      await this.writeKernelFile(file, data);
+      await this.commands.writeKernelFile(file, data);
     } else await this.files.writeFile(file, data, options.mode);
     // The mode given to open() only applies to a file it creates; make it hold for an existing one too.
     if (options.mode !== undefined) await this.files.chmod(file, options.mode);
@@ -261,46 +254,20 @@ export class SshHost implements Host {
     }
   }
 
-  async remove(file: string): Promise<void> {
-    if (absolute(file) === '/') throw new TypeError('remove("/") refused');
-    // SFTP has no recursive delete; rm -rf is one round trip and behaves like fs.rm({ recursive, force }).
-    await this.run(['rm', '-rf', '--', file]).catch((error: unknown) => {
-      throw new HostFileError(this.name, file, 'remove', { cause: error });
-    });
+  remove(file: string): Promise<void> {
+    return this.commands.remove(file);
   }
 
   rename(from: string, to: string): Promise<void> {
     return this.files.rename(from, to);
   }
 
-  /**
-   * One command where SFTP would take six round trips (write, chmod, fsync, rename, fsync of the
-   * folder): the journal is saved before every change a run makes. The script is a constant; the
-   * paths and the mode reach it as arguments, never as shell text. umask 077 first: the temp file
-   * is never readable by others, not even for a moment.
-   */
-  async replaceFile(file: string, data: string, options: { mode: number }): Promise<void> {
-    absolute(file);
-    if (!Number.isInteger(options.mode) || options.mode < 0 || options.mode > 0o7777) throw new RangeError(`replaceFile: bad mode ${options.mode}`);
-    const tmp = replacementTemp(file);
-    await this.run(['sh', '-c', REPLACE_FILE_SCRIPT, 'passbench-replace', tmp, file, path.posix.dirname(file), options.mode.toString(8)], { input: data })
-      .catch((error: unknown) => {
-        throw new HostFileError(this.name, file, 'replace', { cause: error });
-      });
+  replaceFile(file: string, data: string, options: { mode: number }): Promise<void> {
+    return this.commands.replaceFile(file, data, options.mode);
   }
 
-  /**
-   * `sync -- PATH…` (coreutils ≥ 8.24, busybox ≥ 1.25) fsyncs each path it is given: one round trip,
-   * and only these files, where a bare `sync` would flush every dirty page of every filesystem on a
-   * host that may be busy writing. SFTP's fsync is an extension (fsync@openssh.com) that needs an
-   * open handle per file, and a folder cannot be opened over SFTP at all.
-   */
-  async sync(paths: readonly string[]): Promise<void> {
-    if (paths.length === 0) return;
-    for (const file of paths) absolute(file);
-    await this.run(['sync', '--', ...paths]).catch((error: unknown) => {
-      throw new HostFileError(this.name, paths.join(' '), 'fsync', { cause: error });
-    });
+  sync(paths: readonly string[]): Promise<void> {
+    return this.commands.sync(paths);
   }
 
   async close(): Promise<void> {
@@ -409,16 +376,5 @@ export class SshHost implements Host {
     const name = typeof signal === 'number' ? String(signal) : signal.replace(/^SIG/, '');
     // allowFailure: the process may have ended on its own meanwhile, as with a local kill().
     await this.run(['kill', '-s', name, String(pid)], { allowFailure: true, timeoutMs: 10_000, urgent: true });
-  }
-
-  /** One write(2) with the whole text via dd, so a kernel's refusal keeps its errno (SFTP would say "Failure"). */
-  private async writeKernelFile(file: string, data: string): Promise<void> {
-    const result = await this.run(['dd', `of=${file}`, 'bs=1M', 'iflag=fullblock', 'status=none'], { input: data, allowFailure: true })
-      .catch((error: unknown) => {
-        throw new HostFileError(this.name, file, 'write', { cause: error });
-      });
-    if (result.exitCode === 0) return;
-    const message = result.stderr.trim().split('\n').pop() ?? `dd exited with ${result.exitCode}`;
-    throw new HostFileError(this.name, file, 'write', { cause: new Error(message), code: errnoFromMessage(message) });
   }
 }

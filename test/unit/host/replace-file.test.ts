@@ -4,7 +4,8 @@ import path from 'node:path';
 import { HostFileError } from '../../../harness/errors.ts';
 import type { Host } from '../../../harness/host/host.ts';
 import { LocalHost } from '../../../harness/host/local-host.ts';
-import { REPLACE_FILE_SCRIPT, SshHost } from '../../../harness/host/ssh-host.ts';
+import { CommandFiles, REPLACE_FILE_SCRIPT } from '../../../harness/host/command-files.ts';
+import { SshHost } from '../../../harness/host/ssh-host.ts';
 import { formatPublicKey } from '../../../harness/host/ssh-keys.ts';
 import { startSshd, type Sshd } from '../../support/sshd.ts';
 import { tempDir } from '../../support/temp-dirs.ts';
@@ -70,13 +71,13 @@ describe('SshHost.replaceFile (against a real sshd on 127.0.0.1)', function () {
 
   it('is one command: content fsynced before the rename, the folder fsynced after it', async () => {
     const commands: (readonly string[])[] = [];
-    const spy = Object.create(host) as SshHost;
-    spy.run = (argv, options) => {
+    // SshHost.replaceFile is CommandFiles.replaceFile over the host's run: record what it runs.
+    const files = new CommandFiles(host.name, (argv, options) => {
       commands.push(argv);
       return host.run(argv, options);
-    };
+    });
     const file = `${sshd.dir}/replace/one.json`;
-    await spy.replaceFile(file, '{}\n', { mode: 0o600 });
+    await files.replaceFile(file, '{}\n', 0o600);
     assert.equal(commands.length, 1);
     const [shell, flag, script, , tmp, target, folder, mode] = commands[0]!;
     assert.deepEqual([shell, flag, script, target, folder, mode], ['sh', '-c', REPLACE_FILE_SCRIPT, file, `${sshd.dir}/replace`, '600']);
