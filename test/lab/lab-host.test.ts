@@ -78,6 +78,13 @@ describe('virtual lab host', function () {
     assert.match(out, /pf-ping: 3 packets received/, out);
   });
 
+  it('runs its nested guests under KVM by default: its emulated CPU has SVM, its kernel a /dev/kvm', async () => {
+    const { state } = await sharedLab();
+    assert.match(await sh('grep -c -w svm /proc/cpuinfo'), /^[1-9]/);
+    assert.match(await sh('ls -l /dev/kvm'), /^c/);
+    assert.equal(state.guestAccel, 'kvm');
+  });
+
   it('runs the controller\'s qemu-system-x86_64 and iperf3 from the shared /usr', async () => {
     assert.match(await sh('qemu-system-x86_64 --version'), /QEMU emulator version 10\./);
     assert.match(await sh('iperf3 --version'), /iperf 3\./);
