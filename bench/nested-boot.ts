@@ -4,8 +4,8 @@
  *      linux-source, its initramfs and ISO, the lab's kernel and initramfs (the .deb files are linked
  *      in from the real cache: download time is the network's, not the build's);
  *   2. lab host start → SSH ready (passbench's own lab, TCG);
- *   3. --runs nested guest boots (QEMU inside the lab host: KVM there by default, as `lab up` chooses;
- *      --accel tcg for TCG inside TCG), a VF guest by default, each
+ *   3. --runs nested guest boots (QEMU inside the lab host, the lab's accelerator for its guests: TCG
+ *      inside TCG by default, KVM with --accel kvm), a VF guest by default, each
  *      split into phases (QEMU start → QMP → kernel → /init → services → SSH), then the median and
  *      range of each phase.
  *

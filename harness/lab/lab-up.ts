@@ -132,10 +132,11 @@ export interface LabUpOptions {
   /** The lab QEMU's TCG translation buffer in MiB (QEMU's default otherwise); for bench/nested-boot.ts experiments. */
   tbSizeMiB?: number;
   /**
-   * The nested guests' accelerator. auto (default): kvm when the lab host has /dev/kvm, else tcg.
-   * kvm: KVM inside the lab host (QEMU's TCG emulates AMD SVM with nested paging), guests boot in
-   * ~8 s instead of ~45 s; it stops the lab when there is no /dev/kvm. tcg: TCG inside TCG. (KVM was
-   * opt-in from 2026-12-03, when 3 of 5 nightlies with it failed; README "Known gaps" has the record.)
+   * The nested guests' accelerator. tcg (default): TCG inside TCG. kvm: KVM inside the lab host
+   * (QEMU's TCG emulates AMD SVM with nested paging), guests boot in ~8 s instead of ~45 s, but the
+   * lab host's CPU 0 can stop taking timer interrupts (RCU stalls, the lab lost): on 2026-12-03, and
+   * on 2026-12-05 in 1 of 3 clean-clone CI runs (14 nightlies with it passed that day). It stops the
+   * lab when there is no /dev/kvm. auto: kvm when /dev/kvm is there, else tcg.
    */
   guestAccel?: 'auto' | 'kvm' | 'tcg';
   /**
@@ -258,8 +259,8 @@ export async function labUp(host: Host, o: LabUpOptions = {}): Promise<LabUpResu
   if (sshReadyMs < 0) sshReadyMs = readyMs;
   const trafficReadyMs = await trafficHostReady(host, traffic, t0, totalMs, name, o.env);
   log(`traffic host answers SSH after ${(trafficReadyMs / 1000).toFixed(1)} s`);
-  const guestAccel = await nestedAccel(host, p, port, o.guestAccel ?? 'auto', name);
-  log(`nested guests: ${guestAccel === 'kvm' ? 'KVM inside the lab host' : o.guestAccel === 'tcg' ? 'TCG inside the lab host (--guest-accel tcg)' : 'TCG inside the lab host (no usable /dev/kvm there)'}`);
+  const guestAccel = await nestedAccel(host, p, port, o.guestAccel ?? 'tcg', name);
+  log(`nested guests: ${guestAccel === 'kvm' ? 'KVM inside the lab host' : o.guestAccel === 'auto' ? 'TCG inside the lab host (no usable /dev/kvm there)' : 'TCG inside the lab host (--guest-accel tcg, the default)'}`);
   if (o.peerRateMbit !== undefined) {
     // Both peers: the traffic host's test port and the lab host's own peer port.
     await limitPeerRate({ name, run: (remote, options) => host.run(labSshArgv(p, port, remote), options) }, o.peerRateMbit);
