@@ -23,6 +23,7 @@ import { parseArgs } from 'node:util';
 import { LocalHost } from '../harness/host/local-host.ts';
 import { labDown, labUp } from '../harness/lab/lab-up.ts';
 import { connectLab } from '../harness/lab/lab-ssh.ts';
+import { LAB_TB_SIZE_MIB } from '../harness/lab/lab-qemu-args.ts';
 import { ensureLabPeer, vfGuestAddress, WHOLE_NIC_GUEST_ADDRESS } from '../harness/lab/lab-network.ts';
 import { startGuest, type GuestKind } from '../harness/guest/guest.ts';
 import { GUEST_APPEND } from '../harness/guest/guest-append.ts';
@@ -112,7 +113,7 @@ const name = 'nestbench';
 const keyDir = await mkdtemp(path.join(os.tmpdir(), 'pb-nestbench-'));
 try {
   const { paths, state } = await labUp(host, { name, cpuModel: a['lab-cpu'], tbSizeMiB: a['lab-tb-size'] === undefined ? undefined : Number(a['lab-tb-size']) });
-  console.log(`lab host start → SSH ready: ${s(state.sshReadyMs)} (${state.accel}, lab cpu ${a['lab-cpu'] ?? 'max'}, tb-size ${a['lab-tb-size'] ?? 'default'})`);
+  console.log(`lab host start → SSH ready: ${s(state.sshReadyMs)} (${state.accel}, lab cpu ${a['lab-cpu'] ?? 'max'}, tb-size ${a['lab-tb-size'] ?? LAB_TB_SIZE_MIB} MiB)`);
   const lab = await connectLab(paths, state);
   try {
     const nics = await ensureLabPeer(lab);

@@ -54,6 +54,15 @@ cp "$busybox" "$root/bin/busybox"
 # Every applet as a link into /bin, made here rather than by `busybox --install` at each boot.
 for applet in $("$busybox" --list); do [ -e "$root/bin/$applet" ] || ln -s busybox "$root/bin/$applet"; done
 install -m 0755 "$here/guest-init.sh" "$root/init"
+# Made here, not by /init at each boot (a fork each in a nested guest): root's home and .ssh (0700),
+# and the file systems /init mounts with one `mount -a`.
+install -d -m 0700 "$root/root" "$root/root/.ssh"
+cat >"$root/etc/fstab" <<'FSTAB'
+proc /proc proc defaults 0 0
+sysfs /sys sysfs defaults 0 0
+devtmpfs /dev devtmpfs defaults 0 0
+tmpfs /tmp tmpfs mode=1777 0 0
+FSTAB
 
 # Dynamic binaries + their shared libraries (ldd), at the paths ldd reports.
 for b in "${bins[@]}"; do

@@ -11,34 +11,36 @@
 # 3. brings the NICs up, starts dropbear on :22 and busybox httpd on :80.
 # Progress goes to the serial console as "passbench-guest: [uptime] …".
 # The applet links are made at build time (build-guest.sh): `busybox --install` at boot costs
-# seconds in a nested TCG guest, as does every fork, so `say` reads the uptime with a builtin.
+# seconds in a nested TCG guest, as does every fork (0.1-0.3 s each), so up to "services started"
+# the image and the shell's builtins do what they can: one `mount -a` (the image's /etc/fstab),
+# folders made at build time, `say` reading the uptime, `read` the kernel release and the keys, a
+# redirection the hostname, umask the modes; dropbear reads its host key from fw_cfg itself.
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin HOME=/root
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev
-mkdir -p /dev/pts; mount -t devpts -o mode=0620,ptmxmode=0666 devpts /dev/pts
-mount -t tmpfs -o mode=1777 tmpfs /tmp
+mount -a
+mkdir /dev/pts; mount -t devpts -o mode=0620,ptmxmode=0666 devpts /dev/pts
 say() { read -r up _ </proc/uptime; echo "passbench-guest: [$up] $*" >/dev/console; }
 fail() { say "FATAL: $*"; exec sh </dev/console >/dev/console 2>&1; }
 say "start"
 
 # Every driver a guest needs is built into passbench's guest kernel (build-guest-kernel.sh): no
 # modules to load.
-say "kernel $(uname -r)"
+read -r release </proc/sys/kernel/osrelease
+say "kernel $release"
 
 fw=/sys/firmware/qemu_fw_cfg/by_name/opt/passbench
 [ -r $fw/authorized_keys/raw ] || fail "no fw_cfg opt/passbench/authorized_keys (-fw_cfg name=opt/passbench/authorized_keys,file=…)"
 [ -r $fw/host_key/raw ] || fail "no fw_cfg opt/passbench/host_key (dropbear format)"
-mkdir -p /root/.ssh /run/passbench; chmod 0700 /root /root/.ssh /run/passbench
-cat $fw/authorized_keys/raw >/root/.ssh/authorized_keys
-cat $fw/host_key/raw >/run/passbench/host_key
-chmod 0600 /root/.ssh/authorized_keys /run/passbench/host_key
+# /root and /root/.ssh are 0700 in the image (build-guest.sh); the host key stays in fw_cfg (root only).
+umask 077
+while IFS= read -r key || [ -n "$key" ]; do printf '%s\n' "$key"; done <$fw/authorized_keys/raw >/root/.ssh/authorized_keys
+umask 022
 say "keys read from fw_cfg"
 
 # Network.
-hostname guest
-ip link set lo up
-cat >/etc/udhcpc.script <<'S'
+echo guest >/proc/sys/kernel/hostname
+dhcp_script() {  # written only where a NIC uses DHCP, before its udhcpc goes to the background
+  [ -x /etc/udhcpc.script ] && return
+  cat >/etc/udhcpc.script <<'S'
 #!/bin/sh
 case $1 in
   bound|renew)
@@ -48,7 +50,8 @@ case $1 in
     : >/etc/resolv.conf; for d in $dns; do echo "nameserver $d" >>/etc/resolv.conf; done ;;
 esac
 S
-chmod 0755 /etc/udhcpc.script
+  chmod 0755 /etc/udhcpc.script
+}
 dhcp() {  # $1 = iface; background, so SSH does not wait for it
   udhcpc -i "$1" -s /etc/udhcpc.script -t 10 -T 1 -q -n >/dev/null 2>&1 \
     && say "network $1 dhcp $(ip -4 -o addr show dev "$1" | awk '{print $4}')" \
@@ -63,32 +66,35 @@ announce() {  # $1 = iface, $2 = address; in the background
   arping -U -c 2 -I "$1" "$2" >/dev/null 2>&1 || say "network $1: gratuitous ARP for $2 failed"
 }
 if [ -r $fw/net/raw ]; then
-  cat $fw/net/raw >/etc/passbench-net
   while read -r ifc addr gw; do
     case $ifc in ''|'#'*) continue ;; esac
     [ -e /sys/class/net/$ifc ] || { say "network: no interface $ifc"; continue; }
     ip link set "$ifc" up
-    if [ "$addr" = dhcp ]; then dhcp "$ifc" &
+    if [ "$addr" = dhcp ]; then dhcp_script; dhcp "$ifc" &
     else
       ip addr add "$addr" dev "$ifc" || say "network: bad address '$addr' for $ifc"
       [ -n "$gw" ] && ip route add default via "$gw" dev "$ifc"
       announce "$ifc" "${addr%/*}" &
       say "network $ifc $addr${gw:+ via $gw}"
     fi
-  done </etc/passbench-net
+  done <$fw/net/raw
 else
   for n in /sys/class/net/*; do
     ifc=$(basename $n); [ "$ifc" = lo ] && continue
-    ip link set "$ifc" up; dhcp "$ifc" &
+    ip link set "$ifc" up; dhcp_script; dhcp "$ifc" &
   done
 fi
 
 # Services. "services started" is the harness's readiness mark: SSH is next. No standing iperf3
 # server: the harness starts its own per test (iperf3 -s -1), and loading iperf3 with libcrypto
 # here would take seconds of a nested guest's boot.
-dropbear -s -E -p 22 -r /run/passbench/host_key -P /run/dropbear.pid 2>/dev/console || fail "dropbear"
-httpd -p 80 -h /var/www || say "httpd failed"
-say "services started (sshd :22, httpd :80)"
+dropbear -s -E -p 22 -r $fw/host_key/raw -P /run/dropbear.pid 2>/dev/console || fail "dropbear"
+say "services started (sshd :22)"
+httpd -p 80 -h /var/www && say "httpd :80" || say "httpd failed"
+ip link set lo up
+# What follows is bookkeeping: at the lowest priority, the first SSH handshake (dropbear and the
+# commands it runs keep priority 0) does not wait for it on the guest's one CPU.
+renice -n 19 -p $$ >/dev/null
 # Link state + the drivers' kernel messages on the console, now and 30 s later: a NIC without link
 # is visible in the serial log even when SSH cannot reach the guest.
 # (Shell builtins where they do: each fork costs a nested guest ~0.1 s, and this runs beside the

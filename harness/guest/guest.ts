@@ -6,7 +6,7 @@ import { PassbenchError, UsageError, errorMessage } from '../errors.ts';
 import { makeGuestKeys } from './guest-keys.ts';
 import { GUEST_APPEND } from './guest-append.ts';
 import { connectGuest } from './guest-ssh.ts';
-import { waitForConsole } from './console-wait.ts';
+import { followConsole, waitForConsole } from './console-wait.ts';
 import { prepareDiskGuest, waitForDiskGuest, type DiskImage } from './disk-guest.ts';
 import type { SeedInterface } from './cloud-seed.ts';
 import type { DeviceExpectation } from './prove-device.ts';
@@ -217,9 +217,11 @@ export async function bootGuest(controller: Host, lab: SshHost, o: GuestOptions)
     let sshReadyMs: number | undefined;
     if (o.disk === undefined) {
       // passbench's image says on its console when its sshd runs.
-      const consoleMs = await waitForConsole(catConsole, {
+      const follower = await followConsole(lab, spec.serialLog, catConsole);
+      const consoleMs = await waitForConsole(follower.read, {
         ready: /passbench-guest: \[[\d.]+\] services started/, deadline: bootDeadline, what: `guest ${o.name}`, signal: o.signal, abortError,
-      });
+        pollMs: follower.pollMs,
+      }).finally(() => follower.stop());
       consoleReadyMs = Date.now() - t0;
       log(`console: services started ${(consoleReadyMs / 1000).toFixed(1)} s after QEMU start (waited ${(consoleMs / 1000).toFixed(1)} s)`);
     } else {

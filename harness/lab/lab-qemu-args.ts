@@ -37,7 +37,14 @@ export interface LabQemuOptions {
   cpus?: number;
   /** TCG's CPU model (default max); with KVM always host. bench/nested-boot.ts --lab-cpu compares them. */
   cpuModel?: string;
-  /** TCG's translation buffer in MiB (QEMU's default: 1 GiB); for experiments, see bench/nested-boot.ts. */
+  /**
+   * TCG's translation buffer in MiB. Default LAB_TB_SIZE_MIB (256), where QEMU's own is 1 GiB: a nested guest's QEMU
+   * fills the lab's buffer with its JIT's output, and the next nested QEMU, writing to the same
+   * pages of the lab host's memory, made the outer QEMU invalidate that stale code block by block
+   * (~450 k blocks a boot, 6-8 s of it). A buffer this size is flushed whole 2-3 times a nested
+   * boot instead: VF guest to SSH 31.0 s against 39.9 s (1 GiB) and 35.5 s (512 MiB); 128 MiB
+   * retranslates too often (47.8 s). bench/nested-boot.ts --lab-tb-size, bench/README.md.
+   */
   tbSizeMiB?: number;
   /** Number of SR-IOV capable igb PFs (the 82599 stand-in). Default 1. */
   igbCount?: number;
@@ -86,6 +93,9 @@ export function labKernelAppend(extra: readonly string[] = []): string {
   return ['intel_iommu=on', 'iommu=pt', 'console=ttyS0', 'quiet', 'panic=-1', 'lapic=notscdeadline', ...extra].join(' ');
 }
 
+/** The lab host's TCG translation buffer, MiB: see LabQemuOptions.tbSizeMiB. */
+export const LAB_TB_SIZE_MIB = 256;
+
 export function labQemuArgs(o: LabQemuOptions): string[] {
   const port = checkInt('sshPort', o.sshPort, 1, 65535);
   const mem = checkInt('memoryMiB', o.memoryMiB ?? 2048, 512, 1 << 20);
@@ -101,7 +111,7 @@ export function labQemuArgs(o: LabQemuOptions): string[] {
     o.qemu ?? 'qemu-system-x86_64',
     '-name', 'passbench-lab',
     '-machine', 'q35,kernel-irqchip=split',
-    '-accel', o.accel === 'kvm' ? 'kvm' : `tcg,thread=multi${o.tbSizeMiB === undefined ? '' : `,tb-size=${checkInt('tbSizeMiB', o.tbSizeMiB, 16, 4096)}`}`,
+    '-accel', o.accel === 'kvm' ? 'kvm' : `tcg,thread=multi,tb-size=${checkInt('tbSizeMiB', o.tbSizeMiB ?? LAB_TB_SIZE_MIB, 16, 4096)}`,
     '-cpu', o.accel === 'kvm' ? 'host' : checkCpuModel('lab CPU model', o.cpuModel ?? 'max'),
     '-m', String(mem),
     '-smp', String(cpus),

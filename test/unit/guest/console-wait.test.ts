@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
-import { GuestInitError, waitForConsole } from '../../../harness/guest/console-wait.ts';
+import { appendFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { followConsole, GuestInitError, waitForConsole } from '../../../harness/guest/console-wait.ts';
+import type { Host } from '../../../harness/host/host.ts';
+import { LocalHost } from '../../../harness/host/local-host.ts';
+import { tempDir } from '../../support/temp-dirs.ts';
 import { WaitTimeoutError, fixedDeadline } from '../../../harness/wait/index.ts';
 
 describe('guest/console-wait', () => {
@@ -54,5 +59,34 @@ describe('guest/console-wait', () => {
     await assert.rejects(waitForConsole(async () => 'booting', {
       ready, deadline: 60_000, what: 'guest vf0', pollMs: 10_000, signal: controller.signal, abortError: () => new Error('guest vf0: boot aborted'),
     }), /boot aborted/);
+  });
+
+  describe('followConsole', () => {
+    it('follows the serial log with one tail: lines written later are seen without reading the file again', async () => {
+      const log = path.join(await tempDir('pb-console-'), 'serial.log');
+      await writeFile(log, 'passbench-guest: [1.00] start\n');
+      let wholeReads = 0;
+      const follower = await followConsole(new LocalHost(), log, async () => { wholeReads += 1; return ''; });
+      try {
+        assert.equal(follower.pollMs, 200);
+        setTimeout(() => void appendFile(log, 'passbench-guest: [9.50] services started (sshd :22)\n'), 300);
+        await waitForConsole(follower.read, { ready, deadline: 20_000, what: 'guest vf0', pollMs: follower.pollMs });
+        assert.match(await follower.read(), /\[1\.00\] start\n.*\[9\.50\] services started/s);
+        assert.equal(wholeReads, 0);
+      } finally {
+        await follower.stop();
+      }
+      // stopped: the tail is gone, and reads go to the file itself
+      await follower.read();
+      assert.equal(wholeReads, 1);
+    });
+
+    it('reads the whole file every 2 s where tail cannot run', async () => {
+      const noTail = { spawn: async () => { throw new Error('tail: not found'); } } as unknown as Host;
+      const follower = await followConsole(noTail, '/run/x/serial.log', async () => 'services started\n');
+      assert.equal(follower.pollMs, 2_000);
+      assert.equal(await follower.read(), 'services started\n');
+      await follower.stop();
+    });
   });
 });

@@ -24,6 +24,13 @@ describe('lab/lab-qemu-args', () => {
     assert.deepEqual(values(argv, '-accel').map((a) => a.split(',')[0]), ['tcg']);
   });
 
+  it('gives TCG a 256 MiB translation buffer unless told otherwise (QEMU\'s 1 GiB fills with stale nested-guest code), KVM none', () => {
+    assert.deepEqual(values(labQemuArgs(base), '-accel'), ['tcg,thread=multi,tb-size=256']);
+    assert.deepEqual(values(labQemuArgs({ ...base, tbSizeMiB: 1024 }), '-accel'), ['tcg,thread=multi,tb-size=1024']);
+    assert.deepEqual(values(labQemuArgs({ ...base, accel: 'kvm' }), '-accel'), ['kvm']);
+    assert.throws(() => labQemuArgs({ ...base, tbSizeMiB: 8 }), UsageError);
+  });
+
   it('puts two igb PFs in slots 3 apart (their VF slots must not overlap) and shares only the guest image folder, read-only', () => {
     const argv = labQemuArgs({ ...base, igbCount: 2, shareImages: '/cache/guest' });
     const igbs = values(argv, '-device').filter((d) => d.startsWith('igb,'));
