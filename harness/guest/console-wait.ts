@@ -59,13 +59,16 @@ function tailOf(text: string): string {
 
 /** A guest's serial log as it grows on its QEMU host. */
 export interface ConsoleFollower {
-  /** The log so far: the followed copy while it is followed, else the whole file read again. */
+  /** The log so far: the followed copy while it is followed, else the whole file (read at most every 2 s). */
   read(): Promise<string>;
-  /** How often `read` is worth calling: often while followed (it is local), seldom when it reads the file. */
+  /** How often `read` is worth calling (it is local). */
   readonly pollMs: number;
   /** Ends the follow (the `tail` on the host). Idempotent. */
   stop(): Promise<void>;
 }
+
+/** Where the log cannot be followed, the whole file is read again at most this often (a command each time). */
+const WHOLE_READ_MS = 2_000;
 
 /**
  * Follows a guest's serial log with one `tail -F` on its QEMU host, so readiness is seen within a
@@ -81,12 +84,17 @@ export async function followConsole(host: Host, path: string, readWhole: () => P
     following = true;
     void tail.exited.then(() => { following = false; });
   } catch {
-    // no tail on this host: read the whole file each time
+    // no tail on this host: the whole file it is
   }
+  let whole = { at: -Infinity, text: '' };
   let stopping: Promise<void> | undefined;
   return {
-    read: async () => (following ? text : readWhole()),
-    pollMs: following ? 200 : 2_000,
+    read: async () => {
+      if (following) return text;
+      if (Date.now() - whole.at >= WHOLE_READ_MS) whole = { at: Date.now(), text: await readWhole() };
+      return whole.text;
+    },
+    pollMs: 200,
     stop: () => (stopping ??= (async () => {
       if (following) await tail?.kill().catch(() => undefined);
       await tail?.exited;
