@@ -5,7 +5,7 @@
 #   PASSBENCH_LAB_NAME   lab name (default nightly), for several labs side by side
 #   PASSBENCH_SKIP_SETUP=1  skip setup-debian.sh and the npm install (a machine that has them already)
 #   PASSBENCH_GUEST_ACCEL   the nested guests' accelerator: tcg (default), kvm (~5.5 min a nightly instead
-#                           of ~10, not reliable yet: README "Known gaps") or auto (lab up --guest-accel)
+#                           of ~8, not reliable yet: README "Known gaps") or auto (lab up --guest-accel)
 # Safe to redirect (`./scripts/nightly-lab.sh >nightly.log 2>&1` from cron): nothing here reopens
 # the caller's stdout or stderr, so the log keeps everything, in order, without holes.
 set -euo pipefail

@@ -129,11 +129,11 @@ export interface LabUpOptions {
   accel?: 'auto' | 'kvm' | 'tcg';
   /** The lab's CPU model under TCG (default max). */
   cpuModel?: string;
-  /** The lab QEMU's TCG translation buffer in MiB (QEMU's default otherwise); for bench/nested-boot.ts experiments. */
+  /** The lab QEMU's TCG translation buffer in MiB (default LAB_TB_SIZE_MIB, 256); for bench/nested-boot.ts experiments. */
   tbSizeMiB?: number;
   /**
    * The nested guests' accelerator. tcg (default): TCG inside TCG. kvm: KVM inside the lab host
-   * (QEMU's TCG emulates AMD SVM with nested paging), guests boot in ~8 s instead of ~45 s, but the
+   * (QEMU's TCG emulates AMD SVM with nested paging), guests boot in ~8 s instead of ~30 s, but the
    * lab host's CPU 0 can stop taking timer interrupts (RCU stalls, the lab lost): on 2026-12-03, and
    * on 2026-12-05 in 1 of 3 clean-clone CI runs (14 nightlies with it passed that day). It stops the
    * lab when there is no /dev/kvm. auto: kvm when /dev/kvm is there, else tcg.

@@ -41,7 +41,7 @@ by \`lab up\`, is what every host command takes:  passbench doctor --lab FILE --
     .description('build (cached) and boot the lab host; prints the lab config path')
     .option('--name <name>', 'lab name, for several labs side by side', 'lab')
     .option('--accel <accel>', `accelerator: ${ACCELS.join(', ')} (auto falls back to TCG, loudly)`, 'auto')
-    .option('--guest-accel <accel>', 'the nested guests\' accelerator: tcg (TCG inside TCG: ~45 s boots, proven), kvm (KVM inside the lab host: ~8 s boots, but its CPU 0 can stop taking timer interrupts), auto (kvm when the lab host has /dev/kvm)', 'tcg')
+    .option('--guest-accel <accel>', 'the nested guests\' accelerator: tcg (TCG inside TCG: ~30 s boots, proven), kvm (KVM inside the lab host: ~8 s boots, but its CPU 0 can stop taking timer interrupts), auto (kvm when the lab host has /dev/kvm)', 'tcg')
     .option('--kernel <version>', `the lab host's kernel: ${Object.keys(LAB_KERNELS).join(' (Debian 12) or ')} (bookworm-backports); the guests keep theirs`, '6.12')
     .option('--peer-rate <mbit>', 'cap what the lab\'s peer sends to the guests at this many Mbit/s (a token bucket on its port): a slower wire made on purpose, for a rehearsal')
     .option('--json', 'machine-readable output')
