@@ -81,7 +81,6 @@ export class MeasurementError extends PassbenchError {
 }
 
 export async function measureMode(ctx: MeasureContext): Promise<void> {
-  const units = unitsFor(ctx.tests);
   const setup: UnitSetup = {
     guestHost: ctx.guestHost, peerHost: ctx.peerHost, peerAddress: ctx.peerAddress, guestAddress: ctx.guestAddress,
     durationS: ctx.durationS, omitS: ctx.omitS ?? 1, streams: ctx.streams ?? 1, udpBitrateBps: ctx.udpBitrateBps ?? 100e6,
@@ -90,10 +89,12 @@ export async function measureMode(ctx: MeasureContext): Promise<void> {
   };
   const delivered = { count: 0 };
   let pace = setup.pace;
-  for (const [i, unit] of units.entries()) {
-    const warm = (ctx.warmup ?? 'each') === 'each' || i === 0 || unit.ownWarmup === true;
-    pace = await repeatUnit(ctx, unit, { ...setup, pace }, warm, delivered);
-  }
+  for (const { unit, warm } of unitPlan(ctx.tests, ctx.warmup)) pace = await repeatUnit(ctx, unit, { ...setup, pace }, warm, delivered);
+}
+
+/** The units `tests` run, in order, and which of them warm up first (measureMode's plan; the measure step's ETA counts it too). */
+export function unitPlan(tests: readonly TestName[], warmup: WarmupPolicy = 'each'): { unit: MeasureUnit; warm: boolean }[] {
+  return unitsFor(tests).map((unit, i) => ({ unit, warm: warmup === 'each' || i === 0 || unit.ownWarmup === true }));
 }
 
 /**

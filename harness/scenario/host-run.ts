@@ -66,6 +66,11 @@ export interface HostRunOptions {
   now?: () => Date;
 }
 
+/** What a step is expected to take in a case (Step.estimateS; 2 s when it gives none): what the ETA is made of. */
+export function expectedStepS(s: Step, c: Case, settings: RunSettings): number {
+  return s.estimateS?.(settings, c.guests.length) ?? 2;
+}
+
 export class HostRun {
   readonly verdict: HostVerdict;
   meta?: HostMeta;
@@ -256,7 +261,7 @@ export class HostRun {
   }
 
   private expectedS(s: Step, c: Case): number {
-    return s.estimateS?.(this.o.settings, c.guests.length) ?? 2;
+    return expectedStepS(s, c, this.o.settings);
   }
 
   private stepsEnded(c: Case, steps: Step[]): void {

@@ -17,6 +17,7 @@ import type { RunSettings } from '../config/scenario-config.ts';
 import { caseDevices, isEmulated } from '../config/device-config.ts';
 import { fixedDeadline, type Deadline } from '../wait/index.ts';
 import { formatValue } from '../measure/format-value.ts';
+import { unitPlan } from '../measure/measure-mode.ts';
 import { watchGuests } from './guest-watch.ts';
 
 /**
@@ -92,8 +93,9 @@ export function bindGroup(): Step {
 
 /** 4. Boot every guest of the case at once, from the configured image, each with its device. */
 export function bootGuests(): Step {
-  // Guests boot at once; nested TCG (the virtual lab) takes minutes, and longer the more share its 2 cores.
-  const estimateS = (s: RunSettings, guests: number) => (s.accel === 'tcg' ? 100 + 60 * (guests - 1) : 20);
+  // Guests boot at once. Nested TCG (the virtual lab): ~30 s to "services started" alone (5 December
+  // nightlies: 121 s for 4 cases, bench/README), longer the more guests share its 2 cores.
+  const estimateS = (s: RunSettings, guests: number) => (s.accel === 'tcg' ? 35 + 30 * (guests - 1) : 20);
   return { id: 'boot-guests', title: 'boot the guests', estimateS, run: async (ctx) => {
     const image = ctx.config.guest!;
     const booted = await Promise.allSettled(ctx.case.guests.map(async (g) => {
@@ -153,7 +155,7 @@ function configured(seconds: number | undefined, setting: string): Deadline | un
  * disk image's guest was reached at its readiness (the handshake is how it shows it is up).
  */
 export function sshIn(): Step {
-  return { id: 'ssh-in', title: 'SSH into the guests', estimateS: (s) => (s.accel === 'tcg' ? 15 : 3), run: async (ctx) => {
+  return { id: 'ssh-in', title: 'SSH into the guests', estimateS: () => 3, run: async (ctx) => {
     await Promise.all(ctx.case.guests.map(async (g) => {
       ctx.onGuest(g.name);
       const deadline = configured(ctx.settings.durations.sshS, 'run.durations.sshS') ?? ctx.pace.scaled(SSH_BASE_MS);
@@ -166,7 +168,7 @@ export function sshIn(): Step {
 
 /** 6. Inside each guest: the expected vendor:device, its driver bound, link up, address set. */
 export function prove(): Step {
-  return { id: 'prove', title: 'prove the device in each guest', estimateS: (s, guests) => guests * (s.accel === 'tcg' ? 15 : 2), run: async (ctx) => {
+  return { id: 'prove', title: 'prove the device in each guest', estimateS: (s, guests) => guests * (s.accel === 'tcg' ? 3 : 2), run: async (ctx) => {
     const wrong: string[] = [];
     for (const g of ctx.case.guests) {
       ctx.onGuest(g.name);
@@ -196,12 +198,13 @@ export function prove(): Step {
 
 /** 7. Measure each guest with a link against the peer; every sample is written as it comes. */
 export function measure(): Step {
-  // Each test: its warm-up (or its share of the guest's one) and about the middle of the
-  // repetition range, plus per-run set-up.
+  // Each unit (tcp is tcp.tx and tcp.rx, ...): its warm-up if it has one, about the middle of the
+  // repetition range, and ~1 s of set-up a run (the virtual lab's nested guests: 2.9 s a 2 s run,
+  // 5 December nightlies, bench/README).
   const estimateS = (s: RunSettings, guests: number) => {
-    const warmups = s.repetitions.warmup === 'each' ? s.tests.length : 1;
-    const runs = warmups + s.tests.length * (s.repetitions.min + s.repetitions.max) / 2;
-    return guests * runs * (s.durations.measureS + (s.accel === 'tcg' ? 10 : 2));
+    const units = unitPlan(s.tests, s.repetitions.warmup);
+    const runs = units.filter((u) => u.warm).length + units.length * (s.repetitions.min + s.repetitions.max) / 2;
+    return guests * runs * (s.durations.measureS + 1);
   };
   return { id: 'measure', title: 'measure', estimateS, run: async (ctx) => {
     if (ctx.case.device.pairs) return measurePairs(ctx);
