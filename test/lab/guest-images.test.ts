@@ -31,6 +31,8 @@ describe('guest images, booted at the first level: passbench\'s ISO, a Debian 12
   let debianBoot = '';
   let debianKernel = '';
   let iso = '';
+  /** The same initramfs as a plain file, for direct boot (-kernel vmlinux -initrd: the virtual lab's guests, its traffic host). */
+  let initrd = '';
   /** The Debian guest's boot to SSH, measured here: the deadline of the boot that must fail. */
   let debianBootMs = 0;
   const log = (l: string) => process.stderr.write(`      ${l}\n`);
@@ -40,6 +42,7 @@ describe('guest images, booted at the first level: passbench\'s ISO, a Debian 12
   before(async () => {
     const guest = await built('build-guest.sh');
     iso = guest.ISO!;
+    initrd = guest.GUEST_INITRD!;
     const d = await built('build-debian.sh');
     debian = { qcow2: d.DEBIAN_QCOW2!, kernel: d.DEBIAN_KERNEL!, initrd: d.DEBIAN_INITRD!, login: 'cloud-init' };
     debianKernel = d.DEBIAN_KVER!;
@@ -73,6 +76,15 @@ describe('guest images, booted at the first level: passbench\'s ISO, a Debian 12
       assert.deepEqual(await fs.readdir(path.join(keyDir, g.name)).catch(() => []), [], 'the guest\'s client key was left on the controller');
     }
   }
+
+  it('passbench\'s direct-boot initramfs is an uncompressed newc cpio with /init and the tools (a nested kernel gunzipped it for ~2 s)', async () => {
+    const head = Buffer.alloc(6);
+    const file = await fs.open(initrd, 'r');
+    try { await file.read(head, 0, 6, 0); } finally { await file.close(); }
+    assert.ok(head.toString('latin1') === '070701', `${initrd} does not start with the newc magic (gzip starts 1f 8b): ${head.toString('hex')}`);
+    const names = (await execa('cpio', ['-it', '--quiet'], { inputFile: initrd })).stdout.split('\n');
+    for (const name of ['init', 'usr/bin/iperf3', 'usr/sbin/dropbear', 'etc/fstab']) assert.ok(names.includes(name), `${name} missing from ${initrd}`);
+  });
 
   it('passbench\'s own image boots from its ISO (-cdrom, SeaBIOS, isolinux), keys by fw_cfg, is reached within its own SSH deadline, and is proven', async () => {
     const booted = await bootGuest(controller, host, { kind: 'e1000', name: 'iso', controllerDir: path.join(keyDir, 'iso'), log, images: { iso, kernel: '', initrd: '' }, boot: 'iso' });
