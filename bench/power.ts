@@ -62,8 +62,9 @@ const STEP_NIGHT = 15;
 const WITHIN_NOISE = Number(argument('--within') ?? 0.03);
 if (!(WITHIN_NOISE > 0 && WITHIN_NOISE < 1)) throw new RangeError(`--within ${argument('--within')}: expected a fraction such as 0.03 (3 % noise within a night)`);
 /** --steps 0,0.1,0.2: the step sizes of the grid (0: no step, the null series). */
-const STEPS = (argument('--steps') ?? '0,0.03,0.05,0.1').split(',').map(Number);
-if (!STEPS.every((x) => x >= 0 && x < 1)) throw new RangeError(`--steps ${argument('--steps')}: expected step fractions such as 0,0.03,0.05,0.1`);
+const STEPS_TEXT = argument('--steps') ?? '0,0.03,0.05,0.1';
+const STEPS = STEPS_TEXT.split(',').map((x) => (/^(0|0?\.[0-9]+)$/.test(x) ? Number(x) : NaN));
+if (!STEPS.every((x) => x >= 0 && x < 1)) throw new RangeError(`--steps ${STEPS_TEXT}: expected comma-separated step fractions in [0, 1), such as 0,0.03,0.05,0.1`);
 const WITHIN_NIGHTS = 5;
 /** A disturbed repetition (--outliers p) measures this much less. */
 const OUTLIER_DROP = 0.3;
